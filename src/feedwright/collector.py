@@ -1,0 +1,145 @@
+"""Find a site's post files, read and validate each, and order the posts newest first."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from feedwright.dates import site_timezone
+from feedwright.errors import PostError, Problem
+from feedwright.front_matter import decode_post, split_front_matter
+from feedwright.model import Post, Site
+from feedwright.posts import parse_post
+
+POST_SUFFIXES = (".md", ".markdown")
+_GLOB_CHARACTERS = set("*?[")
+# Folders never searched when the posts live in the site folder itself.
+_SKIPPED_DIRS = {"node_modules", "vendor", "out", "public", "site-packages"}
+
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass
+class Collection:
+    """The result of reading a site: valid posts in feed order and every problem found."""
+
+    posts: list[Post] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    drafts: int = 0
+    future: int = 0
+    files: int = 0
+
+
+def posts_location(site: Site) -> tuple[Path, str | None]:
+    """The folder to search and, when ``posts`` is a glob, the glob pattern."""
+    configured = site.posts
+    if configured and _GLOB_CHARACTERS & set(configured):
+        return site.root, configured
+    if configured:
+        return site.root / configured, None
+    for name in ("_posts", "posts"):
+        if (site.root / name).is_dir():
+            return site.root / name, None
+    return site.root, None
+
+
+def find_post_files(site: Site) -> list[Path]:
+    """Every post file of the site, in a fixed order that does not depend on the file system."""
+    folder, pattern = posts_location(site)
+    if pattern is not None:
+        return sorted(path for path in folder.glob(pattern) if path.is_file())
+    found: list[Path] = []
+    output = site.output.resolve()
+    # os.walk without followlinks: a symlinked folder that loops back cannot trap the walk.
+    for directory, subdirs, files in os.walk(folder):
+        here = Path(directory)
+        subdirs[:] = [
+            name
+            for name in subdirs
+            if not name.startswith((".", "_")) and name not in _SKIPPED_DIRS
+            and (here / name).resolve() != output
+        ]  # fmt: skip
+        found.extend(here / name for name in files if name.lower().endswith(POST_SUFFIXES))
+    return sorted(found)
+
+
+def read_post(path: Path, site: Site) -> Post:
+    """Read, validate and normalise one post file; raise PostError when it is unusable."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise PostError(
+            path, f"cannot read the file: {error.strerror}", "check that it exists and is readable"
+        ) from error
+    source = split_front_matter(decode_post(data, path), path)
+    return parse_post(source, site, site_timezone(site.timezone))
+
+
+def collect(
+    site: Site,
+    *,
+    now: datetime,
+    drafts: bool = False,
+    future: bool = False,
+    progress: ProgressCallback | None = None,
+) -> Collection:
+    """Read every post of ``site`` and return them newest first with all problems found.
+
+    Drafts and posts dated after ``now`` are left out unless ``drafts``/``future`` is set.
+    Ties in date are broken by path, so the order never depends on the file system.
+    """
+    paths = find_post_files(site)
+    in_site_root = posts_location(site) == (site.root, None)
+    result = Collection(files=len(paths))
+    for done, path in enumerate(paths, start=1):
+        try:
+            post = read_post(path, site)
+        except PostError as error:
+            # Loose Markdown files (README.md…) in a site folder are not posts.
+            if not (in_site_root and _has_no_front_matter(path)):
+                result.problems.append(error.problem)
+            continue
+        finally:
+            if progress:
+                progress(done, len(paths))
+        result.warnings.extend(post.warnings)
+        if post.draft and not drafts:
+            result.drafts += 1
+        elif post.date > now and not future:
+            result.future += 1
+        else:
+            result.posts.append(post)
+    result.posts.sort(key=lambda post: str(post.source))
+    result.posts.sort(key=lambda post: post.date, reverse=True)
+    result.problems.extend(_duplicate_ids(result.posts))
+    return result
+
+
+def _has_no_front_matter(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            start = handle.read(8).lstrip(b"\xef\xbb\xbf")
+    except OSError:
+        return False
+    return not start.startswith((b"---", b"+++"))
+
+
+def _duplicate_ids(posts: list[Post]) -> list[Problem]:
+    """Two posts with one id would show as one entry in every feed reader."""
+    first_with: dict[str, Post] = {}
+    problems = []
+    for post in sorted(posts, key=lambda post: str(post.source)):
+        other = first_with.setdefault(post.id, post)
+        if other is not post:
+            problems.append(
+                Problem(
+                    post.source,
+                    f"has the same id and URL as {other.source} ({post.id})",
+                    "give one of them its own `permalink`, `slug` or `id`",
+                )
+            )
+    return problems

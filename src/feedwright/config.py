@@ -1,0 +1,239 @@
+"""Load a Site from ``feedwright.toml``, falling back to a Jekyll ``_config.yml``."""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+from feedwright.dates import DateError, site_timezone
+from feedwright.errors import ConfigError
+from feedwright.model import Author, FeedSettings, Site
+from feedwright.posts import normalise_lang
+
+CONFIG_NAME = "feedwright.toml"
+JEKYLL_CONFIG = "_config.yml"
+
+_SITE_KEYS = {
+    "title", "url", "baseurl", "description", "author", "lang", "timezone", "permalink",
+    "posts", "output", "excerpt_separator", "excerpt_length",
+}  # fmt: skip
+_FEED_KEYS = {"limit", "summary_only", "by", "stylesheet", "atom", "rss", "json", "id_scheme"}
+_TABLES = {"site": _SITE_KEYS, "feeds": _FEED_KEYS}
+# Tables that later stages (digest, delivery) own; accepted here so one file serves all.
+_OTHER_TABLES = {"digest", "smtp", "recipients", "state"}
+_FEED_GROUPS = {"category", "tag"}
+_ID_SCHEMES = {"url", "tag"}
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(path, f"invalid TOML: {error}", "fix the syntax at that place") from error
+    except OSError as error:
+        raise ConfigError(path, f"cannot read: {error.strerror}") from error
+
+
+def _read_jekyll(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except yaml.MarkedYAMLError as error:
+        line = error.problem_mark.line + 1 if error.problem_mark else None
+        raise ConfigError(
+            path, f"invalid YAML: {error.problem}", "fix the syntax on that line", line
+        ) from error
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise ConfigError(path, f"cannot read: {error}") from error
+    return data if isinstance(data, dict) else {}
+
+
+def _check_keys(path: Path, data: Mapping[str, Any]) -> None:
+    """Unknown tables and keys are errors, so a typo never silently does nothing."""
+    for table, value in data.items():
+        if table in _OTHER_TABLES:
+            continue
+        if table not in _TABLES or not isinstance(value, Mapping):
+            raise ConfigError(
+                path, f"unknown table [{table}]", _suggest(table, _TABLES.keys() | _OTHER_TABLES)
+            )
+        for key in value:
+            if key not in _TABLES[table]:
+                raise ConfigError(
+                    path, f"unknown key `{key}` in [{table}]", _suggest(key, _TABLES[table])
+                )
+
+
+def _suggest(word: str, choices: Any) -> str:
+    close = difflib.get_close_matches(word, sorted(choices), n=1)
+    return f"did you mean `{close[0]}`?" if close else f"known names: {', '.join(sorted(choices))}"
+
+
+def _author(value: Any, path: Path) -> Author | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        return Author(name=value)
+    if isinstance(value, Mapping) and isinstance(value.get("name"), str):
+        email, uri = value.get("email"), value.get("uri") or value.get("url")
+        return Author(
+            value["name"],
+            email if isinstance(email, str) else None,
+            uri if isinstance(uri, str) else None,
+        )
+    raise ConfigError(
+        path, "`author` must be a name or a table with `name`", 'write author = "Jane Doe"'
+    )
+
+
+def _typed(path: Path, table: str, key: str, value: Any, kind: type | tuple[type, ...]) -> Any:
+    if (isinstance(value, bool) and kind is int) or not isinstance(value, kind):
+        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise ConfigError(path, f"`{key}` in [{table}] must be {names}, not {value!r}")
+    return value
+
+
+def load_site(
+    root: Path,
+    config: Path | None = None,
+    *,
+    output: Path | None = None,
+) -> Site:
+    """Read the site configuration of the folder ``root``.
+
+    Values come from ``config`` (default ``root/feedwright.toml``), then from a Jekyll
+    ``_config.yml`` beside it, then from defaults. ``output`` (the CLI's ``--output``)
+    overrides the configured output folder. Raises ConfigError for anything unusable.
+    """
+    if not root.is_dir():
+        raise ConfigError(
+            root, "the site folder does not exist", "pass the folder that holds your posts"
+        )
+    config_path = config or root / CONFIG_NAME
+    data: dict[str, Any] = {}
+    if config_path.exists():
+        data = _read_toml(config_path)
+        _check_keys(config_path, data)
+    elif config is not None:
+        raise ConfigError(config, "the configuration file does not exist")
+    site_table: dict[str, Any] = dict(data.get("site", {}))
+    feeds_table: dict[str, Any] = dict(data.get("feeds", {}))
+
+    jekyll_path = root / JEKYLL_CONFIG
+    jekyll = _read_jekyll(jekyll_path) if jekyll_path.exists() else {}
+    for key in ("title", "description", "url", "baseurl", "author", "lang", "timezone",
+                "permalink", "excerpt_separator"):  # fmt: skip
+        if key not in site_table and jekyll.get(key) not in (None, ""):
+            site_table[key] = jekyll[key]
+    source = config_path if config_path.exists() else jekyll_path
+
+    title = site_table.get("title")
+    url = site_table.get("url")
+    if not isinstance(title, str) or not title.strip():
+        raise ConfigError(
+            source, "the site has no title", f'add title = "My blog" under [site] in {CONFIG_NAME}'
+        )
+    if (
+        not isinstance(url, str)
+        or urlsplit(url).scheme not in ("http", "https")
+        or not urlsplit(url).netloc
+    ):
+        raise ConfigError(
+            source,
+            f"the site url {url!r} is not an absolute http(s) URL",
+            f'add url = "https://example.org" under [site] in {CONFIG_NAME}',
+        )
+    baseurl = str(site_table.get("baseurl") or "").strip("/")
+    full_url = url.rstrip("/") + ("/" + baseurl if baseurl else "")
+
+    timezone_name = str(site_table.get("timezone", "UTC"))
+    try:
+        site_timezone(timezone_name)
+    except DateError as error:
+        raise ConfigError(
+            source, str(error), 'use an IANA name such as "Asia/Tokyo" or "UTC"'
+        ) from error
+    lang_value = str(site_table.get("lang", "en"))
+    lang = normalise_lang(lang_value)
+    if lang is None:
+        raise ConfigError(
+            source, f"`lang` {lang_value!r} is not a language tag", 'write lang = "ja" or "en-US"'
+        )
+
+    feeds = _feed_settings(config_path, feeds_table)
+    output_dir = Path(str(site_table.get("output", "out")))
+    site = Site(
+        root=root,
+        title=title.strip(),
+        url=full_url,
+        description=str(site_table.get("description") or ""),
+        author=_author(site_table.get("author"), source),
+        lang=lang,
+        timezone=timezone_name,
+        permalink=_typed(
+            config_path, "site", "permalink", site_table.get("permalink", "date"), str
+        ),
+        posts=_typed(config_path, "site", "posts", site_table.get("posts", ""), str),
+        output=output_dir if output_dir.is_absolute() else root / output_dir,
+        excerpt_separator=str(site_table.get("excerpt_separator", "<!--more-->")),
+        excerpt_length=_typed(
+            config_path, "site", "excerpt_length", site_table.get("excerpt_length", 200), int
+        ),
+        feeds=feeds,
+        config_path=config_path if config_path.exists() else None,
+    )
+    if site.excerpt_length < 10:
+        raise ConfigError(config_path, "`excerpt_length` must be at least 10")
+    return replace(site, output=output) if output is not None else site
+
+
+def _feed_settings(path: Path, table: Mapping[str, Any]) -> FeedSettings:
+    defaults = FeedSettings()
+    by = table.get("by", [])
+    if isinstance(by, str):
+        by = [part.strip() for part in by.split(",") if part.strip()]
+    by = parse_groups(by, path)
+    limit = _typed(path, "feeds", "limit", table.get("limit", defaults.limit), int)
+    if limit < 1:
+        raise ConfigError(path, "`limit` in [feeds] must be at least 1")
+    id_scheme = _typed(path, "feeds", "id_scheme", table.get("id_scheme", defaults.id_scheme), str)
+    if id_scheme not in _ID_SCHEMES:
+        raise ConfigError(
+            path, f"`id_scheme` must be one of {sorted(_ID_SCHEMES)}, not {id_scheme!r}"
+        )
+    names = {}
+    for key in ("atom", "rss", "json"):
+        name = _typed(path, "feeds", key, table.get(key, getattr(defaults, key)), str)
+        if not name or "/" in name or "\\" in name or name.startswith("."):
+            raise ConfigError(path, f"`{key}` in [feeds] must be a plain file name, not {name!r}")
+        names[key] = name
+    return FeedSettings(
+        limit=limit,
+        summary_only=_typed(path, "feeds", "summary_only", table.get("summary_only", False), bool),
+        by=by,
+        stylesheet=_typed(path, "feeds", "stylesheet", table.get("stylesheet", True), bool),
+        id_scheme=id_scheme,
+        **names,
+    )
+
+
+def parse_groups(values: Any, path: Path | None = None) -> tuple[str, ...]:
+    """Check a list of per-group feed kinds (``category``, ``tag``; plurals accepted)."""
+    if not isinstance(values, list | tuple):
+        raise ConfigError(path, '`by` must be a list such as ["category", "tag"]')
+    groups = []
+    for value in values:
+        name = str(value).strip().lower().removesuffix("s").replace("categorie", "category")
+        if name not in _FEED_GROUPS:
+            raise ConfigError(
+                path, f"cannot make feeds by {value!r}", 'use "category" and/or "tag"'
+            )
+        groups.append(name)
+    return tuple(dict.fromkeys(groups))

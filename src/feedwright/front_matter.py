@@ -1,0 +1,190 @@
+"""Read a post file into its front matter mapping and its Markdown body.
+
+python-frontmatter's handlers find and split the front matter (``---`` YAML, Jekyll style,
+or ``+++`` TOML, Hugo style). The mapping itself is parsed here so that every error can
+name the line of the file it comes from.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from frontmatter.default_handlers import BaseHandler, YAMLHandler
+
+from feedwright.errors import PostError
+
+_YAML_FIX = (
+    "fix the YAML syntax on that line (check quotes, colons and indentation; tabs are not allowed)"
+)
+_TOML_FIX = "fix the TOML syntax on that line (strings need quotes, keys need `=`)"
+
+
+class TOMLHandler(BaseHandler):
+    """Hugo-style ``+++`` front matter; python-frontmatter's own needs the old ``toml`` package."""
+
+    FM_BOUNDARY = re.compile(r"^\+{3,}\s*$", re.MULTILINE)
+    START_DELIMITER = END_DELIMITER = "+++"
+
+    def load(self, fm: str, **kwargs: object) -> Any:
+        return tomllib.loads(fm)
+
+
+_HANDLERS: tuple[tuple[str, BaseHandler], ...] = (("YAML", YAMLHandler()), ("TOML", TOMLHandler()))
+
+
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _FrontMatterLoader(_BaseLoader):  # type: ignore[valid-type,misc]
+    """PyYAML's safe loader, but dates stay strings so feedwright reads them all one way."""
+
+
+_FrontMatterLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp", _FrontMatterLoader.construct_yaml_str
+)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A post file split into its parts; ``key_lines`` maps each front matter key to its line."""
+
+    path: Path
+    metadata: dict[str, Any]
+    key_lines: dict[str, int]
+    body: str
+    body_line: int
+
+
+def decode_post(data: bytes, path: Path) -> str:
+    """Decode a post's bytes as UTF-8 (a BOM is allowed) with CRLF and CR turned into LF."""
+    if not data.strip():
+        raise PostError(path, "the file is empty", "add front matter with a title and a date")
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise PostError(path, "the file contains NUL bytes", "save it as UTF-8 text", line)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise PostError(
+            path,
+            f"not valid UTF-8 (byte 0x{data[error.start]:02x})",
+            "save the file as UTF-8",
+            line,
+        ) from error
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def split_front_matter(text: str, path: Path) -> SourceFile:
+    """Split decoded post text into a SourceFile; raise PostError on malformed front matter."""
+    for kind, handler in _HANDLERS:
+        if not handler.detect(text):
+            continue
+        try:
+            front, body = handler.split(text)
+        except ValueError as error:
+            delimiter = handler.START_DELIMITER
+            raise PostError(
+                path,
+                f"the {kind} front matter that starts here has no closing `{delimiter}` line",
+                f"add a line with just `{delimiter}` after the last front matter key",
+                1,
+            ) from error
+        body_offset = len(text) - len(body)
+        body_line = text.count("\n", 0, body_offset) + 1
+        if kind == "YAML":
+            metadata, key_lines = _load_yaml(front, path)
+        else:
+            metadata, key_lines = _load_toml(front, path)
+        return SourceFile(path, metadata, key_lines, body, body_line)
+    return SourceFile(path, {}, {}, text, 1)
+
+
+def _load_yaml(front: str, path: Path) -> tuple[dict[str, Any], dict[str, int]]:
+    # Front matter starts on line 2 of the file (line 1 is `---`); YAML marks count from 0.
+    first_line = 2
+    loader = _FrontMatterLoader(front)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return {}, {}
+        if not isinstance(node, yaml.MappingNode):
+            raise PostError(
+                path,
+                "the front matter is not a mapping of keys to values",
+                "write it as `key: value` lines, such as `title: My post`",
+                first_line + node.start_mark.line,
+            )
+        key_lines = _check_mapping(node, path, first_line)
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = first_line + mark.line if mark else None
+        problem = error.problem or error.context or "invalid YAML"
+        raise PostError(path, f"invalid YAML front matter: {problem}", _YAML_FIX, line) from error
+    except (yaml.YAMLError, TypeError, ValueError) as error:
+        raise PostError(path, f"invalid YAML front matter: {error}", _YAML_FIX) from error
+    finally:
+        loader.dispose()
+    return {str(key): value for key, value in data.items()}, key_lines
+
+
+def _check_mapping(root: yaml.MappingNode, path: Path, first_line: int) -> dict[str, int]:
+    """Reject duplicate keys and aliases; return the line of each top-level key."""
+    key_lines: dict[str, int] = {}
+    for key_node, _ in root.value:
+        key = str(key_node.value)
+        line = first_line + key_node.start_mark.line
+        if key in key_lines:
+            raise PostError(
+                path,
+                f"the key {key!r} appears twice (first on line {key_lines[key]})",
+                "keep one of them",
+                line,
+            )
+        key_lines[key] = line
+    # An alias makes the composed graph share a node. Refusing them keeps a "billion laughs"
+    # document from expanding into gigabytes when the values are later walked or copied.
+    seen: set[int] = set()
+    pending: list[yaml.Node] = [root]
+    while pending:
+        node = pending.pop()
+        if id(node) in seen:
+            raise PostError(
+                path,
+                "YAML anchors and aliases (&name, *name) are not supported in front matter",
+                "write the value out in full",
+                first_line + node.start_mark.line,
+            )
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                pending.extend((key_node, value_node))
+        elif isinstance(node, yaml.SequenceNode):
+            pending.extend(node.value)
+    return key_lines
+
+
+_TOML_LINE = re.compile(r"at line (\d+)")
+
+
+def _load_toml(front: str, path: Path) -> tuple[dict[str, Any], dict[str, int]]:
+    first_line = 2
+    try:
+        data = tomllib.loads(front)
+    except tomllib.TOMLDecodeError as error:
+        match = _TOML_LINE.search(str(error))
+        line = first_line + int(match.group(1)) - 1 if match else None
+        message = _TOML_LINE.sub("", str(error)).strip(" ()")
+        raise PostError(path, f"invalid TOML front matter: {message}", _TOML_FIX, line) from error
+    key_lines: dict[str, int] = {}
+    for number, text in enumerate(front.split("\n"), start=first_line):
+        match = re.match(r"\s*[\"']?([A-Za-z0-9_-]+)[\"']?\s*=", text)
+        if match and match.group(1) in data:
+            key_lines.setdefault(match.group(1), number)
+    return data, key_lines

@@ -1,0 +1,298 @@
+"""Check a post's front matter and turn it into a Post with every value normalised."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from datetime import datetime, tzinfo
+from pathlib import Path
+from urllib.parse import quote, urljoin, urlsplit
+
+from feedwright.dates import DateError, date_from_filename, parse_date
+from feedwright.errors import PostError, Problem
+from feedwright.excerpt import make_excerpt
+from feedwright.front_matter import SourceFile
+from feedwright.model import Author, Post, Site
+from feedwright.permalinks import escape_permalink, post_path
+
+# Keys feedwright reads itself; everything else stays in Post.extra for templates.
+_KNOWN_KEYS = {
+    "title", "date", "updated", "last_modified_at", "lastmod", "author", "categories",
+    "category", "tags", "tag", "excerpt", "description", "summary", "image", "permalink",
+    "slug", "draft", "published", "lang", "id",
+}  # fmt: skip
+_UPDATED_KEYS = ("updated", "last_modified_at", "lastmod")
+_EXCERPT_KEYS = ("excerpt", "description", "summary")
+_DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
+_LANG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
+# Lines such as "---END---" left behind by editors and generators; never meant to be shown.
+_STRAY_MARKER = re.compile(r"^[ \t]*-{3,}[ \t]*END[ \t]*-{3,}[ \t]*$", re.IGNORECASE | re.MULTILINE)
+_MIN_REPEATED_PARAGRAPH = 40
+
+
+class _Fields:
+    """Reads typed values out of one post's front matter, raising errors that name the line."""
+
+    def __init__(self, source: SourceFile):
+        self.source = source
+        self.metadata = source.metadata
+
+    def fail(self, key: str, message: str, hint: str) -> PostError:
+        return PostError(self.source.path, message, hint, self.source.key_lines.get(key))
+
+    def text(self, key: str) -> str | None:
+        value = self.metadata.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise self.fail(
+                key, f"`{key}` must be text, not {_kind(value)}", f"write `{key}: some text`"
+            )
+        return str(value).strip() or None
+
+    def first_text(self, keys: tuple[str, ...]) -> str | None:
+        for key in keys:
+            value = self.text(key)
+            if value:
+                return value
+        return None
+
+    def date(self, key: str, zone: tzinfo) -> datetime | None:
+        value = self.metadata.get(key)
+        if value is None or value == "":
+            return None
+        try:
+            return parse_date(value, zone)
+        except DateError as error:
+            raise self.fail(
+                key,
+                f"`{key}` is not a valid date: {error}",
+                f"write it like `{key}: 2025-11-29 04:40:08 +0900` or `{key}: 2025-11-29`",
+            ) from error
+
+    def flag(self, key: str) -> bool | None:
+        value = self.metadata.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in {"true", "false", "yes", "no"}:
+            return value.strip().lower() in {"true", "yes"}
+        raise self.fail(
+            key, f"`{key}` must be true or false, not {value!r}", f"write `{key}: true`"
+        )
+
+    def names(self, plural: str, singular: str) -> tuple[str, ...]:
+        """Categories or tags: a list, or a space-separated string (Jekyll's rule)."""
+        names: list[str] = []
+        for key, split in ((plural, True), (singular, False)):
+            value = self.metadata.get(key)
+            if value is None:
+                continue
+            if isinstance(value, str):
+                names.extend(value.split() if split else [value])
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, bool) or not isinstance(item, str | int | float):
+                        raise self.fail(
+                            key,
+                            f"`{key}` must be a list of names, but holds {_kind(item)}",
+                            f'write `{key}: ["one", "two"]`',
+                        )
+                    names.append(str(item))
+            elif isinstance(value, int | float) and not isinstance(value, bool):
+                names.append(str(value))
+            else:
+                raise self.fail(
+                    key,
+                    f"`{key}` must be a list or a space-separated string, not {_kind(value)}",
+                    f'write `{key}: ["one", "two"]`',
+                )
+        cleaned = (" ".join(name.split()) for name in names)
+        return tuple(dict.fromkeys(name for name in cleaned if name))
+
+    def author(self) -> Author | None:
+        value = self.metadata.get("author")
+        if value is None or value == "":
+            return None
+        if isinstance(value, str):
+            return Author(name=value.strip())
+        if isinstance(value, Mapping) and isinstance(value.get("name"), str):
+            email, uri = value.get("email"), value.get("uri") or value.get("url")
+            return Author(
+                name=value["name"].strip(),
+                email=email if isinstance(email, str) else None,
+                uri=uri if isinstance(uri, str) else None,
+            )
+        raise self.fail(
+            "author",
+            "`author` must be a name or a mapping with a `name`",
+            "write `author: Jane Doe` or `author: {name: Jane Doe, email: jane@example.org}`",
+        )
+
+    def image(self) -> str | None:
+        value = self.metadata.get("image")
+        if isinstance(value, Mapping):  # jekyll-seo-tag style: image: {path: ..., alt: ...}
+            value = value.get("path") or value.get("url")
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str):
+            raise self.fail(
+                "image", "`image` must be a path or URL", "write `image: /images/photo.jpg`"
+            )
+        return value.strip()
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return f"{type(value).__name__} {value!r}"[:60]
+
+
+def normalise_lang(value: str) -> str | None:
+    """A BCP 47 tag such as ``ja`` or ``en-US`` from forms like ``ja_JP``; None if unusable."""
+    tag = value.strip().replace("_", "-").split(".")[0]  # "ja_JP.UTF-8" appears in the wild
+    if not _LANG.match(tag):
+        return None
+    primary, *rest = tag.split("-")
+    return "-".join([primary.lower(), *(part.upper() if len(part) == 2 else part for part in rest)])
+
+
+def _paragraphs(body: str, first_line: int) -> Iterator[tuple[int, str]]:
+    """Each blank-line separated block of ``body``, whitespace collapsed, with its file line."""
+    start: int | None = None
+    lines: list[str] = []
+    for number, line in enumerate(body.split("\n"), start=first_line):
+        if line.strip():
+            start = number if start is None else start
+            lines.append(line)
+        elif start is not None:
+            yield start, " ".join(" ".join(lines).split())
+            start, lines = None, []
+    if start is not None:
+        yield start, " ".join(" ".join(lines).split())
+
+
+def clean_body(body: str, path: Path, first_line: int) -> tuple[str, list[Problem]]:
+    """Remove stray ``---END---`` marker lines; warn about them and about repeated paragraphs.
+
+    Marker lines are generator leftovers that would show as text in every reader, so they
+    go. A repeated paragraph may be deliberate, so it is kept and only reported.
+    """
+    warnings: list[Problem] = []
+    seen: dict[str, int] = {}
+    for line, paragraph in _paragraphs(body, first_line):
+        if _STRAY_MARKER.fullmatch(paragraph):
+            warnings.append(
+                Problem(
+                    path,
+                    f"stray `{paragraph}` line left out of the content",
+                    "delete the line",
+                    line,
+                )
+            )
+        elif len(paragraph) >= _MIN_REPEATED_PARAGRAPH and paragraph in seen:
+            warnings.append(
+                Problem(
+                    path,
+                    f"this paragraph repeats the one on line {seen[paragraph]}",
+                    "delete one of them if the repeat is a mistake",
+                    line,
+                )
+            )
+        else:
+            seen.setdefault(paragraph, line)
+    return _STRAY_MARKER.sub("", body), warnings
+
+
+def file_slug_of(path: Path) -> str:
+    """A post's slug from its file name: ``2025-11-29-hello.md`` gives ``hello``."""
+    return _DATE_PREFIX.sub("", path.stem) or path.stem
+
+
+def parse_post(source: SourceFile, site: Site, zone: tzinfo) -> Post:
+    """Validate one post's front matter and build the Post; raise PostError if it is unusable."""
+    fields = _Fields(source)
+    path = source.path
+    title = fields.text("title")
+    if not title:
+        raise PostError(
+            path,
+            "the post has no title",
+            'add `title: "…"` to the front matter',
+            source.key_lines.get("title", 1),
+        )
+    date = fields.date("date", zone) or date_from_filename(path.name, zone)
+    if date is None:
+        raise PostError(
+            path,
+            "the post has no date",
+            "add `date: 2025-11-29 09:00:00 +0900` to the front matter "
+            "or start the file name with the date (2025-11-29-title.md)",
+            1,
+        )
+    updated = None
+    for key in _UPDATED_KEYS:
+        updated = updated or fields.date(key, zone)
+    categories = fields.names("categories", "category")
+    slug = fields.text("slug")
+    permalink = fields.text("permalink")
+    if permalink:
+        url_path = escape_permalink(permalink)
+    else:
+        url_path = post_path(
+            site.permalink,
+            date=date.astimezone(zone),
+            categories=categories,
+            file_slug=file_slug_of(path),
+            slug=slug,
+        )
+    url = site.base_url + url_path
+    image = fields.image()
+    lang_text = fields.text("lang")
+    lang = normalise_lang(lang_text) if lang_text else None
+    if lang_text and not lang:
+        raise fields.fail(
+            "lang",
+            f"`lang` {lang_text!r} is not a language tag",
+            "write `lang: ja` or `lang: en-US`",
+        )
+    body, warnings = clean_body(source.body, path, source.body_line)
+    draft = fields.flag("draft") is True or fields.flag("published") is False
+    return Post(
+        source=path,
+        title=title,
+        date=date,
+        updated=updated,
+        author=fields.author(),
+        categories=categories,
+        tags=fields.names("tags", "tag"),
+        excerpt=make_excerpt(
+            fields.first_text(_EXCERPT_KEYS), body, site.excerpt_separator, site.excerpt_length
+        ),
+        image=urljoin(url, image) if image else None,
+        url=url,
+        id=fields.text("id") or _entry_id(site, url, date, file_slug_of(path)),
+        slug=slug or file_slug_of(path),
+        draft=draft,
+        lang=lang,
+        body=body,
+        body_line=source.body_line,
+        extra={key: value for key, value in source.metadata.items() if key not in _KNOWN_KEYS},
+        warnings=tuple(warnings),
+    )
+
+
+def _entry_id(site: Site, url: str, date: datetime, slug: str) -> str:
+    """The stable id of a feed entry: its URL, or a tag: URI (RFC 4151) when configured."""
+    if site.feeds.id_scheme == "tag":
+        host = urlsplit(site.url).hostname or "localhost"
+        return f"tag:{host},{date.date().isoformat()}:{url_quote_slug(slug)}"
+    return url
+
+
+def url_quote_slug(slug: str) -> str:
+    """A slug safe inside a tag: URI."""
+    return quote(slug, safe="-._~")

@@ -1,0 +1,26 @@
+"""Where the default templates live, in a source checkout and in an installed wheel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def default_templates_dir() -> Path:
+    """The folder of feedwright's own templates.
+
+    A wheel carries them as ``feedwright/templates``; a source checkout (and an editable
+    install) has them at the top of the repository.
+    """
+    for candidate in (_PACKAGE_DIR / "templates", _PACKAGE_DIR.parents[1] / "templates"):
+        if (candidate / "feed.xsl").is_file():
+            return candidate
+    raise FileNotFoundError("feedwright's templates folder is missing; reinstall feedwright")
+
+
+def read_template_bytes(name: str, user_dir: Path | None = None) -> bytes:
+    """A template file's bytes, from ``user_dir`` when it has one of that name."""
+    if user_dir is not None and (user_dir / name).is_file():
+        return (user_dir / name).read_bytes()
+    return (default_templates_dir() / name).read_bytes()

@@ -1,0 +1,73 @@
+"""Write output files so that a reader never sees half a file and a failure loses nothing."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from feedwright.errors import OutputError
+from feedwright.feeds import OutputFile
+
+
+@dataclass
+class WriteReport:
+    """Which files a write changed and which already had the right bytes."""
+
+    written: list[Path] = field(default_factory=list)
+    unchanged: list[Path] = field(default_factory=list)
+
+
+def write_atomic(path: Path, content: bytes, mode: int = 0o644) -> bool:
+    """Write ``content`` to ``path`` through a temporary file in the same folder and a rename.
+
+    Returns False, touching nothing, when the file already holds exactly these bytes.
+    Raises OutputError when the folder cannot be written; the old file is then intact.
+    """
+    try:
+        if path.is_file() and path.stat().st_size == len(content) and path.read_bytes() == content:
+            return False
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(
+            prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
+        )
+    except OSError as error:
+        raise OutputError(
+            f"{path}: cannot write: {error.strerror} — check the output folder"
+        ) from error
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(content)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise OutputError(
+            f"{path}: cannot write: {error.strerror} — check the output folder"
+        ) from error
+    return True
+
+
+def _inside(folder: Path, relative: str) -> Path:
+    target = (folder / relative).resolve()
+    if not target.is_relative_to(folder.resolve()):
+        raise OutputError(f"{relative}: refusing to write outside the output folder {folder}")
+    return folder / relative
+
+
+def write_files(folder: Path, files: Iterable[OutputFile]) -> WriteReport:
+    """Write each file into ``folder``, each atomically; unchanged files are left alone."""
+    report = WriteReport()
+    for file in files:
+        path = _inside(folder, file.path)
+        if write_atomic(path, file.content):
+            report.written.append(path)
+        else:
+            report.unchanged.append(path)
+    return report
