@@ -11,7 +11,7 @@
 
   <xsl:template match="/">
     <xsl:variable name="title" select="atom:feed/atom:title | rss/channel/title"/>
-    <xsl:variable name="home" select="atom:feed/atom:link[@rel='alternate']/@href | rss/channel/link"/>
+    <xsl:variable name="home" select="atom:feed/atom:link[not(@rel) or @rel='alternate']/@href | rss/channel/link"/>
     <html lang="{atom:feed/@xml:lang | rss/channel/language}">
       <head>
         <meta charset="UTF-8"/>
@@ -37,7 +37,7 @@
 
   <xsl:template match="atom:entry">
     <article>
-      <h2><a href="{atom:link[@rel='alternate']/@href}"><xsl:value-of select="atom:title"/></a></h2>
+      <h2><a href="{atom:link[not(@rel) or @rel='alternate']/@href}"><xsl:value-of select="atom:title"/></a></h2>
       <time><xsl:value-of select="substring(atom:published, 1, 10)"/></time>
       <p><xsl:value-of select="atom:summary"/></p>
     </article>

@@ -21,6 +21,9 @@ from feedwright.errors import PostError
 _YAML_FIX = (
     "fix the YAML syntax on that line (check quotes, colons and indentation; tabs are not allowed)"
 )
+# The split front matter text keeps the line break of the opening `---` line, so its first
+# line (line 0 to YAML) is the file's line 1.
+_FIRST_LINE = 1
 _TOML_FIX = "fix the TOML syntax on that line (strings need quotes, keys need `=`)"
 
 
@@ -106,8 +109,9 @@ def split_front_matter(text: str, path: Path) -> SourceFile:
 
 
 def _load_yaml(front: str, path: Path) -> tuple[dict[str, Any], dict[str, int]]:
-    # Front matter starts on line 2 of the file (line 1 is `---`); YAML marks count from 0.
-    first_line = 2
+    first_line = _FIRST_LINE
+    if "*" in front:  # only then can there be an alias; the event scan costs a second parse
+        _reject_aliases(front, path, first_line)
     loader = _FrontMatterLoader(front)
     try:
         node = loader.get_single_node()
@@ -120,13 +124,10 @@ def _load_yaml(front: str, path: Path) -> tuple[dict[str, Any], dict[str, int]]:
                 "write it as `key: value` lines, such as `title: My post`",
                 first_line + node.start_mark.line,
             )
-        key_lines = _check_mapping(node, path, first_line)
+        key_lines = _key_lines(node, path, first_line)
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = first_line + mark.line if mark else None
-        problem = error.problem or error.context or "invalid YAML"
-        raise PostError(path, f"invalid YAML front matter: {problem}", _YAML_FIX, line) from error
+        raise _yaml_error(error, path, first_line) from error
     except (yaml.YAMLError, TypeError, ValueError) as error:
         raise PostError(path, f"invalid YAML front matter: {error}", _YAML_FIX) from error
     finally:
@@ -134,8 +135,39 @@ def _load_yaml(front: str, path: Path) -> tuple[dict[str, Any], dict[str, int]]:
     return {str(key): value for key, value in data.items()}, key_lines
 
 
-def _check_mapping(root: yaml.MappingNode, path: Path, first_line: int) -> dict[str, int]:
-    """Reject duplicate keys and aliases; return the line of each top-level key."""
+def _yaml_error(error: yaml.MarkedYAMLError, path: Path, first_line: int) -> PostError:
+    problem = error.problem or error.context or "invalid YAML"
+    mark = error.problem_mark or error.context_mark
+    # An unclosed quote or bracket is only noticed at the end of the input; the line where
+    # it was opened (the context) is the one to fix.
+    if error.context_mark and "end of stream" in problem:
+        problem = f"{problem} {error.context}"
+        mark = error.context_mark
+    line = first_line + mark.line if mark else None
+    return PostError(path, f"invalid YAML front matter: {problem}", _YAML_FIX, line)
+
+
+def _reject_aliases(front: str, path: Path, first_line: int) -> None:
+    """Refuse YAML aliases, before anything is built from them.
+
+    An alias makes several values share one node, so a small "billion laughs" document
+    grows into gigabytes as soon as its values are walked or copied.
+    """
+    try:
+        for event in yaml.parse(front, Loader=_FrontMatterLoader):
+            if isinstance(event, yaml.AliasEvent):
+                raise PostError(
+                    path,
+                    "YAML aliases (*name) are not supported in front matter",
+                    "write the value out in full",
+                    first_line + event.start_mark.line,
+                )
+    except yaml.MarkedYAMLError as error:
+        raise _yaml_error(error, path, first_line) from error
+
+
+def _key_lines(root: yaml.MappingNode, path: Path, first_line: int) -> dict[str, int]:
+    """The line of each top-level key; a key given twice is an error (YAML keeps the last)."""
     key_lines: dict[str, int] = {}
     for key_node, _ in root.value:
         key = str(key_node.value)
@@ -148,25 +180,6 @@ def _check_mapping(root: yaml.MappingNode, path: Path, first_line: int) -> dict[
                 line,
             )
         key_lines[key] = line
-    # An alias makes the composed graph share a node. Refusing them keeps a "billion laughs"
-    # document from expanding into gigabytes when the values are later walked or copied.
-    seen: set[int] = set()
-    pending: list[yaml.Node] = [root]
-    while pending:
-        node = pending.pop()
-        if id(node) in seen:
-            raise PostError(
-                path,
-                "YAML anchors and aliases (&name, *name) are not supported in front matter",
-                "write the value out in full",
-                first_line + node.start_mark.line,
-            )
-        seen.add(id(node))
-        if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
-                pending.extend((key_node, value_node))
-        elif isinstance(node, yaml.SequenceNode):
-            pending.extend(node.value)
     return key_lines
 
 
@@ -174,16 +187,16 @@ _TOML_LINE = re.compile(r"at line (\d+)")
 
 
 def _load_toml(front: str, path: Path) -> tuple[dict[str, Any], dict[str, int]]:
-    first_line = 2
+    first_line = _FIRST_LINE
     try:
         data = tomllib.loads(front)
     except tomllib.TOMLDecodeError as error:
         match = _TOML_LINE.search(str(error))
-        line = first_line + int(match.group(1)) - 1 if match else None
+        line = first_line + int(match.group(1)) - 1 if match else None  # TOML counts from 1
         message = _TOML_LINE.sub("", str(error)).strip(" ()")
         raise PostError(path, f"invalid TOML front matter: {message}", _TOML_FIX, line) from error
     key_lines: dict[str, int] = {}
-    for number, text in enumerate(front.split("\n"), start=first_line):
+    for number, text in enumerate(front.split("\n"), start=first_line):  # noqa: B007
         match = re.match(r"\s*[\"']?([A-Za-z0-9_-]+)[\"']?\s*=", text)
         if match and match.group(1) in data:
             key_lines.setdefault(match.group(1), number)

@@ -1,0 +1,122 @@
+"""Every kind of bad post gives `path:line: what — how to fix`, and a failed build writes nothing."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import NOW, SIMPLE_POSTS, SiteFactory, build
+
+from feedwright.collector import collect
+from feedwright.errors import InvalidPostsError
+
+GOOD = "---\ntitle: Good\ndate: 2025-01-01\n---\nFine.\n"
+
+# (file content, expected line, words the message must contain)
+BAD_POSTS: dict[str, tuple[str | bytes, int | None, str]] = {
+    "unclosed-quote": ('---\ntitle: "Broken\ndate: 2025-01-01\n---\nx\n', 2, "invalid YAML front matter"),
+    "tab-indent": ("---\ntitle: T\ntags:\n\t- a\n---\nx\n", 4, "invalid YAML front matter"),
+    "no-closing": ("---\ntitle: T\ndate: 2025-01-01\n\nBody without end\n", 1, "no closing `---` line"),
+    "list-front-matter": ("---\n- a\n- b\n---\nx\n", 2, "not a mapping"),
+    "scalar-front-matter": ("---\njust text\n---\nx\n", 2, "not a mapping"),
+    "duplicate-key": ("---\ntitle: A\ndate: 2025-01-01\ntitle: B\n---\nx\n", 4, "appears twice"),
+    "alias": ("---\ntitle: &t T\nsubtitle: *t\n---\nx\n", 3, "aliases"),
+    "alias-bomb": (
+        "---\ntitle: T\na: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+        "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n---\nx\n",
+        4,
+        "aliases",
+    ),
+    "no-title": ("---\ndate: 2025-01-01\n---\nx\n", 1, "has no title"),
+    "empty-title": ('---\ntitle: "  "\ndate: 2025-01-01\n---\nx\n', 2, "has no title"),
+    "title-list": ("---\ntitle: [a, b]\n---\nx\n", 2, "`title` must be text"),
+    "bad-date": ("---\ntitle: T\ndate: yesterday\n---\nx\n", 3, "`date` is not a valid date"),
+    "feb-30": ("---\ntitle: T\ndate: 2025-02-30\n---\nx\n", 3, "day is out of range"),
+    "bad-offset": ("---\ntitle: T\ndate: 2025-01-01 10:00 +25:00\n---\nx\n", 3, "out of range"),
+    "bad-updated": ("---\ntitle: T\ndate: 2025-01-01\nlastmod: soon\n---\nx\n", 4, "`lastmod`"),
+    "bad-draft": ("---\ntitle: T\ndate: 2025-01-01\ndraft: maybe\n---\nx\n", 4, "true or false"),
+    "bad-tags": ("---\ntitle: T\ndate: 2025-01-01\ntags: {a: 1}\n---\nx\n", 4, "`tags` must be a list"),
+    "bad-lang": ("---\ntitle: T\ndate: 2025-01-01\nlang: 日本語\n---\nx\n", 4, "not a language tag"),
+    "toml-error": ('+++\ntitle = "T"\ndate = nope\n+++\nx\n', 3, "invalid TOML front matter"),
+    "shift-jis": ("---\ntitle: 日本語\n---\n".encode("shift_jis"), 2, "not valid UTF-8"),
+    "latin-1": ("---\ntitle: café\n---\n".encode("latin-1"), 2, "not valid UTF-8"),
+    "empty": (b"", None, "the file is empty"),
+    "nul-bytes": (b"\x00" * 64, 1, "NUL bytes"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_POSTS))
+def test_bad_post_message(make_site: SiteFactory, name: str) -> None:
+    content, line, words = BAD_POSTS[name]
+    # No date in the file name, so a post without `date` is invalid for the right reason.
+    site = make_site({"good.md": GOOD, f"{name}.md": content})
+    collection = collect(site, now=NOW, drafts=True, future=True)
+    assert [post.title for post in collection.posts] == ["Good"]
+    [problem] = collection.problems
+    assert problem.path == site.root / "_posts" / f"{name}.md"
+    assert problem.line == line
+    assert words in problem.message
+    assert problem.hint, "every problem says how to fix it"
+    where = f"{problem.path}:{line}" if line else f"{problem.path}"
+    assert str(problem).startswith(f"{where}: {problem.message} — ")
+
+
+def test_no_date_anywhere(make_site: SiteFactory) -> None:
+    site = make_site({"undated.md": "---\ntitle: T\n---\nx\n"})
+    [problem] = collect(site, now=NOW).problems
+    assert "has no date" in problem.message and "2025-11-29-title.md" in problem.hint
+
+
+def test_accepted_oddities(make_site: SiteFactory) -> None:
+    posts: dict[str, str | bytes] = {
+        "2025-01-01-bom.md": "\ufeff---\ntitle: BOM\n---\nx\n".encode(),
+        "2025-01-02-crlf.md": b"---\r\ntitle: CRLF\r\ndate: 2025-01-02\r\n---\r\nLine one\r\n\r\nTwo\r\n",
+        "2025-01-03-numeric-title.md": "---\ntitle: 2025\n---\nx\n",
+        "2025-01-04-unicode-key.md": "---\ntitle: K\nカテゴリ: 追加\n---\nx\n",
+    }
+    site = make_site(posts)
+    collection = collect(site, now=NOW)
+    assert collection.problems == []
+    by_title = {post.title: post for post in collection.posts}
+    assert set(by_title) == {"BOM", "CRLF", "2025", "K"}
+    assert by_title["CRLF"].excerpt == "Line one"
+    assert by_title["K"].extra == {"カテゴリ": "追加"}
+
+
+def test_duplicate_urls_are_reported(make_site: SiteFactory) -> None:
+    posts = {
+        "2025-01-01-a.md": "---\ntitle: A\npermalink: /same/\n---\nx\n",
+        "2025-01-02-b.md": "---\ntitle: B\npermalink: /same/\n---\ny\n",
+    }
+    site = make_site(posts)
+    [problem] = collect(site, now=NOW).problems
+    assert problem.path.name == "2025-01-02-b.md" and "same id" in problem.message
+
+
+def test_invalid_post_stops_the_build_and_keeps_old_outputs(make_site: SiteFactory) -> None:
+    site = make_site(SIMPLE_POSTS)
+    build(site)
+    before = {path: path.read_bytes() for path in site.output.rglob("*") if path.is_file()}
+    broken = make_site({**SIMPLE_POSTS, "2025-12-01-new.md": "---\ntitle: New\n---\nx\n", "bad.md": "---\ntitle: [\n---\n"})
+    with pytest.raises(InvalidPostsError) as caught:
+        build(broken)
+    assert [p.path.name for p in caught.value.problems] == ["bad.md"]
+    after = {path: path.read_bytes() for path in site.output.rglob("*") if path.is_file()}
+    assert after == before
+
+
+def test_skip_invalid_builds_from_the_valid_posts(make_site: SiteFactory) -> None:
+    site = make_site({**SIMPLE_POSTS, "bad.md": "---\ntitle: [\n---\n"})
+    result = build(site, skip_invalid=True)
+    assert [p.path.name for p in result.collection.problems] == ["bad.md"]
+    assert len(result.collection.posts) == 2
+    assert (site.output / "feed.atom").is_file()
+
+
+def test_symlink_loop_and_unreadable_file(make_site: SiteFactory) -> None:
+    site = make_site({"2025-01-01-ok.md": GOOD})
+    posts = site.root / "_posts"
+    (posts / "loop.md").symlink_to(posts / "loop.md")
+    (posts / "dirloop").symlink_to(posts)  # a folder that contains itself: not followed
+    collection = collect(site, now=NOW)
+    assert [post.title for post in collection.posts] == ["Good"]
+    [problem] = collection.problems
+    assert problem.path.name == "loop.md" and "cannot read the file" in problem.message

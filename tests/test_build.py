@@ -1,0 +1,96 @@
+"""Builds are deterministic, do not rewrite unchanged files, and write atomically."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from conftest import SIMPLE_POSTS, SiteFactory, build
+
+from feedwright.errors import OutputError
+from feedwright.writer import write_atomic
+
+
+def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    return {
+        str(path.relative_to(folder)): (path.read_bytes(), path.stat().st_mtime_ns)
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def test_two_builds_give_identical_bytes_and_leave_files_alone(make_site: SiteFactory) -> None:
+    config = '[site]\ntitle = "T"\nurl = "https://b.example.org"\n[feeds]\nby = ["tag"]\n'
+    site = make_site(SIMPLE_POSTS, config)
+    first = build(site)
+    assert first.report.unchanged == []
+    before = snapshot(site.output)
+    # mtime granularity can be coarse; make sure a rewrite would show up.
+    for path in site.output.rglob("*"):
+        if path.is_file():
+            os.utime(path, ns=(1_000_000_000, 1_000_000_000))
+    before = snapshot(site.output)
+    second = build(site)
+    assert second.report.written == []
+    assert snapshot(site.output) == before
+
+
+def test_a_fresh_output_folder_gets_the_same_bytes(make_site: SiteFactory, tmp_path: Path) -> None:
+    site = make_site(SIMPLE_POSTS)
+    build(site)
+    from dataclasses import replace
+
+    other = replace(site, output=tmp_path / "elsewhere")
+    build(other)
+    assert {k: v[0] for k, v in snapshot(site.output).items()} == {
+        k: v[0] for k, v in snapshot(other.output).items()
+    }
+
+
+def test_a_changed_post_rewrites_only_what_changed(make_site: SiteFactory) -> None:
+    config = '[site]\ntitle = "T"\nurl = "https://b.example.org"\n[feeds]\nby = ["tag"]\n'
+    site = make_site(SIMPLE_POSTS, config)
+    build(site)
+    (site.root / "_posts" / "2025-10-01-first.md").write_text("---\ntitle: First, edited\n---\nNew.\n")
+    result = build(site)
+    written = sorted(str(path.relative_to(site.output)) for path in result.report.written)
+    assert written == ["feed.atom", "feed.json", "feed.rss"]  # the tag feeds do not hold it
+
+
+def test_write_atomic_leaves_no_temporary_file(tmp_path: Path) -> None:
+    target = tmp_path / "feed.atom"
+    assert write_atomic(target, b"one")
+    assert not write_atomic(target, b"one")
+    assert write_atomic(target, b"two")
+    assert target.read_bytes() == b"two"
+    assert [p.name for p in tmp_path.iterdir()] == ["feed.atom"]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores folder permissions")
+def test_read_only_output_folder_is_a_clear_error(make_site: SiteFactory) -> None:
+    site = make_site(SIMPLE_POSTS)
+    build(site)
+    before = (site.output / "feed.atom").read_bytes()
+    (site.root / "_posts" / "2025-10-01-first.md").write_text("---\ntitle: Changed\n---\nx\n")
+    site.output.chmod(0o555)
+    try:
+        with pytest.raises(OutputError, match="cannot write"):
+            build(site)
+    finally:
+        site.output.chmod(0o755)
+    assert (site.output / "feed.atom").read_bytes() == before
+
+
+def test_a_failed_write_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "feed.atom"
+    target.write_bytes(b"old")
+
+    def disk_full(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", disk_full)
+    with pytest.raises(OutputError, match="No space left on device"):
+        write_atomic(target, b"new")
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["feed.atom"]

@@ -1,0 +1,63 @@
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from feedwright.dates import DateError, date_from_filename, parse_date, site_timezone
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+UTC = timezone.utc
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        # The form real posts use, which PyYAML leaves as a string.
+        ("2025-11-29 04:40:08 +0000", datetime(2025, 11, 29, 4, 40, 8, tzinfo=UTC)),
+        ("2025-11-29 13:40:08 +0900", datetime(2025, 11, 29, 4, 40, 8, tzinfo=UTC)),
+        ("2025-11-29 06:40:08 +02:00", datetime(2025, 11, 29, 4, 40, 8, tzinfo=UTC)),
+        ("2025-11-29T04:40:08Z", datetime(2025, 11, 29, 4, 40, 8, tzinfo=UTC)),
+        ("2025-11-29T04:40:08.250Z", datetime(2025, 11, 29, 4, 40, 8, 250000, tzinfo=UTC)),
+        ("2025-11-29T04:40:08-05:00", datetime(2025, 11, 29, 9, 40, 8, tzinfo=UTC)),
+        ("2025-11-29 04:40", datetime(2025, 11, 29, 4, 40, tzinfo=TOKYO)),
+        ("2025-11-29", datetime(2025, 11, 29, tzinfo=TOKYO)),
+        ("2025-1-5", datetime(2025, 1, 5, tzinfo=TOKYO)),
+        ("Sat, 29 Nov 2025 04:40:08 +0000", datetime(2025, 11, 29, 4, 40, 8, tzinfo=UTC)),
+        ("Sat, 29 Nov 2025 04:40:08 GMT", datetime(2025, 11, 29, 4, 40, 8, tzinfo=UTC)),
+        (date(2025, 11, 29), datetime(2025, 11, 29, tzinfo=TOKYO)),
+        (datetime(2025, 11, 29, 4, 40), datetime(2025, 11, 29, 4, 40, tzinfo=TOKYO)),
+        (datetime(2025, 11, 29, 4, 40, tzinfo=UTC), datetime(2025, 11, 29, 4, 40, tzinfo=UTC)),
+    ],
+)
+def test_date_forms(value: object, expected: datetime) -> None:
+    assert parse_date(value, TOKYO) == expected
+
+
+def test_the_written_offset_is_kept() -> None:
+    # Feeds then show the author's own local time: 13:40:08+09:00, not 04:40:08Z.
+    assert parse_date("2025-11-29 13:40:08 +0900", UTC).isoformat() == "2025-11-29T13:40:08+09:00"
+
+
+def test_naive_values_take_the_site_time_zone() -> None:
+    assert parse_date("2025-11-29 09:00", TOKYO).utcoffset() == timedelta(hours=9)
+    assert parse_date("2025-11-29 09:00", UTC).utcoffset() == timedelta(0)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["yesterday", "2025-02-30", "0000-00-00", "2025-13-01", "2025-11-29 25:00", "2025-11-29 10:00 +25:00", 2025, True, ["2025-01-01"], ""],
+)
+def test_bad_dates_raise_date_error(value: object) -> None:
+    with pytest.raises(DateError):
+        parse_date(value, UTC)
+
+
+def test_date_from_filename() -> None:
+    assert date_from_filename("2024-02-05-hello.md", UTC) == datetime(2024, 2, 5, tzinfo=UTC)
+    assert date_from_filename("hello.md", UTC) is None
+    assert date_from_filename("2024-02-30-bad.md", UTC) is None
+
+
+def test_unknown_time_zone() -> None:
+    with pytest.raises(DateError):
+        site_timezone("Mars/Olympus_Mons")
