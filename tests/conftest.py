@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import feedparser
@@ -15,7 +15,7 @@ from feedwright.config import load_site
 from feedwright.model import Site
 
 # A fixed "now" so that which posts count as future never depends on the day tests run.
-NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 DEFAULT_CONFIG = """
 [site]
@@ -44,7 +44,9 @@ def write_posts(folder: Path, posts: dict[str, str | bytes]) -> None:
 def make_site(tmp_path: Path) -> SiteFactory:
     """Create a site folder with ``_posts/`` and a config; return the loaded Site."""
 
-    def factory(posts: dict[str, str | bytes], config: str = DEFAULT_CONFIG, **overrides: object) -> Site:
+    def factory(
+        posts: dict[str, str | bytes], config: str = DEFAULT_CONFIG, **overrides: object
+    ) -> Site:
         root = tmp_path / "site"
         (root / "_posts").mkdir(parents=True, exist_ok=True)
         (root / "feedwright.toml").write_text(textwrap.dedent(config), encoding="utf-8")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import NOW, SIMPLE_POSTS, SiteFactory, build
 
+from conftest import NOW, SIMPLE_POSTS, SiteFactory, build
 from feedwright.collector import collect
 from feedwright.errors import InvalidPostsError
 
@@ -12,9 +12,17 @@ GOOD = "---\ntitle: Good\ndate: 2025-01-01\n---\nFine.\n"
 
 # (file content, expected line, words the message must contain)
 BAD_POSTS: dict[str, tuple[str | bytes, int | None, str]] = {
-    "unclosed-quote": ('---\ntitle: "Broken\ndate: 2025-01-01\n---\nx\n', 2, "invalid YAML front matter"),
+    "unclosed-quote": (
+        '---\ntitle: "Broken\ndate: 2025-01-01\n---\nx\n',
+        2,
+        "invalid YAML front matter",
+    ),
     "tab-indent": ("---\ntitle: T\ntags:\n\t- a\n---\nx\n", 4, "invalid YAML front matter"),
-    "no-closing": ("---\ntitle: T\ndate: 2025-01-01\n\nBody without end\n", 1, "no closing `---` line"),
+    "no-closing": (
+        "---\ntitle: T\ndate: 2025-01-01\n\nBody without end\n",
+        1,
+        "no closing `---` line",
+    ),
     "list-front-matter": ("---\n- a\n- b\n---\nx\n", 2, "not a mapping"),
     "scalar-front-matter": ("---\njust text\n---\nx\n", 2, "not a mapping"),
     "duplicate-key": ("---\ntitle: A\ndate: 2025-01-01\ntitle: B\n---\nx\n", 4, "appears twice"),
@@ -33,8 +41,16 @@ BAD_POSTS: dict[str, tuple[str | bytes, int | None, str]] = {
     "bad-offset": ("---\ntitle: T\ndate: 2025-01-01 10:00 +25:00\n---\nx\n", 3, "out of range"),
     "bad-updated": ("---\ntitle: T\ndate: 2025-01-01\nlastmod: soon\n---\nx\n", 4, "`lastmod`"),
     "bad-draft": ("---\ntitle: T\ndate: 2025-01-01\ndraft: maybe\n---\nx\n", 4, "true or false"),
-    "bad-tags": ("---\ntitle: T\ndate: 2025-01-01\ntags: {a: 1}\n---\nx\n", 4, "`tags` must be a list"),
-    "bad-lang": ("---\ntitle: T\ndate: 2025-01-01\nlang: 日本語\n---\nx\n", 4, "not a language tag"),
+    "bad-tags": (
+        "---\ntitle: T\ndate: 2025-01-01\ntags: {a: 1}\n---\nx\n",
+        4,
+        "`tags` must be a list",
+    ),
+    "bad-lang": (
+        "---\ntitle: T\ndate: 2025-01-01\nlang: 日本語\n---\nx\n",
+        4,
+        "not a language tag",
+    ),
     "toml-error": ('+++\ntitle = "T"\ndate = nope\n+++\nx\n', 3, "invalid TOML front matter"),
     "shift-jis": ("---\ntitle: 日本語\n---\n".encode("shift_jis"), 2, "not valid UTF-8"),
     "latin-1": ("---\ntitle: café\n---\n".encode("latin-1"), 2, "not valid UTF-8"),
@@ -95,7 +111,13 @@ def test_invalid_post_stops_the_build_and_keeps_old_outputs(make_site: SiteFacto
     site = make_site(SIMPLE_POSTS)
     build(site)
     before = {path: path.read_bytes() for path in site.output.rglob("*") if path.is_file()}
-    broken = make_site({**SIMPLE_POSTS, "2025-12-01-new.md": "---\ntitle: New\n---\nx\n", "bad.md": "---\ntitle: [\n---\n"})
+    broken = make_site(
+        {
+            **SIMPLE_POSTS,
+            "2025-12-01-new.md": "---\ntitle: New\n---\nx\n",
+            "bad.md": "---\ntitle: [\n---\n",
+        }
+    )
     with pytest.raises(InvalidPostsError) as caught:
         build(broken)
     assert [p.path.name for p in caught.value.problems] == ["bad.md"]

@@ -1,4 +1,4 @@
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -6,7 +6,7 @@ import pytest
 from feedwright.dates import DateError, date_from_filename, parse_date, site_timezone
 
 TOKYO = ZoneInfo("Asia/Tokyo")
-UTC = timezone.utc
+UTC = UTC
 
 
 @pytest.mark.parametrize(
@@ -45,7 +45,18 @@ def test_naive_values_take_the_site_time_zone() -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ["yesterday", "2025-02-30", "0000-00-00", "2025-13-01", "2025-11-29 25:00", "2025-11-29 10:00 +25:00", 2025, True, ["2025-01-01"], ""],
+    [
+        "yesterday",
+        "2025-02-30",
+        "0000-00-00",
+        "2025-13-01",
+        "2025-11-29 25:00",
+        "2025-11-29 10:00 +25:00",
+        2025,
+        True,
+        ["2025-01-01"],
+        "",
+    ],
 )
 def test_bad_dates_raise_date_error(value: object) -> None:
     with pytest.raises(DateError):

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+
+from lxml import etree
 
 from conftest import SIMPLE_POSTS, SiteFactory, build, parse_feed
-from lxml import etree
 
 SEED_LIKE_POST = """
 ---
@@ -77,7 +78,10 @@ def test_rss_fields_match_the_posts(make_site: SiteFactory) -> None:
     second = feed.entries[0]
     assert second.title == "Second post"
     assert second.id == "https://blog.example.org/news/2025/11/29/second.html"
-    assert '<guid isPermaLink="true">https://blog.example.org/news/2025/11/29/second.html</guid>' in raw
+    assert (
+        '<guid isPermaLink="true">https://blog.example.org/news/2025/11/29/second.html</guid>'
+        in raw
+    )
     assert second.published == "Sat, 29 Nov 2025 04:40:08 +0000"
     assert second.summary == "The second one."
     assert "<strong>second</strong>" in second.content[0].value
@@ -114,7 +118,10 @@ def test_seed_like_japanese_post(make_site: SiteFactory) -> None:
     assert entry.author == "テスト編集部"
     assert [tag.term for tag in entry.tags] == ["技術分析", "AI", "最新ニュース", "技術動向"]
     assert entry.published == "2025-11-29T04:40:08+00:00"
-    assert entry.link == "https://ja.example.org/%E6%8A%80%E8%A1%93%E5%88%86%E6%9E%90/2025/11/29/model.html"
+    assert (
+        entry.link
+        == "https://ja.example.org/%E6%8A%80%E8%A1%93%E5%88%86%E6%9E%90/2025/11/29/model.html"
+    )
     content = entry.content[0].value
     assert "---END---" not in content
     assert "<strong>まとめ</strong>" in content
@@ -150,11 +157,14 @@ def test_id_front_matter_and_tag_scheme(make_site: SiteFactory) -> None:
     site = make_site(posts, config)
     build(site)
     ids = [entry.id for entry in parse_feed(site.output / "feed.atom").entries]
-    assert ids == ["tag:blog.example.org,2025-01-03:b", "urn:uuid:1b4e28ba-2fa1-11d2-883f-0016d3cca427"]
+    assert ids == [
+        "tag:blog.example.org,2025-01-03:b",
+        "urn:uuid:1b4e28ba-2fa1-11d2-883f-0016d3cca427",
+    ]
 
 
 def test_control_characters_and_cdata_end(make_site: SiteFactory) -> None:
-    post = "---\ntitle: \"Bell\\a and \\x0b tab ]]> end\"\ndate: 2025-01-02\n---\nText \x0c with ]]> inside <b>b</b>.\n"
+    post = '---\ntitle: "Bell\\a and \\x0b tab ]]> end"\ndate: 2025-01-02\n---\nText \x0c with ]]> inside <b>b</b>.\n'
     site = make_site({"2025-01-02-ctl.md": post})
     build(site)
     for name in ("feed.atom", "feed.rss"):
@@ -201,14 +211,18 @@ def test_image_becomes_thumbnail_and_enclosure(make_site: SiteFactory) -> None:
         entry = parse_feed(site.output / name).entries[0]
         assert entry.media_thumbnail[0]["url"] == "https://blog.example.org/images/photo.jpg"
         enclosures = [link for link in entry.links if link.rel == "enclosure"]
-        assert [(e.href, e.type) for e in enclosures] == [("https://blog.example.org/images/photo.jpg", "image/jpeg")]
+        assert [(e.href, e.type) for e in enclosures] == [
+            ("https://blog.example.org/images/photo.jpg", "image/jpeg")
+        ]
         alternates = [link.href for link in entry.links if link.rel == "alternate"]
         assert alternates == ["https://blog.example.org/2025/01/02/pic.html"]
 
 
 def test_per_tag_and_category_feeds_have_safe_names(make_site: SiteFactory) -> None:
     post = '---\ntitle: Tags\ndate: 2025-01-02\ncategories: ["日記"]\ntags: ["../../etc", "a/b", "CON", ".", "!!!", "C++", "C#", "京都"]\n---\nx\n'
-    config = '[site]\ntitle = "T"\nurl = "https://b.example.org"\n[feeds]\nby = ["category", "tag"]\n'
+    config = (
+        '[site]\ntitle = "T"\nurl = "https://b.example.org"\n[feeds]\nby = ["category", "tag"]\n'
+    )
     site = make_site({"2025-01-02-tags.md": post}, config)
     result = build(site)
     out = site.output.resolve()
@@ -229,11 +243,16 @@ def test_stylesheet_on_by_default_and_can_be_turned_off(make_site: SiteFactory) 
     site = make_site(SIMPLE_POSTS)
     build(site)
     assert (site.output / "feed.xsl").is_file()
-    assert b'<?xml-stylesheet href="feed.xsl" type="text/xsl"?>' in (site.output / "feed.atom").read_bytes()
+    assert (
+        b'<?xml-stylesheet href="feed.xsl" type="text/xsl"?>'
+        in (site.output / "feed.atom").read_bytes()
+    )
     transform = etree.XSLT(etree.parse(str(site.output / "feed.xsl")))
     for name in ("feed.atom", "feed.rss"):
         page = str(transform(etree.parse(str(site.output / name))))
-        assert "Second post" in page and "https://blog.example.org/news/2025/11/29/second.html" in page
+        assert (
+            "Second post" in page and "https://blog.example.org/news/2025/11/29/second.html" in page
+        )
     config = '[site]\ntitle = "T"\nurl = "https://b.example.org"\n[feeds]\nstylesheet = false\n'
     site = make_site(SIMPLE_POSTS, config)
     (site.output / "feed.xsl").unlink()
@@ -255,4 +274,4 @@ def test_updated_field_and_empty_site(make_site: SiteFactory) -> None:
     build(empty)
     feed = parse_feed(empty.output / "feed.atom")
     assert feed.entries == [] and feed.feed.updated == "1970-01-01T00:00:00+00:00"
-    assert datetime.fromisoformat(feed.feed.updated) < datetime.now(timezone.utc)
+    assert datetime.fromisoformat(feed.feed.updated) < datetime.now(UTC)

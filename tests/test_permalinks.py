@@ -1,12 +1,12 @@
 """Post URLs checked against what Jekyll 4.3.1 itself printed for the same posts."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
 from feedwright.permalinks import escape_permalink, post_path
 
-UTC = timezone.utc
+UTC = UTC
 JA = "%E6%97%A5%E6%9C%AC%E8%AA%9E%E3%81%AE%E8%A8%98%E4%BA%8B"  # 日本語の記事
 INVEST = "%E6%8A%95%E8%B3%87%E5%88%86%E6%9E%90"  # 投資分析
 
@@ -38,7 +38,11 @@ JEKYLL_OUTPUT = {
         "b": f"/{INVEST}/2024/036/{JA}.html",
         "d": "/2023/001/no-cats.html",
     },
-    "none": {"a": "/tech/web%20dev/hello-world.html", "d": "/no-cats.html", "e": "/single/Custom-Slug!.html"},
+    "none": {
+        "a": "/tech/web%20dev/hello-world.html",
+        "d": "/no-cats.html",
+        "e": "/single/Custom-Slug!.html",
+    },
     "/blog/:slug.html": {
         "a": "/blog/hello-world.html",
         "b": f"/blog/{JA}.html",
@@ -76,5 +80,7 @@ def test_front_matter_permalink_is_percent_encoded() -> None:
 
 
 def test_dot_segments_cannot_climb() -> None:
-    path = post_path("/:categories/:title/", date=POSTS["a"][3], categories=("..",), file_slug="x", slug=None)
+    path = post_path(
+        "/:categories/:title/", date=POSTS["a"][3], categories=("..",), file_slug="x", slug=None
+    )
     assert ".." not in path

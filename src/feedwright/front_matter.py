@@ -127,7 +127,7 @@ def _load_yaml(front: str, path: Path) -> tuple[dict[str, Any], dict[str, int]]:
         key_lines = _key_lines(node, path, first_line)
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as error:
-        raise _yaml_error(error, path, first_line) from error
+        raise _yaml_error(error, front, path, first_line) from error
     except (yaml.YAMLError, TypeError, ValueError) as error:
         raise PostError(path, f"invalid YAML front matter: {error}", _YAML_FIX) from error
     finally:
@@ -135,15 +135,19 @@ def _load_yaml(front: str, path: Path) -> tuple[dict[str, Any], dict[str, int]]:
     return {str(key): value for key, value in data.items()}, key_lines
 
 
-def _yaml_error(error: yaml.MarkedYAMLError, path: Path, first_line: int) -> PostError:
+def _yaml_error(error: yaml.MarkedYAMLError, front: str, path: Path, first_line: int) -> PostError:
     problem = error.problem or error.context or "invalid YAML"
     mark = error.problem_mark or error.context_mark
     # An unclosed quote or bracket is only noticed at the end of the input; the line where
     # it was opened (the context) is the one to fix.
-    if error.context_mark and "end of stream" in problem:
-        problem = f"{problem} {error.context}"
-        mark = error.context_mark
+    last_line = front.rstrip().count("\n")
     line = first_line + mark.line if mark else None
+    if mark is not None and mark.index >= len(front.rstrip()):
+        if error.context:
+            problem = f"{problem} ({error.context})"
+        context = error.context_mark
+        before_end = context is not None and context.index < len(front.rstrip())
+        line = first_line + (context.line if context and before_end else last_line)
     return PostError(path, f"invalid YAML front matter: {problem}", _YAML_FIX, line)
 
 
@@ -160,10 +164,10 @@ def _reject_aliases(front: str, path: Path, first_line: int) -> None:
                     path,
                     "YAML aliases (*name) are not supported in front matter",
                     "write the value out in full",
-                    first_line + event.start_mark.line,
+                    first_line + event.start_mark.line if event.start_mark else None,
                 )
     except yaml.MarkedYAMLError as error:
-        raise _yaml_error(error, path, first_line) from error
+        raise _yaml_error(error, front, path, first_line) from error
 
 
 def _key_lines(root: yaml.MappingNode, path: Path, first_line: int) -> dict[str, int]:
@@ -196,7 +200,7 @@ def _load_toml(front: str, path: Path) -> tuple[dict[str, Any], dict[str, int]]:
         message = _TOML_LINE.sub("", str(error)).strip(" ()")
         raise PostError(path, f"invalid TOML front matter: {message}", _TOML_FIX, line) from error
     key_lines: dict[str, int] = {}
-    for number, text in enumerate(front.split("\n"), start=first_line):  # noqa: B007
+    for number, text in enumerate(front.split("\n"), start=first_line):
         match = re.match(r"\s*[\"']?([A-Za-z0-9_-]+)[\"']?\s*=", text)
         if match and match.group(1) in data:
             key_lines.setdefault(match.group(1), number)

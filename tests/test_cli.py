@@ -1,0 +1,105 @@
+"""The command line, through typer's runner and as a real subprocess."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import DEFAULT_CONFIG, SIMPLE_POSTS, parse_feed, write_posts
+from feedwright import __version__
+from feedwright.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def site_dir(tmp_path: Path) -> Path:
+    root = tmp_path / "site"
+    (root / "_posts").mkdir(parents=True)
+    (root / "feedwright.toml").write_text(textwrap.dedent(DEFAULT_CONFIG))
+    write_posts(root / "_posts", SIMPLE_POSTS)
+    return root
+
+
+def test_version_and_help() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.stdout.strip() == f"feedwright {__version__}"
+    for command in ([], ["build"], ["check"], ["list"]):
+        result = runner.invoke(app, [*command, "--help"])
+        assert result.exit_code == 0, command
+        assert "Usage" in result.stdout
+
+
+def test_build_writes_and_reports(site_dir: Path) -> None:
+    result = runner.invoke(app, ["build", str(site_dir)])
+    assert result.exit_code == 0, result.output
+    assert f"wrote {site_dir / 'out' / 'feed.atom'}" in result.stdout
+    assert "2 posts" in result.stdout
+    assert [e.title for e in parse_feed(site_dir / "out" / "feed.atom").entries] == [
+        "Second post",
+        "First post",
+    ]
+    again = runner.invoke(app, ["build", str(site_dir)])
+    assert "0 files written, 4 unchanged" in again.stdout
+    quiet = runner.invoke(app, ["--quiet", "build", str(site_dir)])
+    assert quiet.exit_code == 0 and quiet.stdout == ""
+
+
+def test_output_and_by_flags_override_the_config(site_dir: Path, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["build", str(site_dir), "-o", str(tmp_path / "o"), "--by", "tag"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "o" / "tag" / "python.atom").is_file()
+    assert not (site_dir / "out").exists()
+
+
+def test_invalid_post_exit_1_lists_all_writes_nothing(site_dir: Path) -> None:
+    write_posts(site_dir / "_posts", {"bad.md": "---\ntitle: [\n---\n", "worse.md": b"\xff\xfe"})
+    result = runner.invoke(app, ["build", str(site_dir)])
+    assert result.exit_code == 1
+    assert "bad.md:2: invalid YAML front matter" in result.stderr
+    assert "worse.md:1: not valid UTF-8" in result.stderr
+    assert "2 posts are invalid; nothing was written" in result.stderr
+    assert "Traceback" not in result.output
+    assert not (site_dir / "out").exists()
+    skipped = runner.invoke(app, ["build", str(site_dir), "--skip-invalid"])
+    assert skipped.exit_code == 0
+    assert "bad.md:2" in skipped.stderr and (site_dir / "out" / "feed.atom").is_file()
+
+
+def test_check_and_list(site_dir: Path) -> None:
+    result = runner.invoke(app, ["check", str(site_dir)])
+    assert result.exit_code == 0 and "2 valid, 0 invalid" in result.stdout
+    assert not (site_dir / "out").exists()
+    listing = runner.invoke(app, ["list", str(site_dir)])
+    lines = listing.stdout.splitlines()
+    assert lines[0].split("\t") == [
+        "2025-11-29T04:40:08+00:00", "Second post",
+        "https://blog.example.org/news/2025/11/29/second.html", "python, feeds",
+    ]  # fmt: skip
+    write_posts(site_dir / "_posts", {"bad.md": "---\ndate: 2025-01-01\n---\n"})
+    failing = runner.invoke(app, ["check", str(site_dir)])
+    assert failing.exit_code == 1 and "bad.md:1: the post has no title" in failing.stderr
+
+
+def test_usage_errors_exit_2(site_dir: Path) -> None:
+    assert runner.invoke(app, ["build", "--no-such-flag"]).exit_code == 2
+    assert runner.invoke(app, ["build", str(site_dir), "--by", "author"]).exit_code == 1
+    missing = runner.invoke(app, ["build", str(site_dir / "nope")])
+    assert missing.exit_code == 1 and "does not exist" in missing.stderr
+
+
+def test_as_a_subprocess(site_dir: Path) -> None:
+    command = [sys.executable, "-m", "feedwright", "build", str(site_dir)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "feed.atom" in done.stdout and done.stderr == ""
+    write_posts(site_dir / "_posts", {"bad.md": "---\ntitle: x\ndate: never\n---\n"})
+    failed = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert failed.returncode == 1
+    assert "bad.md:3: `date` is not a valid date" in failed.stderr
+    assert "Traceback" not in failed.stderr
