@@ -15,7 +15,7 @@ import yaml
 from feedwright.dates import DateError, site_timezone
 from feedwright.errors import ConfigError
 from feedwright.model import Author, FeedSettings, Site
-from feedwright.posts import normalise_lang
+from feedwright.posts import normalise_lang, parse_author
 
 CONFIG_NAME = "feedwright.toml"
 JEKYLL_CONFIG = "_config.yml"
@@ -77,20 +77,10 @@ def _suggest(word: str, choices: Any) -> str:
 
 
 def _author(value: Any, path: Path) -> Author | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, str):
-        return Author(name=value)
-    if isinstance(value, Mapping) and isinstance(value.get("name"), str):
-        email, uri = value.get("email"), value.get("uri") or value.get("url")
-        return Author(
-            value["name"],
-            email if isinstance(email, str) else None,
-            uri if isinstance(uri, str) else None,
-        )
-    raise ConfigError(
-        path, "`author` must be a name or a table with `name`", 'write author = "Jane Doe"'
-    )
+    try:
+        return parse_author(value)
+    except ValueError as error:
+        raise ConfigError(path, str(error), 'write author = "Jane Doe"') from error
 
 
 def _typed(path: Path, table: str, key: str, value: Any, kind: type | tuple[type, ...]) -> Any:

@@ -132,8 +132,13 @@ def _author_dict(author: Author) -> dict[str, str]:
     return {key: value for key, value in values.items() if value}
 
 
-def _with_stylesheet(document: bytes, href: str) -> bytes:
-    """Insert an ``<?xml-stylesheet?>`` instruction after the XML declaration."""
+def _with_stylesheet(document: bytes, document_path: str) -> bytes:
+    """Insert an ``<?xml-stylesheet?>`` instruction after the XML declaration.
+
+    The href is relative to the document, so it works from ``tag/x.atom`` as from
+    ``feed.atom``, and also when the files are opened from disk.
+    """
+    href = posixpath.relpath(STYLESHEET_NAME, posixpath.dirname(document_path) or ".")
     declaration, rest = document.split(b"\n", 1)
     instruction = f'<?xml-stylesheet href="{href}" type="text/xsl"?>'.encode()
     return declaration + b"\n" + instruction + b"\n" + rest
@@ -266,12 +271,8 @@ def build_feeds(site: Site, posts: Sequence[Post], stylesheet: bytes | None) -> 
         atom = _generator(site, group, feed_url(site, atom_path), renderer).atom_str(pretty=True)
         rss = _generator(site, group, feed_url(site, rss_path), renderer).rss_str(pretty=True)
         if stylesheet is not None:
-            atom = _with_stylesheet(
-                atom, posixpath.relpath(STYLESHEET_NAME, posixpath.dirname(atom_path) or ".")
-            )
-            rss = _with_stylesheet(
-                rss, posixpath.relpath(STYLESHEET_NAME, posixpath.dirname(rss_path) or ".")
-            )
+            atom = _with_stylesheet(atom, atom_path)
+            rss = _with_stylesheet(rss, rss_path)
         files.append(OutputFile(atom_path, atom))
         files.append(OutputFile(rss_path, rss))
         files.append(

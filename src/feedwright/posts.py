@@ -112,23 +112,10 @@ class _Fields:
         return tuple(dict.fromkeys(name for name in cleaned if name))
 
     def author(self) -> Author | None:
-        value = self.metadata.get("author")
-        if value is None or value == "":
-            return None
-        if isinstance(value, str):
-            return Author(name=value.strip())
-        if isinstance(value, Mapping) and isinstance(value.get("name"), str):
-            email, uri = value.get("email"), value.get("uri") or value.get("url")
-            return Author(
-                name=value["name"].strip(),
-                email=email if isinstance(email, str) else None,
-                uri=uri if isinstance(uri, str) else None,
-            )
-        raise self.fail(
-            "author",
-            "`author` must be a name or a mapping with a `name`",
-            "write `author: Jane Doe` or `author: {name: Jane Doe, email: jane@example.org}`",
-        )
+        try:
+            return parse_author(self.metadata.get("author"))
+        except ValueError as error:
+            raise self.fail("author", str(error), AUTHOR_HINT) from error
 
     def image(self) -> str | None:
         value = self.metadata.get("image")
@@ -141,6 +128,28 @@ class _Fields:
                 "image", "`image` must be a path or URL", "write `image: /images/photo.jpg`"
             )
         return value.strip()
+
+
+AUTHOR_HINT = "write `author: Jane Doe` or `author: {name: Jane Doe, email: jane@example.org}`"
+
+
+def parse_author(value: object) -> Author | None:
+    """An Author from a name or a mapping with ``name`` (and ``email``, ``uri``/``url``).
+
+    None when there is no author; ValueError when the value has another shape.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        return Author(name=value.strip())
+    if isinstance(value, Mapping) and isinstance(value.get("name"), str):
+        email, uri = value.get("email"), value.get("uri") or value.get("url")
+        return Author(
+            name=value["name"].strip(),
+            email=email if isinstance(email, str) else None,
+            uri=uri if isinstance(uri, str) else None,
+        )
+    raise ValueError("`author` must be a name or a mapping with a `name`")
 
 
 def _kind(value: object) -> str:
