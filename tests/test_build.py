@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,6 @@ def test_two_builds_give_identical_bytes_and_leave_files_alone(make_site: SiteFa
     site = make_site(SIMPLE_POSTS, config)
     first = build(site)
     assert first.report.unchanged == []
-    before = snapshot(site.output)
     # mtime granularity can be coarse; make sure a rewrite would show up.
     for path in site.output.rglob("*"):
         if path.is_file():
@@ -39,8 +39,6 @@ def test_two_builds_give_identical_bytes_and_leave_files_alone(make_site: SiteFa
 def test_a_fresh_output_folder_gets_the_same_bytes(make_site: SiteFactory, tmp_path: Path) -> None:
     site = make_site(SIMPLE_POSTS)
     build(site)
-    from dataclasses import replace
-
     other = replace(site, output=tmp_path / "elsewhere")
     build(other)
     assert {k: v[0] for k, v in snapshot(site.output).items()} == {
@@ -71,8 +69,6 @@ def test_write_atomic_leaves_no_temporary_file(tmp_path: Path) -> None:
 
 def test_unwritable_output_is_a_clear_error(make_site: SiteFactory, tmp_path: Path) -> None:
     # A file where the output folder should be: no user, not even root, can write there.
-    from dataclasses import replace
-
     blocker = tmp_path / "blocker"
     blocker.write_text("not a folder")
     site = replace(make_site(SIMPLE_POSTS), output=blocker / "out")

@@ -109,9 +109,8 @@ def split_front_matter(text: str, path: Path) -> SourceFile:
 
 
 def _load_yaml(front: str, path: Path) -> tuple[dict[str, Any], dict[str, int]]:
-    first_line = _FIRST_LINE
     if "*" in front:  # only then can there be an alias; the event scan costs a second parse
-        _reject_aliases(front, path, first_line)
+        _reject_aliases(front, path)
     loader = _FrontMatterLoader(front)
     try:
         node = loader.get_single_node()
@@ -122,12 +121,12 @@ def _load_yaml(front: str, path: Path) -> tuple[dict[str, Any], dict[str, int]]:
                 path,
                 "the front matter is not a mapping of keys to values",
                 "write it as `key: value` lines, such as `title: My post`",
-                first_line + node.start_mark.line,
+                _FIRST_LINE + node.start_mark.line,
             )
-        key_lines = _key_lines(node, path, first_line)
+        key_lines = _key_lines(node, path)
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as error:
-        raise _yaml_error(error, front, path, first_line) from error
+        raise _yaml_error(error, front, path) from error
     except (yaml.YAMLError, TypeError, ValueError) as error:
         raise PostError(path, f"invalid YAML front matter: {error}", _YAML_FIX) from error
     finally:
@@ -135,23 +134,23 @@ def _load_yaml(front: str, path: Path) -> tuple[dict[str, Any], dict[str, int]]:
     return {str(key): value for key, value in data.items()}, key_lines
 
 
-def _yaml_error(error: yaml.MarkedYAMLError, front: str, path: Path, first_line: int) -> PostError:
+def _yaml_error(error: yaml.MarkedYAMLError, front: str, path: Path) -> PostError:
     problem = error.problem or error.context or "invalid YAML"
     mark = error.problem_mark or error.context_mark
-    # An unclosed quote or bracket is only noticed at the end of the input; the line where
-    # it was opened (the context) is the one to fix.
-    last_line = front.rstrip().count("\n")
-    line = first_line + mark.line if mark else None
-    if mark is not None and mark.index >= len(front.rstrip()):
+    line = _FIRST_LINE + mark.line if mark else None
+    # An unclosed quote or bracket is only noticed at the end of the input: point at the
+    # line where it was opened (the context) or, failing that, the last line of text.
+    end = len(front.rstrip())
+    if mark is not None and mark.index >= end:
         if error.context:
             problem = f"{problem} ({error.context})"
         context = error.context_mark
-        before_end = context is not None and context.index < len(front.rstrip())
-        line = first_line + (context.line if context and before_end else last_line)
+        opened = context.line if context is not None and context.index < end else None
+        line = _FIRST_LINE + (opened if opened is not None else front[:end].count("\n"))
     return PostError(path, f"invalid YAML front matter: {problem}", _YAML_FIX, line)
 
 
-def _reject_aliases(front: str, path: Path, first_line: int) -> None:
+def _reject_aliases(front: str, path: Path) -> None:
     """Refuse YAML aliases, before anything is built from them.
 
     An alias makes several values share one node, so a small "billion laughs" document
@@ -164,18 +163,18 @@ def _reject_aliases(front: str, path: Path, first_line: int) -> None:
                     path,
                     "YAML aliases (*name) are not supported in front matter",
                     "write the value out in full",
-                    first_line + event.start_mark.line if event.start_mark else None,
+                    _FIRST_LINE + event.start_mark.line if event.start_mark else None,
                 )
     except yaml.MarkedYAMLError as error:
-        raise _yaml_error(error, front, path, first_line) from error
+        raise _yaml_error(error, front, path) from error
 
 
-def _key_lines(root: yaml.MappingNode, path: Path, first_line: int) -> dict[str, int]:
+def _key_lines(root: yaml.MappingNode, path: Path) -> dict[str, int]:
     """The line of each top-level key; a key given twice is an error (YAML keeps the last)."""
     key_lines: dict[str, int] = {}
     for key_node, _ in root.value:
         key = str(key_node.value)
-        line = first_line + key_node.start_mark.line
+        line = _FIRST_LINE + key_node.start_mark.line
         if key in key_lines:
             raise PostError(
                 path,
@@ -191,16 +190,15 @@ _TOML_LINE = re.compile(r"at line (\d+)")
 
 
 def _load_toml(front: str, path: Path) -> tuple[dict[str, Any], dict[str, int]]:
-    first_line = _FIRST_LINE
     try:
         data = tomllib.loads(front)
     except tomllib.TOMLDecodeError as error:
         match = _TOML_LINE.search(str(error))
-        line = first_line + int(match.group(1)) - 1 if match else None  # TOML counts from 1
+        line = _FIRST_LINE + int(match.group(1)) - 1 if match else None  # TOML counts from 1
         message = _TOML_LINE.sub("", str(error)).strip(" ()")
         raise PostError(path, f"invalid TOML front matter: {message}", _TOML_FIX, line) from error
     key_lines: dict[str, int] = {}
-    for number, text in enumerate(front.split("\n"), start=first_line):
+    for number, text in enumerate(front.split("\n"), start=_FIRST_LINE):
         match = re.match(r"\s*[\"']?([A-Za-z0-9_-]+)[\"']?\s*=", text)
         if match and match.group(1) in data:
             key_lines.setdefault(match.group(1), number)

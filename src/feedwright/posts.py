@@ -115,7 +115,7 @@ class _Fields:
         try:
             return parse_author(self.metadata.get("author"))
         except ValueError as error:
-            raise self.fail("author", str(error), AUTHOR_HINT) from error
+            raise self.fail("author", str(error), _AUTHOR_HINT) from error
 
     def image(self) -> str | None:
         value = self.metadata.get("image")
@@ -130,7 +130,7 @@ class _Fields:
         return value.strip()
 
 
-AUTHOR_HINT = "write `author: Jane Doe` or `author: {name: Jane Doe, email: jane@example.org}`"
+_AUTHOR_HINT = "write `author: Jane Doe` or `author: {name: Jane Doe, email: jane@example.org}`"
 
 
 def parse_author(value: object) -> Author | None:
