@@ -29,7 +29,7 @@ def site_dir(tmp_path: Path) -> Path:
 def test_version_and_help() -> None:
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0 and result.stdout.strip() == f"feedwright {__version__}"
-    for command in ([], ["build"], ["check"], ["list"]):
+    for command in ([], ["build"], ["check"], ["list"], ["digest"], ["send"]):
         result = runner.invoke(app, [*command, "--help"])
         assert result.exit_code == 0, command
         assert "Usage" in result.stdout
@@ -45,7 +45,7 @@ def test_build_writes_and_reports(site_dir: Path) -> None:
         "First post",
     ]
     again = runner.invoke(app, ["build", str(site_dir)])
-    assert "0 files written, 4 unchanged" in again.stdout
+    assert "0 files written, 7 unchanged" in again.stdout  # 3 feeds, the XSL, 3 digest files
     quiet = runner.invoke(app, ["--quiet", "build", str(site_dir)])
     assert quiet.exit_code == 0 and quiet.stdout == ""
 

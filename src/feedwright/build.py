@@ -1,16 +1,28 @@
-"""Run the stages in order: collect the posts, build the feeds, write them."""
+"""Run the stages in order: collect the posts, build the feeds and the digest, write them."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from feedwright.collector import Collection, ProgressCallback, collect
-from feedwright.errors import InvalidPostsError
+from feedwright.dates import DateError, parse_date, site_timezone
+from feedwright.delivery import DeliveryReport, SendOptions, send_digests
+from feedwright.digest import Digest, DigestRenderer
+from feedwright.errors import InvalidPostsError, Problem
 from feedwright.feeds import OutputFile, build_feeds
-from feedwright.model import Site
+from feedwright.message import build_message, message_bytes, sender_address
+from feedwright.model import Post, Site
+from feedwright.recipients import Recipient, site_recipients
+from feedwright.state import load_state, unsent_posts
 from feedwright.templates import read_template_bytes
 from feedwright.writer import WriteReport, write_files
+
+DIGEST_HTML = "digest.html"
+DIGEST_TEXT = "digest.txt"
+DIGEST_MESSAGE = "digest.eml"
 
 
 @dataclass
@@ -42,15 +54,29 @@ def render_site(
     Raises InvalidPostsError when any post is invalid, unless ``skip_invalid`` is set.
     """
     options = options or BuildOptions()
+    collection = _collect_valid(site, options, progress)
+    stylesheet = read_template_bytes("feed.xsl") if site.feeds.stylesheet else None
+    files = build_feeds(site, collection.posts, stylesheet)
+    if site.digest.preview and collection.posts:
+        # A preview of the digest of the newest posts, to look at before sending.
+        digest = DigestRenderer(site).render(
+            collection.posts[: site.digest.max_posts], preview_recipient(site)
+        )
+        files.extend(digest_files(site, digest))
+    return BuildResult(collection=collection, files=files)
+
+
+def _collect_valid(
+    site: Site, options: BuildOptions, progress: ProgressCallback | None
+) -> Collection:
+    """Collect the posts; raise InvalidPostsError for invalid ones unless told to skip them."""
     now = options.now or datetime.now(UTC)
     collection = collect(
         site, now=now, drafts=options.drafts, future=options.future, progress=progress
     )
     if collection.problems and not options.skip_invalid:
         raise InvalidPostsError(collection.problems)
-    stylesheet = read_template_bytes("feed.xsl") if site.feeds.stylesheet else None
-    files = build_feeds(site, collection.posts, stylesheet)
-    return BuildResult(collection=collection, files=files)
+    return collection
 
 
 def build_site(
@@ -66,3 +92,132 @@ def build_site(
     result = render_site(site, options, progress)
     result.report = write_files(site.output, result.files)
     return result
+
+
+def preview_recipient(site: Site) -> Recipient:
+    """Who a digest written to a file is addressed to: the sender, as a copy to themselves."""
+    address = sender_address(site)
+    return Recipient(email=address.addr_spec, name=address.display_name)
+
+
+def digest_files(site: Site, digest: Digest) -> list[OutputFile]:
+    """The digest's HTML, its text and the whole MIME message, as files.
+
+    The message is dated by its newest post, not the clock, so that the same posts give
+    the same bytes (``send`` dates each message it sends when it sends it).
+    """
+    recipient = digest.recipient or preview_recipient(site)
+    newest = max(post.date for post in digest.posts)
+    message = build_message(site, digest, recipient.address, newest)
+    return [
+        OutputFile(DIGEST_HTML, digest.html.encode("utf-8")),
+        OutputFile(DIGEST_TEXT, digest.text.encode("utf-8")),
+        OutputFile(DIGEST_MESSAGE, message_bytes(message)),
+    ]
+
+
+@dataclass
+class DigestOptions:
+    """Which posts the ``digest`` command shows: at most one of since, days and last;
+    none means the posts the next ``send`` would mail."""
+
+    since: str | None = None
+    days: int | None = None
+    last: int | None = None
+    templates: Path | None = None
+    skip_invalid: bool = False
+    now: datetime | None = None
+
+    def __post_init__(self) -> None:
+        chosen = [name for name in ("since", "days", "last") if getattr(self, name) is not None]
+        if len(chosen) > 1:
+            raise ValueError(
+                f"choose one of --since, --days and --last, not {' and '.join(chosen)}"
+            )
+        if (self.days is not None and self.days < 1) or (self.last is not None and self.last < 1):
+            raise ValueError("--days and --last must be at least 1")
+
+
+@dataclass
+class DigestResult:
+    """What a digest run selected, rendered and wrote."""
+
+    collection: Collection
+    posts: list[Post]
+    since: str
+    digest: Digest | None = None
+    report: WriteReport = field(default_factory=WriteReport)
+
+
+def select_digest_posts(
+    site: Site, posts: Sequence[Post], options: DigestOptions, now: datetime
+) -> tuple[list[Post], str]:
+    """The posts to show, newest first, and since when (for "no new posts since …")."""
+    zone = site_timezone(site.timezone)
+    if options.last is not None:
+        return list(posts[: options.last]), "ever"
+    if options.since is not None or options.days is not None:
+        if options.since is not None:
+            try:
+                start = parse_date(options.since, zone)
+            except DateError as error:
+                raise ValueError(f"--since: {error}") from error
+        else:
+            start = now - timedelta(days=options.days or 0)
+        label = start.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+        return [post for post in posts if post.date >= start], label
+    state = load_state(site.state_path)
+    label = state.last_sent or "the last digest"
+    return unsent_posts(state, posts, site.digest.max_posts), label
+
+
+def digest_site(site: Site, options: DigestOptions | None = None) -> DigestResult:
+    """Render the digest of the selected posts and write it into the output folder.
+
+    Reads the delivery state but never changes it: only ``send`` does. With no post
+    selected, writes nothing.
+    """
+    options = options or DigestOptions()
+    now = options.now or datetime.now(UTC)
+    collection = _collect_valid(
+        site, BuildOptions(skip_invalid=options.skip_invalid, now=now), None
+    )
+    posts, since = select_digest_posts(site, collection.posts, options, now)
+    result = DigestResult(collection=collection, posts=posts, since=since)
+    if posts:
+        renderer = DigestRenderer(site, options.templates)
+        result.digest = renderer.render(posts, preview_recipient(site))
+        result.report = write_files(site.output, digest_files(site, result.digest))
+    return result
+
+
+@dataclass
+class SendResult:
+    """What a send run read and did."""
+
+    collection: Collection
+    recipients: list[Recipient]
+    warnings: list[Problem]
+    report: DeliveryReport
+
+
+def send_site(
+    site: Site,
+    options: SendOptions | None = None,
+    *,
+    to_file: Path | None = None,
+    skip_invalid: bool = False,
+    progress: ProgressCallback | None = None,
+) -> SendResult:
+    """Mail each recipient the digest of the posts they have not had yet.
+
+    Recipients come from ``to_file`` when given, else from the configuration. See
+    ``delivery.send_digests`` for the guarantees (never twice, resumable, locked).
+    """
+    options = options or SendOptions()
+    recipients, warnings = site_recipients(site, to_file)
+    collection = _collect_valid(
+        site, BuildOptions(skip_invalid=skip_invalid, now=options.now), None
+    )
+    report = send_digests(site, collection.posts, recipients, options, progress)
+    return SendResult(collection, recipients, warnings, report)

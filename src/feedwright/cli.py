@@ -1,6 +1,7 @@
 """The ``feedwright`` command: a thin layer of typer over the library functions.
 
-Exit codes: 0 ok, 1 invalid input or output not writable, 2 usage error.
+Exit codes: 0 ok, 1 invalid input or output not writable, 2 usage error,
+3 another ``send`` holds the lock, 4 some deliveries failed.
 """
 
 from __future__ import annotations
@@ -20,9 +21,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 
 from feedwright import __version__
-from feedwright.build import BuildOptions, build_site
+from feedwright.build import (
+    BuildOptions,
+    DigestOptions,
+    build_site,
+    digest_site,
+    send_site,
+)
 from feedwright.collector import Collection, collect
 from feedwright.config import load_site, parse_groups
+from feedwright.delivery import SendOptions
 from feedwright.errors import FeedwrightError, InvalidPostsError, Problem
 from feedwright.model import Site
 
@@ -51,8 +59,9 @@ class ProgressBar:
 
     DELAY_SECONDS = 0.5
 
-    def __init__(self, enabled: bool):
+    def __init__(self, enabled: bool, label: str = "reading posts"):
         self.enabled = enabled and stderr.is_terminal
+        self.label = label
         self.started = time.monotonic()
         self.progress: Progress | None = None
         self.task: TaskID | None = None
@@ -64,7 +73,7 @@ class ProgressBar:
             if time.monotonic() - self.started < self.DELAY_SECONDS:
                 return
             self.progress = Progress(
-                TextColumn("reading posts"), BarColumn(), MofNCompleteColumn(),
+                TextColumn(self.label), BarColumn(), MofNCompleteColumn(),
                 console=stderr, transient=True,
             )  # fmt: skip
             self.progress.start()
@@ -199,6 +208,10 @@ def build(
         )
 
 
+def _posts(count: int) -> str:
+    return f"{count} post" if count == 1 else f"{count} posts"
+
+
 def _summary(collection: Collection, written: int, unchanged: int) -> str:
     parts = [f"{len(collection.posts)} posts"]
     if collection.drafts:
@@ -259,6 +272,137 @@ def list_posts(
             sys.stdout.write("\t".join(cell.replace("\t", " ") for cell in row) + "\n")
     if collection.problems:
         raise typer.Exit(1)
+
+
+TemplatesOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--templates", help="Folder of your own digest templates (default from the config)."
+    ),
+]
+SkipInvalidOption = Annotated[
+    bool,
+    typer.Option("--skip-invalid", help="Use the valid posts; still list the invalid ones."),
+]
+
+
+@app.command()
+def digest(
+    ctx: typer.Context,
+    site: SiteArgument = Path("."),
+    output: OutputOption = None,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help="Posts published since DATE (e.g. 2025-11-01)."),
+    ] = None,
+    days: Annotated[
+        int | None, typer.Option("--days", help="Posts of the last N days.", min=1)
+    ] = None,
+    last: Annotated[int | None, typer.Option("--last", help="The newest N posts.", min=1)] = None,
+    templates: TemplatesOption = None,
+    skip_invalid: SkipInvalidOption = False,
+) -> None:
+    """Write the email digest (digest.html, digest.txt, digest.eml) into the output folder.
+
+    By default it shows the posts the next `send` would mail. It never changes what
+    counts as sent. With no post to show it writes nothing and exits 0.
+    """
+    options: GlobalOptions = ctx.obj
+    loaded = _load(ctx, site, output)
+    try:
+        digest_options = DigestOptions(
+            since=since, days=days, last=last, templates=templates, skip_invalid=skip_invalid
+        )
+        result = _run(lambda: digest_site(loaded, digest_options))
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+    _print_problems(result.collection.problems)
+    if result.digest is None:
+        if not options.quiet:
+            stdout.print(f"no new posts since {escape(result.since)}")
+        return
+    if not options.quiet:
+        for path in result.report.written:
+            stdout.print(f"wrote {escape(str(path))}")
+        listed, more = len(result.digest.listed), len(result.digest.more)
+        extra = f" and {more} more over the size limit" if more else ""
+        stdout.print(f"digest of {_posts(listed)}{extra}: {escape(result.digest.subject)}")
+
+
+@app.command()
+def send(
+    ctx: typer.Context,
+    site: SiteArgument = Path("."),
+    to_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--to-file",
+            help="Recipients from this file (one address a line, or CSV with an email column).",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print who would get what; send nothing.")
+    ] = False,
+    limit_rate: Annotated[
+        float | None,
+        typer.Option("--limit-rate", help="Send at most N messages a second.", min=0.001),
+    ] = None,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="If another send is running, wait for it to end.")
+    ] = False,
+    templates: TemplatesOption = None,
+    skip_invalid: SkipInvalidOption = False,
+) -> None:
+    """Mail each recipient the digest of the posts they have not had yet.
+
+    Every post reaches every recipient once: what was sent is recorded after each message,
+    so an interrupted run resumes where it stopped. The first run mails only the newest
+    posts ([digest] max_posts) and records the older ones as sent. Exit codes: 0 all sent
+    or nothing to send, 3 another send is running, 4 some deliveries failed.
+    """
+    options: GlobalOptions = ctx.obj
+    loaded = _load(ctx, site, None)
+    bar = ProgressBar(enabled=not options.quiet, label="sending")
+    send_options = SendOptions(dry_run=dry_run, wait=wait, rate=limit_rate, templates=templates)
+    try:
+        result = _run(
+            lambda: send_site(
+                loaded, send_options, to_file=to_file, skip_invalid=skip_invalid, progress=bar
+            )
+        )
+    finally:
+        bar.close()
+    report = result.report
+    _print_problems(result.collection.problems)
+    _print_problems(result.warnings, "warning")
+    if report.archived and not options.quiet:
+        prefix = "would record" if dry_run else "recorded"
+        stdout.print(f"first run: {prefix} {report.archived} older posts as already sent")
+    if not report.planned:
+        if not options.quiet:
+            stdout.print(f"no new posts since {escape(report.last_sent or 'the first run')}")
+        return
+    if dry_run:
+        for recipient, posts in report.planned:
+            titles = "; ".join(post.title for post in posts)
+            stdout.print(
+                f"would send {len(posts)} posts to {escape(recipient.email)}: {escape(titles)}"
+            )
+        return
+    if options.verbose:
+        for recipient, count in report.sent:
+            stdout.print(f"sent {_posts(count)} to {escape(recipient.email)}")
+    for recipient, reason in report.deferred:
+        stderr.print(f"error: {escape(recipient.email)}: {escape(reason)} (left for the next run)")
+    for recipient, reason in report.refused:
+        stderr.print(f"error: {escape(recipient.email)}: {escape(reason)} (refused; not retried)")
+    if not options.quiet:
+        stdout.print(
+            f"sent {len(report.sent)} digests; {len(report.deferred)} left for the next run, "
+            f"{len(report.refused)} refused"
+        )
+    if report.failed:
+        raise typer.Exit(4)
 
 
 def main() -> None:

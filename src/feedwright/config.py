@@ -14,8 +14,18 @@ import yaml
 
 from feedwright.dates import DateError, site_timezone
 from feedwright.errors import ConfigError
-from feedwright.model import Author, FeedSettings, Site
+from feedwright.model import (
+    DEFAULT_SUBJECT,
+    SMTP_SECURITY,
+    Author,
+    DigestSettings,
+    FeedSettings,
+    Site,
+    SmtpSettings,
+)
 from feedwright.posts import normalise_lang, parse_author
+from feedwright.recipients import parse_address
+from feedwright.subject import check_subject_template
 
 CONFIG_NAME = "feedwright.toml"
 JEKYLL_CONFIG = "_config.yml"
@@ -25,9 +35,20 @@ _SITE_KEYS = {
     "posts", "output", "excerpt_separator", "excerpt_length",
 }  # fmt: skip
 _FEED_KEYS = {"limit", "summary_only", "by", "stylesheet", "atom", "rss", "json", "id_scheme"}
-_TABLES = {"site": _SITE_KEYS, "feeds": _FEED_KEYS}
-# Tables that later stages (digest, delivery) own; accepted here so one file serves all.
-_OTHER_TABLES = {"digest", "smtp", "recipients", "state"}
+_DIGEST_KEYS = {
+    "subject", "from", "reply_to", "unsubscribe_url", "unsubscribe_mailto", "max_posts",
+    "excerpt_length", "templates", "preview",
+}  # fmt: skip
+_SMTP_KEYS = {"host", "port", "security", "username", "timeout"}
+_TABLES = {
+    "site": _SITE_KEYS,
+    "feeds": _FEED_KEYS,
+    "digest": _DIGEST_KEYS,
+    "smtp": _SMTP_KEYS,
+    "recipients": {"to", "file"},
+    "state": {"path"},
+}
+_DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
 _FEED_GROUPS = {"category", "tag"}
 _ID_SCHEMES = {"url", "tag"}
 
@@ -58,11 +79,13 @@ def _read_jekyll(path: Path) -> dict[str, Any]:
 def _check_keys(path: Path, data: Mapping[str, Any]) -> None:
     """Unknown tables and keys are errors, so a typo never silently does nothing."""
     for table, value in data.items():
-        if table in _OTHER_TABLES:
-            continue
         if table not in _TABLES or not isinstance(value, Mapping):
+            raise ConfigError(path, f"unknown table [{table}]", _suggest(table, _TABLES.keys()))
+        if table == "smtp" and "password" in value:
             raise ConfigError(
-                path, f"unknown table [{table}]", _suggest(table, _TABLES.keys() | _OTHER_TABLES)
+                path,
+                "a password in the configuration file is not accepted",
+                "remove it and set the environment variable FEEDWRIGHT_SMTP_PASSWORD instead",
             )
         for key in value:
             if key not in _TABLES[table]:
@@ -158,6 +181,9 @@ def load_site(
         )
 
     feeds = _feed_settings(config_path, feeds_table)
+    excerpt_length = _typed(
+        config_path, "site", "excerpt_length", site_table.get("excerpt_length", 200), int
+    )
     output_dir = Path(str(site_table.get("output", "out")))
     site = Site(
         root=root,
@@ -173,10 +199,13 @@ def load_site(
         posts=_typed(config_path, "site", "posts", site_table.get("posts", ""), str),
         output=output_dir if output_dir.is_absolute() else root / output_dir,
         excerpt_separator=str(site_table.get("excerpt_separator", "<!--more-->")),
-        excerpt_length=_typed(
-            config_path, "site", "excerpt_length", site_table.get("excerpt_length", 200), int
-        ),
+        excerpt_length=excerpt_length,
         feeds=feeds,
+        digest=_digest_settings(config_path, root, data.get("digest", {}), excerpt_length),
+        smtp=_smtp_settings(config_path, data.get("smtp", {})),
+        recipients=_recipient_list(config_path, data.get("recipients", {})),
+        recipients_file=_site_path(config_path, root, "recipients", "file", data),
+        state_file=_site_path(config_path, root, "state", "path", data),
         config_path=config_path if config_path.exists() else None,
     )
     if site.excerpt_length < 10:
@@ -212,6 +241,106 @@ def _feed_settings(path: Path, table: Mapping[str, Any]) -> FeedSettings:
         id_scheme=id_scheme,
         **names,
     )
+
+
+def _optional_text(path: Path, table: str, key: str, values: Mapping[str, Any]) -> str | None:
+    value = values.get(key)
+    if value is None:
+        return None
+    text = _typed(path, table, key, value, str).strip()
+    return text or None
+
+
+def _site_path(
+    path: Path, root: Path, table: str, key: str, data: Mapping[str, Any]
+) -> Path | None:
+    """A path from the config; relative paths are relative to the site folder."""
+    text = _optional_text(path, table, key, data.get(table, {}))
+    if text is None:
+        return None
+    return Path(text) if Path(text).is_absolute() else root / text
+
+
+def _check_address(path: Path, table: str, key: str, text: str) -> str:
+    try:
+        parse_address(text)
+    except ValueError as error:
+        raise ConfigError(
+            path, f"`{key}` in [{table}]: {error}", 'write "Name <name@example.org>"'
+        ) from error
+    return text
+
+
+def _digest_settings(
+    path: Path, root: Path, table: Mapping[str, Any], site_excerpt_length: int
+) -> DigestSettings:
+    subject = _typed(path, "digest", "subject", table.get("subject", DEFAULT_SUBJECT), str)
+    try:
+        check_subject_template(subject)
+    except ValueError as error:
+        raise ConfigError(path, f"`subject` in [digest]: {error}") from error
+    sender = _optional_text(path, "digest", "from", table)
+    reply_to = _optional_text(path, "digest", "reply_to", table)
+    unsubscribe_url = _optional_text(path, "digest", "unsubscribe_url", table)
+    if unsubscribe_url is not None and (
+        urlsplit(unsubscribe_url).scheme != "https" or not urlsplit(unsubscribe_url).netloc
+    ):
+        raise ConfigError(
+            path,
+            f"`unsubscribe_url` {unsubscribe_url!r} is not an https URL",
+            'write unsubscribe_url = "https://example.org/unsubscribe?email={email}"',
+        )
+    mailto = _optional_text(path, "digest", "unsubscribe_mailto", table)
+    max_posts = _typed(path, "digest", "max_posts", table.get("max_posts", 10), int)
+    excerpt_length = _typed(
+        path, "digest", "excerpt_length", table.get("excerpt_length", site_excerpt_length), int
+    )
+    if max_posts < 1 or excerpt_length < 10:
+        raise ConfigError(
+            path, "`max_posts` in [digest] must be at least 1 and `excerpt_length` at least 10"
+        )
+    return DigestSettings(
+        subject=subject,
+        sender=_check_address(path, "digest", "from", sender) if sender else None,
+        reply_to=_check_address(path, "digest", "reply_to", reply_to) if reply_to else None,
+        unsubscribe_url=unsubscribe_url,
+        unsubscribe_mailto=(
+            _check_address(path, "digest", "unsubscribe_mailto", mailto) if mailto else None
+        ),
+        max_posts=max_posts,
+        excerpt_length=excerpt_length,
+        templates=_site_path(path, root, "digest", "templates", {"digest": table}),
+        preview=_typed(path, "digest", "preview", table.get("preview", True), bool),
+    )
+
+
+def _smtp_settings(path: Path, table: Mapping[str, Any]) -> SmtpSettings:
+    security = _typed(path, "smtp", "security", table.get("security", "starttls"), str)
+    if security not in SMTP_SECURITY:
+        raise ConfigError(
+            path,
+            f"`security` in [smtp] must be one of {', '.join(SMTP_SECURITY)}, not {security!r}",
+        )
+    port = _typed(path, "smtp", "port", table.get("port", _DEFAULT_PORTS[security]), int)
+    timeout = _typed(path, "smtp", "timeout", table.get("timeout", 60), (int, float))
+    if not 0 < port < 65536 or timeout <= 0:
+        raise ConfigError(path, "`port` in [smtp] must be 1–65535 and `timeout` positive")
+    return SmtpSettings(
+        host=_typed(path, "smtp", "host", table.get("host", "localhost"), str),
+        port=port,
+        security=security,
+        username=_optional_text(path, "smtp", "username", table),
+        timeout=float(timeout),
+    )
+
+
+def _recipient_list(path: Path, table: Mapping[str, Any]) -> tuple[str, ...]:
+    values = table.get("to", [])
+    if isinstance(values, str):
+        values = [values]
+    if not isinstance(values, list):
+        raise ConfigError(path, "`to` in [recipients] must be a list of addresses")
+    return tuple(_check_address(path, "recipients", "to", str(value)) for value in values)
 
 
 def parse_groups(values: Any, path: Path | None = None) -> tuple[str, ...]:

@@ -60,3 +60,27 @@ class ConfigError(FeedwrightError):
 
 class OutputError(FeedwrightError):
     """An output file could not be written (read-only folder, disk full…)."""
+
+
+class DigestTemplateError(FeedwrightError):
+    """A digest template is missing, does not parse, or fails while rendering."""
+
+    def __init__(self, path: Path, message: str, hint: str = "", line: int | None = None):
+        self.problem = Problem(path=path, message=message, hint=hint, line=line)
+        super().__init__(str(self.problem))
+
+
+class StateError(FeedwrightError):
+    """The delivery state file cannot be read or written."""
+
+
+class LockedError(FeedwrightError):
+    """Another ``send`` holds the lock of this site's state file."""
+
+    exit_code = 3
+
+
+class DeliveryError(FeedwrightError):
+    """Sending stopped or some deliveries failed; what was sent is recorded."""
+
+    exit_code = 4

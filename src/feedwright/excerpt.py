@@ -53,7 +53,12 @@ def truncate(text: str, limit: int) -> str:
     return "".join(kept).rstrip(_TRAILING) + ELLIPSIS
 
 
-def make_excerpt(front_matter_excerpt: str | None, body: str, separator: str, limit: int) -> str:
-    """The plain-text excerpt of a post: front matter first, then the body's opening."""
+def excerpt_text(front_matter_excerpt: str | None, body: str, separator: str) -> str:
+    """The whole plain-text excerpt of a post: front matter first, then the body's opening."""
     source = front_matter_excerpt if front_matter_excerpt else excerpt_markdown(body, separator)
-    return truncate(markdown_to_text(source), limit)
+    return markdown_to_text(source)
+
+
+def make_excerpt(front_matter_excerpt: str | None, body: str, separator: str, limit: int) -> str:
+    """The plain-text excerpt of a post, shortened to ``limit`` characters."""
+    return truncate(excerpt_text(front_matter_excerpt, body, separator), limit)

@@ -186,7 +186,7 @@ def _add_entry(feed: FeedGenerator, site: Site, post: Post, renderer: ContentRen
     for name in (*post.categories, *post.tags):
         entry.category(term=xml_safe(name))
     if post.image:
-        entry.media.image = post.image
+        entry.media.image = post.image.url
 
 
 def _json_feed(site: Site, group: FeedGroup, self_url: str, renderer: ContentRenderer) -> bytes:
@@ -203,7 +203,7 @@ def _json_feed(site: Site, group: FeedGroup, self_url: str, renderer: ContentRen
         if post.excerpt:
             item["summary"] = post.excerpt
         if post.image:
-            item["image"] = post.image
+            item["image"] = post.image.url
         item["date_published"] = post.date.isoformat()
         if post.updated:
             item["date_modified"] = post.last_modified.isoformat()

@@ -21,6 +21,16 @@ class Author:
 
 
 @dataclass(frozen=True)
+class Image:
+    """A post's image: an absolute URL, its alt text and, when the author gave them, its size."""
+
+    url: str
+    alt: str = ""
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass(frozen=True)
 class FeedSettings:
     """The ``[feeds]`` table of the configuration."""
 
@@ -32,6 +42,36 @@ class FeedSettings:
     rss: str = "feed.rss"
     json: str = "feed.json"
     id_scheme: str = "url"
+
+
+SMTP_SECURITY = ("starttls", "tls", "none")
+DEFAULT_SUBJECT = "{site}: {range}"
+
+
+@dataclass(frozen=True)
+class DigestSettings:
+    """The ``[digest]`` table: how the email digest looks and who it is from."""
+
+    subject: str = DEFAULT_SUBJECT
+    sender: str | None = None
+    reply_to: str | None = None
+    unsubscribe_url: str | None = None
+    unsubscribe_mailto: str | None = None
+    max_posts: int = 10
+    excerpt_length: int = 300
+    templates: Path | None = None
+    preview: bool = True
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """The ``[smtp]`` table. The password is never here: it comes from the environment."""
+
+    host: str = "localhost"
+    port: int = 587
+    security: str = "starttls"
+    username: str | None = None
+    timeout: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -51,12 +91,22 @@ class Site:
     excerpt_separator: str = "<!--more-->"
     excerpt_length: int = 200
     feeds: FeedSettings = field(default_factory=FeedSettings)
+    digest: DigestSettings = field(default_factory=DigestSettings)
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    recipients: tuple[str, ...] = ()
+    recipients_file: Path | None = None
+    state_file: Path | None = None
     config_path: Path | None = None
 
     @property
     def base_url(self) -> str:
         """The site URL without a trailing slash, baseurl included."""
         return self.url.rstrip("/")
+
+    @property
+    def state_path(self) -> Path:
+        """Where ``send`` records who has which post (default ``SITE/.feedwright/state.json``)."""
+        return self.state_file or self.root / ".feedwright" / "state.json"
 
 
 @dataclass(frozen=True)
@@ -71,7 +121,7 @@ class Post:
     categories: tuple[str, ...]
     tags: tuple[str, ...]
     excerpt: str
-    image: str | None
+    image: Image | None
     url: str
     id: str
     slug: str
@@ -81,6 +131,8 @@ class Post:
     body_line: int
     extra: Mapping[str, Any] = field(default_factory=dict)
     warnings: tuple[Problem, ...] = ()
+    # The excerpt before it was shortened, so the digest can cut it to its own length.
+    excerpt_text: str = ""
 
     @property
     def last_modified(self) -> datetime:

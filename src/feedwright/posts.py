@@ -10,9 +10,9 @@ from urllib.parse import quote, urljoin, urlsplit
 
 from feedwright.dates import DateError, date_from_filename, parse_date
 from feedwright.errors import PostError, Problem
-from feedwright.excerpt import make_excerpt
+from feedwright.excerpt import excerpt_text, truncate
 from feedwright.front_matter import SourceFile
-from feedwright.model import Author, Post, Site
+from feedwright.model import Author, Image, Post, Site
 from feedwright.permalinks import escape_permalink, post_path
 
 # Keys feedwright reads itself; everything else stays in Post.extra for templates.
@@ -117,9 +117,12 @@ class _Fields:
         except ValueError as error:
             raise self.fail("author", str(error), _AUTHOR_HINT) from error
 
-    def image(self) -> str | None:
+    def image(self, post_url: str) -> Image | None:
+        """The post's image, its URL made absolute against the post's own URL."""
         value = self.metadata.get("image")
+        details: Mapping[str, object] = {}
         if isinstance(value, Mapping):  # jekyll-seo-tag style: image: {path: ..., alt: ...}
+            details = value
             value = value.get("path") or value.get("url")
         if value is None or value == "":
             return None
@@ -127,7 +130,24 @@ class _Fields:
             raise self.fail(
                 "image", "`image` must be a path or URL", "write `image: /images/photo.jpg`"
             )
-        return value.strip()
+        alt = details.get("alt")
+        return Image(
+            url=urljoin(post_url, value.strip()),
+            alt=alt.strip() if isinstance(alt, str) else "",
+            width=self._pixels(details.get("width")),
+            height=self._pixels(details.get("height")),
+        )
+
+    def _pixels(self, value: object) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= 100_000:
+            raise self.fail(
+                "image",
+                f"the image size {value!r} is not a whole number of pixels",
+                "write `image: {path: /images/photo.jpg, width: 1200, height: 800}`",
+            )
+        return value
 
 
 _AUTHOR_HINT = "write `author: Jane Doe` or `author: {name: Jane Doe, email: jane@example.org}`"
@@ -259,7 +279,6 @@ def parse_post(source: SourceFile, site: Site, zone: tzinfo) -> Post:
             slug=slug,
         )
     url = site.base_url + url_path
-    image = fields.image()
     lang_text = fields.text("lang")
     lang = normalise_lang(lang_text) if lang_text else None
     if lang_text and not lang:
@@ -269,6 +288,7 @@ def parse_post(source: SourceFile, site: Site, zone: tzinfo) -> Post:
             "write `lang: ja` or `lang: en-US`",
         )
     body, warnings = clean_body(source.body, path, source.body_line)
+    full_excerpt = excerpt_text(fields.first_text(_EXCERPT_KEYS), body, site.excerpt_separator)
     draft = fields.flag("draft") is True or fields.flag("published") is False
     return Post(
         source=path,
@@ -278,10 +298,9 @@ def parse_post(source: SourceFile, site: Site, zone: tzinfo) -> Post:
         author=fields.author(),
         categories=categories,
         tags=fields.names("tags", "tag"),
-        excerpt=make_excerpt(
-            fields.first_text(_EXCERPT_KEYS), body, site.excerpt_separator, site.excerpt_length
-        ),
-        image=urljoin(url, image) if image else None,
+        excerpt=truncate(full_excerpt, site.excerpt_length),
+        excerpt_text=full_excerpt,
+        image=fields.image(url),
         url=url,
         id=fields.text("id") or _entry_id(site, url, date, file_slug_of(path)),
         slug=slug or file_slug_of(path),

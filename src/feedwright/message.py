@@ -1,0 +1,80 @@
+"""Wrap a rendered digest in a complete MIME message: multipart/alternative, text then HTML."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from feedwright.model import Site
+from feedwright.recipients import parse_address
+
+if TYPE_CHECKING:
+    from feedwright.digest import Digest
+
+# CRLF line ends as on the wire; 7-bit transfer encodings (quoted-printable or base64,
+# whichever is shorter) because not every relay accepts 8-bit bodies.
+MAIL_POLICY = policy.SMTP.clone(cte_type="7bit")
+
+
+def sender_address(site: Site) -> Address:
+    """Who the digest is from: ``[digest] from``, else the site author's email, else
+    ``noreply@`` the site's host (good enough for a preview; ``send`` insists on ``from``)."""
+    if site.digest.sender:
+        return parse_address(site.digest.sender)
+    if site.author and site.author.email:
+        return parse_address(site.author.email)
+    host = urlsplit(site.url).hostname or "localhost"
+    return Address(display_name=site.title, username="noreply", domain=host)
+
+
+def _digest_hash(site: Site, digest: Digest, to: Address) -> str:
+    """A hash of what makes this message unique: the site, the posts and the recipient."""
+    key = "\n".join([site.url, to.addr_spec.lower(), *(post.id for post in digest.posts)])
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def build_message(site: Site, digest: Digest, to: Address, date: datetime) -> EmailMessage:
+    """The MIME message of ``digest`` for one recipient, dated ``date``.
+
+    The Message-ID and the MIME boundary are derived from the site, the posts and the
+    recipient, not from randomness: the same digest gives the same bytes, and a message
+    resent after a crash carries the same Message-ID, so mail systems can drop the copy.
+    """
+    sender = sender_address(site)
+    digest_hash = _digest_hash(site, digest, to)
+    message = EmailMessage(policy=MAIL_POLICY)
+    message["Subject"] = digest.subject
+    message["From"] = sender
+    message["To"] = to
+    if site.digest.reply_to:
+        message["Reply-To"] = parse_address(site.digest.reply_to)
+    message["Date"] = format_datetime(date)
+    message["Message-ID"] = f"<{digest_hash[:32]}.digest@{sender.domain}>"
+    host = urlsplit(site.url).hostname or sender.domain
+    message["List-ID"] = f"{site.title} <digest.{host}>"
+    unsubscribe = []
+    if digest.unsubscribe_url:
+        unsubscribe.append(f"<{digest.unsubscribe_url}>")
+    if site.digest.unsubscribe_mailto:
+        mailbox = parse_address(site.digest.unsubscribe_mailto).addr_spec
+        unsubscribe.append(f"<mailto:{mailbox}?subject=unsubscribe>")
+    if unsubscribe:
+        message["List-Unsubscribe"] = ", ".join(unsubscribe)
+    if digest.unsubscribe_url:
+        # RFC 8058 one-click unsubscribe: mail clients POST to the https URL.
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message.set_content(digest.text, subtype="plain", charset="utf-8")
+    message.add_alternative(digest.html, subtype="html", charset="utf-8")
+    message.set_boundary(f"=_feedwright_{digest_hash[32:56]}")
+    return message
+
+
+def message_bytes(message: EmailMessage) -> bytes:
+    """The message as it travels over SMTP (and as a ``.eml`` file)."""
+    return message.as_bytes(policy=MAIL_POLICY)

@@ -1,0 +1,27 @@
+"""The digest's subject line, made from the ``subject`` template of the configuration."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+
+# The placeholders a subject template may use, e.g. "{site}: {count} new posts".
+SUBJECT_FIELDS = ("site", "count", "range", "start", "end", "first_title")
+
+
+def check_subject_template(template: str) -> None:
+    """Raise ValueError when ``template`` uses a placeholder feedwright does not fill."""
+    try:
+        names = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
+    except ValueError as error:
+        raise ValueError(f"{error}; write braces as {{{{ and }}}}") from error
+    for name in names:
+        if name not in SUBJECT_FIELDS:
+            known = ", ".join("{" + field + "}" for field in SUBJECT_FIELDS)
+            raise ValueError(f"unknown placeholder {{{name}}}; known ones are {known}")
+
+
+def format_subject(template: str, values: Mapping[str, object]) -> str:
+    """Fill in the subject template; newlines are flattened so the header stays one line."""
+    subject = template.format_map({field: values[field] for field in SUBJECT_FIELDS})
+    return " ".join(subject.split())
