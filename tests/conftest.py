@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import socket
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import feedparser
 import pytest
+from aiosmtpd.controller import Controller
 
 from feedwright.build import BuildOptions, BuildResult, build_site
 from feedwright.config import load_site
@@ -89,3 +92,90 @@ SIMPLE_POSTS: dict[str, str | bytes] = {
         The second paragraph is not.
         """,
 }
+
+
+class RecordingHandler:
+    """An aiosmtpd handler that keeps every message and can misbehave on demand.
+
+    - ``refuse``: address → reply given at RCPT TO (e.g. "550 5.1.1 no such user"),
+    - ``temporary``: address → how many times to answer 451 before accepting,
+    - ``drop_after``: after this many accepted messages, drop every connection at DATA.
+    """
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, list[str], bytes]] = []
+        self.refuse: dict[str, str] = {}
+        self.temporary: dict[str, int] = {}
+        self.drop_after: int | None = None
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]
+        if address in self.refuse:
+            return self.refuse[address]
+        if self.temporary.get(address, 0) > 0:
+            self.temporary[address] -= 1
+            return "451 4.7.1 Greylisted, try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        if self.drop_after is not None and len(self.messages) >= self.drop_after:
+            server.transport.close()
+            return "421 4.3.2 Closing connection"
+        self.messages.append(
+            (envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
+        )
+        return "250 2.0.0 Message accepted"
+
+    def recipients(self) -> list[str]:
+        """Every recipient address of every accepted message, in order."""
+        return [address for _, rcpts, _ in self.messages for address in rcpts]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class MailServer:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 for the tests."""
+
+    port: int
+    handler: RecordingHandler
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[MailServer]:
+    """Start an aiosmtpd server on a free port of 127.0.0.1; stop it after the test."""
+    handler = RecordingHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield MailServer(port=controller.port, handler=handler)
+    finally:
+        controller.stop()
+
+
+def mail_config(port: int, recipients: list[str], extra: str = "") -> str:
+    """A site config with a [digest] sender, the test SMTP server and a recipient list."""
+    listed = ", ".join(f'"{address}"' for address in recipients)
+    return (
+        DEFAULT_CONFIG
+        + f"""
+[digest]
+from = "Test Blog <news@blog.example.org>"
+unsubscribe_url = "https://blog.example.org/unsubscribe?email={{email}}"
+{extra}
+[smtp]
+host = "127.0.0.1"
+port = {port}
+security = "none"
+timeout = 5
+
+[recipients]
+to = [{listed}]
+"""
+    )

@@ -31,6 +31,9 @@ def test_feedwright_toml_wins_over_jekyll(tmp_path: Path) -> None:
     assert site.output == tmp_path / "elsewhere"
 
 
+_SITE = '[site]\ntitle = "T"\nurl = "https://x.org"\n'
+
+
 @pytest.mark.parametrize(
     ("toml", "words"),
     [
@@ -52,6 +55,14 @@ def test_feedwright_toml_wins_over_jekyll(tmp_path: Path) -> None:
             "plain file name",
         ),
         ('[site\ntitle = "T"\n', "invalid TOML"),
+        (_SITE + '[digest]\nfrm = "a@b.org"\n', "did you mean `from`"),
+        (_SITE + '[digest]\nfrom = "not an address"\n', "`from` in [digest]"),
+        (_SITE + '[digest]\nsubject = "{site} {date}"\n', "unknown placeholder {date}"),
+        (_SITE + '[digest]\nunsubscribe_url = "http://x.org/u"\n', "not an https URL"),
+        (_SITE + "[digest]\nmax_posts = 0\n", "at least 1"),
+        (_SITE + '[smtp]\nsecurity = "ssl"\n', "must be one of starttls, tls, none"),
+        (_SITE + '[smtp]\npassword = "x"\n', "FEEDWRIGHT_SMTP_PASSWORD"),
+        (_SITE + '[recipients]\nto = ["a@b.org", "oops"]\n', "`to` in [recipients]"),
     ],
 )
 def test_config_errors_name_the_file(tmp_path: Path, toml: str, words: str) -> None:
@@ -60,3 +71,23 @@ def test_config_errors_name_the_file(tmp_path: Path, toml: str, words: str) -> N
         load_site(tmp_path)
     assert words in str(caught.value)
     assert str(caught.value).startswith(str(tmp_path))
+
+
+def test_digest_smtp_and_state_settings(tmp_path: Path) -> None:
+    (tmp_path / "feedwright.toml").write_text(
+        _SITE
+        + '[digest]\nfrom = "Blog <news@x.org>"\ntemplates = "mail"\nexcerpt_length = 80\n'
+        + '[smtp]\nhost = "smtp.x.org"\nsecurity = "tls"\nusername = "blog"\n'
+        + '[recipients]\nto = "a@x.org"\nfile = "people.csv"\n'
+        + '[state]\npath = "/var/lib/blog/state.json"\n'
+    )
+    site = load_site(tmp_path)
+    assert (site.digest.sender, site.digest.templates) == ("Blog <news@x.org>", tmp_path / "mail")
+    assert (site.digest.excerpt_length, site.digest.max_posts) == (80, 10)
+    assert (site.smtp.host, site.smtp.port, site.smtp.username) == ("smtp.x.org", 465, "blog")
+    assert (site.recipients, site.recipients_file) == (("a@x.org",), tmp_path / "people.csv")
+    assert site.state_path == Path("/var/lib/blog/state.json")
+    (tmp_path / "feedwright.toml").write_text(_SITE)
+    default = load_site(tmp_path)
+    assert (default.smtp.port, default.smtp.security) == (587, "starttls")
+    assert default.state_path == tmp_path / ".feedwright" / "state.json"

@@ -40,16 +40,17 @@ def parse_address(text: str) -> Address:
     if any(character in text for character in "\r\n\t\0"):
         raise ValueError(f"{text!r} contains a control character")
     try:
-        addresses = policy.default.header_factory("to", text.strip()).addresses
+        header = policy.default.header_factory("to", text.strip())
+        addresses = header.addresses
     except (IndexError, ValueError) as error:  # the header parser's way of saying "broken"
         raise ValueError(f"{text!r} is not an email address") from error
     if len(addresses) != 1:
         raise ValueError(f"{text!r} is not exactly one email address")
     address: Address = addresses[0]
-    if not address.username or not address.domain or not address.addr_spec.isascii():
-        raise ValueError(f"{text!r} is not a plain ASCII email address such as name@example.org")
-    if address.addr_spec.startswith('"'):
-        raise ValueError(f"{text!r} is not an email address")
+    if header.defects or not address.username or not address.domain:
+        raise ValueError(f"{text!r} is not an email address such as name@example.org")
+    if not address.addr_spec.isascii():
+        raise ValueError(f"{text!r}: addresses with non-ASCII characters are not supported")
     return address
 
 

@@ -1,0 +1,222 @@
+"""The email digest: HTML a mail client can show, a readable text part, a parseable message."""
+
+from __future__ import annotations
+
+import email
+import re
+from email import policy
+from email.message import EmailMessage
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import lxml.html
+import pytest
+from conftest import DEFAULT_CONFIG, NOW, SIMPLE_POSTS, SiteFactory, build, write_posts
+from typer.testing import CliRunner
+
+from feedwright.build import DigestOptions, digest_site
+from feedwright.cli import app
+from feedwright.collector import collect
+from feedwright.digest import MAX_HTML_BYTES, DigestRenderer
+from feedwright.errors import DigestTemplateError
+from feedwright.model import Site
+from feedwright.wrapping import display_width
+
+runner = CliRunner()
+
+HOSTILE_POSTS: dict[str, str | bytes] = {
+    "2025-11-29-script.md": """
+        ---
+        title: "<script>alert('x')</script> & friends"
+        date: 2025-11-29 04:40:08 +0000
+        tags: ["<b>bold</b>"]
+        excerpt: "An excerpt with <img src=x onerror=alert(1)> in it & more."
+        image:
+          path: /img/photo.jpg
+          width: 1200
+          height: 800
+          alt: A photo
+        ---
+        Body with a [relative link](../other.html).
+        """,
+    "2025-11-01-js-image.md": """
+        ---
+        title: Image that is not an image
+        image: "javascript:alert(1)"
+        ---
+        Text.
+        """,
+    "2025-10-01-japanese.md": """
+        ---
+        title: 京都の秋
+        ---
+        朝七時の哲学の道は、観光客がまだ少なく、落ち葉を掃く音だけが聞こえます。川沿いの桜の木はすっかり赤く色づいていて、水面に映る色がとてもきれいでした。途中で小さな喫茶店に立ち寄り、ほうじ茶とどら焼きをいただきました。
+        """,
+}
+
+
+def render(site: Site, count: int | None = None) -> tuple[str, str]:
+    posts = collect(site, now=NOW).posts
+    digest = DigestRenderer(site).render(posts[:count] if count else posts)
+    return digest.html, digest.text
+
+
+def test_the_html_is_a_complete_email_document(make_site: SiteFactory) -> None:
+    html, _ = render(make_site(HOSTILE_POSTS, DEFAULT_CONFIG.replace('"en"', '"ja"')))
+    document = lxml.html.document_fromstring(html)
+    assert html.startswith("<!DOCTYPE html>")
+    assert document.get("lang") == "ja"
+    head_metas = {meta.get("name") or meta.get("charset") for meta in document.iter("meta")}
+    assert {"utf-8", "viewport", "color-scheme", "supported-color-schemes"} <= head_metas
+    body = document.body
+    first = next(iter(body))
+    assert "preheader" in first.get("class", "") and "display: none" in first.get("style", "")
+    # A table layout at most 600 px wide, with the Outlook wrapper around it.
+    assert "<!--[if mso]><table" in html and "<![endif]-->" in html
+    assert "max-width:600px" in html
+
+
+def test_nothing_dangerous_or_relative_is_left(make_site: SiteFactory) -> None:
+    html, _ = render(make_site(HOSTILE_POSTS))
+    document = lxml.html.document_fromstring(html)
+    for tag in ("script", "form", "svg", "iframe", "object"):
+        assert document.findall(f".//{tag}") == [], tag
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert('x')&lt;/script&gt; &amp; friends</a>" in html
+    assert "&lt;b&gt;bold&lt;/b&gt;" in html
+    for element in document.iter():
+        assert not [name for name in element.attrib if name.lower().startswith("on")]
+    for element, attribute, link, _ in document.iterlinks():
+        assert urlsplit(link).scheme in ("https", "http"), (element.tag, attribute, link)
+    assert "javascript:" not in html
+    images = document.findall(".//img")
+    assert [(img.get("width"), img.get("height"), img.get("alt")) for img in images] == [
+        ("552", "368", "A photo")
+    ]
+
+
+def test_css_is_inlined_and_only_media_rules_stay_in_the_head(make_site: SiteFactory) -> None:
+    html, _ = render(make_site(HOSTILE_POSTS))
+    document = lxml.html.document_fromstring(html)
+    styles = document.findall(".//style")
+    assert len(styles) == 1 and styles[0].getparent().tag == "head"
+    css = styles[0].text or ""
+    assert len(css.encode()) < 16_000
+    assert "@media" in css and "prefers-color-scheme: dark" in css
+    assert re.sub(r"@media[^{]*\{(?:[^{}]*\{[^{}]*\})*[^{}]*\}", "", css).strip() == ""
+    title_link = document.xpath("//h2[contains(@class, 'post-title')]/a")[0]
+    assert "color:" in title_link.get("style", "")
+    assert "padding:" in document.xpath("//td[contains(@class, 'post')]")[0].get("style", "")
+
+
+def test_a_huge_digest_stays_under_the_clipping_limit(tmp_path: Path) -> None:
+    from feedwright.config import load_site
+
+    root = tmp_path / "site"
+    (root / "_posts").mkdir(parents=True)
+    (root / "feedwright.toml").write_text(DEFAULT_CONFIG)
+    write_posts(
+        root / "_posts",
+        {
+            f"2025-01-01-post-{number:03}.md": f"---\ntitle: 記事 {number} title\n"
+            f"date: 2025-01-01 00:{number // 60:02}:{number % 60:02} +0000\n---\n"
+            + "長い本文の段落です。"
+            * 40
+            for number in range(500)
+        },
+    )
+    site = load_site(root)
+    result = digest_site(site, DigestOptions(last=500, now=NOW))
+    assert result.digest is not None
+    html = (site.output / "digest.html").read_bytes()
+    assert len(html) <= MAX_HTML_BYTES
+    listed, more = len(result.digest.listed), len(result.digest.more)
+    assert listed > 10 and listed + more == 500
+    assert f"And {more} more posts on the site" in html.decode()
+    text = (site.output / "digest.txt").read_text()
+    assert f"And {more} more posts on the site: https://blog.example.org/" in text
+    # The newest posts are the ones shown in full.
+    assert "記事 499 title" in html.decode() and "記事 0 title" not in html.decode()
+
+
+def test_the_text_part_is_wrapped_and_readable(make_site: SiteFactory) -> None:
+    _, text = render(make_site(HOSTILE_POSTS))
+    assert "<script>alert('x')</script> & friends" in text  # plain text: nothing escaped
+    for line in text.splitlines():
+        if not line.startswith(("http", "Read more: http")):
+            assert display_width(line) <= 72, line
+    assert "Read more: https://blog.example.org/2025/10/01/japanese.html" in text
+    japanese = [line for line in text.splitlines() if "哲学" in line or "観光客" in line]
+    assert japanese and all(not line.startswith(("、", "。")) for line in japanese)
+
+
+def test_digest_files_are_deterministic_and_parse(make_site: SiteFactory) -> None:
+    site = make_site(SIMPLE_POSTS)
+    build(site)
+    first = {name: (site.output / name).read_bytes() for name in ("digest.html", "digest.eml")}
+    again = build(site)
+    assert not [path for path in again.report.written if path.name.startswith("digest")]
+    assert {name: (site.output / name).read_bytes() for name in first} == first
+    message = email.message_from_bytes(first["digest.eml"], policy=policy.default)
+    assert isinstance(message, EmailMessage)
+    assert [part.get_content_type() for part in message.iter_parts()] == [
+        "text/plain",
+        "text/html",
+    ]
+    assert message["From"].addresses[0].addr_spec == "noreply@blog.example.org"
+    assert message["Message-ID"].endswith("@blog.example.org>")
+    assert "List-Unsubscribe" not in message  # no unsubscribe URL configured
+
+
+def test_user_templates_override_the_defaults(make_site: SiteFactory, tmp_path: Path) -> None:
+    site = make_site(SIMPLE_POSTS)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "digest.txt.j2").write_text(
+        "{% for post in posts %}* {{ post.title }} <{{ post.url }}>\n{% endfor %}"
+    )
+    result = digest_site(site, DigestOptions(last=5, templates=mine, now=NOW))
+    assert result.digest is not None
+    assert result.digest.text == (
+        "* Second post <https://blog.example.org/news/2025/11/29/second.html>\n"
+        "* First post <https://blog.example.org/2025/10/01/first.html>\n"
+    )
+    assert "<!DOCTYPE html>" in result.digest.html  # the HTML template is still the default
+
+
+def test_a_misspelt_variable_names_the_template_and_line(
+    make_site: SiteFactory, tmp_path: Path
+) -> None:
+    site = make_site(SIMPLE_POSTS)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "digest.txt.j2").write_text(
+        "Hello\n{% for post in posts %}\n{{ post.titel }}\n{% endfor %}\n"
+    )
+    with pytest.raises(DigestTemplateError) as caught:
+        digest_site(site, DigestOptions(last=1, templates=mine, now=NOW))
+    message = str(caught.value)
+    assert message.startswith(f"{mine / 'digest.txt.j2'}:3:") and "titel" in message
+    (mine / "digest.txt.j2").write_text("Hello\n{% for post in posts %}\n")
+    with pytest.raises(DigestTemplateError, match=r"digest.txt.j2:2: template syntax error"):
+        digest_site(site, DigestOptions(last=1, templates=mine, now=NOW))
+    assert not (site.output / "digest.txt").exists()
+
+
+def test_digest_command_selects_and_never_touches_the_state(make_site: SiteFactory) -> None:
+    site = make_site(SIMPLE_POSTS)
+    result = runner.invoke(app, ["digest", str(site.root), "--since", "2025-11-01"])
+    assert result.exit_code == 0, result.output
+    assert "digest of 1 post:" in result.stdout
+    assert "Second post" in (site.output / "digest.txt").read_text()
+    assert not site.state_path.exists()
+    nothing = runner.invoke(app, ["digest", str(site.root), "--since", "2026-06-01"])
+    assert nothing.exit_code == 0 and nothing.stdout.startswith("no new posts since 2026-06-01")
+    both = runner.invoke(app, ["digest", str(site.root), "--days", "3", "--last", "2"])
+    assert both.exit_code == 2 and "choose one of" in both.stderr
+
+
+def test_digest_defaults_to_what_send_would_mail(make_site: SiteFactory) -> None:
+    site = make_site(SIMPLE_POSTS, DEFAULT_CONFIG + "\n[digest]\nmax_posts = 1\n")
+    result = digest_site(site, DigestOptions(now=NOW))
+    assert [post.title for post in result.posts] == ["Second post"]

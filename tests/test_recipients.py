@@ -1,0 +1,78 @@
+"""Recipient lists: plain lines or CSV; bad addresses are errors naming the line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from feedwright.errors import ConfigError
+from feedwright.recipients import (
+    Recipient,
+    parse_address,
+    read_recipients_file,
+    unique_recipients,
+)
+
+
+def test_one_address_a_line_with_comments_and_names(tmp_path: Path) -> None:
+    listing = tmp_path / "list.txt"
+    listing.write_text(
+        "# subscribers\n\na@example.org\n山田 花子 <hanako@example.jp>\n  \n", encoding="utf-8"
+    )
+    assert read_recipients_file(listing) == [
+        Recipient("a@example.org"),
+        Recipient("hanako@example.jp", "山田 花子"),
+    ]
+
+
+def test_csv_with_email_and_name_columns(tmp_path: Path) -> None:
+    listing = tmp_path / "list.csv"
+    listing.write_text(
+        '\ufeffname,email,joined\n"Doe, Jane",jane@example.org,2024\n,b@example.org,2025\n',
+        encoding="utf-8",
+    )
+    assert read_recipients_file(listing) == [
+        Recipient("jane@example.org", "Doe, Jane"),
+        Recipient("b@example.org"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "line"),
+    [
+        ("a@example.org\nnot an address\n", 2),
+        ("a@example.org\n\nx@\n", 3),
+        ("email,name\na@example.org,A\nbroken,B\n", 3),
+        ("a@example.org, b@example.org\n", 1),
+    ],
+)
+def test_a_bad_address_names_the_file_and_line(tmp_path: Path, content: str, line: int) -> None:
+    listing = tmp_path / "list.txt"
+    listing.write_text(content)
+    with pytest.raises(ConfigError) as caught:
+        read_recipients_file(listing)
+    assert str(caught.value).startswith(f"{listing}:{line}: ")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a@b.org\r\nBcc: victim@example.org",
+        "ユーザー@example.jp",
+        "",
+        "<>",
+        "two words@example.org",
+    ],
+)
+def test_header_injection_and_odd_addresses_are_refused(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_address(text)
+
+
+def test_repeats_are_dropped_without_regard_to_case() -> None:
+    unique, repeats = unique_recipients(
+        [Recipient("A@example.org"), Recipient("b@example.org"), Recipient("a@EXAMPLE.org")]
+    )
+    assert [r.email for r in unique] == ["A@example.org", "b@example.org"]
+    assert repeats == ["a@EXAMPLE.org"]

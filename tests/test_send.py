@@ -1,0 +1,359 @@
+"""`send` against a real SMTP server (aiosmtpd on 127.0.0.1): once per post, never twice."""
+
+from __future__ import annotations
+
+import email
+import json
+import threading
+import time
+from email import policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from conftest import NOW, MailServer, SiteFactory, free_port, mail_config, write_posts
+from typer.testing import CliRunner
+
+from feedwright.build import SendResult, send_site
+from feedwright.cli import app
+from feedwright.config import load_site
+from feedwright.delivery import SendOptions
+from feedwright.errors import ConfigError, DeliveryError, StateError
+from feedwright.model import Site
+from feedwright.state import state_lock
+
+runner = CliRunner()
+
+POSTS: dict[str, str | bytes] = {
+    "2025-11-29-kyoto.md": """
+        ---
+        title: "「京都の秋、朝の散歩"
+        date: 2025-11-29 04:40:08 +0000
+        tags: ["京都", "散歩"]
+        excerpt: "朝七時の哲学の道は、観光客がまだ少なく静かでした。"
+        ---
+        本文です。
+        """,
+    "2025-10-01-feeds.md": """
+        ---
+        title: Feeds & <mail>
+        date: 2025-10-01
+        ---
+        Why feeds still matter.
+        """,
+}
+ANOTHER_POST = """---
+title: 新しい記事
+date: 2025-12-15 09:00:00 +0900
+---
+冬の記録。
+"""
+
+
+def send(site: Site, **options: object) -> SendResult:
+    """Send with the fixed NOW and no waiting between retries."""
+    settings = SendOptions(now=NOW, retry_delays=(0.0, 0.0), **options)  # type: ignore[arg-type]
+    return send_site(site, settings)
+
+
+def parse(raw: bytes) -> EmailMessage:
+    message = email.message_from_bytes(raw, policy=policy.default)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def titles_in(raw: bytes) -> list[str]:
+    """The post titles of a received digest, read from its text part."""
+    text = parse(raw).get_body(("plain",))
+    assert text is not None
+    content = text.get_content()
+    return [
+        title
+        for title in ("「京都の秋、朝の散歩", "Feeds & <mail>", "新しい記事")
+        if title in content
+    ]
+
+
+def test_each_recipient_gets_one_well_formed_message(
+    make_site: SiteFactory, smtp_server: MailServer
+) -> None:
+    config = mail_config(
+        smtp_server.port,
+        ["山田 花子 <hanako@example.jp>", "reader@example.org"],
+        'subject = "{site}: {first_title}"',
+    )
+    result = send(make_site(POSTS, config))
+    assert [count for _, count in result.report.sent] == [2, 2]
+    assert smtp_server.handler.recipients() == ["hanako@example.jp", "reader@example.org"]
+    raw = smtp_server.handler.messages[0][2]
+    message = parse(raw)
+    assert message.get_content_type() == "multipart/alternative"
+    assert [part.get_content_type() for part in message.iter_parts()] == ["text/plain", "text/html"]
+    assert all(part.get_content_charset() == "utf-8" for part in message.iter_parts())
+    # The Japanese subject travels RFC 2047-encoded and decodes back exactly.
+    raw_subject = raw.split(b"\r\nFrom:")[0]
+    assert raw_subject.isascii() and b"=?utf-8?" in raw_subject
+    assert message["Subject"] == "Test Blog: 「京都の秋、朝の散歩"
+    assert message["To"].addresses[0].display_name == "山田 花子"
+    assert message["From"].addresses[0].addr_spec == "news@blog.example.org"
+    assert message["Date"].datetime == NOW
+    assert message["List-ID"] == "Test Blog <digest.blog.example.org>"
+    assert message["List-Unsubscribe"].strip() == (
+        "<https://blog.example.org/unsubscribe?email=hanako@example.jp>"
+    )
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    html = message.get_body(("html",))
+    assert html is not None
+    assert "https://blog.example.org/unsubscribe?email=hanako@example.jp" in html.get_content()
+    assert "Feeds &amp; &lt;mail&gt;" in html.get_content()
+    other = parse(smtp_server.handler.messages[1][2])
+    assert other["Message-ID"] != message["Message-ID"]
+    assert titles_in(raw) == ["「京都の秋、朝の散歩", "Feeds & <mail>"]
+
+
+def test_nothing_new_means_no_mail_and_an_untouched_state(
+    make_site: SiteFactory, smtp_server: MailServer
+) -> None:
+    site = make_site(POSTS, mail_config(smtp_server.port, ["a@example.org"]))
+    send(site)
+    state_before = site.state_path.read_bytes()
+    modified_before = site.state_path.stat().st_mtime_ns
+    result = send(site)
+    assert result.report.planned == [] and len(smtp_server.handler.messages) == 1
+    assert site.state_path.read_bytes() == state_before
+    assert site.state_path.stat().st_mtime_ns == modified_before
+    assert site.state_path.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_new_post_goes_out_once(make_site: SiteFactory, smtp_server: MailServer) -> None:
+    site = make_site(POSTS, mail_config(smtp_server.port, ["a@example.org", "b@example.org"]))
+    send(site)
+    write_posts(site.root / "_posts", {"2025-12-15-new.md": ANOTHER_POST})
+    send(site)
+    send(site)
+    messages = smtp_server.handler.messages
+    assert [titles_in(raw) for _, _, raw in messages[2:]] == [["新しい記事"], ["新しい記事"]]
+    assert len(messages) == 4
+
+
+def test_the_first_run_does_not_mail_the_archive(
+    make_site: SiteFactory, smtp_server: MailServer
+) -> None:
+    archive = {
+        f"2024-0{month}-01-old-{month}.md": f"---\ntitle: Old {month}\n---\nText.\n"
+        for month in range(1, 6)
+    }
+    config = mail_config(smtp_server.port, ["a@example.org"], "max_posts = 2")
+    site = make_site({**POSTS, **archive}, config)
+    result = send(site)
+    assert result.report.archived == 5
+    assert titles_in(smtp_server.handler.messages[0][2]) == [
+        "「京都の秋、朝の散歩",
+        "Feeds & <mail>",
+    ]
+    state = json.loads(site.state_path.read_text())
+    assert sorted(record["seen"] for record in state["posts"].values()) == [0, 0, 0, 0, 0, 1, 1]
+    assert send(site).report.planned == []
+
+
+def test_a_new_subscriber_gets_only_what_comes_after_they_join(
+    make_site: SiteFactory, smtp_server: MailServer
+) -> None:
+    site = make_site(POSTS, mail_config(smtp_server.port, ["a@example.org"]))
+    send(site)
+    (site.root / "feedwright.toml").write_text(
+        mail_config(smtp_server.port, ["a@example.org", "new@example.org"])
+    )
+    joined = load_site(site.root)
+    assert send(joined).report.planned == []
+    write_posts(site.root / "_posts", {"2025-12-15-new.md": ANOTHER_POST})
+    send(joined)
+    later = smtp_server.handler.messages[1:]
+    assert [(rcpts, titles_in(raw)) for _, rcpts, raw in later] == [
+        (["a@example.org"], ["新しい記事"]),
+        (["new@example.org"], ["新しい記事"]),
+    ]
+
+
+def test_a_temporary_failure_is_retried_within_the_run(
+    make_site: SiteFactory, smtp_server: MailServer
+) -> None:
+    smtp_server.handler.temporary["a@example.org"] = 2  # two 451s, then the third try passes
+    site = make_site(POSTS, mail_config(smtp_server.port, ["a@example.org"]))
+    result = send(site)
+    assert not result.report.failed
+    assert smtp_server.handler.recipients() == ["a@example.org"]
+
+
+def test_a_lasting_temporary_failure_is_left_for_the_next_run(
+    make_site: SiteFactory, smtp_server: MailServer
+) -> None:
+    smtp_server.handler.temporary["b@example.org"] = 3  # more than one run's attempts
+    site = make_site(POSTS, mail_config(smtp_server.port, ["a@example.org", "b@example.org"]))
+    first = send(site)
+    assert [(r.email, reason[:3]) for r, reason in first.report.deferred] == [
+        ("b@example.org", "451")
+    ]
+    assert smtp_server.handler.recipients() == ["a@example.org"]
+    second = send(site)
+    assert not second.report.failed
+    assert smtp_server.handler.recipients() == ["a@example.org", "b@example.org"]
+    assert titles_in(smtp_server.handler.messages[1][2]) == [
+        "「京都の秋、朝の散歩",
+        "Feeds & <mail>",
+    ]
+
+
+def test_a_permanent_failure_is_recorded_and_not_retried(
+    make_site: SiteFactory, smtp_server: MailServer
+) -> None:
+    smtp_server.handler.refuse["gone@example.org"] = "550 5.1.1 No such user"
+    recipients = ["a@example.org", "gone@example.org", "c@example.org"]
+    site = make_site(POSTS, mail_config(smtp_server.port, recipients))
+    first = send(site)
+    assert [(r.email, reason) for r, reason in first.report.refused] == [
+        ("gone@example.org", "550 5.1.1 No such user")
+    ]
+    assert smtp_server.handler.recipients() == ["a@example.org", "c@example.org"]
+    state = json.loads(site.state_path.read_text())
+    for record in state["posts"].values():
+        assert record["failed"] == {"gone@example.org": "550 5.1.1 No such user"}
+    second = send(site)
+    assert second.report.planned == [] and len(smtp_server.handler.messages) == 2
+
+
+def test_a_dropped_connection_resumes_with_exactly_the_missing_recipients(
+    make_site: SiteFactory, smtp_server: MailServer
+) -> None:
+    recipients = [f"r{number}@example.org" for number in range(5)]
+    smtp_server.handler.drop_after = 2
+    site = make_site(POSTS, mail_config(smtp_server.port, recipients))
+    first = send(site)
+    assert smtp_server.handler.recipients() == recipients[:2]
+    assert [r.email for r, _ in first.report.deferred] == recipients[2:]
+    smtp_server.handler.drop_after = None
+    second = send(site)
+    assert not second.report.failed
+    assert smtp_server.handler.recipients() == recipients  # each exactly once
+    state = json.loads(site.state_path.read_text())
+    assert all(record["sent"] == recipients for record in state["posts"].values())
+
+
+def test_an_unreachable_server_leaves_everyone_for_the_next_run(
+    make_site: SiteFactory, smtp_server: MailServer
+) -> None:
+    recipients = ["a@example.org", "b@example.org"]
+    site = make_site(POSTS, mail_config(free_port(), recipients))
+    result = send(site)
+    assert [r.email for r, _ in result.report.deferred] == recipients
+    assert "cannot connect" in result.report.deferred[0][1]
+    # The server is back: the next run delivers everything that was left.
+    (site.root / "feedwright.toml").write_text(mail_config(smtp_server.port, recipients))
+    assert not send(load_site(site.root)).report.failed
+    assert smtp_server.handler.recipients() == ["a@example.org", "b@example.org"]
+
+
+def test_a_dry_run_sends_nothing_and_records_nothing(
+    make_site: SiteFactory, smtp_server: MailServer
+) -> None:
+    site = make_site(POSTS, mail_config(smtp_server.port, ["a@example.org"]))
+    result = send(site, dry_run=True)
+    assert [(r.email, len(posts)) for r, posts in result.report.planned] == [("a@example.org", 2)]
+    assert smtp_server.handler.messages == [] and not site.state_path.exists()
+
+
+def test_starttls_is_never_silently_skipped(
+    make_site: SiteFactory, smtp_server: MailServer
+) -> None:
+    config = mail_config(smtp_server.port, ["a@example.org"]).replace(
+        'security = "none"', 'security = "starttls"'
+    )
+    site = make_site(POSTS, config)
+    with pytest.raises(DeliveryError, match="does not offer STARTTLS"):
+        send(site)
+    assert smtp_server.handler.messages == []
+    state = json.loads(site.state_path.read_text())
+    assert all("sent" not in record for record in state["posts"].values())
+
+
+def test_the_password_comes_only_from_the_environment(
+    make_site: SiteFactory, smtp_server: MailServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = mail_config(smtp_server.port, ["a@example.org"])
+    with pytest.raises(ConfigError, match="FEEDWRIGHT_SMTP_PASSWORD"):
+        make_site(POSTS, config.replace("[smtp]", '[smtp]\npassword = "hunter2"'))
+    site = make_site(POSTS, config.replace("[smtp]", '[smtp]\nusername = "blog"'))
+    monkeypatch.delenv("FEEDWRIGHT_SMTP_PASSWORD", raising=False)
+    with pytest.raises(ConfigError, match="FEEDWRIGHT_SMTP_PASSWORD is not set"):
+        send(site)
+    assert not site.state_path.exists()
+
+
+def test_a_damaged_state_file_stops_the_run(
+    make_site: SiteFactory, smtp_server: MailServer
+) -> None:
+    site = make_site(POSTS, mail_config(smtp_server.port, ["a@example.org"]))
+    site.state_path.parent.mkdir(parents=True)
+    site.state_path.write_text('{"version": 1, "runs": ')
+    with pytest.raises(StateError, match="state.json: the state file cannot be read"):
+        send(site)
+    assert smtp_server.handler.messages == []
+    assert site.state_path.read_text() == '{"version": 1, "runs": '
+
+
+def test_a_second_send_while_one_runs_exits_3(
+    make_site: SiteFactory, smtp_server: MailServer
+) -> None:
+    site = make_site(POSTS, mail_config(smtp_server.port, ["a@example.org"]))
+    with state_lock(site.state_path):
+        result = runner.invoke(app, ["send", str(site.root)])
+    assert result.exit_code == 3
+    assert "another `feedwright send` is running" in result.stderr
+    assert smtp_server.handler.messages == []
+
+
+def test_wait_waits_for_the_lock(make_site: SiteFactory, smtp_server: MailServer) -> None:
+    site = make_site(POSTS, mail_config(smtp_server.port, ["a@example.org"]))
+    acquired = threading.Event()
+
+    def hold_the_lock() -> None:
+        with state_lock(site.state_path):
+            acquired.set()
+            time.sleep(0.5)
+
+    holder = threading.Thread(target=hold_the_lock)
+    holder.start()
+    acquired.wait()
+    started = time.monotonic()
+    result = send(site, wait=True)
+    holder.join()
+    assert time.monotonic() - started >= 0.4
+    assert len(result.report.sent) == 1
+
+
+def test_cli_send_reports_failures_with_exit_4(
+    make_site: SiteFactory, smtp_server: MailServer
+) -> None:
+    smtp_server.handler.refuse["gone@example.org"] = "550 5.1.1 No such user"
+    site = make_site(POSTS, mail_config(smtp_server.port, ["a@example.org", "gone@example.org"]))
+    result = runner.invoke(app, ["send", str(site.root)])
+    assert result.exit_code == 4, result.output
+    assert "gone@example.org: 550 5.1.1 No such user (refused; not retried)" in result.stderr
+    assert "sent 1 digests" in result.stdout
+    again = runner.invoke(app, ["send", str(site.root)])
+    assert again.exit_code == 0 and "no new posts since" in again.stdout
+
+
+def test_cli_send_to_file_and_dry_run(
+    make_site: SiteFactory, smtp_server: MailServer, tmp_path: Path
+) -> None:
+    site = make_site(POSTS, mail_config(smtp_server.port, []))
+    listing = tmp_path / "list.csv"
+    listing.write_text("email,name\nhanako@example.jp,山田 花子\n", encoding="utf-8")
+    dry = runner.invoke(app, ["send", str(site.root), "--to-file", str(listing), "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "would send 2 posts to hanako@example.jp" in dry.stdout
+    assert smtp_server.handler.messages == []
+    sent = runner.invoke(app, ["send", str(site.root), "--to-file", str(listing)])
+    assert sent.exit_code == 0, sent.output
+    assert parse(smtp_server.handler.messages[0][2])["To"].addresses[0].display_name == "山田 花子"
