@@ -11,9 +11,9 @@ from urllib.parse import urlsplit
 
 import lxml.html
 import pytest
-from conftest import DEFAULT_CONFIG, NOW, SIMPLE_POSTS, SiteFactory, build, write_posts
 from typer.testing import CliRunner
 
+from conftest import DEFAULT_CONFIG, NOW, SIMPLE_POSTS, SiteFactory, build, write_posts
 from feedwright.build import DigestOptions, digest_site
 from feedwright.cli import app
 from feedwright.collector import collect

@@ -11,9 +11,9 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from conftest import NOW, MailServer, SiteFactory, free_port, mail_config, write_posts
 from typer.testing import CliRunner
 
+from conftest import NOW, MailServer, SiteFactory, free_port, mail_config, write_posts
 from feedwright.build import SendResult, send_site
 from feedwright.cli import app
 from feedwright.config import load_site
@@ -295,7 +295,7 @@ def test_a_damaged_state_file_stops_the_run(
     site = make_site(POSTS, mail_config(smtp_server.port, ["a@example.org"]))
     site.state_path.parent.mkdir(parents=True)
     site.state_path.write_text('{"version": 1, "runs": ')
-    with pytest.raises(StateError, match="state.json: the state file cannot be read"):
+    with pytest.raises(StateError, match=r"state\.json: the state file cannot be read"):
         send(site)
     assert smtp_server.handler.messages == []
     assert site.state_path.read_text() == '{"version": 1, "runs": '
