@@ -13,8 +13,9 @@ import feedparser
 import pytest
 from aiosmtpd.controller import Controller
 
-from feedwright.build import BuildOptions, BuildResult, build_site
+from feedwright.build import BuildOptions, BuildResult, SendResult, build_site, send_site
 from feedwright.config import load_site
+from feedwright.delivery import SendOptions
 from feedwright.model import Site
 
 # A fixed "now" so that which posts count as future never depends on the day tests run.
@@ -62,6 +63,24 @@ def make_site(tmp_path: Path) -> SiteFactory:
 def build(site: Site, **options: object) -> BuildResult:
     """Build with the fixed NOW."""
     return build_site(site, BuildOptions(now=NOW, **options))  # type: ignore[arg-type]
+
+
+def send(site: Site, retries: int = 2, **options: object) -> SendResult:
+    """Send with the fixed NOW, trying a temporary failure ``retries`` more times at once."""
+    settings = SendOptions(now=NOW, retry_delays=(0.0,) * retries, **options)  # type: ignore[arg-type]
+    return send_site(site, settings)
+
+
+# One Japanese post, for the send tests that need only something to send.
+AUTUMN_POST: dict[str, str | bytes] = {
+    "2025-11-29-autumn.md": """
+        ---
+        title: 秋の散歩
+        date: 2025-11-29 04:40:08 +0000
+        ---
+        紅葉がきれいでした。
+        """,
+}
 
 
 def parse_feed(path: Path) -> feedparser.FeedParserDict:

@@ -63,6 +63,21 @@ _SITE = '[site]\ntitle = "T"\nurl = "https://x.org"\n'
         (_SITE + '[smtp]\nsecurity = "ssl"\n', "must be one of starttls, tls, none"),
         (_SITE + '[smtp]\npassword = "x"\n', "FEEDWRIGHT_SMTP_PASSWORD"),
         (_SITE + '[recipients]\nto = ["a@b.org", "oops"]\n', "`to` in [recipients]"),
+        (_SITE + '[digest]\nsubject = "{count:%Y}"\n', "Invalid format specifier"),
+        (_SITE + '[digest]\nsubject = "{site!z}"\n', "Unknown conversion specifier z"),
+        (_SITE + '[digest]\nsubject = "{count:>{width}}"\n', "'width'"),
+        ('[site]\ntitle = "Two\\nlines"\nurl = "https://x.org"\n', "control character"),
+        (
+            _SITE + '[digest]\nunsubscribe_url = "https://x.org/u?e={email}>\\r\\nBcc: x"\n',
+            "contains",
+        ),
+        (_SITE + '[digest]\nunsubscribe_url = "https://x.org/a b"\n', "%20"),
+        (
+            '[site]\ntitle = "T"\nurl = "https://x.org"\nauthor = { name = "A", email = "a" }\n',
+            "`author.email` in [site]",
+        ),
+        (_SITE + '[smtp]\nhost = "smtp.example.org\\r\\nRCPT"\n', "not a host name"),
+        (_SITE + '[smtp]\nhost = "メール.example"\n', "xn--"),
     ],
 )
 def test_config_errors_name_the_file(tmp_path: Path, toml: str, words: str) -> None:

@@ -19,7 +19,9 @@ from feedwright.cli import app
 from feedwright.collector import collect
 from feedwright.digest import MAX_HTML_BYTES, DigestRenderer
 from feedwright.errors import DigestTemplateError
+from feedwright.message import build_message, message_bytes
 from feedwright.model import Site
+from feedwright.recipients import Recipient
 from feedwright.wrapping import display_width
 
 runner = CliRunner()
@@ -203,6 +205,17 @@ def test_a_misspelt_variable_names_the_template_and_line(
     assert not (site.output / "digest.txt").exists()
 
 
+def test_a_template_that_makes_no_document_is_a_template_error(
+    make_site: SiteFactory, tmp_path: Path
+) -> None:
+    site = make_site(SIMPLE_POSTS)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "digest.html.j2").write_text("{# nothing yet #}\n")
+    with pytest.raises(DigestTemplateError, match=r"digest.html.j2: the template made an empty"):
+        digest_site(site, DigestOptions(last=1, templates=mine, now=NOW))
+
+
 def test_digest_command_selects_and_never_touches_the_state(make_site: SiteFactory) -> None:
     site = make_site(SIMPLE_POSTS)
     result = runner.invoke(app, ["digest", str(site.root), "--since", "2025-11-01"])
@@ -214,9 +227,27 @@ def test_digest_command_selects_and_never_touches_the_state(make_site: SiteFacto
     assert nothing.exit_code == 0 and nothing.stdout.startswith("no new posts since 2026-06-01")
     both = runner.invoke(app, ["digest", str(site.root), "--days", "3", "--last", "2"])
     assert both.exit_code == 2 and "choose one of" in both.stderr
+    bad = runner.invoke(app, ["digest", str(site.root), "--since", "last tuesday"])
+    assert bad.exit_code == 2 and "error: --since 'last tuesday'" in bad.stderr
+    assert "write it like 2025-11-01" in bad.stderr
 
 
 def test_digest_defaults_to_what_send_would_mail(make_site: SiteFactory) -> None:
     site = make_site(SIMPLE_POSTS, DEFAULT_CONFIG + "\n[digest]\nmax_posts = 1\n")
     result = digest_site(site, DigestOptions(now=NOW))
     assert [post.title for post in result.posts] == ["Second post"]
+
+
+def test_header_values_that_need_quoting_survive_the_message(make_site: SiteFactory) -> None:
+    config = DEFAULT_CONFIG.replace('title = "Test Blog"', 'title = "号外 \\"特集\\" <速報>"')
+    site = make_site(SIMPLE_POSTS, config)
+    posts = collect(site, now=NOW).posts
+    reader = Recipient(email='"john doe"@example.org', name="John, Jr.")
+    digest = DigestRenderer(site).render(posts, reader)
+    raw = message_bytes(build_message(site, digest, reader.address, NOW))
+    message = email.message_from_bytes(raw, policy=policy.default)
+    assert isinstance(message, EmailMessage)
+    (to,) = message["To"].addresses
+    assert (to.display_name, to.addr_spec) == ("John, Jr.", '"john doe"@example.org')
+    assert str(message["List-ID"]) == "号外 特集 速報 <digest.blog.example.org>"
+    assert all(len(line) <= 78 for line in raw.split(b"\r\n"))

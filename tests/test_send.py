@@ -13,13 +13,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import NOW, MailServer, SiteFactory, free_port, mail_config, write_posts
-from feedwright.build import SendResult, send_site
+from conftest import NOW, MailServer, SiteFactory, free_port, mail_config, send, write_posts
 from feedwright.cli import app
 from feedwright.config import load_site
-from feedwright.delivery import SendOptions
 from feedwright.errors import ConfigError, DeliveryError, StateError
-from feedwright.model import Site
 from feedwright.state import state_lock
 
 runner = CliRunner()
@@ -48,12 +45,6 @@ date: 2025-12-15 09:00:00 +0900
 ---
 冬の記録。
 """
-
-
-def send(site: Site, **options: object) -> SendResult:
-    """Send with the fixed NOW and no waiting between retries."""
-    settings = SendOptions(now=NOW, retry_delays=(0.0, 0.0), **options)  # type: ignore[arg-type]
-    return send_site(site, settings)
 
 
 def parse(raw: bytes) -> EmailMessage:
@@ -97,7 +88,7 @@ def test_each_recipient_gets_one_well_formed_message(
     assert message["To"].addresses[0].display_name == "山田 花子"
     assert message["From"].addresses[0].addr_spec == "news@blog.example.org"
     assert message["Date"].datetime == NOW
-    assert message["List-ID"] == "Test Blog <digest.blog.example.org>"
+    assert message["List-ID"] == '"Test Blog" <digest.blog.example.org>'
     assert message["List-Unsubscribe"].strip() == (
         "<https://blog.example.org/unsubscribe?email=hanako@example.jp>"
     )
@@ -146,7 +137,7 @@ def test_the_first_run_does_not_mail_the_archive(
     config = mail_config(smtp_server.port, ["a@example.org"], "max_posts = 2")
     site = make_site({**POSTS, **archive}, config)
     result = send(site)
-    assert result.report.archived == 5
+    assert result.report.start.archived == 5
     assert titles_in(smtp_server.handler.messages[0][2]) == [
         "「京都の秋、朝の散歩",
         "Feeds & <mail>",
@@ -231,12 +222,15 @@ def test_a_dropped_connection_resumes_with_exactly_the_missing_recipients(
     first = send(site)
     assert smtp_server.handler.recipients() == recipients[:2]
     assert [r.email for r, _ in first.report.deferred] == recipients[2:]
+    state = json.loads(site.state_path.read_text())
+    assert all(record["sent"] == recipients[:2] for record in state["posts"].values())
     smtp_server.handler.drop_after = None
     second = send(site)
     assert not second.report.failed
     assert smtp_server.handler.recipients() == recipients  # each exactly once
+    # Everyone has every post: the state keeps only that the posts are done.
     state = json.loads(site.state_path.read_text())
-    assert all(record["sent"] == recipients for record in state["posts"].values())
+    assert all(record["done"] and "sent" not in record for record in state["posts"].values())
 
 
 def test_an_unreachable_server_leaves_everyone_for_the_next_run(

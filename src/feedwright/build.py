@@ -11,7 +11,7 @@ from feedwright.collector import Collection, ProgressCallback, collect
 from feedwright.dates import DateError, parse_date, site_timezone
 from feedwright.delivery import DeliveryReport, SendOptions, send_digests
 from feedwright.digest import Digest, DigestRenderer
-from feedwright.errors import InvalidPostsError, Problem
+from feedwright.errors import InvalidPostsError, OptionError, Problem
 from feedwright.feeds import OutputFile, build_feeds
 from feedwright.message import build_message, message_bytes, sender_address
 from feedwright.model import Post, Site
@@ -131,11 +131,11 @@ class DigestOptions:
     def __post_init__(self) -> None:
         chosen = [name for name in ("since", "days", "last") if getattr(self, name) is not None]
         if len(chosen) > 1:
-            raise ValueError(
+            raise OptionError(
                 f"choose one of --since, --days and --last, not {' and '.join(chosen)}"
             )
         if (self.days is not None and self.days < 1) or (self.last is not None and self.last < 1):
-            raise ValueError("--days and --last must be at least 1")
+            raise OptionError("--days and --last must be at least 1")
 
 
 @dataclass
@@ -161,14 +161,18 @@ def select_digest_posts(
             try:
                 start = parse_date(options.since, zone)
             except DateError as error:
-                raise ValueError(f"--since: {error}") from error
+                raise OptionError(
+                    f"--since {options.since!r}: {error} — write it like 2025-11-01 "
+                    "or '2025-11-01 08:00 +0900'"
+                ) from None
         else:
             start = now - timedelta(days=options.days or 0)
         label = start.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
         return [post for post in posts if post.date >= start], label
     state = load_state(site.state_path)
     label = state.last_sent or "the last digest"
-    return unsent_posts(state, posts, site.digest.max_posts), label
+    recipients, _ = site_recipients(site)
+    return unsent_posts(state, posts, recipients, site.digest.max_posts, site.root), label
 
 
 def digest_site(site: Site, options: DigestOptions | None = None) -> DigestResult:

@@ -33,6 +33,7 @@ from feedwright.config import load_site, parse_groups
 from feedwright.delivery import SendOptions
 from feedwright.errors import FeedwrightError, InvalidPostsError, Problem
 from feedwright.model import Site
+from feedwright.state import RunStart
 
 app = typer.Typer(
     help="Turn a folder of Markdown blog posts into Atom, RSS and JSON feeds.",
@@ -309,13 +310,12 @@ def digest(
     """
     options: GlobalOptions = ctx.obj
     loaded = _load(ctx, site, output)
-    try:
-        digest_options = DigestOptions(
+    digest_options = _run(
+        lambda: DigestOptions(
             since=since, days=days, last=last, templates=templates, skip_invalid=skip_invalid
         )
-        result = _run(lambda: digest_site(loaded, digest_options))
-    except ValueError as error:
-        raise typer.BadParameter(str(error)) from None
+    )
+    result = _run(lambda: digest_site(loaded, digest_options))
     _print_problems(result.collection.problems)
     if result.digest is None:
         if not options.quiet:
@@ -375,9 +375,8 @@ def send(
     report = result.report
     _print_problems(result.collection.problems)
     _print_problems(result.warnings, "warning")
-    if report.archived and not options.quiet:
-        prefix = "would record" if dry_run else "recorded"
-        stdout.print(f"first run: {prefix} {report.archived} older posts as already sent")
+    if not options.quiet:
+        _print_run_start(report.start, dry_run)
     if not report.planned:
         if not options.quiet:
             stdout.print(f"no new posts since {escape(report.last_sent or 'the first run')}")
@@ -403,6 +402,19 @@ def send(
         )
     if report.failed:
         raise typer.Exit(4)
+
+
+def _print_run_start(start: RunStart, dry_run: bool) -> None:
+    verb = "would record" if dry_run else "recorded"
+    if start.archived:
+        stdout.print(
+            f"{verb} {_posts(start.archived)} as already sent: at most max_posts new posts "
+            "are mailed at once, the newest"
+        )
+    if start.moved:
+        stdout.print(f"{verb} {_posts(start.moved)} under a new URL or file, not as new")
+    if start.left:
+        stdout.print(f"{verb} {start.left} recipients no longer listed as unsubscribed")
 
 
 def main() -> None:

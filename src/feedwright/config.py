@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -101,9 +103,22 @@ def _suggest(word: str, choices: Any) -> str:
 
 def _author(value: Any, path: Path) -> Author | None:
     try:
-        return parse_author(value)
+        author = parse_author(value)
     except ValueError as error:
         raise ConfigError(path, str(error), 'write author = "Jane Doe"') from error
+    if author and author.email:
+        _check_address(path, "site", "author.email", author.email)
+    return author
+
+
+def _has_control_character(text: str, allowed: str = "") -> bool:
+    """True when ``text`` holds a control character (a newline, a NUL…) not in ``allowed``;
+    they break mail headers and are forbidden in XML."""
+    return any(
+        (unicodedata.category(character) == "Cc" or character in "\u2028\u2029")
+        and character not in allowed
+        for character in text
+    )
 
 
 def _typed(path: Path, table: str, key: str, value: Any, kind: type | tuple[type, ...]) -> Any:
@@ -152,6 +167,12 @@ def load_site(
     if not isinstance(title, str) or not title.strip():
         raise ConfigError(
             source, "the site has no title", f'add title = "My blog" under [site] in {CONFIG_NAME}'
+        )
+    if _has_control_character(title):
+        raise ConfigError(
+            source,
+            f"the site title {title!r} contains a control character (a newline, a tab…)",
+            "write the title on one line, with plain spaces",
         )
     if (
         not isinstance(url, str)
@@ -282,14 +303,8 @@ def _digest_settings(
     sender = _optional_text(path, "digest", "from", table)
     reply_to = _optional_text(path, "digest", "reply_to", table)
     unsubscribe_url = _optional_text(path, "digest", "unsubscribe_url", table)
-    if unsubscribe_url is not None and (
-        urlsplit(unsubscribe_url).scheme != "https" or not urlsplit(unsubscribe_url).netloc
-    ):
-        raise ConfigError(
-            path,
-            f"`unsubscribe_url` {unsubscribe_url!r} is not an https URL",
-            'write unsubscribe_url = "https://example.org/unsubscribe?email={email}"',
-        )
+    if unsubscribe_url is not None:
+        _check_unsubscribe_url(path, unsubscribe_url)
     mailto = _optional_text(path, "digest", "unsubscribe_mailto", table)
     max_posts = _typed(path, "digest", "max_posts", table.get("max_posts", 10), int)
     excerpt_length = _typed(
@@ -314,6 +329,26 @@ def _digest_settings(
     )
 
 
+def _check_unsubscribe_url(path: Path, url: str) -> None:
+    """The URL goes into the List-Unsubscribe header between < and >, so it must be a plain
+    https URL: no spaces, no control characters, nothing that ends or splits the header."""
+    example = 'write unsubscribe_url = "https://example.org/unsubscribe?email={email}"'
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.netloc:
+        raise ConfigError(path, f"`unsubscribe_url` {url!r} is not an https URL", example)
+    unsafe = sorted({char for char in url if char in ' <>",\\' or _has_control_character(char)})
+    if unsafe:
+        raise ConfigError(
+            path,
+            f"`unsubscribe_url` {url!r} contains {' '.join(map(repr, unsafe))}",
+            "percent-encode them (a space is %20, a comma %2C)",
+        )
+
+
+# A host name (ASCII letters, digits, dots, hyphens) or an IPv4 or IPv6 address.
+_HOST = re.compile(r"[A-Za-z0-9.-]+|[0-9A-Fa-f:.]+")
+
+
 def _smtp_settings(path: Path, table: Mapping[str, Any]) -> SmtpSettings:
     security = _typed(path, "smtp", "security", table.get("security", "starttls"), str)
     if security not in SMTP_SECURITY:
@@ -325,8 +360,15 @@ def _smtp_settings(path: Path, table: Mapping[str, Any]) -> SmtpSettings:
     timeout = _typed(path, "smtp", "timeout", table.get("timeout", 60), (int, float))
     if not 0 < port < 65536 or timeout <= 0:
         raise ConfigError(path, "`port` in [smtp] must be 1–65535 and `timeout` positive")
+    host = _typed(path, "smtp", "host", table.get("host", "localhost"), str).strip()
+    if not _HOST.fullmatch(host):
+        raise ConfigError(
+            path,
+            f"`host` in [smtp] {host!r} is not a host name",
+            'write host = "smtp.example.org" (an international name in its xn-- form)',
+        )
     return SmtpSettings(
-        host=_typed(path, "smtp", "host", table.get("host", "localhost"), str),
+        host=host,
         port=port,
         security=security,
         username=_optional_text(path, "smtp", "username", table),

@@ -13,12 +13,15 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from feedwright.digest import DigestRenderer
-from feedwright.errors import ConfigError, DeliveryError
+from feedwright.errors import ConfigError, DeliveryError, FeedwrightError
 from feedwright.message import build_message, sender_address
 from feedwright.model import Post, Site, SmtpSettings
 from feedwright.recipients import Recipient
 from feedwright.state import (
+    DeliveryState,
+    RunStart,
     begin_run,
+    compact,
     load_state,
     pending_posts,
     record_refused,
@@ -31,6 +34,10 @@ PASSWORD_VARIABLE = "FEEDWRIGHT_SMTP_PASSWORD"
 # Waits between the attempts at one message after a temporary failure; then it is left
 # for the next run (cron comes back soon; a long wait here holds up everyone else).
 RETRY_DELAYS = (2.0, 10.0)
+# After this many recipients in a row fail the same way, the trouble is the server or the
+# setup, not the addresses: a run of temporary failures defers everyone left, and a run of
+# refusals stops the run without recording them (so they are not lost for good).
+MAX_FAILURES_IN_A_ROW = 3
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -67,7 +74,7 @@ class DeliveryReport:
     sent: list[tuple[Recipient, int]] = field(default_factory=list)
     deferred: list[tuple[Recipient, str]] = field(default_factory=list)
     refused: list[tuple[Recipient, str]] = field(default_factory=list)
-    archived: int = 0
+    start: RunStart = field(default_factory=RunStart)
     last_sent: str | None = None
 
     @property
@@ -106,18 +113,11 @@ class SmtpConnection:
                 )
             else:
                 smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
-            smtp.ehlo()
-            if settings.security == "starttls":
-                if not smtp.has_extn("starttls"):
-                    smtp.close()
-                    raise DeliveryError(
-                        f'{where} does not offer STARTTLS — set security = "tls" (port 465) '
-                        'or, only for a server on this machine, security = "none" in [smtp]'
-                    )
-                smtp.starttls(context=context)
-                smtp.ehlo()
-            if settings.username:
-                smtp.login(settings.username, self.password or "")
+            try:
+                self._start_session(smtp, context)
+            except BaseException:
+                smtp.close()  # a failed greeting or login must not leak the socket
+                raise
         except ssl.SSLCertVerificationError as error:
             raise DeliveryError(
                 f"{where}: the server's TLS certificate is not valid: {error}"
@@ -128,9 +128,37 @@ class SmtpConnection:
                 f"{error.smtp_code} {_response_text(error.smtp_error)} — check username "
                 f"in [smtp] and the {PASSWORD_VARIABLE} environment variable"
             ) from None
+        except smtplib.SMTPNotSupportedError:
+            raise DeliveryError(
+                f"{where} does not offer a login (no AUTH after "
+                f"{'STARTTLS' if settings.security == 'starttls' else 'EHLO'}) — remove "
+                "username from [smtp] if the server needs none, or check host and security"
+            ) from None
+        except (UnicodeError, ValueError) as error:
+            # smtplib encodes the host name and the login as ASCII.
+            raise DeliveryError(
+                f"{where}: {error} — the host name, username and {PASSWORD_VARIABLE} "
+                "must be plain ASCII"
+            ) from None
         except (smtplib.SMTPException, OSError) as error:
             raise ConnectFailure(f"cannot connect to {where}: {error}") from None
         return smtp
+
+    def _start_session(self, smtp: smtplib.SMTP, context: ssl.SSLContext) -> None:
+        """Greet the server, switch to TLS when configured, and log in."""
+        settings = self.settings
+        smtp.ehlo()
+        if settings.security == "starttls":
+            if not smtp.has_extn("starttls"):
+                raise DeliveryError(
+                    f"{settings.host}:{settings.port} does not offer STARTTLS — set "
+                    'security = "tls" (port 465) or, only for a server on this machine, '
+                    'security = "none" in [smtp]'
+                )
+            smtp.starttls(context=context)
+            smtp.ehlo()
+        if settings.username:
+            smtp.login(settings.username, self.password or "")
 
     def send(self, message: EmailMessage, sender: str, recipient: str) -> None:
         """Send one message to one address; raise TemporaryFailure or PermanentFailure.
@@ -143,9 +171,11 @@ class SmtpConnection:
         try:
             self.smtp.send_message(message, from_addr=sender, to_addrs=[recipient])
         except smtplib.SMTPRecipientsRefused as error:
+            self._forget_if_closed()
             code, response = error.recipients.get(recipient, (550, b"refused"))
             raise _code_failure(code, _response_text(response)) from None
         except smtplib.SMTPSenderRefused as error:
+            self._forget_if_closed()
             if 500 <= error.smtp_code < 600:
                 raise DeliveryError(
                     f"the server refused the sender {sender}: {error.smtp_code} "
@@ -158,6 +188,12 @@ class SmtpConnection:
         except (smtplib.SMTPException, OSError) as error:
             self.close()
             raise TemporaryFailure(f"connection lost: {error or type(error).__name__}") from None
+
+    def _forget_if_closed(self) -> None:
+        # smtplib closes the socket itself on a 421 ("service closing"); the next message
+        # must open a new session instead of failing on the dead one.
+        if self.smtp is not None and self.smtp.sock is None:
+            self.smtp = None
 
     def close(self) -> None:
         """End the session; errors while quitting no longer matter."""
@@ -245,7 +281,8 @@ def send_digests(
     ``posts`` are the site's published posts, newest first. Under the site's send lock,
     the state is read, new posts and recipients are recorded, and every accepted message
     is recorded before the next is sent. Temporary failures are retried a few times and
-    then left for the next run; permanent ones are recorded and not retried.
+    then left for the next run; permanent refusals are recorded and not retried, once the
+    server has accepted another message in the run (proof that it takes our mail at all).
     """
     options = options or SendOptions()
     password = check_send_settings(site, recipients, options.dry_run)
@@ -253,57 +290,135 @@ def send_digests(
     report = DeliveryReport()
     with state_lock(site.state_path, wait=options.wait):
         state = load_state(site.state_path)
-        first_run = not state.posts
         report.last_sent = state.last_sent
-        changed = begin_run(state, posts, recipients, site.digest.max_posts)
-        if first_run:
-            report.archived = sum(1 for record in state.posts.values() if record.seen == 0)
+        report.start = begin_run(state, posts, recipients, site.digest.max_posts, site.root)
         for recipient in recipients:
             owed = pending_posts(state, posts, recipient)
             if owed:
                 report.planned.append((recipient, owed))
         if options.dry_run:
             return report
-        if changed:
+        if report.start.changed:
             save_state(state)
-        renderer = DigestRenderer(site, options.templates)
-        sender = sender_address(site).addr_spec
-        connection = SmtpConnection(site.smtp, password)
-        limiter = RateLimiter(options.rate)
-        try:
-            for index, (recipient, owed) in enumerate(report.planned):
-                if progress:
-                    progress(index, len(report.planned))
-                digest = renderer.render(owed, recipient)
-                message = build_message(site, digest, recipient.address, now)
-                limiter.wait()
-                try:
-                    send_with_retries(
-                        connection, message, sender, recipient.email, options.retry_delays
-                    )
-                except PermanentFailure as failure:
-                    record_refused(state, digest.posts, recipient, str(failure))
-                    save_state(state)
-                    report.refused.append((recipient, str(failure)))
-                except TemporaryFailure as failure:
-                    report.deferred.append((recipient, str(failure)))
-                    if isinstance(failure, ConnectFailure):
-                        # The server is unreachable: the others would only wait and fail too.
-                        report.deferred.extend(
-                            (later, "not tried: the server is unreachable")
-                            for later, _ in report.planned[index + 1 :]
-                        )
-                        break
-                else:
-                    record_sent(state, digest.posts, recipient, now.isoformat(timespec="seconds"))
-                    save_state(state)
-                    report.sent.append((recipient, len(digest.posts)))
-        except DeliveryError as error:
-            raise DeliveryError(
-                f"{error} ({len(report.sent)} digests were sent and recorded before this)"
-            ) from None
-        finally:
-            connection.close()
-        if progress:
-            progress(len(report.planned), len(report.planned))
+        _deliver(site, state, report, password, options, now, progress)
+        if compact(state):
+            save_state(state)
     return report
+
+
+def _deliver(
+    site: Site,
+    state: DeliveryState,
+    report: DeliveryReport,
+    password: str | None,
+    options: SendOptions,
+    now: datetime,
+    progress: ProgressCallback | None,
+) -> None:
+    """Send the planned digests one by one, recording each outcome in ``state``."""
+    renderer = DigestRenderer(site, options.templates)
+    sender = sender_address(site).addr_spec
+    connection = SmtpConnection(site.smtp, password)
+    limiter = RateLimiter(options.rate)
+    refusals = RefusalLedger(state)
+    deferred_in_a_row = 0
+    try:
+        for index, (recipient, owed) in enumerate(report.planned):
+            if progress:
+                progress(index, len(report.planned))
+            message, covered = _message_for(site, renderer, recipient, owed, now)
+            limiter.wait()
+            try:
+                send_with_retries(
+                    connection, message, sender, recipient.email, options.retry_delays
+                )
+            except PermanentFailure as failure:
+                report.refused.append((recipient, str(failure)))
+                refusals.add(recipient, covered, str(failure))
+                continue
+            except TemporaryFailure as failure:
+                report.deferred.append((recipient, str(failure)))
+                deferred_in_a_row += 1
+                unreachable = isinstance(failure, ConnectFailure)
+                if unreachable or deferred_in_a_row >= MAX_FAILURES_IN_A_ROW:
+                    # The others would only wait out the retries and fail the same way.
+                    why = "unreachable" if unreachable else "failing"
+                    report.deferred.extend(
+                        (later, f"not tried: the server is {why}")
+                        for later, _ in report.planned[index + 1 :]
+                    )
+                    break
+                continue
+            deferred_in_a_row = 0
+            record_sent(state, covered, recipient, now.isoformat(timespec="seconds"))
+            refusals.confirm()
+            save_state(state)
+            report.sent.append((recipient, len(covered)))
+        if report.sent and refusals.unconfirmed:
+            refusals.confirm()
+            save_state(state)
+    except FeedwrightError as error:
+        raise DeliveryError(
+            f"{error} ({len(report.sent)} digests were sent and recorded before this)"
+        ) from None
+    finally:
+        connection.close()
+    if progress:
+        progress(len(report.planned), len(report.planned))
+
+
+class RefusalLedger:
+    """Decides which permanent refusals to record, so that a refusing server loses nothing.
+
+    A refusal that names the address (an enhanced status 5.1.x: no such mailbox, bad
+    address) is recorded at once. Any other 5xx (policy, quota, relay denied, or no status
+    at all) may concern every message, so it is recorded only once the server accepts a
+    message in the same run. When MAX_FAILURES_IN_A_ROW such refusals come in a row, the
+    run stops with nothing recorded for them, and the next run tries them again.
+    """
+
+    def __init__(self, state: DeliveryState):
+        self.state = state
+        self.unconfirmed: list[tuple[Recipient, tuple[Post, ...], str]] = []
+
+    def add(self, recipient: Recipient, posts: tuple[Post, ...], reason: str) -> None:
+        """Note one refusal; raise DeliveryError when too many came in a row."""
+        if _names_the_address(reason):
+            record_refused(self.state, posts, recipient, reason)
+            save_state(self.state)
+            return
+        self.unconfirmed.append((recipient, posts, reason))
+        if len(self.unconfirmed) >= MAX_FAILURES_IN_A_ROW:
+            addresses = ", ".join(recipient.email for recipient, _, _ in self.unconfirmed)
+            raise DeliveryError(
+                f"the server refused {len(self.unconfirmed)} recipients in a row ({addresses}; "
+                f"last: {reason}) — stopping; nothing is recorded for them and the next run "
+                "tries again. Check [smtp] and `from` in [digest]; if these addresses are "
+                "bad, remove them from the recipients"
+            )
+
+    def confirm(self) -> None:
+        """The server took a message: the refusals so far were about their addresses."""
+        for recipient, posts, reason in self.unconfirmed:
+            record_refused(self.state, posts, recipient, reason)
+        self.unconfirmed.clear()
+
+
+def _names_the_address(reason: str) -> bool:
+    """True for a refusal whose enhanced status code (RFC 3463) blames the address."""
+    parts = reason.split(maxsplit=2)
+    return len(parts) > 1 and parts[1].startswith("5.1.")
+
+
+def _message_for(
+    site: Site, renderer: DigestRenderer, recipient: Recipient, owed: list[Post], now: datetime
+) -> tuple[EmailMessage, tuple[Post, ...]]:
+    """The message for one recipient and the posts it covers (with those over the size cap)."""
+    digest = renderer.render(owed, recipient)
+    try:
+        message = build_message(site, digest, recipient.address, now)
+    except (ValueError, TypeError) as error:
+        # The email package refuses header values it cannot fold; config checks should
+        # have caught them, so name the recipient to help find the cause.
+        raise DeliveryError(f"cannot build the message for {recipient.email}: {error}") from None
+    return message, digest.posts

@@ -197,7 +197,7 @@ class DigestRenderer:
         listed = tuple(posts[: len(posts) - left_out])
         more = tuple(posts[len(posts) - left_out :])
         context = self._context(listed, more, recipient)
-        html = self.premailer.transform(self._template(HTML_TEMPLATE, context))
+        html = self._inline_css(self._template(HTML_TEMPLATE, context))
         return Digest(
             subject=context["subject"],
             html=html,
@@ -257,6 +257,25 @@ class DigestRenderer:
             "unsubscribe_url": unsubscribe_url_for(site.digest.unsubscribe_url, recipient),
             "content_width": CONTENT_WIDTH,
         }
+
+    def _inline_css(self, html: str) -> str:
+        if not html.strip():
+            raise DigestTemplateError(
+                self._template_path(HTML_TEMPLATE), "the template made an empty document"
+            )
+        try:
+            return str(self.premailer.transform(html))
+        except Exception as error:  # premailer and lxml raise many types on broken HTML
+            raise DigestTemplateError(
+                self._template_path(HTML_TEMPLATE),
+                f"the CSS cannot be inlined: {type(error).__name__}: {error}",
+                "the template must make a complete HTML document with <html>, <head> and <body>",
+            ) from None
+
+    def _template_path(self, name: str) -> Path:
+        """The file a template is loaded from (the user's folder first)."""
+        filename = self.environment.get_template(name).filename
+        return Path(filename or name)
 
     def _template(self, name: str, context: dict[str, Any]) -> str:
         try:

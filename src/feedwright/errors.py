@@ -32,6 +32,12 @@ class Problem:
         return f"{text} — {self.hint}" if self.hint else text
 
 
+class OptionError(FeedwrightError):
+    """A command option's value is unusable (two options that exclude each other, a bad date)."""
+
+    exit_code = 2
+
+
 class PostError(FeedwrightError):
     """A post that cannot be used: bad front matter, no title, unreadable date…"""
 

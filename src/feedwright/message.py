@@ -7,7 +7,7 @@ from datetime import datetime
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime
+from email.utils import format_datetime, quote
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -57,7 +57,7 @@ def build_message(site: Site, digest: Digest, to: Address, date: datetime) -> Em
     message["Date"] = format_datetime(date)
     message["Message-ID"] = f"<{digest_hash[:32]}.digest@{sender.domain}>"
     host = urlsplit(site.url).hostname or sender.domain
-    message["List-ID"] = f"{site.title} <digest.{host}>"
+    message["List-ID"] = f"{_list_phrase(site.title)} <digest.{host}>"
     unsubscribe = []
     if digest.unsubscribe_url:
         unsubscribe.append(f"<{digest.unsubscribe_url}>")
@@ -73,6 +73,14 @@ def build_message(site: Site, digest: Digest, to: Address, date: datetime) -> Em
     message.add_alternative(digest.html, subtype="html", charset="utf-8")
     message.set_boundary(f"=_feedwright_{digest_hash[32:56]}")
     return message
+
+
+def _list_phrase(title: str) -> str:
+    """The List-ID's description (RFC 2919): quoted when ASCII; otherwise the email package
+    encodes it, and the characters that would end the phrase early are left out."""
+    if title.isascii():
+        return f'"{quote(title)}"'
+    return "".join(character for character in title if character not in '<>"\\')
 
 
 def message_bytes(message: EmailMessage) -> bytes:

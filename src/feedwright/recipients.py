@@ -30,8 +30,8 @@ class Recipient:
     @property
     def address(self) -> Address:
         """The address as an email header value."""
-        username, domain = self.email.rsplit("@", 1)
-        return Address(display_name=self.name, username=username, domain=domain)
+        # addr_spec keeps a quoted local part ("john doe"@example.org) quoted.
+        return Address(display_name=self.name, addr_spec=self.email)
 
 
 def parse_address(text: str) -> Address:

@@ -8,12 +8,22 @@ Runs are numbered. A post is *seen* in the first run that finds it published; a 
 *joins* in the first run that lists them. A recipient gets the posts seen since they
 joined, so a new subscriber is not sent the back catalogue. On the very first run only the
 newest ``max_posts`` posts count as new; every older post is recorded as seen in run 0,
-before anyone joined, so a site with years of posts never mails its archive.
+before anyone joined, so a site with years of posts never mails its archive. Later runs
+apply the same limit to a sudden flood of new posts (an imported archive, say).
+
+A post is known by its feed id, which is its URL unless the post sets ``id``. Each record
+also keeps the post's file, so when a URL changes (a new permalink pattern, a new site
+address) the record follows the file instead of the post being mailed again.
+
+The recipients of a run are the subscriber list. One who is missing from a run that saw
+new posts is forgotten, as if they had unsubscribed; if they come back they join again and
+get only the posts seen from then on, not the ones published while they were away.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import fcntl
 import json
 import os
@@ -41,10 +51,15 @@ class PostRecord:
     seen: int
     sent: set[str] = field(default_factory=set)
     failed: dict[str, str] = field(default_factory=dict)
+    # The post's file relative to the site, so the record survives a change of URL.
+    source: str | None = None
+    # Everyone who was owed the post has it (or was refused): `sent` is dropped, so the
+    # state stays small however many posts and recipients a site has.
+    done: bool = False
 
     def done_for(self, key: str) -> bool:
         """True when this recipient has the post, or it was permanently refused for them."""
-        return key in self.sent or key in self.failed
+        return self.done or key in self.sent or key in self.failed
 
 
 @dataclass
@@ -84,6 +99,8 @@ def _from_json(path: Path, data: Any) -> DeliveryState:
             seen=int(record["seen"]),
             sent={str(key) for key in record.get("sent", [])},
             failed={str(key): str(reason) for key, reason in record.get("failed", {}).items()},
+            source=str(record["source"]) if record.get("source") is not None else None,
+            done=record.get("done") is True,
         )
         for post_id, record in data["posts"].items()
     }
@@ -101,6 +118,10 @@ def state_json(state: DeliveryState) -> bytes:
     posts: dict[str, dict[str, Any]] = {}
     for post_id, record in sorted(state.posts.items()):
         entry: dict[str, Any] = {"seen": record.seen}
+        if record.source is not None:
+            entry["source"] = record.source
+        if record.done:
+            entry["done"] = True
         if record.sent:
             entry["sent"] = sorted(record.sent)
         if record.failed:
@@ -119,34 +140,98 @@ def state_json(state: DeliveryState) -> bytes:
 def save_state(state: DeliveryState) -> None:
     """Write the state atomically (temporary file, fsync, rename), readable only by its owner."""
     try:
-        write_atomic(state.path, state_json(state), mode=0o600)
+        write_atomic(state.path, state_json(state), mode=0o600, durable=True)
     except OutputError as error:
         raise StateError(f"cannot save the delivery state: {error}") from error
 
 
-def begin_run(
-    state: DeliveryState, posts: Sequence[Post], recipients: Sequence[Recipient], max_posts: int
-) -> bool:
-    """Record the posts and recipients this run sees for the first time.
+@dataclass
+class RunStart:
+    """What ``begin_run`` found new."""
 
-    ``posts`` are the published posts, newest first. Returns True when anything was new
-    (and the state must be saved).
+    new_posts: int = 0
+    archived: int = 0
+    moved: int = 0
+    joined: int = 0
+    left: int = 0
+
+    @property
+    def changed(self) -> bool:
+        """True when the state must be saved."""
+        return bool(self.new_posts or self.moved or self.joined or self.left)
+
+
+def source_key(path: Path, root: Path) -> str:
+    """How the state names a post's file: relative to the site, with forward slashes."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def begin_run(
+    state: DeliveryState,
+    posts: Sequence[Post],
+    recipients: Sequence[Recipient],
+    max_posts: int,
+    root: Path,
+) -> RunStart:
+    """Record what this run sees for the first time: posts, moved posts and recipients.
+
+    ``posts`` are the published posts, newest first; ``root`` is the site folder (posts are
+    matched to their records by file when their id changed). Bumps ``state.runs`` when
+    anything changed.
     """
     run = state.runs + 1
     first_run = not state.posts
-    changed = False
-    for index, post in enumerate(posts):
-        if post.id not in state.posts:
-            archived = first_run and index >= max_posts
-            state.posts[post.id] = PostRecord(seen=0 if archived else run)
-            changed = True
-    for recipient in recipients:
-        if recipient.key not in state.recipients:
-            state.recipients[recipient.key] = run
-            changed = True
-    if changed:
+    start = RunStart()
+    _follow_moved_posts(state, posts, root, start)
+    for post in posts:
+        record = state.posts.get(post.id)
+        if record is not None:
+            continue
+        # At most max_posts new posts are mailed at once; older ones arriving together are
+        # an archive (a first run, an import, ids that changed) and are recorded as seen
+        # before anyone joined.
+        archived = start.new_posts - start.archived >= max_posts
+        state.posts[post.id] = PostRecord(
+            seen=0 if archived else run, source=source_key(post.source, root)
+        )
+        start.new_posts += 1
+        start.archived += archived
+    listed = {recipient.key for recipient in recipients}
+    for key in listed - state.recipients.keys():
+        state.recipients[key] = run
+        start.joined += 1
+    if start.new_posts and not first_run:
+        for key in state.recipients.keys() - listed:
+            del state.recipients[key]
+            start.left += 1
+    if start.changed:
         state.runs = run
-    return changed
+    return start
+
+
+def _follow_moved_posts(
+    state: DeliveryState, posts: Sequence[Post], root: Path, start: RunStart
+) -> None:
+    """Move the record of a post whose id changed but whose file did not to its new id."""
+    current_ids = {post.id for post in posts}
+    orphans = {
+        record.source: post_id
+        for post_id, record in state.posts.items()
+        if post_id not in current_ids and record.source is not None
+    }
+    for post in posts:
+        source = source_key(post.source, root)
+        record = state.posts.get(post.id)
+        if record is None and source in orphans:
+            state.posts[post.id] = state.posts.pop(orphans.pop(source))
+            start.moved += 1
+        elif record is not None and record.source != source:
+            # Renamed with the same id (an explicit `id`, say): remember the new file.
+            record.source = source
+            start.moved += 1
 
 
 def pending_posts(state: DeliveryState, posts: Sequence[Post], recipient: Recipient) -> list[Post]:
@@ -179,23 +264,51 @@ def record_refused(
         state.posts[post.id].failed[recipient.key] = reason
 
 
-def unsent_posts(state: DeliveryState, posts: Sequence[Post], max_posts: int) -> list[Post]:
+def unsent_posts(
+    state: DeliveryState,
+    posts: Sequence[Post],
+    recipients: Sequence[Recipient],
+    max_posts: int,
+    root: Path,
+) -> list[Post]:
     """The posts the next ``send`` would mail to someone: what ``digest`` shows by default.
 
-    With no state yet, that is the newest ``max_posts``; afterwards, the posts not yet seen
-    and those some known recipient is still owed.
+    Plays the start of the next run on a copy of the state, so it follows the same rules
+    (first run, floods, moved posts, who joined when). With no recipients, the posts the
+    next run would see as new.
     """
-    if not state.posts:
-        return list(posts[:max_posts])
-    unsent = []
-    for post in posts:
-        record = state.posts.get(post.id)
-        if record is None or any(
-            record.seen >= joined and not record.done_for(key)
+    trial = copy.deepcopy(state)
+    run = trial.runs + 1
+    begin_run(trial, posts, recipients, max_posts, root)
+    if recipients:
+        owed = {
+            post.id for recipient in recipients for post in pending_posts(trial, posts, recipient)
+        }
+    else:
+        owed = {post.id for post in posts if trial.posts[post.id].seen == run}
+    return [post for post in posts if post.id in owed]
+
+
+def compact(state: DeliveryState) -> bool:
+    """Mark the posts that no listed recipient is still owed as done, dropping who has them
+    (the refusals stay, as a record of what went wrong).
+
+    Returns True when anything changed. The state is rewritten after every message, so
+    keeping it small keeps each send fast.
+    """
+    changed = False
+    for record in state.posts.values():
+        if record.done:
+            continue
+        if all(
+            record.done_for(key)
             for key, joined in state.recipients.items()
+            if record.seen >= joined
         ):
-            unsent.append(post)
-    return unsent
+            record.done = True
+            record.sent.clear()
+            changed = True
+    return changed
 
 
 def lock_path(state_path: Path) -> Path:

@@ -7,6 +7,14 @@ from collections.abc import Mapping
 
 # The placeholders a subject template may use, e.g. "{site}: {count} new posts".
 SUBJECT_FIELDS = ("site", "count", "range", "start", "end", "first_title")
+_SAMPLE_VALUES: dict[str, object] = {
+    "site": "Blog",
+    "count": 2,
+    "range": "2025-11-01 – 2025-11-29",
+    "start": "2025-11-01",
+    "end": "2025-11-29",
+    "first_title": "Title",
+}
 
 
 def check_subject_template(template: str) -> None:
@@ -15,10 +23,16 @@ def check_subject_template(template: str) -> None:
         names = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
     except ValueError as error:
         raise ValueError(f"{error}; write braces as {{{{ and }}}}") from error
+    known = ", ".join("{" + field + "}" for field in SUBJECT_FIELDS)
     for name in names:
         if name not in SUBJECT_FIELDS:
-            known = ", ".join("{" + field + "}" for field in SUBJECT_FIELDS)
             raise ValueError(f"unknown placeholder {{{name}}}; known ones are {known}")
+    # A format spec or conversion ("{count:d}", "{site!z}") fails only when used: try it now
+    # on sample values rather than at send time.
+    try:
+        format_subject(template, _SAMPLE_VALUES)
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError) as error:
+        raise ValueError(f"{error}; the placeholders are {known}, used plainly") from None
 
 
 def format_subject(template: str, values: Mapping[str, object]) -> str:

@@ -21,11 +21,13 @@ class WriteReport:
     unchanged: list[Path] = field(default_factory=list)
 
 
-def write_atomic(path: Path, content: bytes, mode: int = 0o644) -> bool:
+def write_atomic(path: Path, content: bytes, mode: int = 0o644, durable: bool = False) -> bool:
     """Write ``content`` to ``path`` through a temporary file in the same folder and a rename.
 
     Returns False, touching nothing, when the file already holds exactly these bytes.
     Raises OutputError when the folder cannot be written; the old file is then intact.
+    ``durable`` also syncs the folder, so the rename itself survives a power cut (the
+    delivery state needs that; a feed that comes back one build old does no harm).
     """
     try:
         if path.is_file() and path.stat().st_size == len(content) and path.read_bytes() == content:
@@ -45,6 +47,8 @@ def write_atomic(path: Path, content: bytes, mode: int = 0o644) -> bool:
             os.fsync(stream.fileno())
         os.chmod(temporary, mode)
         os.replace(temporary, path)
+        if durable:
+            _sync_folder(path.parent)
     except OSError as error:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
@@ -52,6 +56,14 @@ def write_atomic(path: Path, content: bytes, mode: int = 0o644) -> bool:
             f"{path}: cannot write: {error.strerror} — check the output folder"
         ) from error
     return True
+
+
+def _sync_folder(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def _inside(folder: Path, relative: str) -> Path:

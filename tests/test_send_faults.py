@@ -1,0 +1,155 @@
+"""`send` when the server refuses, stalls, closes or wants a login (aiosmtpd on 127.0.0.1)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from conftest import (
+    AUTUMN_POST,
+    MailServer,
+    RecordingHandler,
+    SiteFactory,
+    free_port,
+    mail_config,
+    send,
+)
+from feedwright.delivery import MAX_FAILURES_IN_A_ROW
+from feedwright.errors import DeliveryError
+from feedwright.model import Site
+
+POSTS = AUTUMN_POST
+RECIPIENTS = [f"r{number}@example.org" for number in range(6)]
+
+
+def failed_records(site: Site) -> list[dict[str, str]]:
+    state = json.loads(site.state_path.read_text())
+    return [record.get("failed", {}) for record in state["posts"].values()]
+
+
+def test_a_server_that_refuses_everyone_stops_the_run_and_records_nothing(
+    make_site: SiteFactory, smtp_server: MailServer
+) -> None:
+    for address in RECIPIENTS:
+        smtp_server.handler.refuse[address] = "554 5.7.1 Relay access denied"
+    site = make_site(POSTS, mail_config(smtp_server.port, RECIPIENTS))
+    with pytest.raises(DeliveryError, match=f"refused {MAX_FAILURES_IN_A_ROW} recipients in a row"):
+        send(site, retries=0)
+    assert failed_records(site) == [{}]
+    # The relay is fixed: everyone gets the post on the next run.
+    smtp_server.handler.refuse.clear()
+    assert not send(site, retries=0).report.failed
+    assert smtp_server.handler.recipients() == RECIPIENTS
+
+
+def test_a_policy_refusal_is_recorded_once_the_server_takes_other_mail(
+    make_site: SiteFactory, smtp_server: MailServer
+) -> None:
+    smtp_server.handler.refuse["r0@example.org"] = "550 Mailbox unavailable"
+    site = make_site(POSTS, mail_config(smtp_server.port, RECIPIENTS[:2]))
+    result = send(site, retries=0)
+    assert [r.email for r, _ in result.report.refused] == ["r0@example.org"]
+    assert failed_records(site) == [{"r0@example.org": "550 Mailbox unavailable"}]
+    assert send(site, retries=0).report.planned == []
+
+
+def test_a_refusal_with_no_accepted_mail_is_tried_again_next_run(
+    make_site: SiteFactory, smtp_server: MailServer
+) -> None:
+    smtp_server.handler.refuse["r0@example.org"] = "550 Mailbox unavailable"
+    site = make_site(POSTS, mail_config(smtp_server.port, RECIPIENTS[:1]))
+    assert send(site, retries=0).report.refused
+    assert failed_records(site) == [{}]
+    smtp_server.handler.refuse.clear()
+    assert not send(site, retries=0).report.failed
+    assert smtp_server.handler.recipients() == ["r0@example.org"]
+
+
+def test_temporary_failures_in_a_row_leave_the_rest_untried(
+    make_site: SiteFactory, smtp_server: MailServer
+) -> None:
+    for address in RECIPIENTS[:MAX_FAILURES_IN_A_ROW]:
+        smtp_server.handler.temporary[address] = 1
+    site = make_site(POSTS, mail_config(smtp_server.port, RECIPIENTS))
+    result = send(site, retries=0)
+    reasons = [reason for _, reason in result.report.deferred]
+    assert len(reasons) == len(RECIPIENTS)
+    assert all(reason.startswith("451") for reason in reasons[:MAX_FAILURES_IN_A_ROW])
+    assert set(reasons[MAX_FAILURES_IN_A_ROW:]) == {"not tried: the server is failing"}
+    # Only the first ones were tried; the next run delivers to everyone.
+    assert not send(site, retries=0).report.failed
+    assert smtp_server.handler.recipients() == RECIPIENTS
+
+
+def test_a_421_at_rcpt_opens_a_new_session_for_the_next_message(
+    make_site: SiteFactory, smtp_server: MailServer
+) -> None:
+    smtp_server.handler.refuse["r0@example.org"] = "421 4.7.0 Try again later, closing"
+    site = make_site(POSTS, mail_config(smtp_server.port, RECIPIENTS[:2]))
+    result = send(site, retries=0)
+    assert [r.email for r, _ in result.report.deferred] == ["r0@example.org"]
+    assert smtp_server.handler.recipients() == ["r1@example.org"]
+
+
+def _authenticate(server, session, envelope, mechanism, auth_data):  # type: ignore[no-untyped-def]
+    ok = isinstance(auth_data, LoginPassword) and auth_data.login == b"blog"
+    # handled=False: aiosmtpd answers 235 or 535 itself.
+    return AuthResult(success=ok and auth_data.password == b"secret", handled=False)
+
+
+@pytest.fixture
+def login_server() -> Iterator[MailServer]:
+    """An aiosmtpd server that wants a login as blog / secret (over plain TCP: tests only)."""
+    handler = RecordingHandler()
+    controller = Controller(
+        handler,
+        hostname="127.0.0.1",
+        port=free_port(),
+        authenticator=_authenticate,
+        auth_required=True,
+        auth_require_tls=False,
+    )
+    controller.start()
+    try:
+        yield MailServer(port=controller.port, handler=handler)
+    finally:
+        controller.stop()
+
+
+def login_config(port: int) -> str:
+    return mail_config(port, ["a@example.org"]).replace("[smtp]", '[smtp]\nusername = "blog"')
+
+
+def test_a_login_with_the_password_from_the_environment(
+    make_site: SiteFactory, login_server: MailServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = make_site(POSTS, login_config(login_server.port))
+    monkeypatch.setenv("FEEDWRIGHT_SMTP_PASSWORD", "wrong")
+    with pytest.raises(DeliveryError, match="refused the login of 'blog': 535"):
+        send(site, retries=0)
+    monkeypatch.setenv("FEEDWRIGHT_SMTP_PASSWORD", "secret")
+    assert not send(site, retries=0).report.failed
+    assert login_server.handler.recipients() == ["a@example.org"]
+
+
+def test_a_password_that_is_not_ascii_is_a_clear_error(
+    make_site: SiteFactory, login_server: MailServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = make_site(POSTS, login_config(login_server.port))
+    monkeypatch.setenv("FEEDWRIGHT_SMTP_PASSWORD", "パスワード")
+    with pytest.raises(DeliveryError, match="must be plain ASCII"):
+        send(site, retries=0)
+
+
+def test_a_login_to_a_server_without_auth_is_a_clear_error(
+    make_site: SiteFactory, smtp_server: MailServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = make_site(POSTS, login_config(smtp_server.port))
+    monkeypatch.setenv("FEEDWRIGHT_SMTP_PASSWORD", "secret")
+    with pytest.raises(DeliveryError, match="does not offer a login"):
+        send(site, retries=0)
+    assert smtp_server.handler.messages == []
