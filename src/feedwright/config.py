@@ -41,7 +41,7 @@ _DIGEST_KEYS = {
     "subject", "from", "reply_to", "unsubscribe_url", "unsubscribe_mailto", "max_posts",
     "excerpt_length", "templates", "preview",
 }  # fmt: skip
-_SMTP_KEYS = {"host", "port", "security", "username", "timeout"}
+_SMTP_KEYS = {"host", "port", "security", "username", "timeout", "ca_file"}
 _TABLES = {
     "site": _SITE_KEYS,
     "feeds": _FEED_KEYS,
@@ -223,7 +223,7 @@ def load_site(
         excerpt_length=excerpt_length,
         feeds=feeds,
         digest=_digest_settings(config_path, root, data.get("digest", {}), excerpt_length),
-        smtp=_smtp_settings(config_path, data.get("smtp", {})),
+        smtp=_smtp_settings(config_path, root, data.get("smtp", {})),
         recipients=_recipient_list(config_path, data.get("recipients", {})),
         recipients_file=_site_path(config_path, root, "recipients", "file", data),
         state_file=_site_path(config_path, root, "state", "path", data),
@@ -349,7 +349,7 @@ def _check_unsubscribe_url(path: Path, url: str) -> None:
 _HOST = re.compile(r"[A-Za-z0-9.-]+|[0-9A-Fa-f:.]+")
 
 
-def _smtp_settings(path: Path, table: Mapping[str, Any]) -> SmtpSettings:
+def _smtp_settings(path: Path, root: Path, table: Mapping[str, Any]) -> SmtpSettings:
     security = _typed(path, "smtp", "security", table.get("security", "starttls"), str)
     if security not in SMTP_SECURITY:
         raise ConfigError(
@@ -373,6 +373,7 @@ def _smtp_settings(path: Path, table: Mapping[str, Any]) -> SmtpSettings:
         security=security,
         username=_optional_text(path, "smtp", "username", table),
         timeout=float(timeout),
+        ca_file=_site_path(path, root, "smtp", "ca_file", {"smtp": table}),
     )
 
 

@@ -103,8 +103,8 @@ class SmtpConnection:
 
     def _open(self) -> smtplib.SMTP:
         settings = self.settings
-        context = ssl.create_default_context()
         where = f"{settings.host}:{settings.port}"
+        context = _tls_context(settings)
         try:
             smtp: smtplib.SMTP
             if settings.security == "tls":
@@ -120,7 +120,9 @@ class SmtpConnection:
                 raise
         except ssl.SSLCertVerificationError as error:
             raise DeliveryError(
-                f"{where}: the server's TLS certificate is not valid: {error}"
+                f"{where}: the server's TLS certificate is not valid: {error.verify_message} — "
+                "check host in [smtp]; for a relay with a private certificate authority, "
+                "set ca_file"
             ) from None
         except smtplib.SMTPAuthenticationError as error:
             raise DeliveryError(
@@ -203,6 +205,20 @@ class SmtpConnection:
             except (smtplib.SMTPException, OSError):
                 self.smtp.close()
             self.smtp = None
+
+
+def _tls_context(settings: SmtpSettings) -> ssl.SSLContext:
+    """The system's certificate authorities, plus ``ca_file`` when configured."""
+    context = ssl.create_default_context()
+    if settings.ca_file is not None:
+        try:
+            context.load_verify_locations(cafile=settings.ca_file)
+        except (OSError, ssl.SSLError) as error:
+            raise DeliveryError(
+                f"{settings.ca_file}: cannot load certificate authorities from it ({error}) — "
+                "ca_file in [smtp] must be a PEM file"
+            ) from None
+    return context
 
 
 class RateLimiter:

@@ -72,6 +72,8 @@ class SmtpSettings:
     security: str = "starttls"
     username: str | None = None
     timeout: float = 60.0
+    # Extra certificate authorities to trust (a PEM file), for a relay with a private CA.
+    ca_file: Path | None = None
 
 
 @dataclass(frozen=True)
