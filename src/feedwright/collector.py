@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from feedwright.dates import site_timezone
 from feedwright.errors import PostError, Problem
@@ -15,6 +17,8 @@ from feedwright.model import Post, Site
 from feedwright.posts import parse_post
 
 POST_SUFFIXES = (".md", ".markdown")
+# Larger files are refused: a post that size is a mistake (an embedded video, a log).
+MAX_POST_BYTES = 32_000_000
 _GLOB_CHARACTERS = set("*?[")
 # Folders never searched when the posts live in the site folder itself.
 _SKIPPED_DIRS = {"node_modules", "vendor", "out", "public", "site-packages"}
@@ -69,14 +73,44 @@ def find_post_files(site: Site) -> list[Path]:
 
 def read_post(path: Path, site: Site) -> Post:
     """Read, validate and normalise one post file; raise PostError when it is unusable."""
+    source = split_front_matter(decode_post(read_post_bytes(path), path), path)
+    return parse_post(source, site, site_timezone(site.timezone))
+
+
+def read_post_bytes(path: Path) -> bytes:
+    """The bytes of a post file: a regular file of at most MAX_POST_BYTES."""
+    with _open_regular_file(path) as handle:
+        data = handle.read(MAX_POST_BYTES + 1)
+    if len(data) > MAX_POST_BYTES:
+        raise PostError(
+            path,
+            f"the file is larger than {MAX_POST_BYTES // 1_000_000} MB",
+            "split the post, or move large media out of the Markdown file",
+        )
+    return data
+
+
+def _open_regular_file(path: Path) -> BinaryIO:
+    """Open a file for reading, or raise PostError when it is not a regular file.
+
+    Opened without blocking and checked before reading, so a named pipe or a link to a
+    device (/dev/zero) among the posts gives an error instead of a hang.
+    """
     try:
-        data = path.read_bytes()
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as error:
         raise PostError(
             path, f"cannot read the file: {error.strerror}", "check that it exists and is readable"
         ) from error
-    source = split_front_matter(decode_post(data, path), path)
-    return parse_post(source, site, site_timezone(site.timezone))
+    handle = os.fdopen(descriptor, "rb")
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        handle.close()
+        raise PostError(
+            path,
+            "not a regular file (a pipe, a device or a socket)",
+            "remove it from the posts folder",
+        )
+    return handle
 
 
 def collect(
@@ -121,9 +155,9 @@ def collect(
 
 def _has_no_front_matter(path: Path) -> bool:
     try:
-        with path.open("rb") as handle:
+        with _open_regular_file(path) as handle:
             start = handle.read(8).lstrip(b"\xef\xbb\xbf")
-    except OSError:
+    except (PostError, OSError):
         return False
     return not start.startswith((b"---", b"+++"))
 

@@ -29,6 +29,7 @@ from feedwright.state import (
     save_state,
     state_lock,
 )
+from feedwright.writer import remove_stale_temporaries
 
 PASSWORD_VARIABLE = "FEEDWRIGHT_SMTP_PASSWORD"
 # Waits between the attempts at one message after a temporary failure; then it is left
@@ -305,6 +306,7 @@ def send_digests(
     now = options.now or datetime.now(UTC)
     report = DeliveryReport()
     with state_lock(site.state_path, wait=options.wait):
+        remove_stale_temporaries([site.state_path])
         state = load_state(site.state_path)
         report.last_sent = state.last_sent
         report.start = begin_run(state, posts, recipients, site.digest.max_posts, site.root)

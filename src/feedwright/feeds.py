@@ -183,8 +183,11 @@ def _add_entry(feed: FeedGenerator, site: Site, post: Post, renderer: ContentRen
         entry.summary(xml_safe(post.excerpt), type="text")
     if not site.feeds.summary_only:
         entry.content(renderer.html(post), type="html")
-    for name in (*post.categories, *post.tags):
-        entry.category(term=xml_safe(name))
+    names = dict.fromkeys((*post.categories, *post.tags))
+    if names:
+        # One call with the whole list: feedgen re-checks every category it already holds on
+        # each call, so one call per name is quadratic.
+        entry.category([{"term": xml_safe(name)} for name in names])
     if post.image:
         entry.media.image = post.image.url
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
+import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,12 +76,61 @@ def _inside(folder: Path, relative: str) -> Path:
 
 
 def write_files(folder: Path, files: Iterable[OutputFile]) -> WriteReport:
-    """Write each file into ``folder``, each atomically; unchanged files are left alone."""
+    """Write each file into ``folder``, each atomically; unchanged files are left alone.
+
+    Two runs writing into one folder take turns (a lock on the folder), and each run first
+    removes the temporary files a killed run left behind.
+    """
     report = WriteReport()
-    for file in files:
-        path = _inside(folder, file.path)
-        if write_atomic(path, file.content):
-            report.written.append(path)
-        else:
-            report.unchanged.append(path)
+    files = list(files)
+    targets = [_inside(folder, file.path) for file in files]
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(
+            f"{folder}: cannot write: {error.strerror} — check the output folder"
+        ) from error
+    with folder_lock(folder):
+        remove_stale_temporaries(targets)
+        for path, file in zip(targets, files, strict=True):
+            if write_atomic(path, file.content):
+                report.written.append(path)
+            else:
+                report.unchanged.append(path)
     return report
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` (an ``flock`` on the folder itself), waiting for
+    another feedwright run that holds it. The kernel drops it when the process ends."""
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)
+
+
+# What tempfile.mkstemp makes for write_atomic: ".NAME." + 8 random characters + ".tmp".
+_TEMPORARY_NAME = re.compile(r"^\.(?P<name>.+)\.[a-z0-9_]{8}\.tmp$")
+
+
+def remove_stale_temporaries(targets: Iterable[Path]) -> None:
+    """Delete the temporary files a killed write left beside these target files.
+
+    Call it only while holding the lock that keeps other runs from writing them.
+    """
+    by_folder: dict[Path, set[str]] = {}
+    for target in targets:
+        by_folder.setdefault(target.parent, set()).add(target.name)
+    for folder, names in by_folder.items():
+        try:
+            entries = os.listdir(folder)
+        except OSError:
+            continue
+        for entry in entries:
+            match = _TEMPORARY_NAME.match(entry)
+            if match and match["name"] in names:
+                with contextlib.suppress(OSError):
+                    os.unlink(folder / entry)
