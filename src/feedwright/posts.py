@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator, Mapping
 from datetime import datetime, tzinfo
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
 from feedwright.dates import DateError, date_from_filename, parse_date
@@ -33,12 +34,55 @@ _STRAY_MARKER = re.compile(r"^[ \t]*-{3,}[ \t]*END[ \t]*-{3,}[ \t]*$", re.IGNORE
 _MIN_REPEATED_PARAGRAPH = 40
 
 
+# Control characters other than tab and line ends: XML forbids most of them and they break
+# mail headers. (Format characters such as right-to-left marks and joiners are kept.)
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _without_control_characters(value: Any) -> tuple[Any, set[str]]:
+    """``value`` (text, or lists and mappings of it) without control characters, and the
+    characters that were removed."""
+    if isinstance(value, str):
+        found = set(_CONTROL_CHARACTERS.findall(value))
+        return (_CONTROL_CHARACTERS.sub("", value) if found else value), found
+    removed: set[str] = set()
+    if isinstance(value, list):
+        items = []
+        for item in value:
+            cleaned, found = _without_control_characters(item)
+            items.append(cleaned)
+            removed |= found
+        return items, removed
+    if isinstance(value, Mapping):
+        mapping = {}
+        for key, item in value.items():
+            cleaned, found = _without_control_characters(item)
+            mapping[key] = cleaned
+            removed |= found
+        return mapping, removed
+    return value, removed
+
+
 class _Fields:
     """Reads typed values out of one post's front matter, raising errors that name the line."""
 
     def __init__(self, source: SourceFile):
         self.source = source
-        self.metadata = source.metadata
+        self.warnings: list[Problem] = []
+        self.metadata: dict[str, Any] = {}
+        for key, value in source.metadata.items():
+            cleaned, removed = _without_control_characters(value)
+            self.metadata[key] = cleaned
+            if removed:
+                codes = ", ".join(f"U+{ord(character):04X}" for character in sorted(removed))
+                self.warnings.append(
+                    Problem(
+                        source.path,
+                        f"`{key}` contains control characters ({codes}); they were left out",
+                        "remove them from the front matter",
+                        source.key_lines.get(key),
+                    )
+                )
 
     def fail(self, key: str, message: str, hint: str) -> PostError:
         return PostError(self.source.path, message, hint, self.source.key_lines.get(key))
@@ -257,7 +301,9 @@ def parse_post(source: SourceFile, site: Site, zone: tzinfo) -> Post:
     """Validate one post's front matter and build the Post; raise PostError if it is unusable."""
     fields = _Fields(source)
     path = source.path
-    title = fields.text("title")
+    # One line wherever it goes (a mail subject, a feed reader's list): runs of whitespace,
+    # line and paragraph separators included, become one space.
+    title = " ".join((fields.text("title") or "").split())
     if not title:
         raise PostError(
             path,
@@ -299,7 +345,8 @@ def parse_post(source: SourceFile, site: Site, zone: tzinfo) -> Post:
             f"`lang` {lang_text!r} is not a language tag",
             "write `lang: ja` or `lang: en-US`",
         )
-    body, warnings = clean_body(source.body, path, source.body_line)
+    body, body_warnings = clean_body(source.body, path, source.body_line)
+    warnings = fields.warnings + body_warnings
     full_excerpt = excerpt_text(fields.first_text(_EXCERPT_KEYS), body, site.excerpt_separator)
     draft = fields.flag("draft") is True or fields.flag("published") is False
     return Post(
