@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from conftest import NOW, SIMPLE_POSTS, SiteFactory, build
-from feedwright.collector import collect
+from feedwright.collector import MAX_POST_BYTES, collect
 from feedwright.errors import InvalidPostsError
 
 GOOD = "---\ntitle: Good\ndate: 2025-01-01\n---\nFine.\n"
@@ -38,6 +40,13 @@ BAD_POSTS: dict[str, tuple[str | bytes, int | None, str]] = {
     "title-list": ("---\ntitle: [a, b]\n---\nx\n", 2, "`title` must be text"),
     "bad-date": ("---\ntitle: T\ndate: yesterday\n---\nx\n", 3, "`date` is not a valid date"),
     "feb-30": ("---\ntitle: T\ndate: 2025-02-30\n---\nx\n", 3, "day is out of range"),
+    "zero-date": ("---\ntitle: T\ndate: 0000-00-00\n---\nx\n", 3, "`date` is not a valid date"),
+    "year-99999": ("---\ntitle: T\ndate: 99999-01-01\n---\nx\n", 3, "`date` is not a valid date"),
+    "date-list": (
+        "---\ntitle: T\ndate: [2025-01-01, 2025-01-02]\n---\nx\n",
+        3,
+        "is not a date",
+    ),
     "bad-offset": ("---\ntitle: T\ndate: 2025-01-01 10:00 +25:00\n---\nx\n", 3, "out of range"),
     "bad-updated": ("---\ntitle: T\ndate: 2025-01-01\nlastmod: soon\n---\nx\n", 4, "`lastmod`"),
     "bad-draft": ("---\ntitle: T\ndate: 2025-01-01\ndraft: maybe\n---\nx\n", 4, "true or false"),
@@ -142,3 +151,21 @@ def test_symlink_loop_and_unreadable_file(make_site: SiteFactory) -> None:
     assert [post.title for post in collection.posts] == ["Good"]
     [problem] = collection.problems
     assert problem.path.name == "loop.md" and "cannot read the file" in problem.message
+
+
+def test_pipes_devices_and_huge_files_are_refused_without_reading(make_site: SiteFactory) -> None:
+    site = make_site({"2025-01-01-ok.md": GOOD})
+    posts = site.root / "_posts"
+    os.mkfifo(posts / "pipe.md")  # reading it would wait forever for a writer
+    (posts / "zero.md").symlink_to("/dev/zero")  # reading it would never end
+    with (posts / "huge.md").open("wb") as handle:  # sparse: no real disk used
+        handle.write(GOOD.encode())
+        handle.truncate(MAX_POST_BYTES + 1)
+    collection = collect(site, now=NOW)
+    assert [post.title for post in collection.posts] == ["Good"]
+    messages = {problem.path.name: problem.message for problem in collection.problems}
+    assert messages == {
+        "huge.md": f"the file is larger than {MAX_POST_BYTES // 1_000_000} MB",
+        "pipe.md": "not a regular file (a pipe, a device or a socket)",
+        "zero.md": "not a regular file (a pipe, a device or a socket)",
+    }

@@ -8,6 +8,11 @@ from markdown_it import MarkdownIt
 
 # Raw HTML stays on: the posts are the site owner's own content (see README, Security).
 _RENDERER = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+# For plain text only (excerpts): every link is parsed as a link, whatever its scheme, so
+# that `[text](javascript:…)` leaves its text and drops its URL instead of staying literal.
+# Nothing this renderer makes is ever shown as HTML.
+_TEXT_RENDERER = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+_TEXT_RENDERER.validateLink = lambda url: True  # type: ignore[method-assign]
 
 
 def render_markdown(text: str) -> str:
@@ -58,5 +63,5 @@ def html_to_text(html: str) -> str:
 
 
 def markdown_to_text(text: str) -> str:
-    """Plain text of a Markdown snippet: formatting, links and HTML tags removed."""
-    return html_to_text(render_markdown(text))
+    """Plain text of a Markdown snippet: formatting, link URLs and HTML tags removed."""
+    return html_to_text(_TEXT_RENDERER.render(text))
