@@ -1,0 +1,255 @@
+"""Faults a cron job meets: killed mid-run, a disk that refuses writes, two runs at once.
+
+Each test runs the real command line in a child process, the way cron does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import DEFAULT_CONFIG, MailServer, RecordingHandler, SiteFactory, mail_config
+
+TAG_POOL = [f"tag-{number}" for number in range(60)]
+
+
+def many_posts(count: int, version: str) -> dict[str, str | bytes]:
+    """Posts with many tags, so that a build writes about 180 files; ``version`` changes
+    every title, so that every output file changes between two versions."""
+    posts: dict[str, str | bytes] = {}
+    for number in range(count):
+        tags = ", ".join(f'"{TAG_POOL[(number * 7 + k) % len(TAG_POOL)]}"' for k in range(3))
+        posts[f"2025-{1 + number % 12:02d}-{1 + number % 28:02d}-post-{number}.md"] = (
+            f"---\ntitle: 記事 {number} ({version})\ntags: [{tags}]\n---\n"
+            f"本文 {number}。{'段落。' * 200}\n"
+        )
+    return posts
+
+
+CONFIG = DEFAULT_CONFIG + '\n[feeds]\nby = ["tag"]\n'
+
+
+def command(*args: str) -> list[str]:
+    """The command line as cron runs it: a new Python process."""
+    return [sys.executable, "-m", "feedwright", *args]
+
+
+def run(*args: str, **options: object) -> subprocess.CompletedProcess[str]:
+    """Run the command line to its end."""
+    return subprocess.run(  # type: ignore[call-overload, no-any-return]
+        command(*args), capture_output=True, text=True, check=False, **options
+    )
+
+
+def start(*args: str) -> subprocess.Popen[bytes]:
+    """Start the command line, to kill it later (its output is not kept)."""
+    return subprocess.Popen(command(*args), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` by relative path."""
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def temporaries(folder: Path) -> list[str]:
+    return [path.name for path in folder.rglob("*.tmp")]
+
+
+def restore(folder: Path, files: dict[str, bytes]) -> None:
+    shutil.rmtree(folder)
+    for name, content in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(content)
+
+
+def wait_for_writing(process: subprocess.Popen[bytes], folder: Path) -> bool:
+    """Poll until the build has begun to write: a temporary file appears (each file is
+    written to one first). False when the build ended before that was seen."""
+    while process.poll() is None:
+        for _folder, _subfolders, names in os.walk(folder):
+            if any(name.endswith(".tmp") for name in names):
+                return True
+        time.sleep(0.001)
+    return False
+
+
+def test_sigkill_during_build_leaves_each_file_old_or_new(
+    make_site: SiteFactory, tmp_path: Path
+) -> None:
+    # The new outputs, from a separate copy of the new version.
+    new_site = make_site(many_posts(80, "new"), CONFIG)
+    assert run("-q", "build", str(new_site.root)).returncode == 0
+    new = snapshot(new_site.output)
+    shutil.move(new_site.root, tmp_path / "new-copy")
+    site = make_site(many_posts(80, "old"), CONFIG)
+    assert run("-q", "build", str(site.root)).returncode == 0
+    old = snapshot(site.output)
+    assert len(old) > 150 and set(old) & set(new)
+    (site.root / "_posts").rename(tmp_path / "old-posts")
+    shutil.copytree(tmp_path / "new-copy" / "_posts", site.root / "_posts")
+
+    chance = random.Random(20251129)  # fixed: the same moments on every run
+    interrupted = 0
+    for _ in range(12):
+        restore(site.output, old)
+        process = start("-q", "build", str(site.root))
+        if wait_for_writing(process, site.output):
+            time.sleep(chance.uniform(0, 0.05))
+            process.send_signal(signal.SIGKILL)
+        process.wait()
+        after = snapshot(site.output)
+        for name, content in after.items():
+            if name.endswith(".tmp"):
+                continue
+            assert content in (old.get(name), new.get(name)), f"{name} is neither old nor new"
+        changed = {
+            name for name in after if not name.endswith(".tmp") and after[name] != old.get(name)
+        }
+        interrupted += process.returncode == -signal.SIGKILL and 0 < len(changed) < len(new)
+    assert interrupted >= 3, "the kills must land while the build is writing"
+    # The next run completes the job and sweeps up what the killed ones left.
+    assert run("-q", "build", str(site.root)).returncode == 0
+    assert temporaries(site.output) == []
+    assert snapshot(site.output) == new
+
+
+def test_two_builds_at_once_both_finish_with_complete_equal_outputs(
+    make_site: SiteFactory, tmp_path: Path
+) -> None:
+    site = make_site(many_posts(60, "v1"), CONFIG)
+    reference = tmp_path / "reference"
+    assert run("-q", "build", str(site.root), "--output", str(reference)).returncode == 0
+    first = start("-q", "build", str(site.root))
+    second = start("-q", "build", str(site.root))
+    assert (first.wait(), second.wait()) == (0, 0)
+    assert snapshot(site.output) == snapshot(reference)
+    assert temporaries(site.output) == []
+
+
+def _limit_file_size() -> None:
+    # The kernel refuses to grow any file past 2 KB, as on a full disk (EFBIG, not ENOSPC,
+    # but the same failed write); SIGXFSZ ignored so that the write fails instead of the
+    # process dying.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (2048, 2048))
+
+
+def test_a_full_disk_is_a_clear_error_and_keeps_the_old_files(make_site: SiteFactory) -> None:
+    site = make_site(many_posts(10, "old"), CONFIG)
+    assert run("-q", "build", str(site.root)).returncode == 0
+    old = snapshot(site.output)
+    for path in (site.root / "_posts").glob("*.md"):
+        path.write_text(path.read_text(encoding="utf-8").replace("(old)", "(new)"), "utf-8")
+    done = run("build", str(site.root), preexec_fn=_limit_file_size)
+    assert done.returncode == 1
+    message = done.stderr
+    assert "cannot write: File too large — check the output folder" in message, message
+    assert "Traceback" not in message
+    assert snapshot(site.output) == old
+
+
+@contextlib.contextmanager
+def read_only(folder: Path) -> Iterator[None]:
+    """Make ``folder`` refuse new files, even to root (immutable attribute), or skip."""
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        try:
+            yield
+        finally:
+            folder.chmod(0o755)
+        return
+    if (
+        shutil.which("chattr") is None
+        or subprocess.run(
+            ["chattr", "+i", str(folder)], capture_output=True, check=False
+        ).returncode
+    ):
+        pytest.skip(
+            "running as root where chattr +i is not allowed: cannot make a read-only folder"
+        )
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", str(folder)], check=True)
+
+
+def test_a_read_only_output_folder_is_a_clear_error(make_site: SiteFactory) -> None:
+    site = make_site(many_posts(3, "old"), DEFAULT_CONFIG)
+    assert run("-q", "build", str(site.root)).returncode == 0
+    old = snapshot(site.output)
+    for path in (site.root / "_posts").glob("*.md"):
+        path.write_text(path.read_text(encoding="utf-8").replace("(old)", "(new)"), "utf-8")
+    with read_only(site.output):
+        done = run("build", str(site.root))
+    message = done.stderr
+    assert done.returncode == 1
+    assert "cannot write: " in message and "check the output folder" in message, message
+    assert "Traceback" not in message
+    assert snapshot(site.output) == old
+
+
+class KillingHandler(RecordingHandler):
+    """Kills the sending process at the next RCPT after ``kill_after`` accepted messages:
+    by then the last accepted one is recorded in the state."""
+
+    def __init__(self, kill_after: int) -> None:
+        super().__init__()
+        self.kill_after = kill_after
+        self.victim: int | None = None
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]
+        if self.victim is not None and len(self.messages) == self.kill_after:
+            os.kill(self.victim, signal.SIGKILL)
+            self.victim = None
+            return "451 4.3.0 Going away"
+        return await super().handle_RCPT(server, session, envelope, address, rcpt_options)
+
+
+@pytest.fixture
+def killing_server() -> Iterator[MailServer]:
+    from aiosmtpd.controller import Controller
+
+    from conftest import free_port
+
+    handler = KillingHandler(kill_after=7)
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield MailServer(port=controller.port, handler=handler)
+    finally:
+        controller.stop()
+
+
+def test_sigkill_during_send_then_resume_no_duplicate_no_loss(
+    make_site: SiteFactory, killing_server: MailServer
+) -> None:
+    recipients = [f"reader{number}@example.org" for number in range(20)]
+    site = make_site(many_posts(3, "v1"), mail_config(killing_server.port, recipients))
+    handler = killing_server.handler
+    assert isinstance(handler, KillingHandler)
+    process = start("send", str(site.root))
+    handler.victim = process.pid
+    assert process.wait() == -signal.SIGKILL
+    assert handler.recipients() == recipients[:7]
+    resumed = run("send", str(site.root))
+    assert resumed.returncode == 0, resumed.stderr
+    assert handler.recipients() == recipients  # each exactly once, in order
+    assert temporaries(site.state_path.parent) == []
+    again = run("send", str(site.root))
+    assert again.returncode == 0 and "no new posts" in again.stdout
+    assert len(handler.messages) == len(recipients)
