@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import textwrap
 from collections.abc import Callable, Iterator
@@ -12,11 +13,24 @@ from pathlib import Path
 import feedparser
 import pytest
 from aiosmtpd.controller import Controller
+from hypothesis import HealthCheck, settings
 
 from feedwright.build import BuildOptions, BuildResult, SendResult, build_site, send_site
 from feedwright.config import load_site
 from feedwright.delivery import SendOptions
 from feedwright.model import Site
+
+# Property tests: the same examples on every run in CI (a failure there is reproducible);
+# HYPOTHESIS_PROFILE=explore looks for new ones.
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("explore", max_examples=2000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # A fixed "now" so that which posts count as future never depends on the day tests run.
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
