@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
 
 import pytest
 
@@ -169,3 +172,20 @@ def test_pipes_devices_and_huge_files_are_refused_without_reading(make_site: Sit
         "pipe.md": "not a regular file (a pipe, a device or a socket)",
         "zero.md": "not a regular file (a pipe, a device or a socket)",
     }
+
+
+def test_an_unreadable_post_is_named_with_its_reason(make_site: SiteFactory) -> None:
+    site = make_site({"2025-01-01-ok.md": GOOD, "2025-01-02-secret.md": GOOD})
+    secret = site.root / "_posts" / "2025-01-02-secret.md"
+    secret.chmod(0o000)
+    command = [sys.executable, "-m", "feedwright", "check", str(site.root)]
+    if os.geteuid() == 0:
+        # Root reads any file; without the two capabilities that allow it, it cannot.
+        if shutil.which("setpriv") is None:
+            pytest.skip("running as root without setpriv: cannot make a file unreadable")
+        drop = "-dac_override,-dac_read_search"
+        command = ["setpriv", f"--bounding-set={drop}", f"--inh-caps={drop}", *command]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert done.returncode == 1
+    assert f"{secret}: cannot read the file: Permission denied — check that it" in done.stderr
+    assert "Traceback" not in done.stderr
