@@ -1,0 +1,221 @@
+"""feedwright's benchmark: build big generated sites and time it, against Hugo when present.
+
+    .venv/bin/python bench/bench.py                 # 1,000 and 10,000 posts
+    .venv/bin/python bench/bench.py --sizes 100000  # or any sizes
+    .venv/bin/python bench/bench.py --runs 5
+
+For each size it generates a deterministic corpus shaped like real posts (about 18 KB of
+Japanese Markdown each, YAML front matter with a `+0000` date, one category, 1–3 tags from
+a pool of 20) in a temporary folder, then times, each as a new process, the median of
+several runs:
+
+- cold: a build with no output and no cache;
+- warm: the same build again, nothing changed;
+- one new post: a build after one post was added;
+- digest: `feedwright digest --last 20`;
+
+with the peak RSS of each. If `hugo` is on PATH, Hugo builds the same posts (RSS limited
+to 20 items) and the table shows our cold time over Hugo's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+POST_BYTES = 18_000
+TAG_POOL = [
+    "AI", "半導体", "投資", "京都", "旅行", "写真", "料理", "読書", "音楽", "映画",
+    "経済", "政策", "宇宙", "気候", "教育", "健康", "建築", "歴史", "言語", "技術",
+]  # fmt: skip
+CATEGORIES = ["分析", "日記", "ニュース", "レビュー", "エッセイ"]
+# Sentences written for this benchmark; paragraphs are drawn from them at random.
+SENTENCES = [
+    "朝の光が窓から差し込み、机の上の資料を静かに照らしていました。",
+    "市場の動きは予想よりも速く、多くの投資家が判断に迷っています。",
+    "新しい技術が生活に溶け込むまでには、いつも少し時間がかかります。",
+    "駅前の小さな喫茶店では、常連客が新聞を広げて議論をしていました。",
+    "この数年で半導体の需要は大きく変わり、供給網も見直されています。",
+    "川沿いを歩くと、季節の移り変わりがはっきりと感じられます。",
+    "研究者たちは、結果を慎重に検証してから発表する方針を取りました。",
+    "古い町並みを保ちながら、新しい建物をどう調和させるかが課題です。",
+    "読者の皆さんからいただいた質問に、今回はまとめてお答えします。",
+    "統計を丁寧に読むと、見出しとは違う姿が浮かび上がってきます。",
+    "週末の市場には、地元の野菜や果物が色とりどりに並んでいました。",
+    "政策の効果が表れるまでには、少なくとも二年はかかると言われます。",
+    "開発チームは、利用者の声をもとに設計を何度も作り直しました。",
+    "夜空を見上げると、冬の星座がくっきりと浮かんで見えました。",
+    "教育の現場では、道具よりも問いの立て方が大切だと感じます。",
+]
+
+
+def paragraph(chance: random.Random) -> str:
+    return "".join(chance.choice(SENTENCES) for _ in range(chance.randint(3, 8)))
+
+
+def post_text(number: int, chance: random.Random) -> str:
+    """One post like the ones users write: front matter, then about 18 KB of paragraphs,
+    with a repeated paragraph and, now and then, a stray `---END---` line."""
+    day = number // 4
+    hour = number % 4 * 6
+    year, rest = 2015 + day // 336, day % 336
+    month, month_day = 1 + rest // 28, 1 + rest % 28
+    minute = chance.randint(0, 59)
+    moment = f"{year}-{month:02d}-{month_day:02d} {hour:02d}:{minute:02d}:08 +0000"
+    tags = ", ".join(f'"{tag}"' for tag in chance.sample(TAG_POOL, chance.randint(1, 3)))
+    first = paragraph(chance)
+    body = [first]
+    while sum(len(text.encode()) for text in body) < POST_BYTES:
+        body.append(paragraph(chance))
+    body.insert(len(body) // 2, first)  # the repeated paragraph real posts have
+    if number % 7 == 0:
+        body.append("---END---")
+    return (
+        "---\n"
+        "layout: post\n"
+        f'title: "記事 {number}：{chance.choice(SENTENCES)[:18]}"\n'
+        f"date: {moment}\n"
+        f'categories: ["{chance.choice(CATEGORIES)}"]\n'
+        f"tags: [{tags}]\n"
+        'author: "編集部"\n'
+        f'excerpt: "{chance.choice(SENTENCES)}"\n'
+        f"reading_time: {chance.randint(3, 12)}\n"
+        "---\n\n" + "\n\n".join(body) + "\n"
+    )
+
+
+def generate_site(root: Path, count: int) -> None:
+    """A feedwright site of ``count`` posts, the same bytes for the same count."""
+    chance = random.Random(count)
+    posts = root / "_posts"
+    posts.mkdir(parents=True)
+    (root / "feedwright.toml").write_text(
+        '[site]\ntitle = "ベンチマーク"\nurl = "https://bench.example.org"\nlang = "ja"\n'
+        "[digest]\nmax_posts = 20\n",
+        encoding="utf-8",
+    )
+    for number in range(count):
+        text = post_text(number, chance)
+        date = text.split("date: ", 1)[1][:10]
+        (posts / f"{date}-post-{number}.md").write_text(text, encoding="utf-8")
+
+
+def generate_hugo_site(root: Path, posts: Path) -> None:
+    """The same posts as a Hugo site (no theme: Hugo makes its built-in RSS and sitemap)."""
+    (root / "content").mkdir(parents=True)
+    shutil.copytree(posts, root / "content" / "posts")
+    (root / "hugo.toml").write_text(
+        'baseURL = "https://bench.example.org/"\ntitle = "ベンチマーク"\n'
+        'languageCode = "ja"\n[services.rss]\nlimit = 20\n',
+        encoding="utf-8",
+    )
+
+
+@dataclass
+class Measure:
+    """The median wall time and the largest peak RSS of several runs of one command."""
+
+    seconds: float
+    peak_mb: float
+
+
+def run_once(command: list[str]) -> tuple[float, float]:
+    """Run ``command`` as a new process; its wall time and peak RSS (MB)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        error = process.stderr.read().decode() if process.stderr else ""
+        raise SystemExit(f"{' '.join(command)} failed ({process.returncode}):\n{error}")
+    if process.stderr:
+        process.stderr.close()
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def measure(command: list[str], runs: int, before: Callable[[int], None] | None = None) -> Measure:
+    times, peaks = [], []
+    for attempt in range(runs):
+        if before:
+            before(attempt)
+        elapsed, peak = run_once(command)
+        times.append(elapsed)
+        peaks.append(peak)
+    return Measure(statistics.median(times), max(peaks))
+
+
+def feedwright(*args: str) -> list[str]:
+    return [sys.executable, "-m", "feedwright", "-q", *args]
+
+
+def bench_size(count: int, runs: int, hugo: str | None, work: Path) -> dict[str, Measure]:
+    root = work / f"site-{count}"
+    print(f"generating {count:,} posts …", file=sys.stderr)
+    generate_site(root, count)
+    size_mb = sum(path.stat().st_size for path in (root / "_posts").iterdir()) / 1e6
+    print(f"  {size_mb:,.0f} MB of posts", file=sys.stderr)
+    build = feedwright("build", str(root))
+
+    def clean(_: int) -> None:
+        shutil.rmtree(root / "out", ignore_errors=True)
+        shutil.rmtree(root / ".feedwright", ignore_errors=True)
+
+    def add_post(attempt: int) -> None:
+        text = post_text(count + attempt, random.Random(-attempt))
+        (root / "_posts" / f"2099-01-01-new-{attempt}.md").write_text(text, encoding="utf-8")
+
+    results = {"cold build": measure(build, runs, clean)}
+    results["warm build"] = measure(build, runs)
+    results["one new post"] = measure(build, runs, add_post)
+    results["digest --last 20"] = measure(feedwright("digest", str(root), "--last", "20"), runs)
+    if hugo:
+        hugo_root = work / f"hugo-{count}"
+        generate_hugo_site(hugo_root, root / "_posts")
+
+        def clean_hugo(_: int) -> None:
+            shutil.rmtree(hugo_root / "public", ignore_errors=True)
+            shutil.rmtree(hugo_root / "resources", ignore_errors=True)
+
+        results["hugo build"] = measure(
+            [hugo, "--quiet", "--source", str(hugo_root)], runs, clean_hugo
+        )
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000])
+    parser.add_argument("--runs", type=int, default=3, help="runs of each command (median)")
+    parser.add_argument("--no-hugo", action="store_true", help="do not time Hugo")
+    options = parser.parse_args()
+    hugo = None if options.no_hugo else shutil.which("hugo")
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="feedwright-bench-") as folder:
+        for count in options.sizes:
+            for name, result in bench_size(count, options.runs, hugo, Path(folder)).items():
+                rows.append((count, name, result))
+    print(f"\nfeedwright benchmark — {platform.machine()}, {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}, median of {options.runs} runs")  # fmt: skip
+    print(f"{'posts':>8}  {'command':<18} {'seconds':>8} {'peak RSS':>10}  vs Hugo")
+    for count, name, result in rows:
+        hugo_row = next((r for c, n, r in rows if c == count and n == "hugo build"), None)
+        ratio = ""
+        if hugo_row and name == "cold build":
+            ratio = f"{result.seconds / hugo_row.seconds:.2f}×"
+        print(f"{count:>8,}  {name:<18} {result.seconds:>8.2f} {result.peak_mb:>7.0f} MB  {ratio}")
+
+
+if __name__ == "__main__":
+    main()
