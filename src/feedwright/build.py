@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from feedwright.collector import Collection, ProgressCallback, collect
+from feedwright.collector import Collection, ProgressCallback, collect, load_bodies
 from feedwright.dates import DateError, parse_date, site_timezone
 from feedwright.delivery import DeliveryReport, SendOptions, send_digests
 from feedwright.digest import Digest, DigestRenderer
 from feedwright.errors import InvalidPostsError, OptionError, Problem
-from feedwright.feeds import OutputFile, build_feeds
+from feedwright.feeds import OutputFile, build_feeds, feed_groups
 from feedwright.message import build_message, message_bytes, sender_address
 from feedwright.model import Post, Site
 from feedwright.recipients import Recipient, site_recipients
@@ -55,6 +55,14 @@ def render_site(
     """
     options = options or BuildOptions()
     collection = _collect_valid(site, options, progress)
+
+    def rendered(posts: list[Post]) -> list[Post]:
+        # The posts whose content a build shows: each feed's newest, and the digest's.
+        groups = feed_groups(site, posts)
+        preview = posts[: site.digest.max_posts] if site.digest.preview else []
+        return [*(post for group in groups for post in group.posts), *preview]
+
+    _read_bodies(site, collection, rendered, options.skip_invalid)
     stylesheet = read_template_bytes("feed.xsl") if site.feeds.stylesheet else None
     files = build_feeds(site, collection.posts, stylesheet)
     if site.digest.preview and collection.posts:
@@ -69,14 +77,46 @@ def render_site(
 def _collect_valid(
     site: Site, options: BuildOptions, progress: ProgressCallback | None
 ) -> Collection:
-    """Collect the posts; raise InvalidPostsError for invalid ones unless told to skip them."""
+    """Collect the posts as far as their front matter; raise InvalidPostsError for invalid
+    ones unless told to skip them."""
     now = options.now or datetime.now(UTC)
     collection = collect(
-        site, now=now, drafts=options.drafts, future=options.future, progress=progress
+        site,
+        now=now,
+        drafts=options.drafts,
+        future=options.future,
+        progress=progress,
+        bodies=False,
     )
     if collection.problems and not options.skip_invalid:
         raise InvalidPostsError(collection.problems)
     return collection
+
+
+def _read_bodies(
+    site: Site,
+    collection: Collection,
+    needed: Callable[[list[Post]], Sequence[Post]],
+    skip_invalid: bool,
+) -> None:
+    """Read the bodies of the posts ``needed`` picks from the collection, in place.
+
+    A body that cannot be read (bad UTF-8 after the front matter, say) makes the post
+    invalid: an error, or with ``skip_invalid`` the post is dropped and the pick made again.
+    """
+    while True:
+        wanted = {post.source: post for post in needed(collection.posts) if not post.has_body}
+        complete, problems = load_bodies(site, list(wanted.values()))
+        by_source = {post.source: post for post in complete}
+        collection.posts = [by_source.get(post.source, post) for post in collection.posts]
+        collection.warnings.extend(warning for post in complete for warning in post.warnings)
+        if not problems:
+            return
+        if not skip_invalid:
+            raise InvalidPostsError(problems)
+        collection.problems.extend(problems)
+        broken = {problem.path for problem in problems}
+        collection.posts = [post for post in collection.posts if post.source not in broken]
 
 
 def build_site(
@@ -187,6 +227,14 @@ def digest_site(site: Site, options: DigestOptions | None = None) -> DigestResul
         site, BuildOptions(skip_invalid=options.skip_invalid, now=now), None
     )
     posts, since = select_digest_posts(site, collection.posts, options, now)
+    chosen = {post.source for post in posts}
+    _read_bodies(
+        site,
+        collection,
+        lambda current: [post for post in current if post.source in chosen],
+        options.skip_invalid,
+    )
+    posts = [post for post in collection.posts if post.source in chosen]
     result = DigestResult(collection=collection, posts=posts, since=since)
     if posts:
         renderer = DigestRenderer(site, options.templates)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -14,9 +14,11 @@ from feedwright.dates import site_timezone
 from feedwright.errors import PostError, Problem
 from feedwright.front_matter import decode_post, split_front_matter
 from feedwright.model import Post, Site
-from feedwright.posts import parse_post
+from feedwright.posts import parse_header, parse_post, with_body
 
 POST_SUFFIXES = (".md", ".markdown")
+# How much of a post to read for its front matter alone (more when it is longer).
+HEAD_BYTES = 16_384
 # Larger files are refused: a post that size is a mistake (an embedded video, a log).
 MAX_POST_BYTES = 32_000_000
 _GLOB_CHARACTERS = set("*?[")
@@ -77,6 +79,46 @@ def read_post(path: Path, site: Site) -> Post:
     return parse_post(source, site, site_timezone(site.timezone))
 
 
+def read_post_header(path: Path, site: Site) -> Post:
+    """Read one post as far as its front matter: a Post without its body (``has_body`` is
+    False). Raise PostError when the front matter is unusable.
+
+    Only the first HEAD_BYTES are read when the front matter ends within them, which is
+    what makes a build of a big site fast: the bodies of old posts are never read.
+    """
+    with _open_regular_file(path) as handle:
+        head = handle.read(HEAD_BYTES)
+    if len(head) < HEAD_BYTES:
+        return read_post(path, site)  # the whole file is this small: read it all
+    # Cut at the last line end, so that no UTF-8 character is split.
+    head = head[: head.rfind(b"\n") + 1]
+    try:
+        source = split_front_matter(decode_post(head, path), path)
+    except PostError:
+        return read_post(path, site)  # a longer front matter, or a fault to report in full
+    return parse_header(source, site, site_timezone(site.timezone))
+
+
+def load_bodies(site: Site, posts: Sequence[Post]) -> tuple[list[Post], list[Problem]]:
+    """``posts`` with their bodies read (those that have one already are kept), and the
+    problems of the files that could not be read again."""
+    complete: list[Post] = []
+    problems: list[Problem] = []
+    for post in posts:
+        if post.has_body:
+            complete.append(post)
+            continue
+        try:
+            source = split_front_matter(
+                decode_post(read_post_bytes(post.source), post.source), post.source
+            )
+        except PostError as error:
+            problems.append(error.problem)
+            continue
+        complete.append(with_body(post, source.body, site))
+    return complete, problems
+
+
 def read_post_bytes(path: Path) -> bytes:
     """The bytes of a post file: a regular file of at most MAX_POST_BYTES."""
     with _open_regular_file(path) as handle:
@@ -120,18 +162,22 @@ def collect(
     drafts: bool = False,
     future: bool = False,
     progress: ProgressCallback | None = None,
+    bodies: bool = True,
 ) -> Collection:
     """Read every post of ``site`` and return them newest first with all problems found.
 
     Drafts and posts dated after ``now`` are left out unless ``drafts``/``future`` is set.
     Ties in date are broken by path, so the order never depends on the file system.
+    With ``bodies`` False only the front matter is read: the posts come without their
+    bodies, for ``load_bodies`` to complete the few that are rendered.
     """
+    read = read_post if bodies else read_post_header
     paths = find_post_files(site)
     in_site_root = posts_location(site) == (site.root, None)
     result = Collection(files=len(paths))
     for done, path in enumerate(paths, start=1):
         try:
-            post = read_post(path, site)
+            post = read(path, site)
         except PostError as error:
             # Loose Markdown files (README.md…) in a site folder are not posts.
             if not (in_site_root and _has_no_front_matter(path)):

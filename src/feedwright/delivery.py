@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
+from feedwright.collector import load_bodies
 from feedwright.digest import DigestRenderer
 from feedwright.errors import ConfigError, DeliveryError, FeedwrightError
 from feedwright.message import build_message, sender_address
@@ -318,10 +319,26 @@ def send_digests(
             return report
         if report.start.changed:
             save_state(state)
+        report.planned = _with_bodies(site, report.planned)
         _deliver(site, state, report, password, options, now, progress)
         if compact(state):
             save_state(state)
     return report
+
+
+def _with_bodies(
+    site: Site, planned: list[tuple[Recipient, list[Post]]]
+) -> list[tuple[Recipient, list[Post]]]:
+    """The plan with the bodies of its posts read (the collector read only front matter)."""
+    unique = {post.source: post for _, posts in planned for post in posts}
+    complete, problems = load_bodies(site, list(unique.values()))
+    if problems:
+        raise DeliveryError(
+            "cannot read the posts to send, nothing was sent: "
+            + "; ".join(str(problem) for problem in problems)
+        )
+    by_source = {post.source: post for post in complete}
+    return [(recipient, [by_source[post.source] for post in posts]) for recipient, posts in planned]
 
 
 def _deliver(

@@ -135,6 +135,11 @@ class Post:
     warnings: tuple[Problem, ...] = ()
     # The excerpt before it was shortened, so the digest can cut it to its own length.
     excerpt_text: str = ""
+    # The excerpt as the front matter gives it (Markdown), if it does.
+    front_excerpt: str | None = None
+    # False for a post read only as far as its front matter (see collector.load_bodies):
+    # then body, excerpt and excerpt_text are empty and the body's warnings are unknown.
+    has_body: bool = True
 
     @property
     def last_modified(self) -> datetime:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
@@ -298,7 +299,27 @@ def file_slug_of(path: Path) -> str:
 
 
 def parse_post(source: SourceFile, site: Site, zone: tzinfo) -> Post:
-    """Validate one post's front matter and build the Post; raise PostError if it is unusable."""
+    """Validate one post and build the Post; raise PostError if it is unusable."""
+    return with_body(parse_header(source, site, zone), source.body, site)
+
+
+def with_body(post: Post, body: str, site: Site) -> Post:
+    """``post`` completed with its body: the cleaned text, the excerpt and the body's warnings."""
+    cleaned, body_warnings = clean_body(body, post.source, post.body_line)
+    full_excerpt = excerpt_text(post.front_excerpt, cleaned, site.excerpt_separator)
+    return replace(
+        post,
+        body=cleaned,
+        excerpt=truncate(full_excerpt, site.excerpt_length),
+        excerpt_text=full_excerpt,
+        warnings=post.warnings + tuple(body_warnings),
+        has_body=True,
+    )
+
+
+def parse_header(source: SourceFile, site: Site, zone: tzinfo) -> Post:
+    """Validate one post's front matter and build the Post without its body (``has_body`` is
+    False); raise PostError if it is unusable. Only the front matter of ``source`` is used."""
     fields = _Fields(source)
     path = source.path
     # One line wherever it goes (a mail subject, a feed reader's list): runs of whitespace,
@@ -345,9 +366,6 @@ def parse_post(source: SourceFile, site: Site, zone: tzinfo) -> Post:
             f"`lang` {lang_text!r} is not a language tag",
             "write `lang: ja` or `lang: en-US`",
         )
-    body, body_warnings = clean_body(source.body, path, source.body_line)
-    warnings = fields.warnings + body_warnings
-    full_excerpt = excerpt_text(fields.first_text(_EXCERPT_KEYS), body, site.excerpt_separator)
     draft = fields.flag("draft") is True or fields.flag("published") is False
     return Post(
         source=path,
@@ -357,18 +375,19 @@ def parse_post(source: SourceFile, site: Site, zone: tzinfo) -> Post:
         author=fields.author(),
         categories=categories,
         tags=fields.names("tags", "tag"),
-        excerpt=truncate(full_excerpt, site.excerpt_length),
-        excerpt_text=full_excerpt,
+        excerpt="",
         image=fields.image(url),
         url=url,
         id=fields.text("id") or _entry_id(site, url, date, file_slug_of(path)),
         slug=slug or file_slug_of(path),
         draft=draft,
         lang=lang,
-        body=body,
+        body="",
         body_line=source.body_line,
         extra={key: value for key, value in source.metadata.items() if key not in _KNOWN_KEYS},
-        warnings=tuple(warnings),
+        warnings=tuple(fields.warnings),
+        front_excerpt=fields.first_text(_EXCERPT_KEYS),
+        has_body=False,
     )
 
 

@@ -1,0 +1,61 @@
+"""A build reads only the front matter of most posts, and the body of those it shows: the
+outputs are the same bytes as when every post is read whole."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import DEFAULT_CONFIG, NOW, SiteFactory, build
+from feedwright import collector
+from feedwright.build import BuildOptions, render_site
+from feedwright.collector import HEAD_BYTES, collect
+
+CONFIG = DEFAULT_CONFIG + '\n[feeds]\nlimit = 4\nby = ["tag"]\n[digest]\nmax_posts = 3\n'
+
+
+def big_posts(count: int) -> dict[str, str | bytes]:
+    """Posts longer than HEAD_BYTES, some with an excerpt key, some with a stray marker."""
+    posts: dict[str, str | bytes] = {}
+    paragraph = "段落の文章です。" * 60 + "\n\n"
+    for number in range(count):
+        excerpt = f'excerpt: "要約 {number}"\n' if number % 2 else ""
+        marker = "---END---\n\n" if number % 3 == 0 else ""
+        body = paragraph * (HEAD_BYTES // len(paragraph.encode()) + 2) + marker
+        posts[f"2025-{1 + number % 12:02d}-{1 + number:02d}-post-{number}.md"] = (
+            f"---\ntitle: 記事 {number}\ntags: [t{number % 4}]\n{excerpt}---\n"
+            f"最初の段落 {number}。\n\n{body}"
+        )
+    return posts
+
+
+def test_lazy_and_whole_reads_give_the_same_bytes(
+    make_site: SiteFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = make_site(big_posts(24), CONFIG)
+    lazy = render_site(site, BuildOptions(now=NOW))
+    assert any(not post.has_body for post in lazy.collection.posts), "some bodies unread"
+    monkeypatch.setattr(collector, "HEAD_BYTES", 10**9)  # every post read whole
+    whole = render_site(site, BuildOptions(now=NOW))
+    assert all(post.has_body for post in whole.collection.posts)
+    assert {f.path: f.content for f in lazy.files} == {f.path: f.content for f in whole.files}
+    # The stray-marker warnings of the posts that were shown are reported either way.
+    shown = {warning.path for warning in lazy.collection.warnings}
+    assert shown and shown <= {warning.path for warning in whole.collection.warnings}
+
+
+def test_an_old_body_is_not_read_by_build_but_check_reads_it(make_site: SiteFactory) -> None:
+    site = make_site(big_posts(24), CONFIG)  # each tag feed shows 4 of its 6 posts
+    old = next(iter(sorted((site.root / "_posts").glob("2025-01-01-*.md"))))
+    old.write_bytes(old.read_bytes() + b"\xff broken byte far after the front matter\n")
+    assert build(site).collection.problems == []  # not shown, so not read
+    (problem,) = collect(site, now=NOW).problems  # what `feedwright check` does
+    assert problem.path == old and "not valid UTF-8" in problem.message
+
+
+def test_a_shown_body_that_cannot_be_read_is_an_error(make_site: SiteFactory) -> None:
+    site = make_site(big_posts(2), CONFIG)
+    newest = sorted((site.root / "_posts").glob("*.md"))[-1]
+    newest.write_bytes(newest.read_bytes() + b"\xff\n")
+    result = render_site(site, BuildOptions(now=NOW, skip_invalid=True))
+    assert [problem.path for problem in result.collection.problems] == [newest]
+    assert newest not in {post.source for post in result.collection.posts}
