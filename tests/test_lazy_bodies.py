@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import DEFAULT_CONFIG, NOW, SiteFactory, build
+from conftest import DEFAULT_CONFIG, NOW, SIMPLE_POSTS, SiteFactory, build, parse_feed
 from feedwright import collector
 from feedwright.build import BuildOptions, render_site
+from feedwright.cache import cache_path, load_cache
 from feedwright.collector import HEAD_BYTES, collect
+from feedwright.config import load_site
 
 CONFIG = DEFAULT_CONFIG + '\n[feeds]\nlimit = 4\nby = ["tag"]\n[digest]\nmax_posts = 3\n'
 
@@ -32,10 +34,10 @@ def test_lazy_and_whole_reads_give_the_same_bytes(
     make_site: SiteFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     site = make_site(big_posts(24), CONFIG)
-    lazy = render_site(site, BuildOptions(now=NOW))
+    lazy = render_site(site, BuildOptions(now=NOW, cache=False))
     assert any(not post.has_body for post in lazy.collection.posts), "some bodies unread"
     monkeypatch.setattr(collector, "HEAD_BYTES", 10**9)  # every post read whole
-    whole = render_site(site, BuildOptions(now=NOW))
+    whole = render_site(site, BuildOptions(now=NOW, cache=False))
     assert all(post.has_body for post in whole.collection.posts)
     assert {f.path: f.content for f in lazy.files} == {f.path: f.content for f in whole.files}
     # The stray-marker warnings of the posts that were shown are reported either way.
@@ -59,3 +61,43 @@ def test_a_shown_body_that_cannot_be_read_is_an_error(make_site: SiteFactory) ->
     result = render_site(site, BuildOptions(now=NOW, skip_invalid=True))
     assert [problem.path for problem in result.collection.problems] == [newest]
     assert newest not in {post.source for post in result.collection.posts}
+
+
+def test_cached_and_uncached_builds_give_the_same_bytes(make_site: SiteFactory) -> None:
+    site = make_site({**big_posts(24), **SIMPLE_POSTS}, CONFIG)
+    uncached = render_site(site, BuildOptions(now=NOW, cache=False))
+    assert not cache_path(site).exists()
+    filling = render_site(site, BuildOptions(now=NOW))
+    cached = render_site(site, BuildOptions(now=NOW))
+    assert len(load_cache(site).entries) == 26
+    for result in (filling, cached):
+        assert {f.path: f.content for f in result.files} == {
+            f.path: f.content for f in uncached.files
+        }
+        assert result.collection.warnings == uncached.collection.warnings
+
+
+def test_a_changed_post_or_config_is_parsed_again(make_site: SiteFactory) -> None:
+    site = make_site(big_posts(6), CONFIG)
+    build(site)
+    newest = sorted((site.root / "_posts").glob("*.md"))[-1]
+    newest.write_text(newest.read_text(encoding="utf-8").replace("記事", "新しい記事", 1))
+    build(site)
+    assert parse_feed(site.output / "feed.atom").entries[0].title.startswith("新しい記事")
+    # Another site URL: every cached URL is stale, so the cache is not used.
+    (site.root / "feedwright.toml").write_text(
+        CONFIG.replace("blog.example.org", "new.example.org")
+    )
+    moved = load_site(site.root)
+    build(moved)
+    assert parse_feed(moved.output / "feed.atom").entries[0].link.startswith("https://new.")
+
+
+def test_a_damaged_cache_is_ignored(make_site: SiteFactory) -> None:
+    site = make_site(big_posts(6), CONFIG)
+    expected = {f.path: f.content for f in render_site(site, BuildOptions(now=NOW)).files}
+    text = cache_path(site).read_text(encoding="utf-8")
+    for damaged in ("{not json", '{"fingerprint": 3}', text.replace('"title":', '"titel":')):
+        cache_path(site).write_text(damaged, encoding="utf-8")
+        result = render_site(site, BuildOptions(now=NOW))
+        assert {f.path: f.content for f in result.files} == expected

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from feedwright.cache import load_cache, save_cache
 from feedwright.collector import Collection, ProgressCallback, collect, load_bodies
 from feedwright.dates import DateError, parse_date, site_timezone
 from feedwright.delivery import DeliveryReport, SendOptions, send_digests
@@ -33,6 +34,8 @@ class BuildOptions:
     future: bool = False
     skip_invalid: bool = False
     now: datetime | None = None
+    # Reuse the front matter parsed by earlier runs (.feedwright/posts-cache.json).
+    cache: bool = True
 
 
 @dataclass
@@ -80,6 +83,7 @@ def _collect_valid(
     """Collect the posts as far as their front matter; raise InvalidPostsError for invalid
     ones unless told to skip them."""
     now = options.now or datetime.now(UTC)
+    cache = load_cache(site) if options.cache else None
     collection = collect(
         site,
         now=now,
@@ -87,7 +91,10 @@ def _collect_valid(
         future=options.future,
         progress=progress,
         bodies=False,
+        cache=cache,
     )
+    if cache is not None:
+        save_cache(cache)
     if collection.problems and not options.skip_invalid:
         raise InvalidPostsError(collection.problems)
     return collection

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from feedwright.dates import site_timezone
 from feedwright.errors import PostError, Problem
@@ -24,6 +24,9 @@ MAX_POST_BYTES = 32_000_000
 _GLOB_CHARACTERS = set("*?[")
 # Folders never searched when the posts live in the site folder itself.
 _SKIPPED_DIRS = {"node_modules", "vendor", "out", "public", "site-packages"}
+
+if TYPE_CHECKING:
+    from feedwright.cache import HeaderCache
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -163,6 +166,7 @@ def collect(
     future: bool = False,
     progress: ProgressCallback | None = None,
     bodies: bool = True,
+    cache: HeaderCache | None = None,
 ) -> Collection:
     """Read every post of ``site`` and return them newest first with all problems found.
 
@@ -177,7 +181,7 @@ def collect(
     result = Collection(files=len(paths))
     for done, path in enumerate(paths, start=1):
         try:
-            post = read(path, site)
+            post = _read_cached(path, site, cache) if cache and not bodies else read(path, site)
         except PostError as error:
             # Loose Markdown files (README.md…) in a site folder are not posts.
             if not (in_site_root and _has_no_front_matter(path)):
@@ -197,6 +201,18 @@ def collect(
     result.posts.sort(key=lambda post: post.date, reverse=True)
     result.problems.extend(_duplicate_ids(result.posts))
     return result
+
+
+def _read_cached(path: Path, site: Site, cache: HeaderCache) -> Post:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return read_post_header(path, site)  # let the read report the problem
+    post = cache.get(path, stat)
+    if post is None:
+        post = read_post_header(path, site)
+        cache.put(post, stat)
+    return post
 
 
 def _has_no_front_matter(path: Path) -> bool:

@@ -1,0 +1,172 @@
+"""A cache of parsed front matter, so that a build of a big site only parses what changed.
+
+The cache is ``SITE/.feedwright/posts-cache.json``. Each entry is a post's front matter as
+``parse_header`` made it, keyed by the file's path and checked against its size, mtime and
+ctime: any change to the file, and any change to the configuration, makes the entry stale.
+The file is safe to delete, and anything in it that does not read back is ignored: the
+post is then parsed again. A cached build gives the same bytes as an uncached one (tested).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from feedwright import __version__
+from feedwright.errors import OutputError, Problem
+from feedwright.model import Author, Image, Post, Site
+from feedwright.writer import write_atomic
+
+CACHE_NAME = "posts-cache.json"
+# Bump when the entry format or what parse_header makes changes.
+_FORMAT = 1
+
+FileKey = tuple[int, int, int]
+
+
+def file_key(stat: os.stat_result) -> FileKey:
+    """What must not change for a cached entry to hold: size, mtime and ctime."""
+    return stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns
+
+
+def site_fingerprint(site: Site) -> str:
+    """A digest of everything that shapes a parsed header: feedwright and the whole config."""
+    return hashlib.sha256(f"{__version__}\n{_FORMAT}\n{site!r}".encode()).hexdigest()
+
+
+@dataclass
+class HeaderCache:
+    """The cached headers of one site, in memory."""
+
+    path: Path
+    fingerprint: str
+    entries: dict[str, tuple[FileKey, dict[str, Any]]] = field(default_factory=dict)
+    changed: bool = False
+    # Entries looked up or stored in this run; the others (deleted posts) are dropped.
+    used: set[str] = field(default_factory=set)
+
+    def get(self, source: Path, stat: os.stat_result) -> Post | None:
+        """The cached header of ``source`` if its file (``stat``) is unchanged, else None."""
+        name = str(source)
+        entry = self.entries.get(name)
+        if entry is None or tuple(entry[0]) != file_key(stat):
+            return None
+        try:
+            post = _post_from_json(source, entry[1])
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None
+        self.used.add(name)
+        return post
+
+    def put(self, post: Post, stat: os.stat_result) -> None:
+        """Remember ``post``'s header as of ``stat``, unless its values would not read back
+        the same."""
+        data = _post_to_json(post)
+        try:
+            text = json.dumps(data, ensure_ascii=False, allow_nan=False)
+        except (TypeError, ValueError):
+            return
+        if json.loads(text) != data:  # tuples, dates… in `extra`: parse it again next time
+            return
+        name = str(post.source)
+        self.entries[name] = (file_key(stat), data)
+        self.used.add(name)
+        self.changed = True
+
+
+def cache_path(site: Site) -> Path:
+    """Where a site's header cache lives."""
+    return site.root / ".feedwright" / CACHE_NAME
+
+
+def load_cache(site: Site) -> HeaderCache:
+    """The site's cache; an empty one when it is missing, unreadable or for another config."""
+    path = cache_path(site)
+    fingerprint = site_fingerprint(site)
+    empty = HeaderCache(path, fingerprint)
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return empty
+    if not isinstance(data, dict) or data.get("fingerprint") != fingerprint:
+        return empty
+    entries = data.get("entries")
+    if not isinstance(entries, dict):
+        return empty
+    usable = {
+        name: (tuple(entry[0]), entry[1])
+        for name, entry in entries.items()
+        if isinstance(entry, list) and len(entry) == 2 and isinstance(entry[1], dict)
+    }
+    return HeaderCache(path, fingerprint, usable)
+
+
+def save_cache(cache: HeaderCache) -> None:
+    """Write the cache if this run changed it; entries of posts no longer seen are dropped.
+
+    A cache that cannot be written is not an error: the next build parses again.
+    """
+    stale = set(cache.entries) - cache.used
+    if not cache.changed and not stale:
+        return
+    entries = {name: [list(cache.entries[name][0]), cache.entries[name][1]]
+               for name in sorted(cache.used)}  # fmt: skip
+    document = {"fingerprint": cache.fingerprint, "entries": entries}
+    content = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    with contextlib.suppress(OutputError):
+        write_atomic(cache.path, content + b"\n")
+
+
+def _post_to_json(post: Post) -> dict[str, Any]:
+    author = post.author
+    image = post.image
+    return {
+        "title": post.title,
+        "date": post.date.isoformat(),
+        "updated": post.updated.isoformat() if post.updated else None,
+        "author": [author.name, author.email, author.uri] if author else None,
+        "categories": list(post.categories),
+        "tags": list(post.tags),
+        "image": [image.url, image.alt, image.width, image.height] if image else None,
+        "url": post.url,
+        "id": post.id,
+        "slug": post.slug,
+        "draft": post.draft,
+        "lang": post.lang,
+        "body_line": post.body_line,
+        "extra": dict(post.extra),
+        "warnings": [[problem.message, problem.hint, problem.line] for problem in post.warnings],
+        "front_excerpt": post.front_excerpt,
+    }
+
+
+def _post_from_json(source: Path, data: dict[str, Any]) -> Post:
+    author, image = data["author"], data["image"]
+    return Post(
+        source=source,
+        title=data["title"],
+        date=datetime.fromisoformat(data["date"]),
+        updated=datetime.fromisoformat(data["updated"]) if data["updated"] else None,
+        author=Author(*author) if author else None,
+        categories=tuple(data["categories"]),
+        tags=tuple(data["tags"]),
+        excerpt="",
+        image=Image(*image) if image else None,
+        url=data["url"],
+        id=data["id"],
+        slug=data["slug"],
+        draft=data["draft"],
+        lang=data["lang"],
+        body="",
+        body_line=data["body_line"],
+        extra=data["extra"],
+        warnings=tuple(Problem(source, *warning) for warning in data["warnings"]),
+        front_excerpt=data["front_excerpt"],
+        has_body=False,
+    )
