@@ -44,8 +44,13 @@ def test_build_writes_and_reports(site_dir: Path) -> None:
         "Second post",
         "First post",
     ]
+    # 3 feeds, the XSL, 3 digest files: nothing to do, nothing even read.
     again = runner.invoke(app, ["build", str(site_dir)])
-    assert "0 files written, 7 unchanged" in again.stdout  # 3 feeds, the XSL, 3 digest files
+    assert again.stdout == "nothing changed since the last build: 7 files up to date\n"
+    # A post saved again without a change: read again, and no file rewritten.
+    next(iter((site_dir / "_posts").iterdir())).touch()
+    touched = runner.invoke(app, ["build", str(site_dir)])
+    assert "0 files written, 7 unchanged" in touched.stdout
     quiet = runner.invoke(app, ["--quiet", "build", str(site_dir)])
     assert quiet.exit_code == 0 and quiet.stdout == ""
 

@@ -15,27 +15,16 @@ from feedwright.digest import Digest, DigestRenderer
 from feedwright.errors import InvalidPostsError, OptionError, Problem
 from feedwright.feeds import OutputFile, build_feeds, feed_groups
 from feedwright.message import build_message, message_bytes, sender_address
-from feedwright.model import Post, Site
+from feedwright.model import BuildOptions, Post, Site
 from feedwright.recipients import Recipient, site_recipients
 from feedwright.state import load_state, unsent_posts
 from feedwright.templates import read_template_bytes
+from feedwright.uptodate import inputs_digest, record_build
 from feedwright.writer import WriteReport, write_files
 
 DIGEST_HTML = "digest.html"
 DIGEST_TEXT = "digest.txt"
 DIGEST_MESSAGE = "digest.eml"
-
-
-@dataclass
-class BuildOptions:
-    """The switches of a build (the CLI's flags)."""
-
-    drafts: bool = False
-    future: bool = False
-    skip_invalid: bool = False
-    now: datetime | None = None
-    # Reuse the front matter parsed by earlier runs (.feedwright/posts-cache.json).
-    cache: bool = True
 
 
 @dataclass
@@ -136,8 +125,14 @@ def build_site(
     Every file is rendered before the first is written, so an invalid post (or any other
     error) leaves the previous outputs as they were.
     """
+    options = options or BuildOptions()
+    # Taken before any post is read: a post changed during the build changes it next time.
+    inputs = inputs_digest(site, options.key())
     result = render_site(site, options, progress)
     result.report = write_files(site.output, result.files)
+    if not result.collection.problems:
+        outputs = [file.path for file in result.files]
+        record_build(site, options.key(), outputs, result.collection.next_due, inputs)
     return result
 
 

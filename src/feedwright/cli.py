@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -21,19 +21,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 
 from feedwright import __version__
-from feedwright.build import (
-    BuildOptions,
-    DigestOptions,
-    build_site,
-    digest_site,
-    send_site,
-)
-from feedwright.collector import Collection, collect
 from feedwright.config import load_site, parse_groups
-from feedwright.delivery import SendOptions
 from feedwright.errors import FeedwrightError, InvalidPostsError, Problem
-from feedwright.model import Site
-from feedwright.state import RunStart
+from feedwright.model import BuildOptions, Site
+from feedwright.uptodate import is_up_to_date
+
+# The stages (feedgen, premailer, markdown-it, lxml…) are imported by the commands that
+# use them: a build that finds nothing changed never needs them, and starts in a moment.
+if TYPE_CHECKING:
+    from feedwright.collector import Collection
+    from feedwright.state import RunStart
 
 app = typer.Typer(
     help="Turn a folder of Markdown blog posts into Atom, RSS and JSON feeds.",
@@ -152,6 +149,8 @@ def _load(ctx: typer.Context, site: Path, output: Path | None, by: str | None = 
 
 
 def _collect(ctx: typer.Context, site: Site, *, drafts: bool, future: bool) -> Collection:
+    from feedwright.collector import collect
+
     bar = ProgressBar(enabled=not ctx.obj.quiet)
     try:
         return _run(
@@ -188,6 +187,13 @@ def build(
     loaded = _load(ctx, site, output, by)
     bar = ProgressBar(enabled=not options.quiet)
     build_options = BuildOptions(drafts=drafts, future=future, skip_invalid=skip_invalid)
+    files = is_up_to_date(loaded, build_options.key(), datetime.now(UTC))
+    if files is not None:
+        if not options.quiet:
+            stdout.print(f"nothing changed since the last build: {files} files up to date")
+        return
+    from feedwright.build import build_site
+
     try:
         result = _run(lambda: build_site(loaded, build_options, progress=bar))
     finally:
@@ -310,6 +316,8 @@ def digest(
     """
     options: GlobalOptions = ctx.obj
     loaded = _load(ctx, site, output)
+    from feedwright.build import DigestOptions, digest_site
+
     digest_options = _run(
         lambda: DigestOptions(
             since=since, days=days, last=last, templates=templates, skip_invalid=skip_invalid
@@ -363,6 +371,9 @@ def send(
     options: GlobalOptions = ctx.obj
     loaded = _load(ctx, site, None)
     bar = ProgressBar(enabled=not options.quiet, label="sending")
+    from feedwright.build import send_site
+    from feedwright.delivery import SendOptions
+
     send_options = SendOptions(dry_run=dry_run, wait=wait, rate=limit_rate, templates=templates)
     try:
         result = _run(

@@ -15,15 +15,12 @@ from feedwright.errors import PostError, Problem
 from feedwright.front_matter import decode_post, split_front_matter
 from feedwright.model import Post, Site
 from feedwright.posts import parse_header, parse_post, with_body
+from feedwright.sources import find_post_files, posts_location
 
-POST_SUFFIXES = (".md", ".markdown")
 # How much of a post to read for its front matter alone (more when it is longer).
 HEAD_BYTES = 16_384
 # Larger files are refused: a post that size is a mistake (an embedded video, a log).
 MAX_POST_BYTES = 32_000_000
-_GLOB_CHARACTERS = set("*?[")
-# Folders never searched when the posts live in the site folder itself.
-_SKIPPED_DIRS = {"node_modules", "vendor", "out", "public", "site-packages"}
 
 if TYPE_CHECKING:
     from feedwright.cache import HeaderCache
@@ -40,40 +37,9 @@ class Collection:
     warnings: list[Problem] = field(default_factory=list)
     drafts: int = 0
     future: int = 0
+    # When the first post left out for its future date becomes due (None: there is none).
+    next_due: datetime | None = None
     files: int = 0
-
-
-def posts_location(site: Site) -> tuple[Path, str | None]:
-    """The folder to search and, when ``posts`` is a glob, the glob pattern."""
-    configured = site.posts
-    if configured and _GLOB_CHARACTERS & set(configured):
-        return site.root, configured
-    if configured:
-        return site.root / configured, None
-    for name in ("_posts", "posts"):
-        if (site.root / name).is_dir():
-            return site.root / name, None
-    return site.root, None
-
-
-def find_post_files(site: Site) -> list[Path]:
-    """Every post file of the site, in a fixed order that does not depend on the file system."""
-    folder, pattern = posts_location(site)
-    if pattern is not None:
-        return sorted(path for path in folder.glob(pattern) if path.is_file())
-    found: list[Path] = []
-    output = site.output.resolve()
-    # os.walk without followlinks: a symlinked folder that loops back cannot trap the walk.
-    for directory, subdirs, files in os.walk(folder):
-        here = Path(directory)
-        subdirs[:] = [
-            name
-            for name in subdirs
-            if not name.startswith((".", "_")) and name not in _SKIPPED_DIRS
-            and (here / name).resolve() != output
-        ]  # fmt: skip
-        found.extend(here / name for name in files if name.lower().endswith(POST_SUFFIXES))
-    return sorted(found)
 
 
 def read_post(path: Path, site: Site) -> Post:
@@ -195,6 +161,7 @@ def collect(
             result.drafts += 1
         elif post.date > now and not future:
             result.future += 1
+            result.next_due = min(post.date, result.next_due or post.date)
         else:
             result.posts.append(post)
     result.posts.sort(key=lambda post: str(post.source))

@@ -25,9 +25,9 @@ from feedwright.model import (
     Site,
     SmtpSettings,
 )
-from feedwright.posts import normalise_lang, parse_author
 from feedwright.recipients import parse_address
 from feedwright.subject import check_subject_template
+from feedwright.values import normalise_lang, parse_author
 
 CONFIG_NAME = "feedwright.toml"
 JEKYLL_CONFIG = "_config.yml"

@@ -145,3 +145,19 @@ class Post:
     def last_modified(self) -> datetime:
         """When the post last changed: ``updated`` when given, else its date."""
         return self.updated if self.updated and self.updated > self.date else self.date
+
+
+@dataclass
+class BuildOptions:
+    """The switches of a build (the CLI's flags)."""
+
+    drafts: bool = False
+    future: bool = False
+    skip_invalid: bool = False
+    now: datetime | None = None
+    # Reuse the front matter parsed by earlier runs (.feedwright/posts-cache.json).
+    cache: bool = True
+
+    def key(self) -> tuple[bool, bool, bool]:
+        """The switches that change what a build writes (see uptodate)."""
+        return self.drafts, self.future, self.skip_invalid

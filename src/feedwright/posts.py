@@ -16,6 +16,7 @@ from feedwright.excerpt import excerpt_text, truncate
 from feedwright.front_matter import SourceFile
 from feedwright.model import Author, Image, Post, Site
 from feedwright.permalinks import escape_permalink, post_path
+from feedwright.values import normalise_lang, parse_author
 
 # The most categories, and the most tags, one post may have.
 MAX_NAMES = 100
@@ -29,7 +30,6 @@ _KNOWN_KEYS = {
 _UPDATED_KEYS = ("updated", "last_modified_at", "lastmod")
 _EXCERPT_KEYS = ("excerpt", "description", "summary")
 _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
-_LANG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 # Lines such as "---END---" left behind by editors and generators; never meant to be shown.
 _STRAY_MARKER = re.compile(r"^[ \t]*-{3,}[ \t]*END[ \t]*-{3,}[ \t]*$", re.IGNORECASE | re.MULTILINE)
 _MIN_REPEATED_PARAGRAPH = 40
@@ -210,40 +210,12 @@ class _Fields:
 _AUTHOR_HINT = "write `author: Jane Doe` or `author: {name: Jane Doe, email: jane@example.org}`"
 
 
-def parse_author(value: object) -> Author | None:
-    """An Author from a name or a mapping with ``name`` (and ``email``, ``uri``/``url``).
-
-    None when there is no author; ValueError when the value has another shape.
-    """
-    if value is None or value == "":
-        return None
-    if isinstance(value, str):
-        return Author(name=value.strip())
-    if isinstance(value, Mapping) and isinstance(value.get("name"), str):
-        email, uri = value.get("email"), value.get("uri") or value.get("url")
-        return Author(
-            name=value["name"].strip(),
-            email=email if isinstance(email, str) else None,
-            uri=uri if isinstance(uri, str) else None,
-        )
-    raise ValueError("`author` must be a name or a mapping with a `name`")
-
-
 def _kind(value: object) -> str:
     if isinstance(value, Mapping):
         return "a mapping"
     if isinstance(value, list):
         return "a list"
     return f"{type(value).__name__} {value!r}"[:60]
-
-
-def normalise_lang(value: str) -> str | None:
-    """A BCP 47 tag such as ``ja`` or ``en-US`` from forms like ``ja_JP``; None if unusable."""
-    tag = value.strip().replace("_", "-").split(".")[0]  # "ja_JP.UTF-8" appears in the wild
-    if not _LANG.match(tag):
-        return None
-    primary, *rest = tag.split("-")
-    return "-".join([primary.lower(), *(part.upper() if len(part) == 2 else part for part in rest)])
 
 
 def _paragraphs(body: str, first_line: int) -> Iterator[tuple[int, str]]:
