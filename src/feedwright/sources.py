@@ -32,24 +32,31 @@ def posts_location(site: Site) -> tuple[Path, str | None]:
 
 def find_post_files(site: Site) -> list[Path]:
     """Every post file of the site, in a fixed order that does not depend on the file system."""
+    return [Path(name) for name in post_file_names(site)]
+
+
+def post_file_names(site: Site) -> list[str]:
+    """``find_post_files`` as strings: cheaper when 10,000 paths are only to be stat'ed."""
     folder, pattern = posts_location(site)
     if pattern is not None:
-        return sorted((path for path in folder.glob(pattern) if path.is_file()), key=_order)
-    found: list[Path] = []
-    output = site.output.resolve()
+        found = [str(path) for path in folder.glob(pattern) if path.is_file()]
+        return sorted(found, key=_order)
+    names: list[str] = []
+    output = str(site.output.resolve())
     # os.walk without followlinks: a symlinked folder that loops back cannot trap the walk.
     for directory, subdirs, files in os.walk(folder):
-        here = Path(directory)
         subdirs[:] = [
             name
             for name in subdirs
             if not name.startswith((".", "_")) and name not in _SKIPPED_DIRS
-            and (here / name).resolve() != output
+            and os.path.realpath(os.path.join(directory, name)) != output
         ]  # fmt: skip
-        found.extend(here / name for name in files if name.lower().endswith(POST_SUFFIXES))
-    return sorted(found, key=_order)
+        names.extend(
+            os.path.join(directory, name) for name in files if name.lower().endswith(POST_SUFFIXES)
+        )
+    return sorted(names, key=_order)
 
 
-def _order(path: Path) -> tuple[str, ...]:
-    # The order of Path comparison, without its cost per comparison (10,000 paths).
-    return path.parts
+def _order(name: str) -> list[str]:
+    # The order in which Paths compare (part by part), without building 10,000 Paths.
+    return name.split(os.sep)

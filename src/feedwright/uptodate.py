@@ -23,7 +23,7 @@ from pathlib import Path
 
 from feedwright import __version__
 from feedwright.model import Site
-from feedwright.sources import find_post_files
+from feedwright.sources import post_file_names
 
 RECORD_NAME = "build-record.json"
 
@@ -36,12 +36,12 @@ def record_path(site: Site) -> Path:
 def inputs_digest(site: Site, options: Iterable[object]) -> str:
     """A digest of everything a build's outputs depend on, without reading any post."""
     digest = hashlib.sha256(f"{__version__}\n{site!r}\n{list(options)!r}\n".encode())
-    files = find_post_files(site)
+    files = post_file_names(site)
     if site.digest.templates is not None and site.digest.templates.is_dir():
-        files += sorted(site.digest.templates.iterdir())
+        files += sorted(str(path) for path in site.digest.templates.iterdir())
     for path in files:
         try:
-            stat = path.stat()
+            stat = os.stat(path)
         except OSError:
             digest.update(f"{path}\0missing\n".encode())
             continue
