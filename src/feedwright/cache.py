@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 import os
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -67,13 +68,9 @@ class HeaderCache:
     def put(self, post: Post, stat: os.stat_result) -> None:
         """Remember ``post``'s header as of ``stat``, unless its values would not read back
         the same."""
+        if not _reads_back(post.extra):  # dates, tuples, NaN… in `extra`: parse it next time
+            return
         data = _post_to_json(post)
-        try:
-            text = json.dumps(data, ensure_ascii=False, allow_nan=False)
-        except (TypeError, ValueError):
-            return
-        if json.loads(text) != data:  # tuples, dates… in `extra`: parse it again next time
-            return
         name = str(post.source)
         self.entries[name] = (file_key(stat), data)
         self.used.add(name)
@@ -121,6 +118,19 @@ def save_cache(cache: HeaderCache) -> None:
     content = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     with contextlib.suppress(OutputError):
         write_atomic(cache.path, content + b"\n")
+
+
+def _reads_back(value: object) -> bool:
+    """True when JSON gives ``value`` back as it is (what front matter ``extra`` may hold)."""
+    if value is None or isinstance(value, str | bool | int):
+        return True
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, list):
+        return all(_reads_back(item) for item in value)
+    if isinstance(value, dict):
+        return all(isinstance(key, str) and _reads_back(item) for key, item in value.items())
+    return False
 
 
 def _post_to_json(post: Post) -> dict[str, Any]:

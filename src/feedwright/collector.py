@@ -18,7 +18,7 @@ from feedwright.posts import parse_header, parse_post, with_body
 from feedwright.sources import find_post_files, posts_location
 
 # How much of a post to read for its front matter alone (more when it is longer).
-HEAD_BYTES = 16_384
+HEAD_BYTES = 4_096
 # Larger files are refused: a post that size is a mistake (an embedded video, a log).
 MAX_POST_BYTES = 32_000_000
 
