@@ -3,6 +3,8 @@ outputs are the same bytes as when every post is read whole."""
 
 from __future__ import annotations
 
+from concurrent.futures import ProcessPoolExecutor
+
 import pytest
 
 from conftest import DEFAULT_CONFIG, NOW, SIMPLE_POSTS, SiteFactory, build, parse_feed
@@ -101,3 +103,26 @@ def test_a_damaged_cache_is_ignored(make_site: SiteFactory) -> None:
         cache_path(site).write_text(damaged, encoding="utf-8")
         result = render_site(site, BuildOptions(now=NOW))
         assert {f.path: f.content for f in result.files} == expected
+
+
+def test_parsing_in_several_processes_gives_the_same_result(
+    make_site: SiteFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = make_site({**big_posts(24), **SIMPLE_POSTS, "bad.md": "---\ntitle: [\n---\n"}, CONFIG)
+    alone = render_site(site, BuildOptions(now=NOW, cache=False, skip_invalid=True))
+    monkeypatch.setattr(collector, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(collector.os, "cpu_count", lambda: 2)
+    pools: list[ProcessPoolExecutor | None] = []
+    make_pool = collector._worker_pool
+
+    def recording_pool(count: int) -> ProcessPoolExecutor | None:
+        pool = make_pool(count)
+        pools.append(pool)
+        return pool
+
+    monkeypatch.setattr(collector, "_worker_pool", recording_pool)
+    shared = render_site(site, BuildOptions(now=NOW, cache=False, skip_invalid=True))
+    assert pools and pools[0] is not None, "the posts were parsed by worker processes"
+    assert {f.path: f.content for f in shared.files} == {f.path: f.content for f in alone.files}
+    assert shared.collection.problems == alone.collection.problems
+    assert [p.path.name for p in shared.collection.problems] == ["bad.md"]

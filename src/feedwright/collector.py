@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import multiprocessing
 import os
 import stat
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +23,10 @@ from feedwright.sources import find_post_files, posts_location
 
 # How much of a post to read for its front matter alone (more when it is longer).
 HEAD_BYTES = 4_096
+# With this many posts to parse, the parsing is shared among processes (one per core, at
+# most MAX_WORKERS): below it, starting them costs more than it saves.
+PARALLEL_FROM = 1_000
+MAX_WORKERS = 4
 # Larger files are refused: a post that size is a mistake (an embedded video, a log).
 MAX_POST_BYTES = 32_000_000
 
@@ -141,21 +149,16 @@ def collect(
     With ``bodies`` False only the front matter is read: the posts come without their
     bodies, for ``load_bodies`` to complete the few that are rendered.
     """
-    read = read_post if bodies else read_post_header
     paths = find_post_files(site)
     in_site_root = posts_location(site) == (site.root, None)
     result = Collection(files=len(paths))
-    for done, path in enumerate(paths, start=1):
-        try:
-            post = _read_cached(path, site, cache) if cache and not bodies else read(path, site)
-        except PostError as error:
+    for path, outcome in zip(paths, _read_all(paths, site, bodies, cache, progress), strict=True):
+        if isinstance(outcome, Problem):
             # Loose Markdown files (README.md…) in a site folder are not posts.
             if not (in_site_root and _has_no_front_matter(path)):
-                result.problems.append(error.problem)
+                result.problems.append(outcome)
             continue
-        finally:
-            if progress:
-                progress(done, len(paths))
+        post = outcome
         result.warnings.extend(post.warnings)
         if post.draft and not drafts:
             result.drafts += 1
@@ -170,16 +173,66 @@ def collect(
     return result
 
 
-def _read_cached(path: Path, site: Site, cache: HeaderCache) -> Post:
+def _read_one(path: Path, site: Site, bodies: bool) -> Post | Problem:
+    """One post, or its problem (a Problem, unlike a PostError, survives a trip between
+    processes)."""
     try:
-        stat = os.stat(path)
-    except OSError:
-        return read_post_header(path, site)  # let the read report the problem
-    post = cache.get(path, stat)
-    if post is None:
-        post = read_post_header(path, site)
-        cache.put(post, stat)
-    return post
+        return read_post(path, site) if bodies else read_post_header(path, site)
+    except PostError as error:
+        return error.problem
+
+
+def _read_all(
+    paths: list[Path],
+    site: Site,
+    bodies: bool,
+    cache: HeaderCache | None,
+    progress: ProgressCallback | None,
+) -> list[Post | Problem]:
+    """Each path's post or problem, in order: from the cache when it holds the file as it
+    is, else parsed, by several processes when there are many to parse."""
+    outcomes: list[Post | Problem | None] = [None] * len(paths)
+    stats: dict[int, os.stat_result] = {}
+    todo: list[int] = []
+    for index, path in enumerate(paths):
+        if cache is not None and not bodies:
+            with contextlib.suppress(OSError):  # the read reports a file that went away
+                stats[index] = os.stat(path)
+                outcomes[index] = cache.get(path, stats[index])
+        if outcomes[index] is None:
+            todo.append(index)
+    done = len(paths) - len(todo)
+    read = functools.partial(_read_one, site=site, bodies=bodies)
+    with contextlib.ExitStack() as stack:
+        parsed: Iterator[Post | Problem]
+        pool = _worker_pool(len(todo))
+        if pool is not None:
+            stack.enter_context(pool)
+            parsed = pool.map(read, [paths[index] for index in todo], chunksize=64)
+        else:
+            parsed = map(read, (paths[index] for index in todo))
+        for index, outcome in zip(todo, parsed, strict=True):
+            outcomes[index] = outcome
+            if cache is not None and isinstance(outcome, Post) and index in stats:
+                cache.put(outcome, stats[index])
+            done += 1
+            if progress:
+                progress(done, len(paths))
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+def _worker_pool(count: int) -> ProcessPoolExecutor | None:
+    """Processes to parse ``count`` posts with, or None when one process does better.
+
+    The workers are forked, so they start at once with everything already imported; where
+    there is no fork (Windows), everything is parsed in this process.
+    """
+    workers = min(os.cpu_count() or 1, MAX_WORKERS)
+    if count < PARALLEL_FROM or workers < 2:
+        return None
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
 
 
 def _has_no_front_matter(path: Path) -> bool:
