@@ -119,15 +119,18 @@ def build_site(
     site: Site,
     options: BuildOptions | None = None,
     progress: ProgressCallback | None = None,
+    inputs: str | None = None,
 ) -> BuildResult:
     """Build the site's feeds into its output folder.
 
     Every file is rendered before the first is written, so an invalid post (or any other
-    error) leaves the previous outputs as they were.
+    error) leaves the previous outputs as they were. A build without invalid posts leaves
+    a record for ``uptodate.is_up_to_date``; ``inputs`` is the inputs' digest (see there)
+    when the caller already took it, before anything was read.
     """
     options = options or BuildOptions()
     # Taken before any post is read: a post changed during the build changes it next time.
-    inputs = inputs_digest(site, options.key())
+    inputs = inputs or inputs_digest(site, options.key())
     result = render_site(site, options, progress)
     result.report = write_files(site.output, result.files)
     if not result.collection.problems:

@@ -24,7 +24,7 @@ from feedwright import __version__
 from feedwright.config import load_site, parse_groups
 from feedwright.errors import FeedwrightError, InvalidPostsError, Problem
 from feedwright.model import BuildOptions, Site
-from feedwright.uptodate import is_up_to_date
+from feedwright.uptodate import inputs_digest, is_up_to_date
 
 # The stages (feedgen, premailer, markdown-it, lxml…) are imported by the commands that
 # use them: a build that finds nothing changed never needs them, and starts in a moment.
@@ -187,7 +187,8 @@ def build(
     loaded = _load(ctx, site, output, by)
     bar = ProgressBar(enabled=not options.quiet)
     build_options = BuildOptions(drafts=drafts, future=future, skip_invalid=skip_invalid)
-    files = is_up_to_date(loaded, build_options.key(), datetime.now(UTC))
+    inputs = inputs_digest(loaded, build_options.key())
+    files = is_up_to_date(loaded, build_options.key(), datetime.now(UTC), inputs)
     if files is not None:
         if not options.quiet:
             stdout.print(f"nothing changed since the last build: {files} files up to date")
@@ -195,7 +196,7 @@ def build(
     from feedwright.build import build_site
 
     try:
-        result = _run(lambda: build_site(loaded, build_options, progress=bar))
+        result = _run(lambda: build_site(loaded, build_options, progress=bar, inputs=inputs))
     finally:
         bar.close()
     collection = result.collection

@@ -91,12 +91,15 @@ def forget_build(site: Site) -> None:
         os.unlink(record_path(site))
 
 
-def is_up_to_date(site: Site, options: Iterable[object], now: datetime) -> int | None:
+def is_up_to_date(
+    site: Site, options: Iterable[object], now: datetime, inputs: str | None = None
+) -> int | None:
     """The number of output files when a build with ``options`` would change nothing at
-    ``now``; None when it must run."""
+    ``now``; None when it must run. ``inputs`` is the inputs' digest, when already taken."""
     try:
         record = json.loads(record_path(site).read_bytes())
-        if record["output"] != str(site.output) or record["inputs"] != inputs_digest(site, options):
+        inputs = inputs or inputs_digest(site, options)
+        if record["output"] != str(site.output) or record["inputs"] != inputs:
             return None
         if record["next_due"] and now >= datetime.fromisoformat(record["next_due"]):
             return None
