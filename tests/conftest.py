@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import textwrap
@@ -180,16 +181,23 @@ class MailServer:
     handler: RecordingHandler
 
 
-@pytest.fixture
-def smtp_server() -> Iterator[MailServer]:
-    """Start an aiosmtpd server on a free port of 127.0.0.1; stop it after the test."""
-    handler = RecordingHandler()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+@contextlib.contextmanager
+def running_server(handler: RecordingHandler, **options: object) -> Iterator[MailServer]:
+    """An aiosmtpd server with ``handler`` on a free port of 127.0.0.1 for the ``with``
+    block; ``options`` go to aiosmtpd (TLS, logins…)."""
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), **options)
     controller.start()
     try:
         yield MailServer(port=controller.port, handler=handler)
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[MailServer]:
+    """A plain SMTP server for one test."""
+    with running_server(RecordingHandler()) as server:
+        yield server
 
 
 def mail_config(port: int, recipients: list[str], extra: str = "") -> str:

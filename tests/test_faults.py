@@ -19,7 +19,15 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DEFAULT_CONFIG, MailServer, RecordingHandler, SiteFactory, mail_config
+from conftest import (
+    DEFAULT_CONFIG,
+    MailServer,
+    RecordingHandler,
+    SiteFactory,
+    mail_config,
+    running_server,
+)
+from feedwright.model import Site
 
 TAG_POOL = [f"tag-{number}" for number in range(60)]
 
@@ -149,12 +157,20 @@ def _limit_file_size() -> None:
     resource.setrlimit(resource.RLIMIT_FSIZE, (2048, 2048))
 
 
-def test_a_full_disk_is_a_clear_error_and_keeps_the_old_files(make_site: SiteFactory) -> None:
-    site = make_site(many_posts(10, "old"), CONFIG)
+def built_then_edited(
+    make_site: SiteFactory, count: int, config: str
+) -> tuple[Site, dict[str, bytes]]:
+    """A site built once, whose every post was then edited: the site and its old outputs."""
+    site = make_site(many_posts(count, "old"), config)
     assert run("-q", "build", str(site.root)).returncode == 0
     old = snapshot(site.output)
     for path in (site.root / "_posts").glob("*.md"):
         path.write_text(path.read_text(encoding="utf-8").replace("(old)", "(new)"), "utf-8")
+    return site, old
+
+
+def test_a_full_disk_is_a_clear_error_and_keeps_the_old_files(make_site: SiteFactory) -> None:
+    site, old = built_then_edited(make_site, 10, CONFIG)
     done = run("build", str(site.root), preexec_fn=_limit_file_size)
     assert done.returncode == 1
     message = done.stderr
@@ -189,11 +205,7 @@ def read_only(folder: Path) -> Iterator[None]:
 
 
 def test_a_read_only_output_folder_is_a_clear_error(make_site: SiteFactory) -> None:
-    site = make_site(many_posts(3, "old"), DEFAULT_CONFIG)
-    assert run("-q", "build", str(site.root)).returncode == 0
-    old = snapshot(site.output)
-    for path in (site.root / "_posts").glob("*.md"):
-        path.write_text(path.read_text(encoding="utf-8").replace("(old)", "(new)"), "utf-8")
+    site, old = built_then_edited(make_site, 3, DEFAULT_CONFIG)
     with read_only(site.output):
         done = run("build", str(site.root))
     message = done.stderr
@@ -222,17 +234,8 @@ class KillingHandler(RecordingHandler):
 
 @pytest.fixture
 def killing_server() -> Iterator[MailServer]:
-    from aiosmtpd.controller import Controller
-
-    from conftest import free_port
-
-    handler = KillingHandler(kill_after=7)
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield MailServer(port=controller.port, handler=handler)
-    finally:
-        controller.stop()
+    with running_server(KillingHandler(kill_after=7)) as server:
+        yield server
 
 
 def test_sigkill_during_send_then_resume_no_duplicate_no_loss(

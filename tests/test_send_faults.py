@@ -6,7 +6,6 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from conftest import (
@@ -14,8 +13,8 @@ from conftest import (
     MailServer,
     RecordingHandler,
     SiteFactory,
-    free_port,
     mail_config,
+    running_server,
     send,
 )
 from feedwright.delivery import MAX_FAILURES_IN_A_ROW
@@ -104,20 +103,13 @@ def _authenticate(server, session, envelope, mechanism, auth_data):  # type: ign
 @pytest.fixture
 def login_server() -> Iterator[MailServer]:
     """An aiosmtpd server that wants a login as blog / secret (over plain TCP: tests only)."""
-    handler = RecordingHandler()
-    controller = Controller(
-        handler,
-        hostname="127.0.0.1",
-        port=free_port(),
+    with running_server(
+        RecordingHandler(),
         authenticator=_authenticate,
         auth_required=True,
         auth_require_tls=False,
-    )
-    controller.start()
-    try:
-        yield MailServer(port=controller.port, handler=handler)
-    finally:
-        controller.stop()
+    ) as server:
+        yield server
 
 
 def login_config(port: int) -> str:

@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 import trustme
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from conftest import AUTUMN_POST, MailServer, RecordingHandler, SiteFactory, free_port, send
+from conftest import AUTUMN_POST, MailServer, RecordingHandler, SiteFactory, running_server, send
 from conftest import mail_config as plain_mail_config
 from feedwright.errors import DeliveryError
 
@@ -43,39 +42,25 @@ def _login(server, session, envelope, mechanism, auth_data):  # type: ignore[no-
 @pytest.fixture
 def starttls_server(authority: trustme.CA) -> Iterator[MailServer]:
     """Plain SMTP that insists on STARTTLS before anything, and on a login after it."""
-    handler = RecordingHandler()
-    controller = Controller(
-        handler,
-        hostname="127.0.0.1",
-        port=free_port(),
+    with running_server(
+        RecordingHandler(),
         tls_context=_server_context(authority),
         require_starttls=True,
         authenticator=_login,
         auth_required=True,
-    )
-    controller.start()
-    try:
-        yield MailServer(port=controller.port, handler=handler)
-    finally:
-        controller.stop()
+    ) as server:
+        yield server
 
 
 @pytest.fixture
 def tls_server(authority: trustme.CA) -> Iterator[MailServer]:
     """SMTP inside TLS from the first byte (port 465 style)."""
-    handler = RecordingHandler()
-    controller = Controller(
-        handler,
-        hostname="127.0.0.1",
-        port=free_port(),
+    with running_server(
+        RecordingHandler(),
         ssl_context=_server_context(authority),
         server_hostname="127.0.0.1",
-    )
-    controller.start()
-    try:
-        yield MailServer(port=controller.port, handler=handler)
-    finally:
-        controller.stop()
+    ) as server:
+        yield server
 
 
 def mail_config(port: int, security: str, ca_file: Path | None, login: bool = False) -> str:

@@ -86,6 +86,8 @@ def load_bodies(site: Site, posts: Sequence[Post]) -> tuple[list[Post], list[Pro
             complete.append(post)
             continue
         try:
+            # The front matter is parsed again only to find where the body starts: just the
+            # few posts a build shows pass here, and there stays one way to split a file.
             source = split_front_matter(
                 decode_post(read_post_bytes(post.source), post.source), post.source
             )
