@@ -71,21 +71,42 @@ def _collect_valid(
 ) -> Collection:
     """Collect the posts as far as their front matter; raise InvalidPostsError for invalid
     ones unless told to skip them."""
-    now = options.now or datetime.now(UTC)
-    cache = load_cache(site) if options.cache else None
-    collection = collect(
+    collection = collect_headers(
         site,
-        now=now,
+        now=options.now or datetime.now(UTC),
         drafts=options.drafts,
         future=options.future,
         progress=progress,
-        bodies=False,
-        cache=cache,
+        cache=options.cache,
     )
-    if cache is not None:
-        save_cache(cache)
     if collection.problems and not options.skip_invalid:
         raise InvalidPostsError(collection.problems)
+    return collection
+
+
+def collect_headers(
+    site: Site,
+    *,
+    now: datetime,
+    drafts: bool = False,
+    future: bool = False,
+    progress: ProgressCallback | None = None,
+    cache: bool = True,
+) -> Collection:
+    """Every post of ``site`` read as far as its front matter (see ``collector.collect``),
+    through the site's front matter cache unless ``cache`` is False."""
+    header_cache = load_cache(site) if cache else None
+    collection = collect(
+        site,
+        now=now,
+        drafts=drafts,
+        future=future,
+        progress=progress,
+        bodies=False,
+        cache=header_cache,
+    )
+    if header_cache is not None:
+        save_cache(header_cache)
     return collection
 
 

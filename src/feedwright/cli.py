@@ -148,13 +148,17 @@ def _load(ctx: typer.Context, site: Path, output: Path | None, by: str | None = 
     return loaded
 
 
-def _collect(ctx: typer.Context, site: Site, *, drafts: bool, future: bool) -> Collection:
+def _collect(
+    ctx: typer.Context, site: Site, *, drafts: bool, future: bool, bodies: bool = True
+) -> Collection:
+    from feedwright.build import collect_headers
     from feedwright.collector import collect
 
+    read = collect if bodies else collect_headers
     bar = ProgressBar(enabled=not ctx.obj.quiet)
     try:
         return _run(
-            lambda: collect(site, now=datetime.now(UTC), drafts=drafts, future=future, progress=bar)
+            lambda: read(site, now=datetime.now(UTC), drafts=drafts, future=future, progress=bar)
         )
     finally:
         bar.close()
@@ -264,7 +268,8 @@ def list_posts(
     A table on a terminal; tab-separated lines when piped, for scripts.
     """
     loaded = _load(ctx, site, None)
-    collection = _collect(ctx, loaded, drafts=drafts, future=future)
+    # Dates, titles, URLs and tags are all in the front matter: no body is read.
+    collection = _collect(ctx, loaded, drafts=drafts, future=future, bodies=False)
     _print_problems(collection.problems)
     rows = [
         (post.date.isoformat(), post.title, post.url, ", ".join(post.tags))
