@@ -40,7 +40,6 @@ def test_lazy_and_whole_reads_give_the_same_bytes(
     assert any(not post.has_body for post in lazy.collection.posts), "some bodies unread"
     monkeypatch.setattr(collector, "HEAD_BYTES", 10**9)  # every post read whole
     whole = render_site(site, BuildOptions(now=NOW, cache=False))
-    assert all(post.has_body for post in whole.collection.posts)
     assert {f.path: f.content for f in lazy.files} == {f.path: f.content for f in whole.files}
     # The stray-marker warnings of the posts that were shown are reported either way.
     shown = {warning.path for warning in lazy.collection.warnings}
@@ -126,3 +125,18 @@ def test_parsing_in_several_processes_gives_the_same_result(
     assert {f.path: f.content for f in shared.files} == {f.path: f.content for f in alone.files}
     assert shared.collection.problems == alone.collection.problems
     assert [p.path.name for p in shared.collection.problems] == ["bad.md"]
+
+
+def test_each_warning_is_reported_once_cached_or_not(make_site: SiteFactory) -> None:
+    small = '---\ntitle: "Bell\\a"\ndate: 2025-11-01\n---\nText.\n\n---END---\n'
+    big = small.replace("Bell", "Big") + "\n" + "段落です。\n\n" * (HEAD_BYTES // 10)
+    site = make_site({"2025-11-01-small.md": small, "2025-11-02-big.md": big}, CONFIG)
+    expected = sorted((w.path.name, w.line, w.message) for w in collect(site, now=NOW).warnings)
+    assert len(expected) == 4  # a control character and a stray marker in each
+    for _ in range(2):  # filling the cache, then from it
+        result = render_site(site, BuildOptions(now=NOW))
+        assert (
+            sorted((w.path.name, w.line, w.message) for w in result.collection.warnings) == expected
+        )
+        for post in result.collection.posts:
+            assert len(post.warnings) == len(set(post.warnings)) == 2

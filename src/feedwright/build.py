@@ -126,7 +126,9 @@ def _read_bodies(
         complete, problems = load_bodies(site, list(wanted.values()))
         by_source = {post.source: post for post in complete}
         collection.posts = [by_source.get(post.source, post) for post in collection.posts]
-        collection.warnings.extend(warning for post in complete for warning in post.warnings)
+        for post in complete:
+            # with_body adds the body's warnings after the header's, which collect reported.
+            collection.warnings.extend(post.warnings[len(wanted[post.source].warnings) :])
         if not problems:
             return
         if not skip_invalid:

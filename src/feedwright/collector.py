@@ -65,10 +65,11 @@ def read_post_header(path: Path, site: Site) -> Post:
     """
     with _open_regular_file(path) as handle:
         head = handle.read(HEAD_BYTES)
-    if len(head) < HEAD_BYTES:
-        return read_post(path, site)  # the whole file is this small: read it all
-    # Cut at the last line end, so that no UTF-8 character is split.
-    head = head[: head.rfind(b"\n") + 1]
+    if len(head) == HEAD_BYTES:
+        # Cut at the last line end, so that no UTF-8 character is split.
+        head = head[: head.rfind(b"\n") + 1]
+    # (A file shorter than HEAD_BYTES is read whole, but its body is left for load_bodies
+    # all the same: a header is a header, whatever the file's size, also in the cache.)
     try:
         source = split_front_matter(decode_post(head, path), path)
     except PostError:
