@@ -124,11 +124,10 @@ def _read_bodies(
     while True:
         wanted = {post.source: post for post in needed(collection.posts) if not post.has_body}
         complete, problems = load_bodies(site, list(wanted.values()))
-        by_source = {post.source: post for post in complete}
-        collection.posts = [by_source.get(post.source, post) for post in collection.posts]
-        for post in complete:
+        collection.posts = [complete.get(post.source, post) for post in collection.posts]
+        for source, post in complete.items():
             # with_body adds the body's warnings after the header's, which collect reported.
-            collection.warnings.extend(post.warnings[len(wanted[post.source].warnings) :])
+            collection.warnings.extend(post.warnings[len(wanted[source].warnings) :])
         if not problems:
             return
         if not skip_invalid:

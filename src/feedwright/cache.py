@@ -79,7 +79,7 @@ class HeaderCache:
 
 def cache_path(site: Site) -> Path:
     """Where a site's header cache lives."""
-    return site.root / ".feedwright" / CACHE_NAME
+    return site.data_folder / CACHE_NAME
 
 
 def load_cache(site: Site) -> HeaderCache:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from feedwright.dates import site_timezone
 from feedwright.errors import PostError, Problem
-from feedwright.front_matter import decode_post, split_front_matter
+from feedwright.front_matter import SourceFile, decode_post, split_front_matter
 from feedwright.model import Post, Site
 from feedwright.posts import parse_header, parse_post, with_body
 from feedwright.sources import find_post_files, posts_location
@@ -52,8 +52,12 @@ class Collection:
 
 def read_post(path: Path, site: Site) -> Post:
     """Read, validate and normalise one post file; raise PostError when it is unusable."""
-    source = split_front_matter(decode_post(read_post_bytes(path), path), path)
-    return parse_post(source, site, site_timezone(site.timezone))
+    return parse_post(_read_source(path), site, site_timezone(site.timezone))
+
+
+def _read_source(path: Path) -> SourceFile:
+    """A whole post file, decoded and split into front matter and body."""
+    return split_front_matter(decode_post(read_post_bytes(path), path), path)
 
 
 def read_post_header(path: Path, site: Site) -> Post:
@@ -77,25 +81,23 @@ def read_post_header(path: Path, site: Site) -> Post:
     return parse_header(source, site, site_timezone(site.timezone))
 
 
-def load_bodies(site: Site, posts: Sequence[Post]) -> tuple[list[Post], list[Problem]]:
-    """``posts`` with their bodies read (those that have one already are kept), and the
-    problems of the files that could not be read again."""
-    complete: list[Post] = []
+def load_bodies(site: Site, posts: Sequence[Post]) -> tuple[dict[Path, Post], list[Problem]]:
+    """``posts`` with their bodies read (those that have one already are kept), by source
+    file, and the problems of the files that could not be read again."""
+    complete: dict[Path, Post] = {}
     problems: list[Problem] = []
     for post in posts:
         if post.has_body:
-            complete.append(post)
+            complete[post.source] = post
             continue
         try:
             # The front matter is parsed again only to find where the body starts: just the
             # few posts a build shows pass here, and there stays one way to split a file.
-            source = split_front_matter(
-                decode_post(read_post_bytes(post.source), post.source), post.source
-            )
+            source = _read_source(post.source)
         except PostError as error:
             problems.append(error.problem)
             continue
-        complete.append(with_body(post, source.body, site))
+        complete[post.source] = with_body(post, source.body, site)
     return complete, problems
 
 

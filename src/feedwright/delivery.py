@@ -337,8 +337,7 @@ def _with_bodies(
             "cannot read the posts to send, nothing was sent: "
             + "; ".join(str(problem) for problem in problems)
         )
-    by_source = {post.source: post for post in complete}
-    return [(recipient, [by_source[post.source] for post in posts]) for recipient, posts in planned]
+    return [(recipient, [complete[post.source] for post in posts]) for recipient, posts in planned]
 
 
 def _deliver(

@@ -108,7 +108,12 @@ class Site:
     @property
     def state_path(self) -> Path:
         """Where ``send`` records who has which post (default ``SITE/.feedwright/state.json``)."""
-        return self.state_file or self.root / ".feedwright" / "state.json"
+        return self.state_file or self.data_folder / "state.json"
+
+    @property
+    def data_folder(self) -> Path:
+        """``SITE/.feedwright``: the send state, the front matter cache, the build record."""
+        return self.root / ".feedwright"
 
 
 @dataclass(frozen=True)

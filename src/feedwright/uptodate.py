@@ -30,7 +30,7 @@ RECORD_NAME = "build-record.json"
 
 def record_path(site: Site) -> Path:
     """Where the record of the last complete build lives."""
-    return site.root / ".feedwright" / RECORD_NAME
+    return site.data_folder / RECORD_NAME
 
 
 def inputs_digest(site: Site, options: Iterable[object]) -> str:
