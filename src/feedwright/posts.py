@@ -44,8 +44,9 @@ def _without_control_characters(value: Any) -> tuple[Any, set[str]]:
     """``value`` (text, or lists and mappings of it) without control characters, and the
     characters that were removed."""
     if isinstance(value, str):
-        found = set(_CONTROL_CHARACTERS.findall(value))
-        return (_CONTROL_CHARACTERS.sub("", value) if found else value), found
+        if _CONTROL_CHARACTERS.search(value) is None:
+            return value, set()
+        return _CONTROL_CHARACTERS.sub("", value), set(_CONTROL_CHARACTERS.findall(value))
     removed: set[str] = set()
     if isinstance(value, list):
         items = []
@@ -317,6 +318,7 @@ def parse_header(source: SourceFile, site: Site, zone: tzinfo) -> Post:
     for key in _UPDATED_KEYS:
         updated = updated or fields.date(key, zone)
     categories = fields.names("categories", "category")
+    file_slug = file_slug_of(path)
     slug = fields.text("slug")
     permalink = fields.text("permalink")
     if permalink:
@@ -326,7 +328,7 @@ def parse_header(source: SourceFile, site: Site, zone: tzinfo) -> Post:
             site.permalink,
             date=date.astimezone(zone),
             categories=categories,
-            file_slug=file_slug_of(path),
+            file_slug=file_slug,
             slug=slug,
         )
     url = site.base_url + url_path
@@ -350,8 +352,8 @@ def parse_header(source: SourceFile, site: Site, zone: tzinfo) -> Post:
         excerpt="",
         image=fields.image(url),
         url=url,
-        id=fields.text("id") or _entry_id(site, url, date, file_slug_of(path)),
-        slug=slug or file_slug_of(path),
+        id=fields.text("id") or _entry_id(site, url, date, file_slug),
+        slug=slug or file_slug,
         draft=draft,
         lang=lang,
         body="",
