@@ -17,8 +17,6 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
-from rich.table import Table
 
 from feedwright import __version__
 from feedwright.config import load_site, parse_groups
@@ -26,9 +24,12 @@ from feedwright.errors import FeedwrightError, InvalidPostsError, Problem
 from feedwright.model import BuildOptions, Site
 from feedwright.uptodate import inputs_digest, is_up_to_date
 
-# The stages (feedgen, premailer, markdown-it, lxml…) are imported by the commands that
-# use them: a build that finds nothing changed never needs them, and starts in a moment.
+# The stages (feedgen, premailer, markdown-it, lxml…) and rich's progress bar and table are
+# imported by the commands that use them: a build that finds nothing changed never needs
+# them, and starts in a moment.
 if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
     from feedwright.collector import Collection
     from feedwright.state import RunStart
 
@@ -70,6 +71,8 @@ class ProgressBar:
         if self.progress is None:
             if time.monotonic() - self.started < self.DELAY_SECONDS:
                 return
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
             self.progress = Progress(
                 TextColumn(self.label), BarColumn(), MofNCompleteColumn(),
                 console=stderr, transient=True,
@@ -276,6 +279,8 @@ def list_posts(
         for post in collection.posts
     ]
     if stdout.is_terminal:
+        from rich.table import Table
+
         table = Table("Date", "Title", "URL", "Tags")
         for row in rows:
             table.add_row(*(escape(cell) for cell in row))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 import tomllib
 import unicodedata
@@ -11,8 +10,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-
-import yaml
 
 from feedwright.dates import DateError, site_timezone
 from feedwright.errors import ConfigError
@@ -66,6 +63,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def _read_jekyll(path: Path) -> dict[str, Any]:
+    # Imported here, like difflib below: a build that finds nothing changed reads the
+    # configuration and little else, so its imports are the start-up time of every cron run.
+    import yaml
+
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
     except yaml.MarkedYAMLError as error:
@@ -97,6 +98,8 @@ def _check_keys(path: Path, data: Mapping[str, Any]) -> None:
 
 
 def _suggest(word: str, choices: Any) -> str:
+    import difflib
+
     close = difflib.get_close_matches(word, sorted(choices), n=1)
     return f"did you mean `{close[0]}`?" if close else f"known names: {', '.join(sorted(choices))}"
 

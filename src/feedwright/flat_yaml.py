@@ -106,7 +106,7 @@ def _value(text: str) -> Any:
 def _plain_value(text: str) -> Any:
     """A plain (unquoted) value, typed as PyYAML types it."""
     tag = _resolve(yaml.ScalarNode, text, (True, False))
-    if tag == _TEXT_TAG or tag == _DATE_TAG:
+    if tag in (_TEXT_TAG, _DATE_TAG):
         return text  # the front matter loader leaves dates as text, like any text
     if tag not in _SCALAR_TAGS:
         raise _NotFlat  # "<<" and "=" have their own meaning (or error) in PyYAML
