@@ -6,21 +6,31 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from feedwright.cache import load_cache, save_cache
 from feedwright.collector import Collection, ProgressCallback, collect, load_bodies
 from feedwright.dates import DateError, parse_date, site_timezone
-from feedwright.delivery import DeliveryReport, SendOptions, send_digests
-from feedwright.digest import Digest, DigestRenderer
 from feedwright.errors import InvalidPostsError, OptionError, Problem
-from feedwright.feeds import OutputFile, build_feeds, feed_groups
-from feedwright.message import build_message, message_bytes, sender_address
-from feedwright.model import BuildOptions, Post, Site
+from feedwright.groups import feed_groups, preview_posts
+from feedwright.model import BuildOptions, OutputFile, Post, Site
 from feedwright.recipients import Recipient, site_recipients
-from feedwright.state import load_state, unsent_posts
-from feedwright.templates import read_template_bytes
-from feedwright.uptodate import inputs_digest, record_build
+from feedwright.sources import FileKey
+from feedwright.uptodate import (
+    InputScan,
+    record_build,
+    scan_inputs,
+    shown_digest,
+    unchanged_outputs,
+)
 from feedwright.writer import WriteReport, write_files
+
+# The renderers and the delivery (feedgen, lxml, premailer, Jinja2, markdown-it, smtplib)
+# are imported by the functions that use them: a build whose changes show in no output
+# never needs them, and importing them takes longer than the rest of such a build.
+if TYPE_CHECKING:
+    from feedwright.delivery import DeliveryReport, SendOptions
+    from feedwright.digest import Digest
 
 DIGEST_HTML = "digest.html"
 DIGEST_TEXT = "digest.txt"
@@ -47,30 +57,49 @@ def render_site(
     """
     options = options or BuildOptions()
     collection = _collect_valid(site, options, progress)
+    return BuildResult(collection, render_outputs(site, collection, options.skip_invalid))
 
-    def rendered(posts: list[Post]) -> list[Post]:
-        # The posts whose content a build shows: each feed's newest, and the digest's.
+
+def render_outputs(site: Site, collection: Collection, skip_invalid: bool) -> list[OutputFile]:
+    """The feeds and the digest preview of ``collection``, in memory; the bodies of the
+    posts they show are read here (see ``_read_bodies`` for ``skip_invalid``)."""
+    from feedwright.digest import DigestRenderer
+    from feedwright.feeds import build_feeds
+    from feedwright.templates import read_template_bytes
+
+    def shown(posts: list[Post]) -> list[Post]:
         groups = feed_groups(site, posts)
-        preview = posts[: site.digest.max_posts] if site.digest.preview else []
-        return [*(post for group in groups for post in group.posts), *preview]
+        return [*(post for group in groups for post in group.posts), *preview_posts(site, posts)]
 
-    _read_bodies(site, collection, rendered, options.skip_invalid)
+    _read_bodies(site, collection, shown, skip_invalid)
     stylesheet = read_template_bytes("feed.xsl") if site.feeds.stylesheet else None
     files = build_feeds(site, collection.posts, stylesheet)
-    if site.digest.preview and collection.posts:
+    preview = preview_posts(site, collection.posts)
+    if preview:
         # A preview of the digest of the newest posts, to look at before sending.
-        digest = DigestRenderer(site).render(
-            collection.posts[: site.digest.max_posts], preview_recipient(site)
-        )
+        digest = DigestRenderer(site).render(preview, preview_recipient(site))
         files.extend(digest_files(site, digest))
-    return BuildResult(collection=collection, files=files)
+    return files
+
+
+def _shown_sources(site: Site, posts: list[Post]) -> list[tuple[str, list[Path]]]:
+    """Each output group (a feed, the digest preview) by name, with the files it shows."""
+    shown = [
+        (f"feed {group.folder} {group.title}", [post.source for post in group.posts])
+        for group in feed_groups(site, posts)
+    ]
+    shown.append(("digest preview", [post.source for post in preview_posts(site, posts)]))
+    return shown
 
 
 def _collect_valid(
-    site: Site, options: BuildOptions, progress: ProgressCallback | None
+    site: Site,
+    options: BuildOptions,
+    progress: ProgressCallback | None,
+    files: list[tuple[str, FileKey | None]] | None = None,
 ) -> Collection:
     """Collect the posts as far as their front matter; raise InvalidPostsError for invalid
-    ones unless told to skip them."""
+    ones unless told to skip them. ``files``: see ``collector.collect``."""
     collection = collect_headers(
         site,
         now=options.now or datetime.now(UTC),
@@ -78,6 +107,7 @@ def _collect_valid(
         future=options.future,
         progress=progress,
         cache=options.cache,
+        files=files,
     )
     if collection.problems and not options.skip_invalid:
         raise InvalidPostsError(collection.problems)
@@ -92,6 +122,7 @@ def collect_headers(
     future: bool = False,
     progress: ProgressCallback | None = None,
     cache: bool = True,
+    files: list[tuple[str, FileKey | None]] | None = None,
 ) -> Collection:
     """Every post of ``site`` read as far as its front matter (see ``collector.collect``),
     through the site's front matter cache unless ``cache`` is False."""
@@ -104,6 +135,7 @@ def collect_headers(
         progress=progress,
         bodies=False,
         cache=header_cache,
+        files=files,
     )
     if header_cache is not None:
         save_cache(header_cache)
@@ -141,28 +173,40 @@ def build_site(
     site: Site,
     options: BuildOptions | None = None,
     progress: ProgressCallback | None = None,
-    inputs: str | None = None,
+    inputs: InputScan | None = None,
 ) -> BuildResult:
     """Build the site's feeds into its output folder.
 
     Every file is rendered before the first is written, so an invalid post (or any other
-    error) leaves the previous outputs as they were. A build without invalid posts leaves
-    a record for ``uptodate.is_up_to_date``; ``inputs`` is the inputs' digest (see there)
-    when the caller already took it, before anything was read.
+    error) leaves the previous outputs as they were. When the posts that the outputs show
+    are the same files, unchanged, as at the last build, nothing is rendered or written.
+    A build without invalid posts leaves a record for ``uptodate``; ``inputs`` is the
+    inputs' scan (see there) when the caller already took it, before anything was read.
     """
     options = options or BuildOptions()
     # Taken before any post is read: a post changed during the build changes it next time.
-    inputs = inputs or inputs_digest(site, options.key())
-    result = render_site(site, options, progress)
-    result.report = write_files(site.output, result.files)
-    if not result.collection.problems:
+    inputs = inputs or scan_inputs(site, options.key())
+    collection = _collect_valid(site, options, progress, inputs.files)
+    shown = shown_digest(inputs.settings, _shown_sources(site, collection.posts))
+    unchanged = None if collection.problems else unchanged_outputs(site, shown)
+    if unchanged is not None:
+        # Posts changed, but none that an output shows (an old post added, a draft edited).
+        result = BuildResult(collection)
+        result.report.unchanged = [site.output / name for name in unchanged]
+        outputs = unchanged
+    else:
+        result = BuildResult(collection, render_outputs(site, collection, options.skip_invalid))
+        result.report = write_files(site.output, result.files)
         outputs = [file.path for file in result.files]
-        record_build(site, options.key(), outputs, result.collection.next_due, inputs)
+    if not collection.problems:
+        record_build(site, options.key(), outputs, collection.next_due, inputs.digest, shown)
     return result
 
 
 def preview_recipient(site: Site) -> Recipient:
     """Who a digest written to a file is addressed to: the sender, as a copy to themselves."""
+    from feedwright.message import sender_address
+
     address = sender_address(site)
     return Recipient(email=address.addr_spec, name=address.display_name)
 
@@ -173,6 +217,8 @@ def digest_files(site: Site, digest: Digest) -> list[OutputFile]:
     The message is dated by its newest post, not the clock, so that the same posts give
     the same bytes (``send`` dates each message it sends when it sends it).
     """
+    from feedwright.message import build_message, message_bytes
+
     recipient = digest.recipient or preview_recipient(site)
     newest = max(post.date for post in digest.posts)
     message = build_message(site, digest, recipient.address, newest)
@@ -220,6 +266,8 @@ def select_digest_posts(
     site: Site, posts: Sequence[Post], options: DigestOptions, now: datetime
 ) -> tuple[list[Post], str]:
     """The posts to show, newest first, and since when (for "no new posts since …")."""
+    from feedwright.state import load_state, unsent_posts
+
     zone = site_timezone(site.timezone)
     if options.last is not None:
         return list(posts[: options.last]), "ever"
@@ -248,6 +296,8 @@ def digest_site(site: Site, options: DigestOptions | None = None) -> DigestResul
     Reads the delivery state but never changes it: only ``send`` does. With no post
     selected, writes nothing.
     """
+    from feedwright.digest import DigestRenderer
+
     options = options or DigestOptions()
     now = options.now or datetime.now(UTC)
     collection = _collect_valid(
@@ -293,6 +343,8 @@ def send_site(
     Recipients come from ``to_file`` when given, else from the configuration. See
     ``delivery.send_digests`` for the guarantees (never twice, resumable, locked).
     """
+    from feedwright.delivery import SendOptions, send_digests
+
     options = options or SendOptions()
     recipients, warnings = site_recipients(site, to_file)
     collection = _collect_valid(

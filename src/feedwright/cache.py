@@ -13,7 +13,6 @@ import contextlib
 import hashlib
 import json
 import math
-import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -22,18 +21,12 @@ from typing import Any
 from feedwright import __version__
 from feedwright.errors import OutputError, Problem
 from feedwright.model import Author, Image, Post, Site
+from feedwright.sources import FileKey
 from feedwright.writer import write_atomic
 
 CACHE_NAME = "posts-cache.json"
 # Bump when the entry format or what parse_header makes changes.
 _FORMAT = 1
-
-FileKey = tuple[int, int, int]
-
-
-def file_key(stat: os.stat_result) -> FileKey:
-    """What must not change for a cached entry to hold: size, mtime and ctime."""
-    return stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns
 
 
 def site_fingerprint(site: Site) -> str:
@@ -52,11 +45,11 @@ class HeaderCache:
     # Entries looked up or stored in this run; the others (deleted posts) are dropped.
     used: set[str] = field(default_factory=set)
 
-    def get(self, source: Path, stat: os.stat_result) -> Post | None:
-        """The cached header of ``source`` if its file (``stat``) is unchanged, else None."""
+    def get(self, source: Path, key: FileKey) -> Post | None:
+        """The cached header of ``source`` if its file (``key``) is unchanged, else None."""
         name = str(source)
         entry = self.entries.get(name)
-        if entry is None or tuple(entry[0]) != file_key(stat):
+        if entry is None or tuple(entry[0]) != key:
             return None
         try:
             post = _post_from_json(source, entry[1])
@@ -65,14 +58,14 @@ class HeaderCache:
         self.used.add(name)
         return post
 
-    def put(self, post: Post, stat: os.stat_result) -> None:
-        """Remember ``post``'s header as of ``stat``, unless its values would not read back
-        the same."""
+    def put(self, post: Post, key: FileKey) -> None:
+        """Remember ``post``'s header as of its file's ``key``, unless its values would not
+        read back the same."""
         if not _reads_back(post.extra):  # dates, tuples, NaN… in `extra`: parse it next time
             return
         data = _post_to_json(post)
         name = str(post.source)
-        self.entries[name] = (file_key(stat), data)
+        self.entries[name] = (key, data)
         self.used.add(name)
         self.changed = True
 

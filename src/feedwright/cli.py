@@ -22,7 +22,7 @@ from feedwright import __version__
 from feedwright.config import load_site, parse_groups
 from feedwright.errors import FeedwrightError, InvalidPostsError, Problem
 from feedwright.model import BuildOptions, Site
-from feedwright.uptodate import inputs_digest, is_up_to_date
+from feedwright.uptodate import is_up_to_date, scan_inputs
 
 # The stages (feedgen, premailer, markdown-it, lxml…) and rich's progress bar and table are
 # imported by the commands that use them: a build that finds nothing changed never needs
@@ -194,8 +194,8 @@ def build(
     loaded = _load(ctx, site, output, by)
     bar = ProgressBar(enabled=not options.quiet)
     build_options = BuildOptions(drafts=drafts, future=future, skip_invalid=skip_invalid)
-    inputs = inputs_digest(loaded, build_options.key())
-    files = is_up_to_date(loaded, build_options.key(), datetime.now(UTC), inputs)
+    inputs = scan_inputs(loaded, build_options.key())
+    files = is_up_to_date(loaded, build_options.key(), datetime.now(UTC), inputs.digest)
     if files is not None:
         if not options.quiet:
             stdout.print(f"nothing changed since the last build: {files} files up to date")

@@ -19,7 +19,13 @@ from feedwright.errors import PostError, Problem
 from feedwright.front_matter import SourceFile, decode_post, split_front_matter
 from feedwright.model import Post, Site
 from feedwright.posts import parse_header, parse_post, with_body
-from feedwright.sources import find_post_files, posts_location
+from feedwright.sources import (
+    FileKey,
+    find_post_files,
+    post_file_names,
+    posts_location,
+    stat_post_files,
+)
 
 # How much of a post to read for its front matter alone (more when it is longer).
 HEAD_BYTES = 4_096
@@ -146,18 +152,25 @@ def collect(
     progress: ProgressCallback | None = None,
     bodies: bool = True,
     cache: HeaderCache | None = None,
+    files: Sequence[tuple[str, FileKey | None]] | None = None,
 ) -> Collection:
     """Read every post of ``site`` and return them newest first with all problems found.
 
     Drafts and posts dated after ``now`` are left out unless ``drafts``/``future`` is set.
     Ties in date are broken by path, so the order never depends on the file system.
     With ``bodies`` False only the front matter is read: the posts come without their
-    bodies, for ``load_bodies`` to complete the few that are rendered.
+    bodies, for ``load_bodies`` to complete the few that are rendered. ``files`` are the
+    post files with their keys when the caller has already listed and stat'ed them (see
+    ``uptodate.scan_inputs``); else they are found here.
     """
-    paths = find_post_files(site)
+    if files is None:
+        files = stat_post_files(post_file_names(site)) if cache is not None else None
+    paths = [Path(name) for name, _ in files] if files is not None else find_post_files(site)
+    keys: list[FileKey | None] = [key for _, key in files] if files else [None] * len(paths)
     in_site_root = posts_location(site) == (site.root, None)
     result = Collection(files=len(paths))
-    for path, outcome in zip(paths, _read_all(paths, site, bodies, cache, progress), strict=True):
+    outcomes = _read_all(paths, keys, site, bodies, cache, progress)
+    for path, outcome in zip(paths, outcomes, strict=True):
         if isinstance(outcome, Problem):
             # Loose Markdown files (README.md…) in a site folder are not posts.
             if not (in_site_root and _has_no_front_matter(path)):
@@ -189,21 +202,20 @@ def _read_one(path: Path, site: Site, bodies: bool) -> Post | Problem:
 
 def _read_all(
     paths: list[Path],
+    keys: list[FileKey | None],
     site: Site,
     bodies: bool,
     cache: HeaderCache | None,
     progress: ProgressCallback | None,
 ) -> list[Post | Problem]:
     """Each path's post or problem, in order: from the cache when it holds the file as it
-    is, else parsed, by several processes when there are many to parse."""
+    is (``keys``), else parsed, by several processes when there are many to parse."""
     outcomes: list[Post | Problem | None] = [None] * len(paths)
-    stats: dict[int, os.stat_result] = {}
     todo: list[int] = []
-    for index, path in enumerate(paths):
-        if cache is not None and not bodies:
-            with contextlib.suppress(OSError):  # the read reports a file that went away
-                stats[index] = os.stat(path)
-                outcomes[index] = cache.get(path, stats[index])
+    for index, (path, key) in enumerate(zip(paths, keys, strict=True)):
+        # A file without a key went away; reading it reports that.
+        if cache is not None and not bodies and key is not None:
+            outcomes[index] = cache.get(path, key)
         if outcomes[index] is None:
             todo.append(index)
     done = len(paths) - len(todo)
@@ -218,8 +230,9 @@ def _read_all(
             parsed = map(read, (paths[index] for index in todo))
         for index, outcome in zip(todo, parsed, strict=True):
             outcomes[index] = outcome
-            if cache is not None and isinstance(outcome, Post) and index in stats:
-                cache.put(outcome, stats[index])
+            key = keys[index]
+            if cache is not None and not bodies and isinstance(outcome, Post) and key is not None:
+                cache.put(outcome, key)
             done += 1
             if progress:
                 progress(done, len(paths))

@@ -11,7 +11,6 @@ import mimetypes
 import posixpath
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
 from typing import Any
@@ -23,9 +22,9 @@ from feedgen.util import xml_elem
 from lxml import etree
 
 from feedwright import __version__
+from feedwright.groups import FeedGroup, feed_groups
 from feedwright.markdown import absolutize_links, render_markdown
-from feedwright.model import Author, Post, Site
-from feedwright.slugs import unique_file_slugs
+from feedwright.model import Author, OutputFile, Post, Site
 
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 STYLESHEET_NAME = "feed.xsl"
@@ -39,23 +38,6 @@ _XML_FORBIDDEN = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ff
 def xml_safe(text: str) -> str:
     """``text`` without the characters XML 1.0 does not allow."""
     return _XML_FORBIDDEN.sub("", text)
-
-
-@dataclass(frozen=True)
-class OutputFile:
-    """One file to write: its path inside the output folder (with ``/``) and its bytes."""
-
-    path: str
-    content: bytes
-
-
-@dataclass(frozen=True)
-class FeedGroup:
-    """The posts of one feed: the whole site, or one category or tag."""
-
-    title: str
-    posts: Sequence[Post]
-    folder: str = ""
 
 
 class _MediaFeed(BaseExtension):  # type: ignore[misc]
@@ -229,27 +211,6 @@ def _json_feed(site: Site, group: FeedGroup, self_url: str, renderer: ContentRen
     document["authors"] = [author(_feed_author(site))]
     document["items"] = items
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-
-
-def feed_groups(site: Site, posts: Sequence[Post]) -> list[FeedGroup]:
-    """The main feed and, as configured in ``feeds.by``, one feed per category and per tag."""
-    groups = [FeedGroup(site.title, posts[: site.feeds.limit])]
-    for kind in site.feeds.by:
-        members: dict[str, list[Post]] = {}
-        for post in posts:
-            for name in post.categories if kind == "category" else post.tags:
-                members.setdefault(name, []).append(post)
-        slugs = unique_file_slugs(list(members))
-        label = "Category" if kind == "category" else "Tag"
-        for name in sorted(members):
-            groups.append(
-                FeedGroup(
-                    f"{site.title} — {label}: {name}",
-                    members[name][: site.feeds.limit],
-                    folder=f"{kind}/{slugs[name]}",
-                )
-            )
-    return groups
 
 
 def _file_path(group: FeedGroup, configured_name: str) -> str:

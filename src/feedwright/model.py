@@ -152,6 +152,14 @@ class Post:
         return self.updated if self.updated and self.updated > self.date else self.date
 
 
+@dataclass(frozen=True)
+class OutputFile:
+    """One file to write: its path inside the output folder (with ``/``) and its bytes."""
+
+    path: str
+    content: bytes
+
+
 @dataclass
 class BuildOptions:
     """The switches of a build (the CLI's flags)."""

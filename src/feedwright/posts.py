@@ -12,7 +12,6 @@ from urllib.parse import quote, urljoin, urlsplit
 
 from feedwright.dates import DateError, date_from_filename, parse_date
 from feedwright.errors import PostError, Problem
-from feedwright.excerpt import excerpt_text, truncate
 from feedwright.front_matter import SourceFile
 from feedwright.model import Author, Image, Post, Site
 from feedwright.permalinks import escape_permalink, post_path
@@ -278,6 +277,10 @@ def parse_post(source: SourceFile, site: Site, zone: tzinfo) -> Post:
 
 def with_body(post: Post, body: str, site: Site) -> Post:
     """``post`` completed with its body: the cleaned text, the excerpt and the body's warnings."""
+    # Imported here: it needs markdown-it and lxml, which reading front matter never does
+    # (and a build whose changes show in no output reads no body).
+    from feedwright.excerpt import excerpt_text, truncate
+
     cleaned, body_warnings = clean_body(body, post.source, post.body_line)
     full_excerpt = excerpt_text(post.front_excerpt, cleaned, site.excerpt_separator)
     return replace(

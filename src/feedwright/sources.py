@@ -12,6 +12,8 @@ from pathlib import Path
 from feedwright.model import Site
 
 POST_SUFFIXES = (".md", ".markdown")
+# What must not change for anything learnt from a file to hold: its size, mtime and ctime.
+FileKey = tuple[int, int, int]
 _GLOB_CHARACTERS = set("*?[")
 # Folders never searched when the posts live in the site folder itself.
 _SKIPPED_DIRS = {"node_modules", "vendor", "out", "public", "site-packages"}
@@ -55,6 +57,22 @@ def post_file_names(site: Site) -> list[str]:
             os.path.join(directory, name) for name in files if name.lower().endswith(POST_SUFFIXES)
         )
     return sorted(names, key=_order)
+
+
+def file_key(stat: os.stat_result) -> FileKey:
+    """A file's size, mtime and ctime: any edit, even one that keeps the size, changes it."""
+    return stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns
+
+
+def stat_post_files(names: list[str]) -> list[tuple[str, FileKey | None]]:
+    """Each file name with its FileKey, or None when it cannot be stat'ed (it went away)."""
+    keyed: list[tuple[str, FileKey | None]] = []
+    for name in names:
+        try:
+            keyed.append((name, file_key(os.stat(name))))
+        except OSError:
+            keyed.append((name, None))
+    return keyed
 
 
 def _order(name: str) -> list[str]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from feedwright.errors import OutputError
-from feedwright.feeds import OutputFile
+from feedwright.model import OutputFile
 
 
 @dataclass
