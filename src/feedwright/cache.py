@@ -26,7 +26,7 @@ from feedwright.writer import write_atomic
 
 CACHE_NAME = "posts-cache.json"
 # Bump when the entry format or what parse_header makes changes.
-_FORMAT = 1
+_FORMAT = 2
 
 
 def site_fingerprint(site: Site) -> str:
@@ -40,7 +40,7 @@ class HeaderCache:
 
     path: Path
     fingerprint: str
-    entries: dict[str, tuple[FileKey, dict[str, Any]]] = field(default_factory=dict)
+    entries: dict[str, tuple[FileKey, list[Any]]] = field(default_factory=dict)
     changed: bool = False
     # Entries looked up or stored in this run; the others (deleted posts) are dropped.
     used: set[str] = field(default_factory=set)
@@ -92,7 +92,7 @@ def load_cache(site: Site) -> HeaderCache:
     usable = {
         name: (tuple(entry[0]), entry[1])
         for name, entry in entries.items()
-        if isinstance(entry, list) and len(entry) == 2 and isinstance(entry[1], dict)
+        if isinstance(entry, list) and len(entry) == 2 and isinstance(entry[1], list)
     }
     return HeaderCache(path, fingerprint, usable)
 
@@ -126,50 +126,59 @@ def _reads_back(value: object) -> bool:
     return False
 
 
-def _post_to_json(post: Post) -> dict[str, Any]:
+# Each entry is a list of the header's values in this order (not a mapping: the cache of a
+# big site is read and written whole, and names repeated 10,000 times double its size).
+_FIELDS = ("title", "date", "updated", "author", "categories", "tags", "image", "url", "id",
+           "slug", "draft", "lang", "body_line", "extra", "warnings", "front_excerpt")  # fmt: skip
+
+
+def _post_to_json(post: Post) -> list[Any]:
     author = post.author
     image = post.image
-    return {
-        "title": post.title,
-        "date": post.date.isoformat(),
-        "updated": post.updated.isoformat() if post.updated else None,
-        "author": [author.name, author.email, author.uri] if author else None,
-        "categories": list(post.categories),
-        "tags": list(post.tags),
-        "image": [image.url, image.alt, image.width, image.height] if image else None,
-        "url": post.url,
-        "id": post.id,
-        "slug": post.slug,
-        "draft": post.draft,
-        "lang": post.lang,
-        "body_line": post.body_line,
-        "extra": dict(post.extra),
-        "warnings": [[problem.message, problem.hint, problem.line] for problem in post.warnings],
-        "front_excerpt": post.front_excerpt,
-    }
+    return [
+        post.title,
+        post.date.isoformat(),
+        post.updated.isoformat() if post.updated else None,
+        [author.name, author.email, author.uri] if author else None,
+        list(post.categories),
+        list(post.tags),
+        [image.url, image.alt, image.width, image.height] if image else None,
+        post.url,
+        None if post.id == post.url else post.id,  # the id is most often the URL
+        post.slug,
+        post.draft,
+        post.lang,
+        post.body_line,
+        dict(post.extra),
+        [[problem.message, problem.hint, problem.line] for problem in post.warnings],
+        post.front_excerpt,
+    ]
 
 
-def _post_from_json(source: Path, data: dict[str, Any]) -> Post:
-    author, image = data["author"], data["image"]
+def _post_from_json(source: Path, data: list[Any]) -> Post:
+    if len(data) != len(_FIELDS):
+        raise ValueError("an entry of another format")
+    (title, date, updated, author, categories, tags, image, url, entry_id, slug, draft, lang,
+     body_line, extra, warnings, front_excerpt) = data  # fmt: skip
     return Post(
         source=source,
-        title=data["title"],
-        date=datetime.fromisoformat(data["date"]),
-        updated=datetime.fromisoformat(data["updated"]) if data["updated"] else None,
+        title=title,
+        date=datetime.fromisoformat(date),
+        updated=datetime.fromisoformat(updated) if updated else None,
         author=Author(*author) if author else None,
-        categories=tuple(data["categories"]),
-        tags=tuple(data["tags"]),
+        categories=tuple(categories),
+        tags=tuple(tags),
         excerpt="",
         image=Image(*image) if image else None,
-        url=data["url"],
-        id=data["id"],
-        slug=data["slug"],
-        draft=data["draft"],
-        lang=data["lang"],
+        url=url,
+        id=entry_id if entry_id is not None else url,
+        slug=slug,
+        draft=draft,
+        lang=lang,
         body="",
-        body_line=data["body_line"],
-        extra=data["extra"],
-        warnings=tuple(Problem(source, *warning) for warning in data["warnings"]),
-        front_excerpt=data["front_excerpt"],
+        body_line=body_line,
+        extra=extra,
+        warnings=tuple(Problem(source, *warning) for warning in warnings),
+        front_excerpt=front_excerpt,
         has_body=False,
     )
