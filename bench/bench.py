@@ -11,7 +11,8 @@ several runs:
 
 - cold: a build with no output and no cache;
 - warm: the same build again, nothing changed;
-- one new post: a build after one post was added;
+- new post: a build after one post was added, the newest (every output changes);
+- old post added: a build after a post dated years back was added (no output changes);
 - digest: `feedwright digest --last 20`;
 
 with the peak RSS of each. If `hugo` is on PATH, Hugo builds the same posts (RSS limited
@@ -173,12 +174,20 @@ def bench_size(count: int, runs: int, hugo: str | None, work: Path) -> dict[str,
         shutil.rmtree(root / ".feedwright", ignore_errors=True)
 
     def add_post(attempt: int) -> None:
+        # Dated after every post so far: the newest, as a new post usually is.
         text = post_text(count + attempt, random.Random(-attempt))
-        (root / "_posts" / f"2099-01-01-new-{attempt}.md").write_text(text, encoding="utf-8")
+        (root / "_posts" / f"new-{attempt}.md").write_text(text, encoding="utf-8")
+
+    def add_old_post(attempt: int) -> None:
+        text = post_text(count + attempt, random.Random(attempt))
+        date = text.split("date: ", 1)[1].split("\n", 1)[0]
+        text = text.replace(date, f"2015-06-{10 + attempt} 12:00:08 +0000", 1)
+        (root / "_posts" / f"old-{attempt}.md").write_text(text, encoding="utf-8")
 
     results = {"cold build": measure(build, runs, clean)}
     results["warm build"] = measure(build, runs)
-    results["one new post"] = measure(build, runs, add_post)
+    results["new post"] = measure(build, runs, add_post)
+    results["old post added"] = measure(build, runs, add_old_post)
     results["digest --last 20"] = measure(feedwright("digest", str(root), "--last", "20"), runs)
     if hugo:
         hugo_root = work / f"hugo-{count}"
