@@ -12,7 +12,7 @@ from feedwright.cache import load_cache, save_cache
 from feedwright.collector import Collection, ProgressCallback, collect, load_bodies
 from feedwright.dates import DateError, parse_date, site_timezone
 from feedwright.errors import InvalidPostsError, OptionError, Problem
-from feedwright.groups import feed_groups, preview_posts
+from feedwright.groups import preview_posts, shown_posts
 from feedwright.model import BuildOptions, OutputFile, Post, Site
 from feedwright.recipients import Recipient, site_recipients
 from feedwright.sources import FileKey
@@ -68,8 +68,7 @@ def render_outputs(site: Site, collection: Collection, skip_invalid: bool) -> li
     from feedwright.templates import read_template_bytes
 
     def shown(posts: list[Post]) -> list[Post]:
-        groups = feed_groups(site, posts)
-        return [*(post for group in groups for post in group.posts), *preview_posts(site, posts)]
+        return [post for group in shown_posts(site, posts).values() for post in group]
 
     _read_bodies(site, collection, shown, skip_invalid)
     stylesheet = read_template_bytes("feed.xsl") if site.feeds.stylesheet else None
@@ -80,16 +79,6 @@ def render_outputs(site: Site, collection: Collection, skip_invalid: bool) -> li
         digest = DigestRenderer(site).render(preview, preview_recipient(site))
         files.extend(digest_files(site, digest))
     return files
-
-
-def _shown_sources(site: Site, posts: list[Post]) -> list[tuple[str, list[Path]]]:
-    """Each output group (a feed, the digest preview) by name, with the files it shows."""
-    shown = [
-        (f"feed {group.folder} {group.title}", [post.source for post in group.posts])
-        for group in feed_groups(site, posts)
-    ]
-    shown.append(("digest preview", [post.source for post in preview_posts(site, posts)]))
-    return shown
 
 
 def _collect_valid(
@@ -187,7 +176,13 @@ def build_site(
     # Taken before any post is read: a post changed during the build changes it next time.
     inputs = inputs or scan_inputs(site, options.key())
     collection = _collect_valid(site, options, progress, inputs.files)
-    shown = shown_digest(inputs.settings, _shown_sources(site, collection.posts))
+    shown = shown_digest(
+        inputs.settings,
+        [
+            (output, [post.source for post in posts])
+            for output, posts in shown_posts(site, collection.posts).items()
+        ],
+    )
     unchanged = None if collection.problems else unchanged_outputs(site, shown)
     if unchanged is not None:
         # Posts changed, but none that an output shows (an old post added, a draft edited).

@@ -19,13 +19,7 @@ from feedwright.errors import PostError, Problem
 from feedwright.front_matter import SourceFile, decode_post, split_front_matter
 from feedwright.model import Post, Site
 from feedwright.posts import parse_header, parse_post, with_body
-from feedwright.sources import (
-    FileKey,
-    find_post_files,
-    post_file_names,
-    posts_location,
-    stat_post_files,
-)
+from feedwright.sources import FileKey, post_file_names, posts_location, stat_files
 
 # How much of a post to read for its front matter alone (more when it is longer).
 HEAD_BYTES = 4_096
@@ -164,9 +158,11 @@ def collect(
     ``uptodate.scan_inputs``); else they are found here.
     """
     if files is None:
-        files = stat_post_files(post_file_names(site)) if cache is not None else None
-    paths = [Path(name) for name, _ in files] if files is not None else find_post_files(site)
-    keys: list[FileKey | None] = [key for _, key in files] if files else [None] * len(paths)
+        names = post_file_names(site)
+        # Only the cache needs the files' keys.
+        files = stat_files(names) if cache is not None else [(name, None) for name in names]
+    paths = [Path(name) for name, _ in files]
+    keys = [key for _, key in files]
     in_site_root = posts_location(site) == (site.root, None)
     result = Collection(files=len(paths))
     outcomes = _read_all(paths, keys, site, bodies, cache, progress)

@@ -46,3 +46,12 @@ def feed_groups(site: Site, posts: Sequence[Post]) -> list[FeedGroup]:
 def preview_posts(site: Site, posts: Sequence[Post]) -> list[Post]:
     """The posts of the digest preview that a build writes (none when it is turned off)."""
     return list(posts[: site.digest.max_posts]) if site.digest.preview else []
+
+
+def shown_posts(site: Site, posts: Sequence[Post]) -> dict[str, Sequence[Post]]:
+    """The posts each output of a build shows, by output: each feed, and the digest preview."""
+    shown = {
+        f"feed {group.folder} {group.title}": group.posts for group in feed_groups(site, posts)
+    }
+    shown["digest preview"] = preview_posts(site, posts)
+    return shown

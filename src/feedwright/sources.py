@@ -64,7 +64,7 @@ def file_key(stat: os.stat_result) -> FileKey:
     return stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns
 
 
-def stat_post_files(names: list[str]) -> list[tuple[str, FileKey | None]]:
+def stat_files(names: list[str]) -> list[tuple[str, FileKey | None]]:
     """Each file name with its FileKey, or None when it cannot be stat'ed (it went away)."""
     keyed: list[tuple[str, FileKey | None]] = []
     for name in names:

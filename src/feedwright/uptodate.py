@@ -29,7 +29,7 @@ from pathlib import Path
 
 from feedwright import __version__
 from feedwright.model import Site
-from feedwright.sources import FileKey, file_key, post_file_names, stat_post_files
+from feedwright.sources import FileKey, post_file_names, stat_files
 
 RECORD_NAME = "build-record.json"
 
@@ -56,9 +56,9 @@ def scan_inputs(site: Site, options: Iterable[object]) -> InputScan:
     """List and stat everything a build's outputs depend on; read no post."""
     settings = hashlib.sha256(f"{__version__}\n{site!r}\n{list(options)!r}\n".encode())
     if site.digest.templates is not None and site.digest.templates.is_dir():
-        for name, key in stat_post_files(sorted(map(str, site.digest.templates.iterdir()))):
+        for name, key in stat_files(sorted(map(str, site.digest.templates.iterdir()))):
             settings.update(f"{name}\0{key}\n".encode())
-    files = stat_post_files(post_file_names(site))
+    files = stat_files(post_file_names(site))
     digest = hashlib.sha256(settings.hexdigest().encode())
     digest.update("".join(f"{name}\0{key}\n" for name, key in files).encode())
     return InputScan(settings.hexdigest(), files, digest.hexdigest())
@@ -75,11 +75,7 @@ def shown_digest(settings: str, shown: Iterable[tuple[str, Iterable[Path]]]) -> 
     digest = hashlib.sha256(settings.encode())
     for name, sources in shown:
         digest.update(f"{name}\n".encode())
-        for source in sources:
-            try:
-                key: FileKey | None = file_key(os.stat(source))
-            except OSError:
-                key = None
+        for source, key in stat_files([str(source) for source in sources]):
             digest.update(f"{source}\0{key}\n".encode())
     return digest.hexdigest()
 
