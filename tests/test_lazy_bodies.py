@@ -3,11 +3,20 @@ outputs are the same bytes as when every post is read whole."""
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 
-from conftest import DEFAULT_CONFIG, NOW, SIMPLE_POSTS, SiteFactory, build, parse_feed
+from conftest import (
+    DEFAULT_CONFIG,
+    NOW,
+    SIMPLE_POSTS,
+    SiteFactory,
+    build,
+    parse_feed,
+    write_posts,
+)
 from feedwright import collector
 from feedwright.build import BuildOptions, render_site
 from feedwright.cache import cache_path, load_cache
@@ -97,11 +106,41 @@ def test_a_changed_post_or_config_is_parsed_again(make_site: SiteFactory) -> Non
 def test_a_damaged_cache_is_ignored(make_site: SiteFactory) -> None:
     site = make_site(big_posts(6), CONFIG)
     expected = {f.path: f.content for f in render_site(site, BuildOptions(now=NOW)).files}
-    text = cache_path(site).read_text(encoding="utf-8")
-    for damaged in ("{not json", '{"fingerprint": 3}', text.replace('"title":', '"titel":')):
+    header, first, *rest = cache_path(site).read_text(encoding="utf-8").splitlines()
+    name, key, fields = json.loads(first)
+    damaged_versions = {
+        "not JSON": "{not json",
+        "another configuration": '{"fingerprint": "0"}\n' + "\n".join([first, *rest]),
+        "a line cut short": "\n".join([header, first[:40], *rest]),
+        "a blank line": "\n".join([header, first, "", *rest]),
+        "two entries on a line": "\n".join([header, first + "," + rest[0], *rest[1:]]),
+        "a field of the wrong type": "\n".join(
+            [header, json.dumps([name, key, [*fields[:1], 12345, *fields[2:]]]), *rest]
+        ),
+        "a field missing": "\n".join([header, json.dumps([name, key, fields[1:]]), *rest]),
+    }
+    for what, damaged in damaged_versions.items():
         cache_path(site).write_text(damaged, encoding="utf-8")
         result = render_site(site, BuildOptions(now=NOW))
-        assert {f.path: f.content for f in result.files} == expected
+        assert {f.path: f.content for f in result.files} == expected, what
+
+
+def test_the_cache_writes_unchanged_entries_back_as_they_were_read(
+    make_site: SiteFactory,
+) -> None:
+    site = make_site(big_posts(6), CONFIG)
+    render_site(site, BuildOptions(now=NOW))
+    header, first, *rest = cache_path(site).read_text(encoding="utf-8").splitlines()
+    spaced = first.replace(",", ", ")  # the same entry, written another way
+    cache_path(site).write_text("\n".join([header, spaced, *rest]) + "\n", encoding="utf-8")
+    old_format = cache_path(site).with_name("posts-cache.json")
+    old_format.write_text("{}", encoding="utf-8")
+    write_posts(site.root / "_posts", {"2025-12-31-new.md": "---\ntitle: New\n---\nx\n"})
+    render_site(site, BuildOptions(now=NOW))
+    lines = cache_path(site).read_text(encoding="utf-8").splitlines()
+    assert lines[0] == header and spaced in lines and set(rest) < set(lines)
+    assert len(lines) == 2 + 6  # the header, the six posts and the new one
+    assert not old_format.exists()
 
 
 def test_parsing_in_several_processes_gives_the_same_result(

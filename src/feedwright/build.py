@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -15,6 +17,7 @@ from feedwright.errors import InvalidPostsError, OptionError, Problem
 from feedwright.groups import preview_posts, shown_posts
 from feedwright.model import BuildOptions, OutputFile, Post, Site
 from feedwright.recipients import Recipient, site_recipients
+from feedwright.render_process import RenderProcess, can_fork
 from feedwright.sources import FileKey
 from feedwright.uptodate import (
     InputScan,
@@ -31,6 +34,13 @@ from feedwright.writer import WriteReport, write_files
 if TYPE_CHECKING:
     from feedwright.delivery import DeliveryReport, SendOptions
     from feedwright.digest import Digest
+
+# What rendering imports, in the order a render process imports them ahead.
+_RENDERERS = ("feedwright.feeds", "feedwright.digest", "feedwright.excerpt", "feedwright.message")
+# With this many post files, a render process imports the renderers while this process
+# collects the posts (see render_process); with fewer, collecting is over before a fork
+# would pay off.
+RENDER_AHEAD_FROM = 1_000
 
 DIGEST_HTML = "digest.html"
 DIGEST_TEXT = "digest.txt"
@@ -175,27 +185,64 @@ def build_site(
     options = options or BuildOptions()
     # Taken before any post is read: a post changed during the build changes it next time.
     inputs = inputs or scan_inputs(site, options.key())
-    collection = _collect_valid(site, options, progress, inputs.files)
-    shown = shown_digest(
-        inputs.settings,
-        [
-            (output, [post.source for post in posts])
-            for output, posts in shown_posts(site, collection.posts).items()
-        ],
-    )
-    unchanged = None if collection.problems else unchanged_outputs(site, shown)
-    if unchanged is not None:
-        # Posts changed, but none that an output shows (an old post added, a draft edited).
-        result = BuildResult(collection)
-        result.report.unchanged = [site.output / name for name in unchanged]
-        outputs = unchanged
-    else:
-        result = BuildResult(collection, render_outputs(site, collection, options.skip_invalid))
-        result.report = write_files(site.output, result.files)
-        outputs = [file.path for file in result.files]
+    with contextlib.ExitStack() as stack:
+        ahead = None
+        if len(inputs.files) >= RENDER_AHEAD_FROM and can_fork():
+            ahead = stack.enter_context(RenderProcess(_import_renderers, _render_shown))
+        collection = _collect_valid(site, options, progress, inputs.files)
+        shown_by_output = shown_posts(site, collection.posts)
+        shown = shown_digest(
+            inputs.settings,
+            [
+                (output, [post.source for post in posts])
+                for output, posts in shown_by_output.items()
+            ],
+        )
+        unchanged = None if collection.problems else unchanged_outputs(site, shown)
+        if unchanged is not None:
+            # Posts changed, but none that an output shows (an old post added, a draft edited).
+            result = BuildResult(collection)
+            result.report.unchanged = [site.output / name for name in unchanged]
+            outputs = unchanged
+        else:
+            rendered = None
+            if ahead is not None:
+                sources = {post.source for posts in shown_by_output.values() for post in posts}
+                rendered = ahead.render(
+                    site, [post for post in collection.posts if post.source in sources]
+                )
+            if rendered is not None:
+                files, shown_collection = rendered
+                _take_bodies(collection, shown_collection)
+            else:
+                files = render_outputs(site, collection, options.skip_invalid)
+            result = BuildResult(collection, files)
+            result.report = write_files(site.output, result.files)
+            outputs = [file.path for file in result.files]
     if not collection.problems:
         record_build(site, options.key(), outputs, collection.next_due, inputs.digest, shown)
     return result
+
+
+def _import_renderers() -> None:
+    for name in _RENDERERS:
+        importlib.import_module(name)
+
+
+def _render_shown(site: Site, shown: list[Post]) -> tuple[list[OutputFile], Collection]:
+    """``render_outputs`` for just the posts the outputs show (in feed order): each feed
+    and the preview show the same posts from them as from all. Run in a render process;
+    returns the files and the shown posts with their bodies and warnings."""
+    collection = Collection(posts=shown)
+    return render_outputs(site, collection, skip_invalid=False), collection
+
+
+def _take_bodies(collection: Collection, shown: Collection) -> None:
+    """Complete ``collection`` as if its bodies had been read here: the posts of ``shown``
+    that have their body replace theirs, and the warnings of the bodies are added."""
+    complete = {post.source: post for post in shown.posts if post.has_body}
+    collection.posts = [complete.get(post.source, post) for post in collection.posts]
+    collection.warnings.extend(shown.warnings)
 
 
 def preview_recipient(site: Site) -> Recipient:

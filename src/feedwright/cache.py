@@ -1,10 +1,14 @@
 """A cache of parsed front matter, so that a build of a big site only parses what changed.
 
-The cache is ``SITE/.feedwright/posts-cache.json``. Each entry is a post's front matter as
+The cache is ``SITE/.feedwright/posts-cache.jsonl``. Each entry is a post's front matter as
 ``parse_header`` made it, keyed by the file's path and checked against its size, mtime and
 ctime: any change to the file, and any change to the configuration, makes the entry stale.
 The file is safe to delete, and anything in it that does not read back is ignored: the
 post is then parsed again. A cached build gives the same bytes as an uncached one (tested).
+
+The first line holds the configuration's fingerprint, and each further line one entry. An
+entry that did not change is written back as the very line it was read from, so a build
+that parsed one new post re-encodes one entry, not 10,000.
 """
 
 from __future__ import annotations
@@ -24,9 +28,11 @@ from feedwright.model import Author, Image, Post, Site
 from feedwright.sources import FileKey
 from feedwright.writer import write_atomic
 
-CACHE_NAME = "posts-cache.json"
+CACHE_NAME = "posts-cache.jsonl"
+# The name of format 1 and 2, removed when the new one is written.
+_OLD_CACHE_NAME = "posts-cache.json"
 # Bump when the entry format or what parse_header makes changes.
-_FORMAT = 2
+_FORMAT = 3
 
 
 def site_fingerprint(site: Site) -> str:
@@ -41,6 +47,8 @@ class HeaderCache:
     path: Path
     fingerprint: str
     entries: dict[str, tuple[FileKey, list[Any]]] = field(default_factory=dict)
+    # The line of the file each entry was read from, while the entry is unchanged.
+    lines: dict[str, bytes] = field(default_factory=dict)
     changed: bool = False
     # Entries looked up or stored in this run; the others (deleted posts) are dropped.
     used: set[str] = field(default_factory=set)
@@ -49,7 +57,7 @@ class HeaderCache:
         """The cached header of ``source`` if its file (``key``) is unchanged, else None."""
         name = str(source)
         entry = self.entries.get(name)
-        if entry is None or tuple(entry[0]) != key:
+        if entry is None or entry[0] != key:
             return None
         try:
             post = _post_from_json(source, entry[1])
@@ -63,9 +71,9 @@ class HeaderCache:
         read back the same."""
         if not _reads_back(post.extra):  # dates, tuples, NaN… in `extra`: parse it next time
             return
-        data = _post_to_json(post)
         name = str(post.source)
-        self.entries[name] = (key, data)
+        self.entries[name] = (key, _post_to_json(post))
+        self.lines.pop(name, None)
         self.used.add(name)
         self.changed = True
 
@@ -81,20 +89,25 @@ def load_cache(site: Site) -> HeaderCache:
     fingerprint = site_fingerprint(site)
     empty = HeaderCache(path, fingerprint)
     try:
-        data = json.loads(path.read_bytes())
+        first, *lines = path.read_bytes().splitlines()
+        header = json.loads(first)
+        # All entries are parsed at once, as one array: much faster than line by line. As a
+        # blank line is not JSON and no line can end an entry early and start the next,
+        # as many values as lines means each line holds exactly its entry.
+        values = json.loads(b"[" + b",".join(lines) + b"]")
     except (OSError, ValueError):
         return empty
-    if not isinstance(data, dict) or data.get("fingerprint") != fingerprint:
+    if not isinstance(header, dict) or header.get("fingerprint") != fingerprint:
         return empty
-    entries = data.get("entries")
-    if not isinstance(entries, dict):
+    if not isinstance(values, list) or len(values) != len(lines):
         return empty
-    usable = {
-        name: (tuple(entry[0]), entry[1])
-        for name, entry in entries.items()
-        if isinstance(entry, list) and len(entry) == 2 and isinstance(entry[1], list)
-    }
-    return HeaderCache(path, fingerprint, usable)
+    cache = HeaderCache(path, fingerprint)
+    for line, value in zip(lines, values, strict=True):
+        if _is_entry(value):
+            name, key, data = value
+            cache.entries[name] = (tuple(key), data)
+            cache.lines[name] = line
+    return cache
 
 
 def save_cache(cache: HeaderCache) -> None:
@@ -105,12 +118,31 @@ def save_cache(cache: HeaderCache) -> None:
     stale = set(cache.entries) - cache.used
     if not cache.changed and not stale:
         return
-    entries = {name: [list(cache.entries[name][0]), cache.entries[name][1]]
-               for name in sorted(cache.used)}  # fmt: skip
-    document = {"fingerprint": cache.fingerprint, "entries": entries}
-    content = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    lines = [json.dumps({"fingerprint": cache.fingerprint}).encode()]
+    for name in sorted(cache.used):
+        line = cache.lines.get(name)
+        if line is None:
+            key, data = cache.entries[name]
+            text = json.dumps([name, key, data], ensure_ascii=False, separators=(",", ":"))
+            line = text.encode("utf-8")
+        lines.append(line)
     with contextlib.suppress(OutputError):
-        write_atomic(cache.path, content + b"\n")
+        write_atomic(cache.path, b"\n".join(lines) + b"\n")
+        # The cache of an earlier feedwright, in a format no longer read.
+        with contextlib.suppress(OSError):
+            (cache.path.parent / _OLD_CACHE_NAME).unlink()
+
+
+def _is_entry(value: object) -> bool:
+    """True for a ``[name, [size, mtime, ctime], [fields…]]`` list."""
+    return (
+        isinstance(value, list)
+        and len(value) == 3
+        and isinstance(value[0], str)
+        and isinstance(value[1], list)
+        and len(value[1]) == 3
+        and isinstance(value[2], list)
+    )
 
 
 def _reads_back(value: object) -> bool:

@@ -1,0 +1,137 @@
+"""A big site's build renders in a second process that imported the renderers ahead: the
+same bytes, warnings and errors as a build that renders in its own process."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import DEFAULT_CONFIG, SiteFactory, build, write_posts
+from feedwright import build as build_module
+from feedwright.build import BuildResult
+from feedwright.collector import HEAD_BYTES
+from feedwright.config import load_site
+from feedwright.errors import InvalidPostsError
+from feedwright.model import Site
+from feedwright.render_process import RenderProcess
+
+CONFIG = DEFAULT_CONFIG + "[feeds]\nlimit = 3\nby = ['tag']\n[digest]\nmax_posts = 4\n"
+
+
+def _posts(count: int) -> dict[str, str | bytes]:
+    """Posts with tags, and in some a stray marker line (a warning only their body gives)."""
+    posts: dict[str, str | bytes] = {}
+    for number in range(count):
+        paragraph = f"本文の段落です、これは記事 {number} のためのものです。"
+        marker = "\n\n---END---" if number % 4 == 3 else ""
+        posts[f"2025-03-{1 + number:02d}-post-{number}.md"] = (
+            f'---\ntitle: "記事 {number}"\ndate: 2025-03-{1 + number:02d} 09:00:00 +0900\n'
+            f'tags: ["tag-{number % 3}", "共通"]\n---\n{paragraph}{marker}\n'
+        )
+    return posts
+
+
+def _outputs(site: Site) -> dict[str, bytes]:
+    return {
+        str(path.relative_to(site.output)): path.read_bytes()
+        for path in sorted(site.output.rglob("*"))
+        if path.is_file()
+    }
+
+
+def _built_here(site: Site, tmp_path: Path, **options: object) -> tuple[Site, BuildResult]:
+    """A copy of ``site`` built as a small site is: rendered in the build's own process."""
+    copy = tmp_path / "here"
+    shutil.copytree(site.root, copy, ignore=shutil.ignore_patterns(".feedwright", "out"))
+    here = load_site(copy)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(build_module, "RENDER_AHEAD_FROM", 10**9)
+        return here, build(here, **options)
+
+
+def _warnings(result: BuildResult) -> list[tuple[str, int | None, str]]:
+    return [(w.path.name, w.line, w.message) for w in result.collection.warnings]
+
+
+@pytest.fixture
+def answers(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Render ahead from the first post on; what each render process answered."""
+    recorded: list[object] = []
+
+    class RecordingProcess(RenderProcess[Any]):
+        def render(self, *job: Any) -> Any:
+            answer = super().render(*job)
+            recorded.append(answer)
+            return answer
+
+    monkeypatch.setattr(build_module, "RENDER_AHEAD_FROM", 1)
+    monkeypatch.setattr(build_module, "RenderProcess", RecordingProcess)
+    return recorded
+
+
+def test_rendering_ahead_gives_the_same_outputs_and_warnings(
+    make_site: SiteFactory, tmp_path: Path, answers: list[object]
+) -> None:
+    site = make_site(_posts(12), CONFIG)
+    here, in_process = _built_here(site, tmp_path)
+    ahead = build(site)
+    assert len(answers) == 1 and answers[0] is not None, "the render process rendered"
+    assert _outputs(site) == _outputs(here)
+    assert _warnings(ahead) == _warnings(in_process)
+    assert any("---END---" in message for _, _, message in _warnings(ahead))
+    assert [post.has_body for post in ahead.collection.posts] == [
+        post.has_body for post in in_process.collection.posts
+    ]
+    assert multiprocessing.active_children() == []
+
+
+def test_a_body_the_render_process_cannot_read_is_reported_as_without_it(
+    make_site: SiteFactory, tmp_path: Path, answers: list[object]
+) -> None:
+    site = make_site(_posts(12), CONFIG)
+    newest = site.root / "_posts" / "2025-03-12-post-11.md"
+    # Past the front matter and the first HEAD_BYTES: found only when the body is read.
+    filler = "長い本文です。\n\n".encode() * HEAD_BYTES
+    newest.write_bytes(newest.read_bytes() + filler + b"\xff\n")
+    here, in_process = _built_here(site, tmp_path, skip_invalid=True)
+    skipped = build(site, skip_invalid=True)
+    assert answers == [None], "the build rendered in its own process"
+    assert [problem.path.name for problem in skipped.collection.problems] == [newest.name]
+    assert _outputs(site) == _outputs(here)
+    assert _warnings(skipped) == _warnings(in_process)
+    with pytest.raises(InvalidPostsError) as raised:
+        build(site)
+    assert [problem.path for problem in raised.value.problems] == [newest]
+
+
+def test_a_render_process_that_dies_changes_nothing(
+    make_site: SiteFactory,
+    tmp_path: Path,
+    answers: list[object],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    site = make_site(_posts(12), CONFIG)
+    here, _ = _built_here(site, tmp_path)
+    monkeypatch.setattr(build_module, "_render_shown", lambda *job: os._exit(3))
+    build(site)
+    assert answers == [None]
+    assert _outputs(site) == _outputs(here)
+    assert multiprocessing.active_children() == []
+
+
+def test_a_render_process_not_needed_is_stopped(
+    make_site: SiteFactory, answers: list[object]
+) -> None:
+    site = make_site(_posts(12), CONFIG)
+    build(site)
+    old = "---\ntitle: 古い\ndate: 2020-01-01\n---\n昔。\n"
+    write_posts(site.root / "_posts", {"2020-01-01-old.md": old})
+    result = build(site)
+    assert result.report.unchanged and not result.report.written
+    assert len(answers) == 1  # only the first build had anything to render
+    assert multiprocessing.active_children() == []
