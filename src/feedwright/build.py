@@ -11,7 +11,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from feedwright.cache import load_cache, save_cache
-from feedwright.collector import Collection, ProgressCallback, collect, load_bodies
+from feedwright.collector import (
+    Collection,
+    ProgressCallback,
+    collect,
+    cycle_collector_paused,
+    load_bodies,
+)
 from feedwright.dates import DateError, parse_date, site_timezone
 from feedwright.errors import InvalidPostsError, OptionError, Problem
 from feedwright.groups import preview_posts, shown_posts
@@ -125,19 +131,20 @@ def collect_headers(
 ) -> Collection:
     """Every post of ``site`` read as far as its front matter (see ``collector.collect``),
     through the site's front matter cache unless ``cache`` is False."""
-    header_cache = load_cache(site) if cache else None
-    collection = collect(
-        site,
-        now=now,
-        drafts=drafts,
-        future=future,
-        progress=progress,
-        bodies=False,
-        cache=header_cache,
-        files=files,
-    )
-    if header_cache is not None:
-        save_cache(header_cache)
+    with cycle_collector_paused():
+        header_cache = load_cache(site) if cache else None
+        collection = collect(
+            site,
+            now=now,
+            drafts=drafts,
+            future=future,
+            progress=progress,
+            bodies=False,
+            cache=header_cache,
+            files=files,
+        )
+        if header_cache is not None:
+            save_cache(header_cache)
     return collection
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import multiprocessing
 import os
 import stat
@@ -12,7 +13,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING
 
 from feedwright.dates import site_timezone
 from feedwright.errors import PostError, Problem
@@ -50,6 +51,23 @@ class Collection:
     files: int = 0
 
 
+@contextlib.contextmanager
+def cycle_collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while posts are read.
+
+    Reading 10,000 posts makes hundreds of thousands of objects that live until the build
+    ends and form no cycles: the collector would walk them all, several times, for nothing
+    (a tenth of a second at 10,000 posts). Objects are still freed as usual.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def read_post(path: Path, site: Site) -> Post:
     """Read, validate and normalise one post file; raise PostError when it is unusable."""
     return parse_post(_read_source(path), site, site_timezone(site.timezone))
@@ -67,8 +85,7 @@ def read_post_header(path: Path, site: Site) -> Post:
     Only the first HEAD_BYTES are read when the front matter ends within them, which is
     what makes a build of a big site fast: the bodies of old posts are never read.
     """
-    with _open_regular_file(path) as handle:
-        head = handle.read(HEAD_BYTES)
+    head = _read_regular_file(path, HEAD_BYTES)
     if len(head) == HEAD_BYTES:
         # Cut at the last line end, so that no UTF-8 character is split.
         head = head[: head.rfind(b"\n") + 1]
@@ -103,8 +120,7 @@ def load_bodies(site: Site, posts: Sequence[Post]) -> tuple[dict[Path, Post], li
 
 def read_post_bytes(path: Path) -> bytes:
     """The bytes of a post file: a regular file of at most MAX_POST_BYTES."""
-    with _open_regular_file(path) as handle:
-        data = handle.read(MAX_POST_BYTES + 1)
+    data = _read_regular_file(path, MAX_POST_BYTES + 1)
     if len(data) > MAX_POST_BYTES:
         raise PostError(
             path,
@@ -114,27 +130,47 @@ def read_post_bytes(path: Path) -> bytes:
     return data
 
 
-def _open_regular_file(path: Path) -> BinaryIO:
-    """Open a file for reading, or raise PostError when it is not a regular file.
+def _read_regular_file(path: Path, limit: int) -> bytes:
+    """Up to ``limit`` bytes from the start of a file; PostError when it cannot be read or
+    is not a regular file.
 
     Opened without blocking and checked before reading, so a named pipe or a link to a
-    device (/dev/zero) among the posts gives an error instead of a hang.
+    device (/dev/zero) among the posts gives an error instead of a hang. Read with plain
+    ``os.read`` calls: a buffered file object costs more than the read of a post's head.
     """
     try:
         descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as error:
-        raise PostError(
-            path, f"cannot read the file: {error.strerror}", "check that it exists and is readable"
-        ) from error
-    handle = os.fdopen(descriptor, "rb")
-    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-        handle.close()
-        raise PostError(
-            path,
-            "not a regular file (a pipe, a device or a socket)",
-            "remove it from the posts folder",
-        )
-    return handle
+        raise _unreadable(path, error) from error
+    try:
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode):
+            raise PostError(
+                path,
+                "not a regular file (a pipe, a device or a socket)",
+                "remove it from the posts folder",
+            )
+        chunks = []
+        # The size as stat'ed, plus one byte to see the end of the file in one read.
+        wanted = min(limit, status.st_size + 1)
+        while wanted > 0:
+            chunk = os.read(descriptor, wanted)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            limit -= len(chunk)
+            wanted = min(limit, 65_536)  # to the end, should the file have grown meanwhile
+        return b"".join(chunks)
+    except OSError as error:
+        raise _unreadable(path, error) from error
+    finally:
+        os.close(descriptor)
+
+
+def _unreadable(path: Path, error: OSError) -> PostError:
+    return PostError(
+        path, f"cannot read the file: {error.strerror}", "check that it exists and is readable"
+    )
 
 
 def collect(
@@ -157,6 +193,20 @@ def collect(
     post files with their keys when the caller has already listed and stat'ed them (see
     ``uptodate.scan_inputs``); else they are found here.
     """
+    with cycle_collector_paused():
+        return _collect(site, now, drafts, future, progress, bodies, cache, files)
+
+
+def _collect(
+    site: Site,
+    now: datetime,
+    drafts: bool,
+    future: bool,
+    progress: ProgressCallback | None,
+    bodies: bool,
+    cache: HeaderCache | None,
+    files: Sequence[tuple[str, FileKey | None]] | None,
+) -> Collection:
     if files is None:
         names = post_file_names(site)
         # Only the cache needs the files' keys.
@@ -251,9 +301,8 @@ def _worker_pool(count: int) -> ProcessPoolExecutor | None:
 
 def _has_no_front_matter(path: Path) -> bool:
     try:
-        with _open_regular_file(path) as handle:
-            start = handle.read(8).lstrip(b"\xef\xbb\xbf")
-    except (PostError, OSError):
+        start = _read_regular_file(path, 8).lstrip(b"\xef\xbb\xbf")
+    except PostError:
         return False
     return not start.startswith((b"---", b"+++"))
 
