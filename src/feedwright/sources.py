@@ -43,20 +43,46 @@ def post_file_names(site: Site) -> list[str]:
     if pattern is not None:
         found = [str(path) for path in folder.glob(pattern) if path.is_file()]
         return sorted(found, key=_order)
+    return sorted(_walk(str(folder), str(site.output.resolve())), key=_order)
+
+
+def _walk(top: str, output: str) -> list[str]:
+    """The Markdown files under ``top``, skipping hidden and `_` folders, the usual folders
+    of dependencies and the output folder (by os.scandir: os.walk, with its joins, takes
+    twice as long)."""
     names: list[str] = []
-    output = str(site.output.resolve())
-    # os.walk without followlinks: a symlinked folder that loops back cannot trap the walk.
-    for directory, subdirs, files in os.walk(folder):
-        subdirs[:] = [
-            name
-            for name in subdirs
-            if not name.startswith((".", "_")) and name not in _SKIPPED_DIRS
-            and os.path.realpath(os.path.join(directory, name)) != output
-        ]  # fmt: skip
-        names.extend(
-            os.path.join(directory, name) for name in files if name.lower().endswith(POST_SUFFIXES)
-        )
-    return sorted(names, key=_order)
+    folders = [top]
+    while folders:
+        try:
+            with os.scandir(folders.pop()) as listing:
+                entries = list(listing)
+        except OSError:  # a folder that cannot be listed is skipped, as os.walk does
+            continue
+        for entry in entries:
+            if not _is_folder(entry):
+                if entry.name.lower().endswith(POST_SUFFIXES):
+                    names.append(entry.path)
+            # A symlinked folder is not followed: it cannot trap the walk in a loop.
+            elif _searched(entry.name, entry.path, output) and not entry.is_symlink():
+                folders.append(entry.path)
+    return names
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # a symlink in a loop, say: reading it as a post reports it
+        return False
+
+
+def _searched(name: str, path: str, output: str) -> bool:
+    """Whether to look for posts in a folder: not a hidden, `_` or dependencies' folder,
+    nor the output folder."""
+    return (
+        not name.startswith((".", "_"))
+        and name not in _SKIPPED_DIRS
+        and os.path.realpath(path) != output
+    )
 
 
 def file_key(stat: os.stat_result) -> FileKey:
@@ -75,6 +101,7 @@ def stat_files(names: list[str]) -> list[tuple[str, FileKey | None]]:
     return keyed
 
 
-def _order(name: str) -> list[str]:
-    # The order in which Paths compare (part by part), without building 10,000 Paths.
-    return name.split(os.sep)
+def _order(name: str) -> str:
+    # The order in which Paths compare (part by part), without building 10,000 Paths:
+    # with the separators made the lowest character, the names compare as their parts do.
+    return name.replace(os.sep, "\0")
