@@ -15,8 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 from feedwright import __version__
 from feedwright.config import load_site, parse_groups
@@ -39,8 +37,18 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
 )
-stdout = Console(highlight=False, soft_wrap=True)
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _say(message: str) -> None:
+    """Print a line on stdout."""
+    typer.echo(message)
+
+
+def _complain(message: str) -> None:
+    """Print a line on stderr: errors and warnings."""
+    typer.echo(message, err=True)
+
+
 T = TypeVar("T")
 
 
@@ -59,7 +67,7 @@ class ProgressBar:
     DELAY_SECONDS = 0.5
 
     def __init__(self, enabled: bool, label: str = "reading posts"):
-        self.enabled = enabled and stderr.is_terminal
+        self.enabled = enabled and sys.stderr.isatty()
         self.label = label
         self.started = time.monotonic()
         self.progress: Progress | None = None
@@ -71,11 +79,12 @@ class ProgressBar:
         if self.progress is None:
             if time.monotonic() - self.started < self.DELAY_SECONDS:
                 return
+            from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
             self.progress = Progress(
                 TextColumn(self.label), BarColumn(), MofNCompleteColumn(),
-                console=stderr, transient=True,
+                console=Console(stderr=True), transient=True,
             )  # fmt: skip
             self.progress.start()
             self.task = self.progress.add_task("posts", total=total)
@@ -89,7 +98,7 @@ class ProgressBar:
 
 def _version(value: bool) -> None:
     if value:
-        stdout.print(f"feedwright {__version__}")
+        _say(f"feedwright {__version__}")
         raise typer.Exit()
 
 
@@ -130,16 +139,16 @@ def _run(action: Callable[[], T]) -> T:
         return action()
     except InvalidPostsError as error:
         _print_problems(error.problems)
-        stderr.print(f"error: {escape(str(error))}")
+        _complain(f"error: {error}")
         raise typer.Exit(error.exit_code) from None
     except FeedwrightError as error:
-        stderr.print(f"error: {escape(str(error))}")
+        _complain(f"error: {error}")
         raise typer.Exit(error.exit_code) from None
 
 
 def _print_problems(problems: list[Problem], label: str = "error") -> None:
     for problem in problems:
-        stderr.print(f"{label}: {escape(str(problem))}")
+        _complain(f"{label}: {problem}")
 
 
 def _load(ctx: typer.Context, site: Path, output: Path | None, by: str | None = None) -> Site:
@@ -198,7 +207,7 @@ def build(
     files = is_up_to_date(loaded, build_options.key(), datetime.now(UTC), inputs.digest)
     if files is not None:
         if not options.quiet:
-            stdout.print(f"nothing changed since the last build: {files} files up to date")
+            _say(f"nothing changed since the last build: {files} files up to date")
         return
     from feedwright.build import build_site
 
@@ -212,15 +221,13 @@ def build(
         _print_problems(collection.warnings, "warning")
     if not options.quiet:
         for path in result.report.written:
-            stdout.print(f"wrote {escape(str(path))}")
+            _say(f"wrote {path}")
         if options.verbose:
             for path in result.report.unchanged:
-                stdout.print(f"unchanged {escape(str(path))}")
-        stdout.print(_summary(collection, len(result.report.written), len(result.report.unchanged)))
+                _say(f"unchanged {path}")
+        _say(_summary(collection, len(result.report.written), len(result.report.unchanged)))
     if collection.problems:
-        stderr.print(
-            f"warning: {len(collection.problems)} invalid post(s) left out (--skip-invalid)"
-        )
+        _complain(f"warning: {len(collection.problems)} invalid post(s) left out (--skip-invalid)")
 
 
 def _posts(count: int) -> str:
@@ -247,7 +254,7 @@ def check(ctx: typer.Context, site: SiteArgument = Path(".")) -> None:
     _print_problems(collection.problems)
     _print_problems(collection.warnings, "warning")
     if not ctx.obj.quiet:
-        stdout.print(
+        _say(
             f"{collection.files} files: {len(collection.posts)} valid, "
             f"{len(collection.problems)} invalid, {len(collection.warnings)} warnings"
         )
@@ -278,13 +285,15 @@ def list_posts(
         (post.date.isoformat(), post.title, post.url, ", ".join(post.tags))
         for post in collection.posts
     ]
-    if stdout.is_terminal:
+    if sys.stdout.isatty():
+        from rich.console import Console
+        from rich.markup import escape
         from rich.table import Table
 
         table = Table("Date", "Title", "URL", "Tags")
         for row in rows:
             table.add_row(*(escape(cell) for cell in row))
-        stdout.print(table)
+        Console().print(table)
     else:
         for row in rows:
             sys.stdout.write("\t".join(cell.replace("\t", " ") for cell in row) + "\n")
@@ -338,14 +347,14 @@ def digest(
     _print_problems(result.collection.problems)
     if result.digest is None:
         if not options.quiet:
-            stdout.print(f"no new posts since {escape(result.since)}")
+            _say(f"no new posts since {result.since}")
         return
     if not options.quiet:
         for path in result.report.written:
-            stdout.print(f"wrote {escape(str(path))}")
+            _say(f"wrote {path}")
         listed, more = len(result.digest.listed), len(result.digest.more)
         extra = f" and {more} more over the size limit" if more else ""
-        stdout.print(f"digest of {_posts(listed)}{extra}: {escape(result.digest.subject)}")
+        _say(f"digest of {_posts(listed)}{extra}: {result.digest.subject}")
 
 
 @app.command()
@@ -401,24 +410,22 @@ def send(
         _print_run_start(report.start, dry_run)
     if not report.planned:
         if not options.quiet:
-            stdout.print(f"no new posts since {escape(report.last_sent or 'the first run')}")
+            _say(f"no new posts since {report.last_sent or 'the first run'}")
         return
     if dry_run:
         for recipient, posts in report.planned:
             titles = "; ".join(post.title for post in posts)
-            stdout.print(
-                f"would send {len(posts)} posts to {escape(recipient.email)}: {escape(titles)}"
-            )
+            _say(f"would send {len(posts)} posts to {recipient.email}: {titles}")
         return
     if options.verbose:
         for recipient, count in report.sent:
-            stdout.print(f"sent {_posts(count)} to {escape(recipient.email)}")
+            _say(f"sent {_posts(count)} to {recipient.email}")
     for recipient, reason in report.deferred:
-        stderr.print(f"error: {escape(recipient.email)}: {escape(reason)} (left for the next run)")
+        _complain(f"error: {recipient.email}: {reason} (left for the next run)")
     for recipient, reason in report.refused:
-        stderr.print(f"error: {escape(recipient.email)}: {escape(reason)} (refused; not retried)")
+        _complain(f"error: {recipient.email}: {reason} (refused; not retried)")
     if not options.quiet:
-        stdout.print(
+        _say(
             f"sent {len(report.sent)} digests; {len(report.deferred)} left for the next run, "
             f"{len(report.refused)} refused"
         )
@@ -429,14 +436,14 @@ def send(
 def _print_run_start(start: RunStart, dry_run: bool) -> None:
     verb = "would record" if dry_run else "recorded"
     if start.archived:
-        stdout.print(
+        _say(
             f"{verb} {_posts(start.archived)} as already sent: at most max_posts new posts "
             "are mailed at once, the newest"
         )
     if start.moved:
-        stdout.print(f"{verb} {_posts(start.moved)} under a new URL or file, not as new")
+        _say(f"{verb} {_posts(start.moved)} under a new URL or file, not as new")
     if start.left:
-        stdout.print(f"{verb} {start.left} recipients no longer listed as unsubscribed")
+        _say(f"{verb} {start.left} recipients no longer listed as unsubscribed")
 
 
 def main() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
-from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 # YYYY-MM-DD, then an optional time (with ``T`` or a space) and an optional offset.
@@ -81,6 +80,9 @@ def parse_date(value: object, zone: tzinfo) -> datetime:
     match = _ISO_LIKE.match(text)
     if match:
         return _from_iso_like(match, zone)
+    # Imported here: the email package takes longer to load than most builds need dates for.
+    from email.utils import parsedate_to_datetime
+
     try:
         parsed = parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):

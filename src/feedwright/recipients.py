@@ -6,12 +6,16 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
-from email import policy
-from email.headerregistry import Address
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from feedwright.errors import ConfigError, Problem
 from feedwright.model import Site
+
+# The email package is imported where addresses are parsed: every command loads the
+# configuration, and most configurations name no recipient.
+if TYPE_CHECKING:
+    from email.headerregistry import Address
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,8 @@ class Recipient:
     @property
     def address(self) -> Address:
         """The address as an email header value."""
+        from email.headerregistry import Address
+
         # addr_spec keeps a quoted local part ("john doe"@example.org) quoted.
         return Address(display_name=self.name, addr_spec=self.email)
 
@@ -37,6 +43,8 @@ class Recipient:
 def parse_address(text: str) -> Address:
     """Parse ``name@example.org`` or ``Name <name@example.org>``; ValueError when it is not
     exactly one plain address."""
+    from email import policy
+
     if any(character in text for character in "\r\n\t\0"):
         raise ValueError(f"{text!r} contains a control character")
     try:
