@@ -8,8 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import SiteFactory, write_posts
-from feedwright import sources
-from feedwright.sources import post_file_names
+from feedwright.sources import path_order, post_file_names
 
 POST = "---\ntitle: x\ndate: 2025-01-01\n---\nx\n"
 
@@ -33,4 +32,4 @@ parts = st.text(alphabet="ab-_. あ0\t", min_size=1, max_size=3).filter(
 @given(st.lists(st.lists(parts, min_size=1, max_size=4), max_size=10))
 def test_the_order_of_names_is_the_order_of_their_paths(paths: list[list[str]]) -> None:
     names = ["/site/" + "/".join(path) for path in paths]
-    assert sorted(names, key=sources._order) == sorted(names, key=Path)
+    assert sorted(names, key=path_order) == sorted(names, key=Path)

@@ -14,6 +14,7 @@ that parsed one new post re-encodes one entry, not 10,000.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import math
@@ -53,9 +54,9 @@ class HeaderCache:
     # Entries looked up or stored in this run; the others (deleted posts) are dropped.
     used: set[str] = field(default_factory=set)
 
-    def get(self, source: Path, key: FileKey) -> Post | None:
-        """The cached header of ``source`` if its file (``key``) is unchanged, else None."""
-        name = str(source)
+    def get(self, name: str, source: Path, key: FileKey) -> Post | None:
+        """The cached header of the file ``name`` (as a Path: ``source``) if the file is
+        unchanged (``key``), else None."""
         entry = self.entries.get(name)
         if entry is None or entry[0] != key:
             return None
@@ -187,6 +188,12 @@ def _post_to_json(post: Post) -> list[Any]:
     ]
 
 
+@functools.lru_cache(maxsize=1_024)
+def _author(name: str, email: str | None, uri: str | None) -> Author:
+    # A site has few authors: one Author each serves all their posts (Authors are frozen).
+    return Author(name, email, uri)
+
+
 def _post_from_json(source: Path, data: list[Any]) -> Post:
     if len(data) != len(_FIELDS):
         raise ValueError("an entry of another format")
@@ -197,7 +204,7 @@ def _post_from_json(source: Path, data: list[Any]) -> Post:
         title=title,
         date=datetime.fromisoformat(date),
         updated=datetime.fromisoformat(updated) if updated else None,
-        author=Author(*author) if author else None,
+        author=_author(*author) if author else None,
         categories=tuple(categories),
         tags=tuple(tags),
         excerpt="",
@@ -210,7 +217,7 @@ def _post_from_json(source: Path, data: list[Any]) -> Post:
         body="",
         body_line=body_line,
         extra=extra,
-        warnings=tuple(Problem(source, *warning) for warning in warnings),
+        warnings=tuple([Problem(source, *warning) for warning in warnings]) if warnings else (),
         front_excerpt=front_excerpt,
         has_body=False,
     )

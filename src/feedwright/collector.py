@@ -20,7 +20,13 @@ from feedwright.errors import PostError, Problem
 from feedwright.front_matter import SourceFile, decode_post, split_front_matter
 from feedwright.model import Post, Site
 from feedwright.posts import parse_header, parse_post, with_body
-from feedwright.sources import FileKey, post_file_names, posts_location, stat_files
+from feedwright.sources import (
+    FileKey,
+    path_order,
+    post_file_names,
+    posts_location,
+    stat_files,
+)
 
 # How much of a post to read for its front matter alone (more when it is longer).
 HEAD_BYTES = 4_096
@@ -211,11 +217,13 @@ def _collect(
         names = post_file_names(site)
         # Only the cache needs the files' keys.
         files = stat_files(names) if cache is not None else [(name, None) for name in names]
+    # In path order, which posts of the same date keep: the order never depends on the file
+    # system. (The files come in that order; checking it costs little.)
+    files = sorted(files, key=lambda file: path_order(file[0]))
     paths = [Path(name) for name, _ in files]
-    keys = [key for _, key in files]
     in_site_root = posts_location(site) == (site.root, None)
     result = Collection(files=len(paths))
-    outcomes = _read_all(paths, keys, site, bodies, cache, progress)
+    outcomes = _read_all(files, paths, site, bodies, cache, progress)
     for path, outcome in zip(paths, outcomes, strict=True):
         if isinstance(outcome, Problem):
             # Loose Markdown files (README.md…) in a site folder are not posts.
@@ -231,9 +239,8 @@ def _collect(
             result.next_due = min(post.date, result.next_due or post.date)
         else:
             result.posts.append(post)
-    result.posts.sort(key=lambda post: str(post.source))
-    result.posts.sort(key=lambda post: post.date, reverse=True)
     result.problems.extend(_duplicate_ids(result.posts))
+    result.posts.sort(key=lambda post: post.date, reverse=True)  # stable: ties stay in path order
     return result
 
 
@@ -247,21 +254,23 @@ def _read_one(path: Path, site: Site, bodies: bool) -> Post | Problem:
 
 
 def _read_all(
+    files: Sequence[tuple[str, FileKey | None]],
     paths: list[Path],
-    keys: list[FileKey | None],
     site: Site,
     bodies: bool,
     cache: HeaderCache | None,
     progress: ProgressCallback | None,
 ) -> list[Post | Problem]:
-    """Each path's post or problem, in order: from the cache when it holds the file as it
-    is (``keys``), else parsed, by several processes when there are many to parse."""
+    """Each file's post or problem, in order: from the cache when it holds the file as it
+    is (by its key), else parsed, by several processes when there are many to parse.
+    ``paths`` are the files' names as Paths."""
+    keys = [key for _, key in files]
     outcomes: list[Post | Problem | None] = [None] * len(paths)
     todo: list[int] = []
-    for index, (path, key) in enumerate(zip(paths, keys, strict=True)):
+    for index, ((name, key), path) in enumerate(zip(files, paths, strict=True)):
         # A file without a key went away; reading it reports that.
         if cache is not None and not bodies and key is not None:
-            outcomes[index] = cache.get(path, key)
+            outcomes[index] = cache.get(name, path, key)
         if outcomes[index] is None:
             todo.append(index)
     done = len(paths) - len(todo)
@@ -308,10 +317,11 @@ def _has_no_front_matter(path: Path) -> bool:
 
 
 def _duplicate_ids(posts: list[Post]) -> list[Problem]:
-    """Two posts with one id would show as one entry in every feed reader."""
+    """Two posts with one id would show as one entry in every feed reader. ``posts`` are in
+    path order: the later one of two is reported."""
     first_with: dict[str, Post] = {}
     problems = []
-    for post in sorted(posts, key=lambda post: str(post.source)):
+    for post in posts:
         other = first_with.setdefault(post.id, post)
         if other is not post:
             problems.append(

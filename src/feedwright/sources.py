@@ -42,8 +42,8 @@ def post_file_names(site: Site) -> list[str]:
     folder, pattern = posts_location(site)
     if pattern is not None:
         found = [str(path) for path in folder.glob(pattern) if path.is_file()]
-        return sorted(found, key=_order)
-    return sorted(_walk(str(folder), str(site.output.resolve())), key=_order)
+        return sorted(found, key=path_order)
+    return sorted(_walk(str(folder), str(site.output.resolve())), key=path_order)
 
 
 def _walk(top: str, output: str) -> list[str]:
@@ -101,7 +101,8 @@ def stat_files(names: list[str]) -> list[tuple[str, FileKey | None]]:
     return keyed
 
 
-def _order(name: str) -> str:
-    # The order in which Paths compare (part by part), without building 10,000 Paths:
-    # with the separators made the lowest character, the names compare as their parts do.
+def path_order(name: str) -> str:
+    """A sort key that orders file names as their Paths compare (part by part), without
+    building 10,000 Paths: with the separators made the lowest character, the names
+    compare as their parts do."""
     return name.replace(os.sep, "\0")
