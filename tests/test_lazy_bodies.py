@@ -22,6 +22,7 @@ from feedwright.build import BuildOptions, render_site
 from feedwright.cache import cache_path, load_cache
 from feedwright.collector import HEAD_BYTES, collect
 from feedwright.config import load_site
+from feedwright.errors import InvalidPostsError
 
 CONFIG = DEFAULT_CONFIG + '\n[feeds]\nlimit = 4\nby = ["tag"]\n[digest]\nmax_posts = 3\n'
 
@@ -85,6 +86,13 @@ def test_cached_and_uncached_builds_give_the_same_bytes(make_site: SiteFactory) 
             f.path: f.content for f in uncached.files
         }
         assert result.collection.warnings == uncached.collection.warnings
+
+
+def test_a_build_that_fails_still_keeps_what_it_parsed(make_site: SiteFactory) -> None:
+    site = make_site({**big_posts(6), "bad.md": "---\ntitle: [\n---\n"}, CONFIG)
+    with pytest.raises(InvalidPostsError):
+        build(site)
+    assert len(load_cache(site).entries) == 6  # the next build parses only bad.md again
 
 
 def test_a_changed_post_or_config_is_parsed_again(make_site: SiteFactory) -> None:

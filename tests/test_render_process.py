@@ -14,6 +14,7 @@ import pytest
 from conftest import DEFAULT_CONFIG, SiteFactory, build, write_posts
 from feedwright import build as build_module
 from feedwright.build import BuildResult
+from feedwright.cache import load_cache
 from feedwright.collector import HEAD_BYTES
 from feedwright.config import load_site
 from feedwright.errors import InvalidPostsError
@@ -64,8 +65,8 @@ def answers(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     recorded: list[object] = []
 
     class RecordingProcess(RenderProcess[Any]):
-        def render(self, *job: Any) -> Any:
-            answer = super().render(*job)
+        def result(self) -> Any:
+            answer = super().result()
             recorded.append(answer)
             return answer
 
@@ -87,6 +88,7 @@ def test_rendering_ahead_gives_the_same_outputs_and_warnings(
     assert [post.has_body for post in ahead.collection.posts] == [
         post.has_body for post in in_process.collection.posts
     ]
+    assert len(load_cache(site).entries) == 12  # saved while the render process rendered
     assert multiprocessing.active_children() == []
 
 

@@ -38,6 +38,7 @@ from feedwright.writer import WriteReport, write_files
 # are imported by the functions that use them: a build whose changes show in no output
 # never needs them, and importing them takes longer than the rest of such a build.
 if TYPE_CHECKING:
+    from feedwright.cache import HeaderCache
     from feedwright.delivery import DeliveryReport, SendOptions
     from feedwright.digest import Digest
 
@@ -102,16 +103,18 @@ def _collect_valid(
     options: BuildOptions,
     progress: ProgressCallback | None,
     files: list[tuple[str, FileKey | None]] | None = None,
+    cache: HeaderCache | None = None,
 ) -> Collection:
     """Collect the posts as far as their front matter; raise InvalidPostsError for invalid
-    ones unless told to skip them. ``files``: see ``collector.collect``."""
+    ones unless told to skip them. ``files``: see ``collector.collect``; ``cache``: see
+    ``collect_headers``."""
     collection = collect_headers(
         site,
         now=options.now or datetime.now(UTC),
         drafts=options.drafts,
         future=options.future,
         progress=progress,
-        cache=options.cache,
+        cache=cache or options.cache,
         files=files,
     )
     if collection.problems and not options.skip_invalid:
@@ -126,13 +129,14 @@ def collect_headers(
     drafts: bool = False,
     future: bool = False,
     progress: ProgressCallback | None = None,
-    cache: bool = True,
+    cache: bool | HeaderCache = True,
     files: list[tuple[str, FileKey | None]] | None = None,
 ) -> Collection:
     """Every post of ``site`` read as far as its front matter (see ``collector.collect``),
-    through the site's front matter cache unless ``cache`` is False."""
+    through the site's front matter cache unless ``cache`` is False. Given a loaded
+    HeaderCache, that one is used, and saving it is left to the caller."""
     with cycle_collector_paused():
-        header_cache = load_cache(site) if cache else None
+        header_cache = load_cache(site) if cache is True else cache or None
         collection = collect(
             site,
             now=now,
@@ -143,7 +147,7 @@ def collect_headers(
             cache=header_cache,
             files=files,
         )
-        if header_cache is not None:
+        if cache is True and header_cache is not None:
             save_cache(header_cache)
     return collection
 
@@ -196,7 +200,12 @@ def build_site(
         ahead = None
         if len(inputs.files) >= RENDER_AHEAD_FROM and can_fork():
             ahead = stack.enter_context(RenderProcess(_import_renderers, _render_shown))
-        collection = _collect_valid(site, options, progress, inputs.files)
+        header_cache = load_cache(site) if options.cache else None
+        if header_cache is not None:
+            # Saved while the render process renders (below), or else when the build ends,
+            # whatever happens; saving twice writes once.
+            stack.callback(save_cache, header_cache)
+        collection = _collect_valid(site, options, progress, inputs.files, header_cache)
         shown_by_output = shown_posts(site, collection.posts)
         shown = shown_digest(
             inputs.settings,
@@ -212,12 +221,12 @@ def build_site(
             result.report.unchanged = [site.output / name for name in unchanged]
             outputs = unchanged
         else:
-            rendered = None
             if ahead is not None:
                 sources = {post.source for posts in shown_by_output.values() for post in posts}
-                rendered = ahead.render(
-                    site, [post for post in collection.posts if post.source in sources]
-                )
+                ahead.send(site, [post for post in collection.posts if post.source in sources])
+            if header_cache is not None:
+                save_cache(header_cache)
+            rendered = ahead.result() if ahead is not None else None
             if rendered is not None:
                 files, shown_collection = rendered
                 _take_bodies(collection, shown_collection)

@@ -113,20 +113,25 @@ def load_cache(site: Site) -> HeaderCache:
 
 def save_cache(cache: HeaderCache) -> None:
     """Write the cache if this run changed it; entries of posts no longer seen are dropped.
+    Saving again without a change writes nothing.
 
     A cache that cannot be written is not an error: the next build parses again.
     """
     stale = set(cache.entries) - cache.used
     if not cache.changed and not stale:
         return
+    for name in stale:
+        del cache.entries[name]
+        cache.lines.pop(name, None)
     lines = [json.dumps({"fingerprint": cache.fingerprint}).encode()]
     for name in sorted(cache.used):
         line = cache.lines.get(name)
         if line is None:
             key, data = cache.entries[name]
             text = json.dumps([name, key, data], ensure_ascii=False, separators=(",", ":"))
-            line = text.encode("utf-8")
+            line = cache.lines[name] = text.encode("utf-8")
         lines.append(line)
+    cache.changed = False
     with contextlib.suppress(OutputError):
         write_atomic(cache.path, b"\n".join(lines) + b"\n")
         # The cache of an earlier feedwright, in a format no longer read.

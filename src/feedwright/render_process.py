@@ -35,15 +35,30 @@ class RenderProcess(Generic[Result]):
         )
         self._process.start()
         child_end.close()
+        self._failed = False
+
+    def send(self, *job: Any) -> None:
+        """Send the job; the process renders it while this one goes on. Sending may wait
+        for the process to finish importing when the job is large."""
+        try:
+            self._connection.send(job)
+        except Exception:  # the process died, or the job would not pickle: render here
+            self._failed = True
+
+    def result(self) -> Result | None:
+        """Wait for the job's result; None when the process could not render it."""
+        if self._failed:
+            return None
+        try:
+            answer: Result | None = self._connection.recv()
+        except Exception:  # the process died, or its result would not unpickle: render here
+            return None
+        return answer
 
     def render(self, *job: Any) -> Result | None:
         """Send the job and wait for its result; None when the process could not render."""
-        try:
-            self._connection.send(job)
-            answer: Result | None = self._connection.recv()
-        except (OSError, EOFError):  # the process died, or the job or result would not pickle
-            return None
-        return answer
+        self.send(*job)
+        return self.result()
 
     def close(self) -> None:
         """Stop the process, whatever it is doing (it writes nothing)."""
