@@ -22,10 +22,10 @@ from typing import Any
 
 import yaml
 
-# Only these characters are read here. The rest (tabs, controls, a BOM, NEL and the Unicode
-# line separators, which YAML 1.1 takes as line breaks) are left to PyYAML.
+# Front matter with any of these is left to PyYAML: tabs, controls, NEL and the Unicode line
+# separators (YAML 1.1 takes them as line breaks), surrogates, a BOM and non-characters.
 _UNUSUAL_CHARACTER = re.compile(
-    r"[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]"
 )
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 # A plain value starting with one of these is YAML syntax (or an error), not text.
