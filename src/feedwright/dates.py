@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -31,7 +32,9 @@ def site_timezone(name: str) -> tzinfo:
         raise DateError(f"unknown time zone {name!r}") from error
 
 
+@functools.lru_cache(maxsize=256)
 def _offset(text: str) -> timezone:
+    # Cached: a site's posts share a few offsets, and each one costs a parse and an object.
     if text.upper() in {"Z", "UTC", "GMT"}:
         return UTC
     sign = -1 if text[0] == "-" else 1

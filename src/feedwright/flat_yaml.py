@@ -103,8 +103,10 @@ def _value(text: str) -> Any:
     return _plain_value(text)
 
 
+@functools.lru_cache(maxsize=4_096)
 def _plain_value(text: str) -> Any:
-    """A plain (unquoted) value, typed as PyYAML types it."""
+    """A plain (unquoted) value, typed as PyYAML types it (text, a number, a bool or None:
+    nothing mutable). Cached: values like ``layout: post`` come back in post after post."""
     tag = _resolve(yaml.ScalarNode, text, (True, False))
     if tag in (_TEXT_TAG, _DATE_TAG):
         return text  # the front matter loader leaves dates as text, like any text

@@ -62,6 +62,9 @@ class SourceFile:
     key_lines: dict[str, int]
     body: str
     body_line: int
+    # True when no front matter value can hold a control character: the flat reader, which
+    # read it, takes none (and no escapes that would make one).
+    clean: bool = False
 
 
 def decode_post(data: bytes, path: Path) -> str:
@@ -101,18 +104,16 @@ def split_front_matter(text: str, path: Path) -> SourceFile:
             ) from error
         body_offset = len(text) - len(body)
         body_line = text.count("\n", 0, body_offset) + 1
-        if kind == "YAML":
-            metadata, key_lines = _load_yaml(front, path)
-        else:
+        if kind == "TOML":
             metadata, key_lines = _load_toml(front, path)
-        return SourceFile(path, metadata, key_lines, body, body_line)
-    return SourceFile(path, {}, {}, text, 1)
-
-
-def _load_yaml(front: str, path: Path) -> tuple[dict[str, Any], dict[str, int]]:
-    # Most front matter is flat `key: value` lines, which flat_yaml reads 4 times as fast;
-    # it reads them as PyYAML does, and leaves everything else to PyYAML.
-    return read_flat_yaml(front, _FIRST_LINE) or load_yaml_with_pyyaml(front, path)
+            return SourceFile(path, metadata, key_lines, body, body_line)
+        # Most front matter is flat `key: value` lines, which flat_yaml reads 4 times as
+        # fast; it reads them as PyYAML does, and leaves everything else to PyYAML.
+        flat = read_flat_yaml(front, _FIRST_LINE)
+        if flat is not None:
+            return SourceFile(path, *flat, body, body_line, clean=True)
+        return SourceFile(path, *load_yaml_with_pyyaml(front, path), body, body_line)
+    return SourceFile(path, {}, {}, text, 1, clean=True)
 
 
 def load_yaml_with_pyyaml(front: str, path: Path) -> tuple[dict[str, Any], dict[str, int]]:

@@ -94,8 +94,10 @@ def post_path(
     return _SLASHES.sub("/", path)
 
 
+@functools.lru_cache(maxsize=4_096)
 def _escape_path(text: str) -> str:
-    """``text`` percent-encoded as Jekyll's URL.escape_path does (most values need nothing)."""
+    """``text`` percent-encoded as Jekyll's URL.escape_path does (most values need nothing).
+    Cached: most pieces (years, months, categories) come back for post after post."""
     return text if _PATH_TEXT.fullmatch(text) else quote(text, safe=_PATH_SAFE)
 
 

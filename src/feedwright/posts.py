@@ -71,6 +71,9 @@ class _Fields:
         self.source = source
         self.warnings: list[Problem] = []
         self.metadata: dict[str, Any] = {}
+        if source.clean:
+            self.metadata = source.metadata
+            return
         for key, value in source.metadata.items():
             cleaned, removed = _without_control_characters(value)
             self.metadata[key] = cleaned
