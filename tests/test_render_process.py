@@ -137,3 +137,18 @@ def test_a_render_process_not_needed_is_stopped(
     assert result.report.unchanged and not result.report.written
     assert len(answers) == 1  # only the first build had anything to render
     assert multiprocessing.active_children() == []
+
+
+def test_without_a_render_process_to_be_had_the_build_renders_itself(
+    make_site: SiteFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = make_site(_posts(12), CONFIG)
+    here, _ = _built_here(site, tmp_path)
+
+    def no_process(*args: object) -> None:
+        raise OSError(11, "Resource temporarily unavailable")  # fork's EAGAIN
+
+    monkeypatch.setattr(build_module, "RENDER_AHEAD_FROM", 1)
+    monkeypatch.setattr(build_module, "RenderProcess", no_process)
+    build(site)
+    assert _outputs(site) == _outputs(here)

@@ -197,9 +197,9 @@ def build_site(
     # Taken before any post is read: a post changed during the build changes it next time.
     inputs = inputs or scan_inputs(site, options.key())
     with contextlib.ExitStack() as stack:
-        ahead = None
-        if len(inputs.files) >= RENDER_AHEAD_FROM and can_fork():
-            ahead = stack.enter_context(RenderProcess(_import_renderers, _render_shown))
+        ahead = _render_process(len(inputs.files))
+        if ahead is not None:
+            stack.enter_context(ahead)
         header_cache = load_cache(site) if options.cache else None
         if header_cache is not None:
             # Saved while the render process renders (below), or else when the build ends,
@@ -240,12 +240,27 @@ def build_site(
     return result
 
 
+def _render_process(post_files: int) -> RenderProcess[RenderedShown] | None:
+    """A render process for a build of ``post_files`` posts, when one pays off and can
+    be had."""
+    if post_files < RENDER_AHEAD_FROM or not can_fork():
+        return None
+    try:
+        return RenderProcess(_import_renderers, _render_shown)
+    except OSError:  # no process to be had (a limit on processes, or on memory)
+        return None
+
+
 def _import_renderers() -> None:
     for name in _RENDERERS:
         importlib.import_module(name)
 
 
-def _render_shown(site: Site, shown: list[Post]) -> tuple[list[OutputFile], Collection]:
+# What a render process answers: the files, and the shown posts with their bodies.
+RenderedShown = tuple[list[OutputFile], Collection]
+
+
+def _render_shown(site: Site, shown: list[Post]) -> RenderedShown:
     """``render_outputs`` for just the posts the outputs show (in feed order): each feed
     and the preview show the same posts from them as from all. Run in a render process;
     returns the files and the shown posts with their bodies and warnings."""
