@@ -4,6 +4,8 @@ outputs are the same bytes as when every post is read whole."""
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 from concurrent.futures import ProcessPoolExecutor
 
 import pytest
@@ -172,6 +174,36 @@ def test_parsing_in_several_processes_gives_the_same_result(
     assert {f.path: f.content for f in shared.files} == {f.path: f.content for f in alone.files}
     assert shared.collection.problems == alone.collection.problems
     assert [p.path.name for p in shared.collection.problems] == ["bad.md"]
+
+
+@pytest.mark.parametrize("forks_allowed", [0, 1])
+def test_without_worker_processes_to_be_had_the_posts_are_parsed_here(
+    make_site: SiteFactory, monkeypatch: pytest.MonkeyPatch, forks_allowed: int
+) -> None:
+    """At a limit on processes, no worker (or only the first) can be forked: the build
+    parses in its own process, and leaves no worker behind waiting for work."""
+    site = make_site({**big_posts(24), **SIMPLE_POSTS}, CONFIG)
+    alone = render_site(site, BuildOptions(now=NOW, cache=False))
+    monkeypatch.setattr(collector, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(collector.os, "cpu_count", lambda: 2)
+    fork = os.fork
+    forks: list[int] = []
+
+    def limited_fork() -> int:
+        forks.append(1)
+        if len(forks) > forks_allowed:
+            raise BlockingIOError(11, "Resource temporarily unavailable")  # fork's EAGAIN
+        return fork()
+
+    monkeypatch.setattr(os, "fork", limited_fork)
+    try:
+        limited = render_site(site, BuildOptions(now=NOW, cache=False))
+        assert multiprocessing.active_children() == [], "no worker is left waiting"
+    finally:
+        for child in multiprocessing.active_children():
+            child.terminate()
+    assert len(forks) == forks_allowed + 1
+    assert {f.path: f.content for f in limited.files} == {f.path: f.content for f in alone.files}
 
 
 def test_each_warning_is_reported_once_cached_or_not(make_site: SiteFactory) -> None:

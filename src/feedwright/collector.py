@@ -276,12 +276,15 @@ def _read_all(
     done = len(paths) - len(todo)
     read = functools.partial(_read_one, site=site, bodies=bodies)
     with contextlib.ExitStack() as stack:
-        parsed: Iterator[Post | Problem]
+        parsed: Iterator[Post | Problem] | None = None
         pool = _worker_pool(len(todo))
         if pool is not None:
             stack.enter_context(pool)
-            parsed = pool.map(read, [paths[index] for index in todo], chunksize=64)
-        else:
+            try:
+                parsed = pool.map(read, [paths[index] for index in todo], chunksize=64)
+            except OSError:  # no worker to be had (a limit on processes, or on memory)
+                _stop_workers(pool)
+        if parsed is None:
             parsed = map(read, (paths[index] for index in todo))
         for index, outcome in zip(todo, parsed, strict=True):
             outcomes[index] = outcome
@@ -306,6 +309,15 @@ def _worker_pool(count: int) -> ProcessPoolExecutor | None:
     if "fork" not in multiprocessing.get_all_start_methods():
         return None
     return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Stop the workers a pool started before it failed to start the others: they would
+    wait for work for ever, and this process would not exit. The executor has no public
+    way to stop them."""
+    for process in list((pool._processes or {}).values()):
+        process.terminate()
+        process.join()
 
 
 def _has_no_front_matter(path: Path) -> bool:
