@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import select
 import shutil
+import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -152,3 +156,43 @@ def test_without_a_render_process_to_be_had_the_build_renders_itself(
     monkeypatch.setattr(build_module, "RenderProcess", no_process)
     build(site)
     assert _outputs(site) == _outputs(here)
+
+
+# A build that makes a render process, says so, and waits to be killed; with "worker", it
+# first forks a process as the collector forks its parse workers: one that outlives the
+# build and holds a copy of its end of the render process's pipe (but not its stdout).
+_KILLED_BUILD = """
+import multiprocessing, os, sys, time
+from feedwright.render_process import RenderProcess
+
+def worker():
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+    time.sleep(30)
+
+ahead = RenderProcess(lambda: None, lambda *job: None)
+if sys.argv[1] == "worker":
+    multiprocessing.get_context("fork").Process(target=worker).start()
+print("ready", flush=True)
+time.sleep(60)
+"""
+
+
+@pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGKILL])
+@pytest.mark.parametrize("others", ["alone", "worker"])
+def test_a_render_process_ends_when_its_build_is_killed(signal_number: int, others: str) -> None:
+    # The render process shares the build's stdout: until it exits, a reader of that
+    # stdout (`feedwright build | tee log`) never reaches its end.
+    build_process = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_BUILD, others], stdout=subprocess.PIPE
+    )
+    assert build_process.stdout is not None
+    try:
+        assert build_process.stdout.readline() == b"ready\n"
+        build_process.send_signal(signal_number)
+        build_process.wait(timeout=10)
+        readable, _, _ = select.select([build_process.stdout], [], [], 10)
+        assert readable, "the render process still holds the killed build's stdout"
+        assert build_process.stdout.read() == b""
+    finally:
+        build_process.kill()
+        build_process.stdout.close()

@@ -8,12 +8,15 @@ is sent the job (the posts the outputs show), renders, and answers with the resu
 It is only a shortcut: when it cannot answer (a body that does not read, a template error,
 a crash), it answers None, and the build renders in its own process as it would without
 it, with the errors reported there. It writes nothing, so stopping it at any moment is safe.
+When the build is killed before it sends the job, the process sees it and exits: it holds
+the build's stdout, and a `feedwright build | tee log` would otherwise never end.
 """
 
 from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
 import signal
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -31,7 +34,9 @@ class RenderProcess(Generic[Result]):
         context = multiprocessing.get_context("fork")
         self._connection, child_end = context.Pipe()
         self._process = context.Process(
-            target=_serve, args=(child_end, prepare, render), daemon=True
+            target=_serve,
+            args=(child_end, self._connection, os.getpid(), prepare, render),
+            daemon=True,
         )
         self._process.start()
         child_end.close()
@@ -54,11 +59,6 @@ class RenderProcess(Generic[Result]):
         except Exception:  # the process died, or its result would not unpickle: render here
             return None
         return answer
-
-    def render(self, *job: Any) -> Result | None:
-        """Send the job and wait for its result; None when the process could not render."""
-        self.send(*job)
-        return self.result()
 
     def close(self) -> None:
         """Stop the process, whatever it is doing (it writes nothing)."""
@@ -84,14 +84,27 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
+# How often a render process waiting for its job checks that the build is still there.
+BUILD_CHECK_SECONDS = 0.5
+
+
 def _serve(
-    connection: Connection, prepare: Callable[[], object], render: Callable[..., Any]
+    connection: Connection,
+    builds_end: Connection,
+    build_pid: int,
+    prepare: Callable[[], object],
+    render: Callable[..., Any],
 ) -> None:
     # Ctrl-C reaches the whole process group: this process leaves it to the build, which
     # stops it; a traceback from here would only confuse.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The fork copied the build's end of the pipe: closed here, a build that dies leaves
+    # the pipe with no writer, and waiting for the job ends (EOFError).
+    builds_end.close()
     try:
         prepare()
+        if not _job_arrives(connection, build_pid):
+            return
         job = connection.recv()
     except Exception:  # an import that fails, or the build that went away (EOFError)
         return
@@ -104,3 +117,15 @@ def _serve(
     except Exception:  # a result that does not pickle (the build renders again), or no build
         with contextlib.suppress(Exception):
             connection.send(None)
+
+
+def _job_arrives(connection: Connection, build_pid: int) -> bool:
+    """Wait until the job (or the end of the pipe) can be read; False when the build died.
+
+    The end of the pipe is not enough: the parse workers the build forks after this
+    process hold copies of the build's end, and outlive a build that is killed.
+    """
+    while not connection.poll(BUILD_CHECK_SECONDS):
+        if os.getppid() != build_pid:  # the build died and this process was handed on
+            return False
+    return True
