@@ -7,6 +7,7 @@ import json
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
+from typing import Any
 
 import pytest
 
@@ -21,10 +22,11 @@ from conftest import (
 )
 from feedwright import collector
 from feedwright.build import BuildOptions, render_site
-from feedwright.cache import cache_path, load_cache
+from feedwright.cache import HeaderCache, cache_path, load_cache
 from feedwright.collector import HEAD_BYTES, collect
 from feedwright.config import load_site
 from feedwright.errors import InvalidPostsError
+from feedwright.model import Post
 
 CONFIG = DEFAULT_CONFIG + '\n[feeds]\nlimit = 4\nby = ["tag"]\n[digest]\nmax_posts = 3\n'
 
@@ -95,6 +97,27 @@ def test_a_build_that_fails_still_keeps_what_it_parsed(make_site: SiteFactory) -
     with pytest.raises(InvalidPostsError):
         build(site)
     assert len(load_cache(site).entries) == 6  # the next build parses only bad.md again
+
+
+def test_a_build_interrupted_while_reading_leaves_the_cache_as_it_was(
+    make_site: SiteFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = make_site(big_posts(6), CONFIG)
+    build(site)
+    before = cache_path(site).read_bytes()
+    looked_up = HeaderCache.get
+
+    def interrupted(cache: HeaderCache, *args: Any) -> Post | None:
+        if len(cache.used) == 3:
+            raise KeyboardInterrupt  # Ctrl-C, halfway through the posts
+        return looked_up(cache, *args)
+
+    monkeypatch.setattr(HeaderCache, "get", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        build(site)
+    # Not the three entries looked up: the posts not reached are not gone.
+    assert cache_path(site).read_bytes() == before
+    assert len(load_cache(site).entries) == 6
 
 
 def test_a_changed_post_or_config_is_parsed_again(make_site: SiteFactory) -> None:

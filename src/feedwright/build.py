@@ -201,11 +201,7 @@ def build_site(
         if ahead is not None:
             stack.enter_context(ahead)
         header_cache = load_cache(site) if options.cache else None
-        if header_cache is not None:
-            # Saved while the render process renders (below), or else when the build ends,
-            # whatever happens; saving twice writes once.
-            stack.callback(save_cache, header_cache)
-        collection = _collect_valid(site, options, progress, inputs.files, header_cache)
+        collection = _collect_cached(site, options, progress, inputs.files, header_cache)
         shown_by_output = shown_posts(site, collection.posts)
         shown = shown_digest(
             inputs.settings,
@@ -220,12 +216,14 @@ def build_site(
             result = BuildResult(collection)
             result.report.unchanged = [site.output / name for name in unchanged]
             outputs = unchanged
+            if header_cache is not None:
+                save_cache(header_cache)
         else:
             if ahead is not None:
                 sources = {post.source for posts in shown_by_output.values() for post in posts}
                 ahead.send(site, [post for post in collection.posts if post.source in sources])
             if header_cache is not None:
-                save_cache(header_cache)
+                save_cache(header_cache)  # while the render process renders
             rendered = ahead.result() if ahead is not None else None
             if rendered is not None:
                 files, shown_collection = rendered
@@ -238,6 +236,26 @@ def build_site(
     if not collection.problems:
         record_build(site, options.key(), outputs, collection.next_due, inputs.digest, shown)
     return result
+
+
+def _collect_cached(
+    site: Site,
+    options: BuildOptions,
+    progress: ProgressCallback | None,
+    files: list[tuple[str, FileKey | None]],
+    header_cache: HeaderCache | None,
+) -> Collection:
+    """``_collect_valid`` through ``header_cache``, which is saved when the posts are
+    invalid; else saving it is left to the caller, to do while rendering."""
+    try:
+        return _collect_valid(site, options, progress, files, header_cache)
+    except InvalidPostsError:
+        # Every post was read: after a fix, the next build parses only the fixed ones.
+        # Any other error (Ctrl-C, say) may stop before some posts were looked up, and
+        # saving would drop their entries as if the posts were gone.
+        if header_cache is not None:
+            save_cache(header_cache)
+        raise
 
 
 def _render_process(post_files: int) -> RenderProcess[RenderedShown] | None:
