@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 from lxml import etree
 
-from conftest import SIMPLE_POSTS, SiteFactory, build, parse_feed
+from conftest import NOW, SIMPLE_POSTS, SiteFactory, build, parse_feed
+from feedwright.collector import collect
 
 SEED_LIKE_POST = """
 ---
@@ -185,6 +186,22 @@ def test_limit_summary_only_and_order_ties(make_site: SiteFactory) -> None:
     assert [entry.title for entry in feed.entries] == ["Tie", "P5", "P4"]
     assert all("content" not in entry for entry in feed.entries)
     assert feed.entries[1].summary == "Body 5"
+
+
+def test_posts_of_one_date_are_in_the_order_of_their_names_as_strings(
+    make_site: SiteFactory,
+) -> None:
+    # As Jekyll orders them. `-` sorts before `/`: by their parts (as Paths compare),
+    # `2025` would come before `2025-x.md`.
+    post = "---\ntitle: {}\ndate: 2025-03-05 09:00:00 +0900\n{}---\nx\n"
+    site = make_site({"2025-x.md": post.format("X", ""), "2025/y.md": post.format("Y", "")})
+    build(site)
+    assert [entry.title for entry in parse_feed(site.output / "feed.atom").entries] == ["X", "Y"]
+    # The later of two posts with one id is the one reported.
+    same = "permalink: /same/\n"
+    site = make_site({"2025-x.md": post.format("X", same), "2025/y.md": post.format("Y", same)})
+    [problem] = collect(site, now=NOW).problems
+    assert problem.path == site.root / "_posts" / "2025" / "y.md"
 
 
 def test_drafts_and_future_posts_are_left_out(make_site: SiteFactory) -> None:

@@ -22,7 +22,6 @@ from feedwright.model import Post, Site
 from feedwright.posts import parse_header, parse_post, with_body
 from feedwright.sources import (
     FileKey,
-    path_order,
     post_file_names,
     posts_location,
     stat_files,
@@ -193,7 +192,7 @@ def collect(
     """Read every post of ``site`` and return them newest first with all problems found.
 
     Drafts and posts dated after ``now`` are left out unless ``drafts``/``future`` is set.
-    Ties in date are broken by path, so the order never depends on the file system.
+    Ties in date are broken by file name, so the order never depends on the file system.
     With ``bodies`` False only the front matter is read: the posts come without their
     bodies, for ``load_bodies`` to complete the few that are rendered. ``files`` are the
     post files with their keys when the caller has already listed and stat'ed them (see
@@ -217,9 +216,10 @@ def _collect(
         names = post_file_names(site)
         # Only the cache needs the files' keys.
         files = stat_files(names) if cache is not None else [(name, None) for name in names]
-    # In path order, which posts of the same date keep: the order never depends on the file
-    # system. (The files come in that order; checking it costs little.)
-    files = sorted(files, key=lambda file: path_order(file[0]))
+    # Posts of the same date keep the order of their file names, compared as strings (as
+    # Jekyll compares paths): it never depends on the file system. The files come in path
+    # order, which differs where a name and a folder share a start (`2025-x.md`, `2025/`).
+    files = sorted(files, key=lambda file: file[0])
     paths = [Path(name) for name, _ in files]
     in_site_root = posts_location(site) == (site.root, None)
     result = Collection(files=len(paths))
@@ -240,7 +240,7 @@ def _collect(
         else:
             result.posts.append(post)
     result.problems.extend(_duplicate_ids(result.posts))
-    result.posts.sort(key=lambda post: post.date, reverse=True)  # stable: ties stay in path order
+    result.posts.sort(key=lambda post: post.date, reverse=True)  # stable: ties keep name order
     return result
 
 
@@ -330,7 +330,7 @@ def _has_no_front_matter(path: Path) -> bool:
 
 def _duplicate_ids(posts: list[Post]) -> list[Problem]:
     """Two posts with one id would show as one entry in every feed reader. ``posts`` are in
-    path order: the later one of two is reported."""
+    the order of their file names: the later one of two is reported."""
     first_with: dict[str, Post] = {}
     problems = []
     for post in posts:
