@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -63,29 +64,41 @@ def _warnings(result: BuildResult) -> list[tuple[str, int | None, str]]:
     return [(w.path.name, w.line, w.message) for w in result.collection.warnings]
 
 
+@dataclass
+class Recorded:
+    """The render processes the builds started, and what each answered."""
+
+    started: int = 0
+    answers: list[object] = field(default_factory=list)
+
+
 @pytest.fixture
-def answers(monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    """Render ahead from the first post on; what each render process answered."""
-    recorded: list[object] = []
+def recorded(monkeypatch: pytest.MonkeyPatch) -> Recorded:
+    """Render ahead from the first post on, recording the render processes."""
+    record = Recorded()
 
     class RecordingProcess(RenderProcess[Any]):
+        def __init__(self, *args: Any) -> None:
+            super().__init__(*args)
+            record.started += 1
+
         def result(self) -> Any:
             answer = super().result()
-            recorded.append(answer)
+            record.answers.append(answer)
             return answer
 
     monkeypatch.setattr(build_module, "RENDER_AHEAD_FROM", 1)
     monkeypatch.setattr(build_module, "RenderProcess", RecordingProcess)
-    return recorded
+    return record
 
 
 def test_rendering_ahead_gives_the_same_outputs_and_warnings(
-    make_site: SiteFactory, tmp_path: Path, answers: list[object]
+    make_site: SiteFactory, tmp_path: Path, recorded: Recorded
 ) -> None:
     site = make_site(_posts(12), CONFIG)
     here, in_process = _built_here(site, tmp_path)
     ahead = build(site)
-    assert len(answers) == 1 and answers[0] is not None, "the render process rendered"
+    assert len(recorded.answers) == 1 and recorded.answers[0] is not None, "it rendered"
     assert _outputs(site) == _outputs(here)
     assert _warnings(ahead) == _warnings(in_process)
     assert any("---END---" in message for _, _, message in _warnings(ahead))
@@ -97,7 +110,7 @@ def test_rendering_ahead_gives_the_same_outputs_and_warnings(
 
 
 def test_a_body_the_render_process_cannot_read_is_reported_as_without_it(
-    make_site: SiteFactory, tmp_path: Path, answers: list[object]
+    make_site: SiteFactory, tmp_path: Path, recorded: Recorded
 ) -> None:
     site = make_site(_posts(12), CONFIG)
     newest = site.root / "_posts" / "2025-03-12-post-11.md"
@@ -106,7 +119,7 @@ def test_a_body_the_render_process_cannot_read_is_reported_as_without_it(
     newest.write_bytes(newest.read_bytes() + filler + b"\xff\n")
     here, in_process = _built_here(site, tmp_path, skip_invalid=True)
     skipped = build(site, skip_invalid=True)
-    assert answers == [None], "the build rendered in its own process"
+    assert recorded.answers == [None], "the build rendered in its own process"
     assert [problem.path.name for problem in skipped.collection.problems] == [newest.name]
     assert _outputs(site) == _outputs(here)
     assert _warnings(skipped) == _warnings(in_process)
@@ -118,28 +131,27 @@ def test_a_body_the_render_process_cannot_read_is_reported_as_without_it(
 def test_a_render_process_that_dies_changes_nothing(
     make_site: SiteFactory,
     tmp_path: Path,
-    answers: list[object],
+    recorded: Recorded,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     site = make_site(_posts(12), CONFIG)
     here, _ = _built_here(site, tmp_path)
     monkeypatch.setattr(build_module, "_render_shown", lambda *job: os._exit(3))
     build(site)
-    assert answers == [None]
+    assert recorded.answers == [None]
     assert _outputs(site) == _outputs(here)
     assert multiprocessing.active_children() == []
 
 
-def test_a_render_process_not_needed_is_stopped(
-    make_site: SiteFactory, answers: list[object]
-) -> None:
+def test_a_render_process_not_needed_is_stopped(make_site: SiteFactory, recorded: Recorded) -> None:
     site = make_site(_posts(12), CONFIG)
     build(site)
     old = "---\ntitle: 古い\ndate: 2020-01-01\n---\n昔。\n"
     write_posts(site.root / "_posts", {"2020-01-01-old.md": old})
     result = build(site)
     assert result.report.unchanged and not result.report.written
-    assert len(answers) == 1  # only the first build had anything to render
+    assert recorded.started == 2
+    assert len(recorded.answers) == 1  # only the first build had anything to render
     assert multiprocessing.active_children() == []
 
 

@@ -20,10 +20,11 @@ from feedwright.collector import (
 )
 from feedwright.dates import DateError, parse_date, site_timezone
 from feedwright.errors import InvalidPostsError, OptionError, Problem
+from feedwright.forking import can_fork
 from feedwright.groups import preview_posts, shown_posts
 from feedwright.model import BuildOptions, OutputFile, Post, Site
 from feedwright.recipients import Recipient, site_recipients
-from feedwright.render_process import RenderProcess, can_fork
+from feedwright.render_process import RenderProcess
 from feedwright.sources import FileKey
 from feedwright.uptodate import (
     InputScan,

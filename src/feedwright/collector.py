@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from feedwright.dates import site_timezone
 from feedwright.errors import PostError, Problem
+from feedwright.forking import can_fork, stop_workers
 from feedwright.front_matter import SourceFile, decode_post, split_front_matter
 from feedwright.model import Post, Site
 from feedwright.posts import parse_header, parse_post, with_body
@@ -283,7 +284,7 @@ def _read_all(
             try:
                 parsed = pool.map(read, [paths[index] for index in todo], chunksize=64)
             except OSError:  # no worker to be had (a limit on processes, or on memory)
-                _stop_workers(pool)
+                stop_workers(pool)
         if parsed is None:
             parsed = map(read, (paths[index] for index in todo))
         for index, outcome in zip(todo, parsed, strict=True):
@@ -306,18 +307,9 @@ def _worker_pool(count: int) -> ProcessPoolExecutor | None:
     workers = min(os.cpu_count() or 1, MAX_WORKERS)
     if count < PARALLEL_FROM or workers < 2:
         return None
-    if "fork" not in multiprocessing.get_all_start_methods():
+    if not can_fork():
         return None
     return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
-
-
-def _stop_workers(pool: ProcessPoolExecutor) -> None:
-    """Stop the workers a pool started before it failed to start the others: they would
-    wait for work for ever, and this process would not exit. The executor has no public
-    way to stop them."""
-    for process in list((pool._processes or {}).values()):
-        process.terminate()
-        process.join()
 
 
 def _has_no_front_matter(path: Path) -> bool:

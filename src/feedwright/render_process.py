@@ -79,11 +79,6 @@ class RenderProcess(Generic[Result]):
         self.close()
 
 
-def can_fork() -> bool:
-    """True where processes can be forked (not on Windows)."""
-    return "fork" in multiprocessing.get_all_start_methods()
-
-
 # How often a render process waiting for its job checks that the build is still there.
 BUILD_CHECK_SECONDS = 0.5
 
