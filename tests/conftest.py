@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import socket
 import textwrap
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO
 
 import feedparser
 import pytest
@@ -220,3 +223,19 @@ timeout = 5
 to = [{listed}]
 """
     )
+
+
+def read_to_end(stream: IO[bytes], seconds: float) -> bytes | None:
+    """What is left to read on a pipe, once every process holding its other end has closed
+    it; None if some process still holds it after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    rest = b""
+    while (left := deadline - time.monotonic()) > 0:
+        readable, _, _ = select.select([stream], [], [], left)
+        if not readable:
+            break
+        chunk = os.read(stream.fileno(), 65_536)
+        if not chunk:
+            return rest
+        rest += chunk
+    return None

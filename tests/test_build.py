@@ -80,15 +80,27 @@ def test_unwritable_output_is_a_clear_error(make_site: SiteFactory, tmp_path: Pa
     assert blocker.read_text() == "not a folder"
 
 
-def test_a_failed_write_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("failure", "raised"),
+    [
+        (OSError(28, "No space left on device"), OutputError),
+        (KeyboardInterrupt(), KeyboardInterrupt),
+    ],
+)
+def test_a_failed_write_keeps_the_old_file(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    failure: BaseException,
+    raised: type[BaseException],
+) -> None:
     target = tmp_path / "feed.atom"
     target.write_bytes(b"old")
 
-    def disk_full(*args: object) -> None:
-        raise OSError(28, "No space left on device")
+    def fails(*args: object) -> None:
+        raise failure  # a full disk, or Ctrl-C
 
-    monkeypatch.setattr(os, "replace", disk_full)
-    with pytest.raises(OutputError, match="No space left on device"):
+    monkeypatch.setattr(os, "replace", fails)
+    with pytest.raises(raised):
         write_atomic(target, b"new")
     assert target.read_bytes() == b"old"
-    assert [p.name for p in tmp_path.iterdir()] == ["feed.atom"]
+    assert [p.name for p in tmp_path.iterdir()] == ["feed.atom"]  # no temporary file left

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import select
 import shutil
 import signal
 import subprocess
@@ -16,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from conftest import DEFAULT_CONFIG, SiteFactory, build, write_posts
+from conftest import DEFAULT_CONFIG, SiteFactory, build, read_to_end, write_posts
 from feedwright import build as build_module
 from feedwright.build import BuildResult
 from feedwright.cache import load_cache
@@ -202,9 +201,8 @@ def test_a_render_process_ends_when_its_build_is_killed(signal_number: int, othe
         assert build_process.stdout.readline() == b"ready\n"
         build_process.send_signal(signal_number)
         build_process.wait(timeout=10)
-        readable, _, _ = select.select([build_process.stdout], [], [], 10)
-        assert readable, "the render process still holds the killed build's stdout"
-        assert build_process.stdout.read() == b""
+        rest = read_to_end(build_process.stdout, 10)
+        assert rest == b"", "the render process still holds the killed build's stdout"
     finally:
         build_process.kill()
         build_process.stdout.close()

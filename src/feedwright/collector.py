@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from feedwright.dates import site_timezone
 from feedwright.errors import PostError, Problem
-from feedwright.forking import can_fork, stop_workers
+from feedwright.forking import can_fork, start_worker, stop_workers
 from feedwright.front_matter import SourceFile, decode_post, split_front_matter
 from feedwright.model import Post, Site
 from feedwright.posts import parse_header, parse_post, with_body
@@ -285,6 +285,9 @@ def _read_all(
                 parsed = pool.map(read, [paths[index] for index in todo], chunksize=64)
             except OSError:  # no worker to be had (a limit on processes, or on memory)
                 stop_workers(pool)
+            else:
+                # Stopped (Ctrl-C, an error): the workers finish the posts in hand, not all.
+                stack.callback(pool.shutdown, wait=True, cancel_futures=True)
         if parsed is None:
             parsed = map(read, (paths[index] for index in todo))
         for index, outcome in zip(todo, parsed, strict=True):
@@ -309,7 +312,12 @@ def _worker_pool(count: int) -> ProcessPoolExecutor | None:
         return None
     if not can_fork():
         return None
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    return ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=start_worker,
+        initargs=(os.getpid(),),
+    )
 
 
 def _has_no_front_matter(path: Path) -> bool:

@@ -51,9 +51,11 @@ def write_atomic(path: Path, content: bytes, mode: int = 0o644, durable: bool = 
         os.replace(temporary, path)
         if durable:
             _sync_folder(path.parent)
-    except OSError as error:
+    except BaseException as error:  # Ctrl-C too: no temporary file is left behind
         with contextlib.suppress(OSError):
             os.unlink(temporary)
+        if not isinstance(error, OSError):
+            raise
         raise OutputError(
             f"{path}: cannot write: {error.strerror} — check the output folder"
         ) from error

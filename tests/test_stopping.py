@@ -1,0 +1,122 @@
+"""A build stopped midway, by Ctrl-C or killed, stops its parse workers too: no traceback
+from each, no waiting for them to parse every post, and none left running (they would hold
+the build's stdout, so cron or a `| tee` would wait for ever)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import NOW, SiteFactory, read_to_end
+from feedwright import collector
+from feedwright.collector import PARALLEL_FROM
+from feedwright.errors import Problem
+from feedwright.model import Post, Site
+
+pytestmark = pytest.mark.skipif(
+    (os.cpu_count() or 1) < 2, reason="posts are parsed in worker processes only with 2 cores"
+)
+
+# Collects a site's posts slowly, so that stopping it finds the workers at work; each worker
+# says when it starts parsing. Ctrl-C is reported on stdout, as the CLI does with an exit code.
+_SLOW_COLLECT = """
+import os, sys, time
+from datetime import UTC, datetime
+from pathlib import Path
+from feedwright import collector
+from feedwright.config import load_site
+
+read_one, started = collector._read_one, []
+
+def slow_read_one(path, site, bodies):
+    if not started:
+        started.append(True)
+        os.write(1, b"parsing\\n")  # in one write: the workers print at once
+    time.sleep(0.005)
+    return read_one(path, site, bodies)
+
+collector._read_one = slow_read_one
+site = load_site(Path(sys.argv[1]))
+try:
+    collector.collect(site, now=datetime(2030, 1, 1, tzinfo=UTC))
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+    sys.exit(130)
+print("finished", flush=True)
+"""
+
+# Enough posts for about 5 s of parsing on 2 workers.
+POSTS = max(PARALLEL_FROM, 2_000)
+
+
+def _start(make_site: SiteFactory) -> subprocess.Popen[bytes]:
+    post = "---\ntitle: 記事 {0}\ndate: 2025-01-01 09:00:00 +0900\n---\n本文 {0}\n"
+    site = make_site({f"post-{number}.md": post.format(number) for number in range(POSTS)})
+    collecting = subprocess.Popen(
+        [sys.executable, "-c", _SLOW_COLLECT, str(site.root)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # a process group of its own, as a terminal's Ctrl-C has
+    )
+    assert collecting.stdout is not None
+    assert collecting.stdout.readline() == b"parsing\n"
+    return collecting
+
+
+def test_ctrl_c_stops_the_workers_at_once_and_quietly(make_site: SiteFactory) -> None:
+    collecting = _start(make_site)
+    os.killpg(collecting.pid, signal.SIGINT)  # what Ctrl-C does: the whole group
+    started = time.monotonic()
+    stdout, stderr = collecting.communicate(timeout=30)
+    assert stdout.split()[-1:] == [b"interrupted"]  # after the other worker's "parsing"
+    assert time.monotonic() - started < 3, "the workers parsed on after Ctrl-C"
+    assert stderr == b"", "a worker printed a traceback"
+
+
+@pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGKILL])
+def test_the_workers_of_a_killed_build_end_with_it(
+    make_site: SiteFactory, signal_number: int
+) -> None:
+    collecting = _start(make_site)
+    assert collecting.stdout is not None
+    try:
+        collecting.send_signal(signal_number)
+        collecting.wait(timeout=10)
+        rest = read_to_end(collecting.stdout, 10)
+        assert rest is not None, "the workers of the killed build still hold its stdout"
+        assert b"finished" not in rest
+    finally:
+        os.killpg(collecting.pid, signal.SIGKILL)
+        collecting.communicate()
+
+
+def test_stopped_between_two_posts_the_workers_stop_at_once(
+    make_site: SiteFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Ctrl-C that lands while this process handles a parsed post, not while it waits for one.
+    post = "---\ntitle: 記事 {0}\ndate: 2025-01-01 09:00:00 +0900\n---\n本文 {0}\n"
+    site = make_site({f"post-{number}.md": post.format(number) for number in range(POSTS)})
+
+    def interrupted(done: int, total: int) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(collector, "_read_one", _slow_read_one)  # before the workers fork
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        collector.collect(site, now=NOW, progress=interrupted)
+    assert time.monotonic() - started < 3, "the workers parsed every post first"
+
+
+_read_one = collector._read_one
+
+
+def _slow_read_one(path: Path, site: Site, bodies: bool) -> Post | Problem:
+    # Here, not in the test: the workers are sent the function by its name.
+    time.sleep(0.005)
+    return _read_one(path, site, bodies)
