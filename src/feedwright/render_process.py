@@ -15,6 +15,7 @@ the build's stdout, and a `feedwright build | tee log` would otherwise never end
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import os
 import signal
@@ -93,6 +94,9 @@ def _serve(
     # Ctrl-C reaches the whole process group: this process leaves it to the build, which
     # stops it; a traceback from here would only confuse.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The process lives for one render: the cycle collector would only walk the modules it
+    # imports, and the posts the build had read when it forked, for nothing.
+    gc.disable()
     # The fork copied the build's end of the pipe: closed here, a build that dies leaves
     # the pipe with no writer, and waiting for the job ends (EOFError).
     builds_end.close()
