@@ -13,8 +13,9 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
+from feedwright.cache import HeaderCache, cache_entry
 from feedwright.dates import site_timezone
 from feedwright.errors import PostError, Problem
 from feedwright.forking import can_fork, start_worker, stop_workers
@@ -36,9 +37,6 @@ PARALLEL_FROM = 1_000
 MAX_WORKERS = 4
 # Larger files are refused: a post that size is a mistake (an embedded video, a log).
 MAX_POST_BYTES = 32_000_000
-
-if TYPE_CHECKING:
-    from feedwright.cache import HeaderCache
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -275,9 +273,14 @@ def _read_all(
         if outcomes[index] is None:
             todo.append(index)
     done = len(paths) - len(todo)
-    read = functools.partial(_read_one, site=site, bodies=bodies)
+    caching = cache is not None and not bodies
+    read: Callable[[Path], Post | Problem | list[Any]]
+    if caching:
+        read = functools.partial(_read_cache_entry, site=site)
+    else:
+        read = functools.partial(_read_one, site=site, bodies=bodies)
     with contextlib.ExitStack() as stack:
-        parsed: Iterator[Post | Problem] | None = None
+        parsed: Iterator[Post | Problem | list[Any]] | None = None
         pool = _worker_pool(len(todo))
         if pool is not None:
             stack.enter_context(pool)
@@ -291,14 +294,23 @@ def _read_all(
         if parsed is None:
             parsed = map(read, (paths[index] for index in todo))
         for index, outcome in zip(todo, parsed, strict=True):
+            if isinstance(outcome, list):  # a header in the cache's form
+                assert cache is not None
+                outcome = cache.add(files[index][0], paths[index], keys[index], outcome)
             outcomes[index] = outcome
-            key = keys[index]
-            if cache is not None and not bodies and isinstance(outcome, Post) and key is not None:
-                cache.put(outcome, key)
             done += 1
             if progress:
                 progress(done, len(paths))
     return [outcome for outcome in outcomes if outcome is not None]
+
+
+def _read_cache_entry(path: Path, site: Site) -> Post | Problem | list[Any]:
+    """One post's header in the cache's form (see ``cache.cache_entry``), or the Post when
+    the cache cannot keep it, or its problem."""
+    outcome = _read_one(path, site, bodies=False)
+    if isinstance(outcome, Post):
+        return cache_entry(outcome) or outcome
+    return outcome
 
 
 def _worker_pool(count: int) -> ProcessPoolExecutor | None:
