@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import select
 import socket
@@ -60,6 +61,14 @@ def write_posts(folder: Path, posts: dict[str, str | bytes]) -> None:
             path.write_bytes(content)
         else:
             path.write_text(textwrap.dedent(content).lstrip("\n"), encoding="utf-8")
+
+
+@pytest.fixture(autouse=True)
+def cycle_collector_restored() -> Iterator[None]:
+    """The `build` and `digest` commands turn the cycle collector off for the rest of their
+    process; after a test that ran one in this process, it is turned back on."""
+    yield
+    gc.enable()
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import gc
 import json
 import threading
 import time
@@ -336,6 +337,8 @@ def test_cli_send_reports_failures_with_exit_4(
     assert "sent 1 digests" in result.stdout
     again = runner.invoke(app, ["send", str(site.root)])
     assert again.exit_code == 0 and "no new posts since" in again.stdout
+    # Each recipient's digest leaves objects in cycles: a send to many must collect them.
+    assert gc.isenabled()
 
 
 def test_cli_send_to_file_and_dry_run(
