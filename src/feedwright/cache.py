@@ -54,28 +54,27 @@ class HeaderCache:
     # Entries looked up or stored in this run; the others (deleted posts) are dropped.
     used: set[str] = field(default_factory=set)
 
-    def get(self, name: str, source: Path, key: FileKey) -> Post | None:
-        """The cached header of the file ``name`` (as a Path: ``source``) if the file is
-        unchanged (``key``), else None."""
+    def get(self, name: str, key: FileKey) -> Post | None:
+        """The cached header of the file ``name`` if the file is unchanged (``key``), else
+        None."""
         entry = self.entries.get(name)
         if entry is None or entry[0] != key:
             return None
         try:
-            post = _post_from_json(source, entry[1])
+            post = _post_from_json(Path(name), entry[1])
         except (KeyError, TypeError, ValueError, AttributeError):
             return None
         self.used.add(name)
         return post
 
-    def add(self, name: str, source: Path, key: FileKey | None, entry: list[Any]) -> Post:
-        """The post of a header in the cache's form (see ``cache_entry``), remembered as of
-        its file's ``key`` (unless the file has none: it went away while it was read)."""
-        if key is not None:
-            self.entries[name] = (key, entry)
-            self.lines.pop(name, None)
-            self.used.add(name)
-            self.changed = True
-        return _post_from_json(source, entry)
+    def add(self, name: str, key: FileKey, entry: list[Any]) -> Post:
+        """Remember the header of the file ``name`` as of its ``key``, given in the cache's
+        form (see ``cache_entry``), and return its post."""
+        self.entries[name] = (key, entry)
+        self.lines.pop(name, None)
+        self.used.add(name)
+        self.changed = True
+        return _post_from_json(Path(name), entry)
 
 
 def cache_entry(post: Post) -> list[Any] | None:

@@ -219,14 +219,12 @@ def _collect(
     # Jekyll compares paths): it never depends on the file system. The files come in path
     # order, which differs where a name and a folder share a start (`2025-x.md`, `2025/`).
     files = sorted(files, key=lambda file: file[0])
-    paths = [Path(name) for name, _ in files]
     in_site_root = posts_location(site) == (site.root, None)
-    result = Collection(files=len(paths))
-    outcomes = _read_all(files, paths, site, bodies, cache, progress)
-    for path, outcome in zip(paths, outcomes, strict=True):
+    result = Collection(files=len(files))
+    for outcome in _read_all(files, site, bodies, cache, progress):
         if isinstance(outcome, Problem):
             # Loose Markdown files (README.md…) in a site folder are not posts.
-            if not (in_site_root and _has_no_front_matter(path)):
+            if not (in_site_root and _has_no_front_matter(outcome.path)):
                 result.problems.append(outcome)
             continue
         post = outcome
@@ -254,61 +252,59 @@ def _read_one(path: Path, site: Site, bodies: bool) -> Post | Problem:
 
 def _read_all(
     files: Sequence[tuple[str, FileKey | None]],
-    paths: list[Path],
     site: Site,
     bodies: bool,
     cache: HeaderCache | None,
     progress: ProgressCallback | None,
 ) -> list[Post | Problem]:
     """Each file's post or problem, in order: from the cache when it holds the file as it
-    is (by its key), else parsed, by several processes when there are many to parse.
-    ``paths`` are the files' names as Paths."""
-    keys = [key for _, key in files]
-    outcomes: list[Post | Problem | None] = [None] * len(paths)
+    is (by its key), else parsed, by several processes when there are many to parse."""
+    caching = cache is not None and not bodies
+    outcomes: list[Post | Problem | None] = [None] * len(files)
     todo: list[int] = []
-    for index, ((name, key), path) in enumerate(zip(files, paths, strict=True)):
+    for index, (name, key) in enumerate(files):
         # A file without a key went away; reading it reports that.
         if cache is not None and not bodies and key is not None:
-            outcomes[index] = cache.get(name, path, key)
+            outcomes[index] = cache.get(name, key)
         if outcomes[index] is None:
             todo.append(index)
-    done = len(paths) - len(todo)
-    caching = cache is not None and not bodies
-    read: Callable[[Path], Post | Problem | list[Any]]
-    if caching:
-        read = functools.partial(_read_cache_entry, site=site)
-    else:
-        read = functools.partial(_read_one, site=site, bodies=bodies)
+    done = len(files) - len(todo)
+    read = functools.partial(_read_file, site=site, bodies=bodies, caching=caching)
+    jobs = [files[index] for index in todo]
     with contextlib.ExitStack() as stack:
         parsed: Iterator[Post | Problem | list[Any]] | None = None
         pool = _worker_pool(len(todo))
         if pool is not None:
             stack.enter_context(pool)
             try:
-                parsed = pool.map(read, [paths[index] for index in todo], chunksize=64)
+                parsed = pool.map(read, jobs, chunksize=64)
             except OSError:  # no worker to be had (a limit on processes, or on memory)
                 stop_workers(pool)
             else:
                 # Stopped (Ctrl-C, an error): the workers finish the posts in hand, not all.
                 stack.callback(pool.shutdown, wait=True, cancel_futures=True)
         if parsed is None:
-            parsed = map(read, (paths[index] for index in todo))
+            parsed = map(read, jobs)
         for index, outcome in zip(todo, parsed, strict=True):
             if isinstance(outcome, list):  # a header in the cache's form
-                assert cache is not None
-                outcome = cache.add(files[index][0], paths[index], keys[index], outcome)
+                name, key = files[index]
+                assert cache is not None and key is not None
+                outcome = cache.add(name, key, outcome)
             outcomes[index] = outcome
             done += 1
             if progress:
-                progress(done, len(paths))
+                progress(done, len(files))
     return [outcome for outcome in outcomes if outcome is not None]
 
 
-def _read_cache_entry(path: Path, site: Site) -> Post | Problem | list[Any]:
-    """One post's header in the cache's form (see ``cache.cache_entry``), or the Post when
-    the cache cannot keep it, or its problem."""
-    outcome = _read_one(path, site, bodies=False)
-    if isinstance(outcome, Post):
+def _read_file(
+    file: tuple[str, FileKey | None], site: Site, bodies: bool, caching: bool
+) -> Post | Problem | list[Any]:
+    """The post or problem of one file (its name and key). With ``caching``, a header the
+    cache can keep comes in the cache's form (see ``cache.cache_entry``)."""
+    name, key = file
+    outcome = _read_one(Path(name), site, bodies)
+    if caching and key is not None and isinstance(outcome, Post):
         return cache_entry(outcome) or outcome
     return outcome
 
