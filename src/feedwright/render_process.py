@@ -95,7 +95,7 @@ def _serve(
     # stops it; a traceback from here would only confuse.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # The process lives for one render: the cycle collector would only walk the modules it
-    # imports, and the posts the build had read when it forked, for nothing.
+    # imports, for nothing.
     gc.disable()
     # The fork copied the build's end of the pipe: closed here, a build that dies leaves
     # the pipe with no writer, and waiting for the job ends (EOFError).
@@ -122,7 +122,8 @@ def _job_arrives(connection: Connection, build_pid: int) -> bool:
     """Wait until the job (or the end of the pipe) can be read; False when the build died.
 
     The end of the pipe is not enough: the parse workers the build forks after this
-    process hold copies of the build's end, and outlive a build that is killed.
+    process hold copies of the build's end, and outside Linux they outlive a build that is
+    killed (see ``forking.start_worker``).
     """
     while not connection.poll(BUILD_CHECK_SECONDS):
         if os.getppid() != build_pid:  # the build died and this process was handed on
