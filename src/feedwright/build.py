@@ -220,11 +220,13 @@ def build_site(
             if header_cache is not None:
                 save_cache(header_cache)
         else:
-            # Where the shown posts are in the collection (by identity: hashing 10,000 Paths
-            # takes a hundredth of a second).
-            shown_ids = {id(post) for posts in shown_by_output.values() for post in posts}
-            sent = [index for index, post in enumerate(collection.posts) if id(post) in shown_ids]
+            sent: list[int] = []  # where the posts sent to the render process are
             if ahead is not None:
+                # Found by identity: hashing 10,000 Paths takes a hundredth of a second.
+                shown_ids = {id(post) for posts in shown_by_output.values() for post in posts}
+                sent = [
+                    index for index, post in enumerate(collection.posts) if id(post) in shown_ids
+                ]
                 ahead.send(site, [collection.posts[index] for index in sent])
             if header_cache is not None:
                 save_cache(header_cache)  # while the render process renders

@@ -259,16 +259,18 @@ def _read_all(
 ) -> list[Post | Problem]:
     """Each file's post or problem, in order: from the cache when it holds the file as it
     is (by its key), else parsed, by several processes when there are many to parse."""
-    caching = cache is not None and not bodies
+    if bodies:
+        cache = None  # it holds headers only
     outcomes: list[Post | Problem | None] = [None] * len(files)
     todo: list[int] = []
     for index, (name, key) in enumerate(files):
         # A file without a key went away; reading it reports that.
-        if cache is not None and not bodies and key is not None:
+        if cache is not None and key is not None:
             outcomes[index] = cache.get(name, key)
         if outcomes[index] is None:
             todo.append(index)
     done = len(files) - len(todo)
+    caching = cache is not None
     read = functools.partial(_read_file, site=site, bodies=bodies, caching=caching)
     jobs = [files[index] for index in todo]
     with contextlib.ExitStack() as stack:
