@@ -17,6 +17,7 @@ from conftest import NOW, SiteFactory, read_to_end
 from feedwright import collector
 from feedwright.collector import PARALLEL_FROM
 from feedwright.errors import Problem
+from feedwright.front_matter import SourceFile
 from feedwright.model import Post, Site
 
 pytestmark = pytest.mark.skipif(
@@ -32,16 +33,16 @@ from pathlib import Path
 from feedwright import collector
 from feedwright.config import load_site
 
-read_one, started = collector._read_one, []
+split_one, started = collector._split_one, []
 
-def slow_read_one(path, site, bodies):
+def slow_split_one(path, site, bodies):
     if not started:
         started.append(True)
         os.write(1, b"parsing\\n")  # in one write: the workers print at once
     time.sleep(0.005)
-    return read_one(path, site, bodies)
+    return split_one(path, site, bodies)
 
-collector._read_one = slow_read_one
+collector._split_one = slow_split_one
 site = load_site(Path(sys.argv[1]))
 try:
     collector.collect(site, now=datetime(2030, 1, 1, tzinfo=UTC))
@@ -106,17 +107,17 @@ def test_stopped_between_two_posts_the_workers_stop_at_once(
     def interrupted(done: int, total: int) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(collector, "_read_one", _slow_read_one)  # before the workers fork
+    monkeypatch.setattr(collector, "_split_one", _slow_split_one)  # before the workers fork
     started = time.monotonic()
     with pytest.raises(KeyboardInterrupt):
         collector.collect(site, now=NOW, progress=interrupted)
     assert time.monotonic() - started < 3, "the workers parsed every post first"
 
 
-_read_one = collector._read_one
+_split_one = collector._split_one
 
 
-def _slow_read_one(path: Path, site: Site, bodies: bool) -> Post | Problem:
+def _slow_split_one(path: Path, site: Site, bodies: bool) -> SourceFile | Post | Problem:
     # Here, not in the test: the workers are sent the function by its name.
     time.sleep(0.005)
-    return _read_one(path, site, bodies)
+    return _split_one(path, site, bodies)
