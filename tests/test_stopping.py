@@ -16,9 +16,6 @@ import pytest
 from conftest import NOW, SiteFactory, read_to_end
 from feedwright import collector
 from feedwright.collector import PARALLEL_FROM
-from feedwright.errors import Problem
-from feedwright.front_matter import SourceFile
-from feedwright.model import Post, Site
 
 pytestmark = pytest.mark.skipif(
     (os.cpu_count() or 1) < 2, reason="posts are parsed in worker processes only with 2 cores"
@@ -33,19 +30,19 @@ from pathlib import Path
 from feedwright import collector
 from feedwright.config import load_site
 
-split_one, started = collector._split_one, []
+head_bytes, started = collector._head_bytes, []
 
-def slow_split_one(path, site, bodies):
+def slow_head_bytes(path):
     if not started:
         started.append(True)
         os.write(1, b"parsing\\n")  # in one write: the workers print at once
     time.sleep(0.005)
-    return split_one(path, site, bodies)
+    return head_bytes(path)
 
-collector._split_one = slow_split_one
+collector._head_bytes = slow_head_bytes
 site = load_site(Path(sys.argv[1]))
 try:
-    collector.collect(site, now=datetime(2030, 1, 1, tzinfo=UTC))
+    collector.collect(site, now=datetime(2030, 1, 1, tzinfo=UTC), bodies=False)
 except KeyboardInterrupt:
     print("interrupted", flush=True)
     sys.exit(130)
@@ -107,17 +104,17 @@ def test_stopped_between_two_posts_the_workers_stop_at_once(
     def interrupted(done: int, total: int) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(collector, "_split_one", _slow_split_one)  # before the workers fork
+    monkeypatch.setattr(collector, "_head_bytes", _slow_head_bytes)  # before the workers fork
     started = time.monotonic()
     with pytest.raises(KeyboardInterrupt):
-        collector.collect(site, now=NOW, progress=interrupted)
+        collector.collect(site, now=NOW, progress=interrupted, bodies=False)
     assert time.monotonic() - started < 3, "the workers parsed every post first"
 
 
-_split_one = collector._split_one
+_head_bytes = collector._head_bytes
 
 
-def _slow_split_one(path: Path, site: Site, bodies: bool) -> SourceFile | Post | Problem:
+def _slow_head_bytes(path: Path) -> bytes:
     # Here, not in the test: the workers are sent the function by its name.
     time.sleep(0.005)
-    return _split_one(path, site, bodies)
+    return _head_bytes(path)
