@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import DEFAULT_CONFIG, SIMPLE_POSTS, parse_feed, write_posts
-from feedwright import __version__
+from feedwright import __version__, templates
 from feedwright.cli import app
 
 runner = CliRunner()
@@ -74,6 +74,19 @@ def test_invalid_post_exit_1_lists_all_writes_nothing(site_dir: Path) -> None:
     skipped = runner.invoke(app, ["build", str(site_dir), "--skip-invalid"])
     assert skipped.exit_code == 0
     assert "bad.md:2" in skipped.stderr and (site_dir / "out" / "feed.atom").is_file()
+
+
+def test_a_broken_install_is_an_error_not_a_traceback(
+    site_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As if feedwright's own templates folder had gone missing from where it is installed.
+    monkeypatch.setattr(templates, "_PACKAGE_DIR", tmp_path / "lib" / "python" / "feedwright")
+    result = runner.invoke(app, ["build", str(site_dir)])
+    assert result.exit_code == 1
+    assert "feedwright's templates folder is missing" in result.stderr
+    assert "reinstall feedwright" in result.stderr
+    assert not isinstance(result.exception, FileNotFoundError)
+    assert not (site_dir / "out").exists()
 
 
 def test_check_and_list(site_dir: Path) -> None:

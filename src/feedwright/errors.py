@@ -68,6 +68,10 @@ class OutputError(FeedwrightError):
     """An output file could not be written (read-only folder, disk full…)."""
 
 
+class InstallError(FeedwrightError):
+    """feedwright itself is incomplete: a file it ships with is missing."""
+
+
 class DigestTemplateError(FeedwrightError):
     """A digest template is missing, does not parse, or fails while rendering."""
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from feedwright.errors import InstallError
+
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 def default_templates_dir() -> Path:
-    """The folder of feedwright's own templates.
+    """The folder of feedwright's own templates; InstallError when it is missing.
 
     A wheel carries them as ``feedwright/templates``; a source checkout (and an editable
     install) has them at the top of the repository.
@@ -16,7 +18,10 @@ def default_templates_dir() -> Path:
     for candidate in (_PACKAGE_DIR / "templates", _PACKAGE_DIR.parents[1] / "templates"):
         if (candidate / "feed.xsl").is_file():
             return candidate
-    raise FileNotFoundError("feedwright's templates folder is missing; reinstall feedwright")
+    raise InstallError(
+        f"feedwright's templates folder is missing (looked in {_PACKAGE_DIR / 'templates'}) "
+        "— reinstall feedwright"
+    )
 
 
 def read_template_bytes(name: str, user_dir: Path | None = None) -> bytes:
