@@ -78,13 +78,24 @@ def test_a_shown_body_that_cannot_be_read_is_an_error(make_site: SiteFactory) ->
     assert newest not in {post.source for post in result.collection.posts}
 
 
+# Front matter that goes on past HEAD_BYTES (the whole file is read for it), and a body
+# with a warning of its own: the newest post, so that its body is read and shown.
+LONG_FRONT_MATTER = {
+    "2026-01-01-long.md": '---\ntitle: 長い\nnote: "'
+    + "注" * HEAD_BYTES
+    + '"\n---\n本文\n\n---END---\n'
+}
+
+
 def test_cached_and_uncached_builds_give_the_same_bytes(make_site: SiteFactory) -> None:
-    site = make_site({**big_posts(24), **SIMPLE_POSTS}, CONFIG)
+    site = make_site({**big_posts(24), **SIMPLE_POSTS, **LONG_FRONT_MATTER}, CONFIG)
     uncached = render_site(site, BuildOptions(now=NOW, cache=False))
     assert not cache_path(site).exists()
     filling = render_site(site, BuildOptions(now=NOW))
     cached = render_site(site, BuildOptions(now=NOW))
-    assert len(load_cache(site).entries) == 26
+    assert len(load_cache(site).entries) == 27
+    # Each warning once, the long post's body warning included.
+    assert [w.path.name for w in uncached.collection.warnings].count("2026-01-01-long.md") == 1
     for result in (filling, cached):
         assert {f.path: f.content for f in result.files} == {
             f.path: f.content for f in uncached.files

@@ -99,9 +99,7 @@ def read_post_header(path: Path, site: Site) -> Post:
     Only the first HEAD_BYTES are read when the front matter ends within them, which is
     what makes a build of a big site fast: the bodies of old posts are never read.
     """
-    source = _head_source(_head_bytes(path), path, site)
-    if isinstance(source, Post):
-        return source
+    source = _head_source(_head_bytes(path), path)
     return parse_header(source, site, site_timezone(site.timezone))
 
 
@@ -116,13 +114,13 @@ def _head_bytes(path: Path) -> bytes:
     return head
 
 
-def _head_source(head: bytes, path: Path, site: Site) -> SourceFile | Post:
+def _head_source(head: bytes, path: Path) -> SourceFile:
     """The front matter in the head of a post file; or, when it goes on past the head (or
-    the head has a fault to report in full), the whole post read."""
+    the head has a fault to report in full), the whole file split."""
     try:
         return split_front_matter(decode_post(head, path), path)
     except PostError:
-        return read_post(path, site)
+        return _read_source(path)
 
 
 def load_bodies(site: Site, posts: Sequence[Post]) -> tuple[dict[Path, Post], list[Problem]]:
@@ -353,7 +351,7 @@ def _read_batch(
         ]
     heads = [_or_problem(_head_bytes, path) for path in paths]
     parts = [
-        _or_problem(_head_source, item, path, site) if isinstance(item, bytes) else item
+        _or_problem(_head_source, item, path) if isinstance(item, bytes) else item
         for item, path in zip(heads, paths, strict=True)
     ]
     headers = [
