@@ -303,13 +303,16 @@ def _read_all(
         pool = _worker_pool(len(todo))
         if pool is not None:
             stack.enter_context(pool)
+            stack.push(_workers_stopped_on_error(pool))  # before the first worker starts
             try:
-                parsed = pool.map(read, batches)
+                # Not pool.map: its results cancel the batches left when they stop, which the
+                # executor of Python 3.11 then fails on (InvalidStateError) as it finds its
+                # workers stopped.
+                futures = [pool.submit(read, batch) for batch in batches]
             except OSError:  # no worker to be had (a limit on processes, or on memory)
                 stop_workers(pool)
             else:
-                # Stopped (Ctrl-C, an error): the workers finish the posts in hand, not all.
-                stack.callback(pool.shutdown, wait=True, cancel_futures=True)
+                parsed = (future.result() for future in futures)
         if parsed is None:
             parsed = map(read, batches)
         for start, batch in zip(range(0, len(todo), BATCH), parsed, strict=True):
@@ -364,6 +367,21 @@ def _read_batch(
         cache_entry(item) or item if isinstance(item, Post) and key is not None else item
         for item, (_, key) in zip(headers, files, strict=True)
     ]
+
+
+def _workers_stopped_on_error(pool: ProcessPoolExecutor) -> Callable[..., bool]:
+    """An exit callback that, when the reading stops on an error (Ctrl-C, say), stops the
+    workers at once, instead of waiting for them to parse the batches they were given:
+    they write nothing, and a worker stuck on a file (a hung network disk) would never
+    finish it."""
+
+    def stop(kind: type[BaseException] | None, *rest: object) -> bool:
+        if kind is not None:
+            # The executor finds its workers gone, fails the batches left, and ends.
+            stop_workers(pool)
+        return False  # the error goes on
+
+    return stop
 
 
 def _worker_pool(count: int) -> ProcessPoolExecutor | None:

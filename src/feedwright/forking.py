@@ -38,9 +38,10 @@ def start_worker(build_pid: int) -> None:
 
 
 def stop_workers(pool: ProcessPoolExecutor) -> None:
-    """Stop the workers a pool started before it failed to start the others: they would
-    wait for work for ever, and this process would not exit. The executor has no public
-    way to stop them, so this reads its private table of processes."""
+    """Stop a pool's workers at once, whatever they are doing: those it started before it
+    failed to start the others (they would wait for work for ever, and this process would
+    not exit), or all of them when the build stops. The executor has no public way to stop
+    them, so this reads its private table of processes."""
     for process in list((pool._processes or {}).values()):
         process.terminate()
         process.join()
