@@ -184,6 +184,12 @@ def test_user_templates_override_the_defaults(make_site: SiteFactory, tmp_path: 
         "* First post <https://blog.example.org/2025/10/01/first.html>\n"
     )
     assert "<!DOCTYPE html>" in result.digest.html  # the HTML template is still the default
+    # Compiled templates are kept in the site's data folder; an edit is seen at once.
+    assert any((site.data_folder / "compiled-templates").iterdir())
+    (mine / "digest.txt.j2").write_text("{% for post in posts %}- {{ post.title }}\n{% endfor %}")
+    edited = digest_site(site, DigestOptions(last=5, templates=mine, now=NOW))
+    assert edited.digest is not None
+    assert edited.digest.text == "- Second post\n- First post\n"
 
 
 def test_a_misspelt_variable_names_the_template_and_line(

@@ -7,7 +7,8 @@ is sent the job (the posts the outputs show), renders, and answers with the resu
 
 It is only a shortcut: when it cannot answer (a body that does not read, a template error,
 a crash), it answers None, and the build renders in its own process as it would without
-it, with the errors reported there. It writes nothing, so stopping it at any moment is safe.
+it, with the errors reported there. It writes nothing but the compiled templates that
+Jinja2 keeps (each written whole, then renamed), so stopping it at any moment is safe.
 When the build is killed before it sends the job, the process sees it and exits: it holds
 the build's stdout, and a `feedwright build | tee log` would otherwise never end.
 """
