@@ -206,3 +206,45 @@ def test_a_render_process_ends_when_its_build_is_killed(signal_number: int, othe
     finally:
         build_process.kill()
         build_process.stdout.close()
+
+
+# A build in a fresh process (where requests was never imported, unlike in this one),
+# rendering ahead from the first post: whether the render process answered.
+_FRESH_BUILD = """
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from feedwright import build
+from feedwright.config import load_site
+from feedwright.model import BuildOptions
+
+answers = []
+
+class RecordingProcess(build.RenderProcess):
+    def result(self):
+        answer = super().result()
+        answers.append(answer is not None)
+        return answer
+
+build.RENDER_AHEAD_FROM = 1
+build.RenderProcess = RecordingProcess
+site = load_site(Path(sys.argv[1]))
+build.build_site(site, BuildOptions(now=datetime(2026, 1, 1, tzinfo=UTC)))
+print(answers)
+"""
+
+
+def test_the_render_process_renders_with_a_stand_in_for_requests(
+    make_site: SiteFactory,
+) -> None:
+    # premailer imports requests but never fetches: the render process gives it an empty
+    # stand-in, with which it must still render (an answer of None would mean it failed).
+    site = make_site(_posts(12), CONFIG)
+    fresh = subprocess.run(
+        [sys.executable, "-c", _FRESH_BUILD, str(site.root)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert fresh.stdout == "[True]\n", fresh.stderr
+    assert (site.output / "digest.html").is_file()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import sys
+import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -276,6 +278,12 @@ def _render_process(post_files: int) -> RenderProcess[RenderedShown] | None:
 
 
 def _import_renderers() -> None:
+    """Import what rendering needs; run in a render process, before its one render."""
+    # premailer imports requests, a quarter of these imports, only to fetch external
+    # stylesheets, which feedwright never lets it do (allow_network=False): this process,
+    # which only renders, gives it an empty stand-in. Should premailer ever need more of
+    # it, the render here fails and the build renders in its own process, as always.
+    sys.modules.setdefault("requests", types.ModuleType("requests"))
     for name in _RENDERERS:
         importlib.import_module(name)
 
