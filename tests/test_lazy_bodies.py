@@ -7,7 +7,7 @@ import json
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any
+from pathlib import Path
 
 import pytest
 
@@ -22,11 +22,10 @@ from conftest import (
 )
 from feedwright import collector
 from feedwright.build import BuildOptions, render_site
-from feedwright.cache import HeaderCache, cache_path, load_cache
+from feedwright.cache import cache_path, load_cache
 from feedwright.collector import HEAD_BYTES, collect
 from feedwright.config import load_site
 from feedwright.errors import InvalidPostsError
-from feedwright.model import Post
 
 CONFIG = DEFAULT_CONFIG + '\n[feeds]\nlimit = 4\nby = ["tag"]\n[digest]\nmax_posts = 3\n'
 
@@ -116,17 +115,22 @@ def test_a_build_interrupted_while_reading_leaves_the_cache_as_it_was(
     site = make_site(big_posts(6), CONFIG)
     build(site)
     before = cache_path(site).read_bytes()
-    looked_up = HeaderCache.get
+    # Three posts saved again: found in the cache no more, they are parsed.
+    for path in sorted((site.root / "_posts").glob("*.md"))[:3]:
+        os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000))
+    read_head = collector._head_bytes
+    heads: list[Path] = []
 
-    def interrupted(cache: HeaderCache, *args: Any) -> Post | None:
-        if len(cache.used) == 3:
-            raise KeyboardInterrupt  # Ctrl-C, halfway through the posts
-        return looked_up(cache, *args)
+    def interrupted(path: Path) -> bytes:
+        heads.append(path)
+        if len(heads) == 2:
+            raise KeyboardInterrupt  # Ctrl-C, while the second of them is read
+        return read_head(path)
 
-    monkeypatch.setattr(HeaderCache, "get", interrupted)
+    monkeypatch.setattr(collector, "_head_bytes", interrupted)
     with pytest.raises(KeyboardInterrupt):
         build(site)
-    # Not the three entries looked up: the posts not reached are not gone.
+    # Not the three entries found unchanged: the posts not reached are not gone.
     assert cache_path(site).read_bytes() == before
     assert len(load_cache(site).entries) == 6
 
