@@ -121,3 +121,9 @@ def test_as_a_subprocess(site_dir: Path) -> None:
     assert failed.returncode == 1
     assert "bad.md:3: `date` is not a valid date" in failed.stderr
     assert "Traceback" not in failed.stderr
+    unknown = subprocess.run([*command, "--no-such-flag"], capture_output=True, text=True)
+    assert unknown.returncode == 2 and "No such option" in unknown.stderr
+    version = subprocess.run(
+        [sys.executable, "-m", "feedwright", "--version"], capture_output=True, text=True
+    )
+    assert version.returncode == 0 and version.stdout == f"feedwright {__version__}\n"

@@ -6,14 +6,16 @@ Exit codes: 0 ok, 1 invalid input or output not writable, 2 usage error,
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import os
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 
@@ -451,7 +453,23 @@ def _print_run_start(start: RunStart, dry_run: bool) -> None:
 
 def main() -> None:
     """The console script's entry point."""
-    app()
+    try:
+        app()
+    except SystemExit as done:  # how typer ends every run, with its exit code
+        _exit_at_once(done.code)
+
+
+def _exit_at_once(code: object) -> NoReturn:
+    """End the process without Python's clean-up: a build of 10,000 posts holds a million
+    objects, and freeing them one by one only to exit takes 0.03 s, a sixteenth of a build
+    after a new post. By now every file is written and closed, and every process a build
+    forks is stopped; only the output streams are left to flush."""
+    if isinstance(code, str):
+        print(code, file=sys.stderr)  # as Python itself does with sys.exit("message")
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # a reader gone (`| head`) is no error here
+            stream.flush()
+    os._exit(code if isinstance(code, int) else 0 if code is None else 1)
 
 
 def _without_cycle_collector() -> None:
