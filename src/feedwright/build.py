@@ -280,9 +280,9 @@ def _render_process(site: Site, post_files: int) -> RenderProcess[RenderedShown]
 
 def _prepare_render(site: Site) -> None:
     """Run in a render process while the build reads the posts: import what rendering
-    needs, then (when the build writes one) render an empty digest preview. That loads the digest's templates and has
-    premailer parse their CSS, which it keeps parsed: the render that counts, which waits
-    on them otherwise, is a third quicker."""
+    needs, then (when the build writes one) render an empty digest preview. That loads the
+    digest's templates and has premailer parse their CSS, which it keeps parsed: the render
+    that counts, which waits on them otherwise, is a third quicker."""
     _import_renderers()
     if not site.digest.preview:
         return
