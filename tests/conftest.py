@@ -20,10 +20,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from hypothesis import HealthCheck, settings
 
-from feedwright.build import BuildOptions, BuildResult, SendResult, build_site, send_site
-from feedwright.config import load_site
-from feedwright.delivery import SendOptions
-from feedwright.model import Site
+from feedwright.commands.build import BuildOptions, BuildResult, build_site
+from feedwright.commands.send import SendOptions, SendResult, send_site
+from feedwright.site.config import load_site
+from feedwright.site.model import Site
 
 # Property tests: the same examples on every run in CI (a failure there is reproducible);
 # HYPOTHESIS_PROFILE=explore looks for new ones.

@@ -10,8 +10,9 @@ import sys
 import pytest
 
 from conftest import NOW, SIMPLE_POSTS, SiteFactory, build
-from feedwright.collector import MAX_POST_BYTES, collect
 from feedwright.errors import InvalidPostsError
+from feedwright.posts.collect import collect
+from feedwright.posts.files import MAX_POST_BYTES
 
 GOOD = "---\ntitle: Good\ndate: 2025-01-01\n---\nFine.\n"
 

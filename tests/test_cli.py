@@ -11,8 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import DEFAULT_CONFIG, SIMPLE_POSTS, parse_feed, write_posts
-from feedwright import __version__, templates
+from feedwright import __version__
 from feedwright.cli import app
+from feedwright.site import templates
 
 runner = CliRunner()
 
@@ -80,7 +81,7 @@ def test_a_broken_install_is_an_error_not_a_traceback(
     site_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # As if feedwright's own templates folder had gone missing from where it is installed.
-    monkeypatch.setattr(templates, "_PACKAGE_DIR", tmp_path / "lib" / "python" / "feedwright")
+    monkeypatch.setattr(templates, "PACKAGE_FOLDER", tmp_path / "lib" / "python" / "feedwright")
     result = runner.invoke(app, ["build", str(site_dir)])
     assert result.exit_code == 1
     assert "feedwright's templates folder is missing" in result.stderr

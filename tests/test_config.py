@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from feedwright.config import load_site
 from feedwright.errors import ConfigError
+from feedwright.site.config import load_site
 
 
 def test_jekyll_config_is_enough(tmp_path: Path) -> None:

@@ -3,7 +3,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from feedwright.dates import DateError, date_from_filename, parse_date, site_timezone
+from feedwright.posts.dates import DateError, date_from_filename, parse_date
+from feedwright.site.model import site_timezone
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 UTC = UTC
@@ -70,5 +71,5 @@ def test_date_from_filename() -> None:
 
 
 def test_unknown_time_zone() -> None:
-    with pytest.raises(DateError):
+    with pytest.raises(ValueError, match="unknown time zone 'Mars/Olympus_Mons'"):
         site_timezone("Mars/Olympus_Mons")

@@ -14,15 +14,15 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import DEFAULT_CONFIG, NOW, SIMPLE_POSTS, SiteFactory, build, write_posts
-from feedwright.build import DigestOptions, digest_site
 from feedwright.cli import app
-from feedwright.collector import collect
-from feedwright.digest import MAX_HTML_BYTES, DigestRenderer
+from feedwright.commands.digest import DigestOptions, digest_site
 from feedwright.errors import DigestTemplateError
-from feedwright.message import build_message, message_bytes
-from feedwright.model import Site
-from feedwright.recipients import Recipient
-from feedwright.wrapping import display_width
+from feedwright.mail.digest import MAX_HTML_BYTES, DigestRenderer
+from feedwright.mail.message import build_message, message_bytes
+from feedwright.mail.recipients import Recipient
+from feedwright.mail.wrapping import display_width
+from feedwright.posts.collect import collect
+from feedwright.site.model import Site
 
 runner = CliRunner()
 
@@ -112,7 +112,7 @@ def test_css_is_inlined_and_only_media_rules_stay_in_the_head(make_site: SiteFac
 
 
 def test_a_huge_digest_stays_under_the_clipping_limit(tmp_path: Path) -> None:
-    from feedwright.config import load_site
+    from feedwright.site.config import load_site
 
     root = tmp_path / "site"
     (root / "_posts").mkdir(parents=True)

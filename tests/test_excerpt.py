@@ -1,6 +1,6 @@
 import regex
 
-from feedwright.excerpt import ELLIPSIS, make_excerpt, truncate
+from feedwright.posts.excerpt import ELLIPSIS, make_excerpt, truncate
 
 
 def graphemes(text: str) -> int:

@@ -27,7 +27,7 @@ from conftest import (
     mail_config,
     running_server,
 )
-from feedwright.model import Site
+from feedwright.site.model import Site
 
 TAG_POOL = [f"tag-{number}" for number in range(60)]
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from lxml import etree
 
 from conftest import NOW, SIMPLE_POSTS, SiteFactory, build, parse_feed
-from feedwright.collector import collect
+from feedwright.posts.collect import collect
 
 SEED_LIKE_POST = """
 ---

@@ -14,8 +14,8 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 from feedwright.errors import PostError
-from feedwright.flat_yaml import read_flat_yaml
-from feedwright.front_matter import load_yaml_with_pyyaml
+from feedwright.posts.flat_yaml import read_flat_yaml
+from feedwright.posts.front_matter import load_yaml_with_pyyaml
 
 PATH = Path("post.md")
 

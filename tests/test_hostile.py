@@ -16,9 +16,9 @@ import pytest
 from lxml import etree
 
 from conftest import DEFAULT_CONFIG, NOW, SiteFactory, build, parse_feed
-from feedwright.build import DIGEST_HTML, DIGEST_MESSAGE, DIGEST_TEXT
-from feedwright.collector import collect
-from feedwright.posts import MAX_NAMES
+from feedwright.mail.message import DIGEST_HTML, DIGEST_MESSAGE, DIGEST_TEXT
+from feedwright.posts.collect import collect
+from feedwright.posts.parse import MAX_NAMES
 
 CONFIG = DEFAULT_CONFIG + '\n[digest]\nsubject = "{first_title}"\n'
 

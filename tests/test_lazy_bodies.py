@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -20,13 +19,18 @@ from conftest import (
     parse_feed,
     write_posts,
 )
-from feedwright import collector
-from feedwright.build import BuildOptions, render_site
-from feedwright.cache import cache_path, load_cache
-from feedwright.collector import HEAD_BYTES, collect
-from feedwright.config import load_site
+from feedwright.commands.build import BuildOptions, render_site
 from feedwright.errors import InvalidPostsError
+from feedwright.posts import collect as collect_module
+from feedwright.posts import files
+from feedwright.posts.collect import collect
+from feedwright.posts.files import HEAD_BYTES
+from feedwright.site.config import load_site
+from feedwright.speed import Speed
+from feedwright.speed.header_cache import cache_path, load_cache
 
+# Two parse workers share the work from the second post on, with no cache.
+TWO_WORKERS = Speed(cache=False, workers=2, parallel_from=2)
 CONFIG = DEFAULT_CONFIG + '\n[feeds]\nlimit = 4\nby = ["tag"]\n[digest]\nmax_posts = 3\n'
 
 
@@ -49,10 +53,10 @@ def test_lazy_and_whole_reads_give_the_same_bytes(
     make_site: SiteFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     site = make_site(big_posts(24), CONFIG)
-    lazy = render_site(site, BuildOptions(now=NOW, cache=False))
+    lazy = render_site(site, BuildOptions(now=NOW, speed=Speed(cache=False)))
     assert any(not post.has_body for post in lazy.collection.posts), "some bodies unread"
-    monkeypatch.setattr(collector, "HEAD_BYTES", 10**9)  # every post read whole
-    whole = render_site(site, BuildOptions(now=NOW, cache=False))
+    monkeypatch.setattr(files, "HEAD_BYTES", 10**9)  # every post read whole
+    whole = render_site(site, BuildOptions(now=NOW, speed=Speed(cache=False)))
     assert {f.path: f.content for f in lazy.files} == {f.path: f.content for f in whole.files}
     # The stray-marker warnings of the posts that were shown are reported either way.
     shown = {warning.path for warning in lazy.collection.warnings}
@@ -88,7 +92,7 @@ LONG_FRONT_MATTER = {
 
 def test_cached_and_uncached_builds_give_the_same_bytes(make_site: SiteFactory) -> None:
     site = make_site({**big_posts(24), **SIMPLE_POSTS, **LONG_FRONT_MATTER}, CONFIG)
-    uncached = render_site(site, BuildOptions(now=NOW, cache=False))
+    uncached = render_site(site, BuildOptions(now=NOW, speed=Speed(cache=False)))
     assert not cache_path(site).exists()
     filling = render_site(site, BuildOptions(now=NOW))
     cached = render_site(site, BuildOptions(now=NOW))
@@ -118,7 +122,7 @@ def test_a_build_interrupted_while_reading_leaves_the_cache_as_it_was(
     # Three posts saved again: found in the cache no more, they are parsed.
     for path in sorted((site.root / "_posts").glob("*.md"))[:3]:
         os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000))
-    read_head = collector._head_bytes
+    read_head = files.read_head
     heads: list[Path] = []
 
     def interrupted(path: Path) -> bytes:
@@ -127,7 +131,7 @@ def test_a_build_interrupted_while_reading_leaves_the_cache_as_it_was(
             raise KeyboardInterrupt  # Ctrl-C, while the second of them is read
         return read_head(path)
 
-    monkeypatch.setattr(collector, "_head_bytes", interrupted)
+    monkeypatch.setattr(collect_module, "read_head", interrupted)
     with pytest.raises(KeyboardInterrupt):
         build(site)
     # Not the three entries found unchanged: the posts not reached are not gone.
@@ -195,20 +199,17 @@ def test_parsing_in_several_processes_gives_the_same_result(
     make_site: SiteFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     site = make_site({**big_posts(24), **SIMPLE_POSTS, "bad.md": "---\ntitle: [\n---\n"}, CONFIG)
-    alone = render_site(site, BuildOptions(now=NOW, cache=False, skip_invalid=True))
-    monkeypatch.setattr(collector, "PARALLEL_FROM", 2)
-    monkeypatch.setattr(collector.os, "cpu_count", lambda: 2)
-    pools: list[ProcessPoolExecutor | None] = []
-    make_pool = collector._worker_pool
+    alone = render_site(site, BuildOptions(now=NOW, speed=Speed.off(), skip_invalid=True))
+    fork = os.fork
+    forks: list[int] = []
 
-    def recording_pool(count: int) -> ProcessPoolExecutor | None:
-        pool = make_pool(count)
-        pools.append(pool)
-        return pool
+    def counted_fork() -> int:
+        forks.append(1)
+        return fork()
 
-    monkeypatch.setattr(collector, "_worker_pool", recording_pool)
-    shared = render_site(site, BuildOptions(now=NOW, cache=False, skip_invalid=True))
-    assert pools and pools[0] is not None, "the posts were parsed by worker processes"
+    monkeypatch.setattr(os, "fork", counted_fork)
+    shared = render_site(site, BuildOptions(now=NOW, speed=TWO_WORKERS, skip_invalid=True))
+    assert len(forks) == 2, "the posts were parsed by two worker processes"
     assert {f.path: f.content for f in shared.files} == {f.path: f.content for f in alone.files}
     assert shared.collection.problems == alone.collection.problems
     assert [p.path.name for p in shared.collection.problems] == ["bad.md"]
@@ -221,9 +222,7 @@ def test_without_worker_processes_to_be_had_the_posts_are_parsed_here(
     """At a limit on processes, no worker (or only the first) can be forked: the build
     parses in its own process, and leaves no worker behind waiting for work."""
     site = make_site({**big_posts(24), **SIMPLE_POSTS}, CONFIG)
-    alone = render_site(site, BuildOptions(now=NOW, cache=False))
-    monkeypatch.setattr(collector, "PARALLEL_FROM", 2)
-    monkeypatch.setattr(collector.os, "cpu_count", lambda: 2)
+    alone = render_site(site, BuildOptions(now=NOW, speed=Speed.off()))
     fork = os.fork
     forks: list[int] = []
 
@@ -235,7 +234,7 @@ def test_without_worker_processes_to_be_had_the_posts_are_parsed_here(
 
     monkeypatch.setattr(os, "fork", limited_fork)
     try:
-        limited = render_site(site, BuildOptions(now=NOW, cache=False))
+        limited = render_site(site, BuildOptions(now=NOW, speed=TWO_WORKERS))
         assert multiprocessing.active_children() == [], "no worker is left waiting"
     finally:
         for child in multiprocessing.active_children():

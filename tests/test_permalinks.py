@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from feedwright.permalinks import escape_permalink, post_path
+from feedwright.posts.permalinks import escape_permalink, post_path
 
 UTC = UTC
 JA = "%E6%97%A5%E6%9C%AC%E8%AA%9E%E3%81%AE%E8%A8%98%E4%BA%8B"  # 日本語の記事

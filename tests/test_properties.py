@@ -24,9 +24,9 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from conftest import DEFAULT_CONFIG
-from feedwright.build import BuildOptions, render_site
-from feedwright.config import load_site
+from feedwright.commands.build import BuildOptions, render_site
 from feedwright.errors import FeedwrightError, InvalidPostsError
+from feedwright.site.config import load_site
 
 # Characters XML 1.0 forbids (surrogates cannot reach a file at all).
 XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")

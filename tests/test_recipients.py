@@ -7,12 +7,8 @@ from pathlib import Path
 import pytest
 
 from feedwright.errors import ConfigError
-from feedwright.recipients import (
-    Recipient,
-    parse_address,
-    read_recipients_file,
-    unique_recipients,
-)
+from feedwright.mail.recipients import Recipient, read_recipients_file, unique_recipients
+from feedwright.site.addresses import parse_address
 
 
 def test_one_address_a_line_with_comments_and_names(tmp_path: Path) -> None:

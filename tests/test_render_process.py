@@ -9,21 +9,19 @@ import shutil
 import signal
 import subprocess
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from conftest import DEFAULT_CONFIG, SiteFactory, build, read_to_end, write_posts
-from feedwright import build as build_module
-from feedwright.build import BuildResult
-from feedwright.cache import load_cache
-from feedwright.collector import HEAD_BYTES
-from feedwright.config import load_site
+from feedwright.commands import build as build_module
+from feedwright.commands.build import BuildResult, OutputPlan, Rendered
 from feedwright.errors import InvalidPostsError
-from feedwright.model import Site
-from feedwright.render_process import RenderProcess
+from feedwright.posts.files import HEAD_BYTES
+from feedwright.site.config import load_site
+from feedwright.site.model import Site
+from feedwright.speed import Speed
+from feedwright.speed.header_cache import load_cache
 
 CONFIG = DEFAULT_CONFIG + "[feeds]\nlimit = 3\nby = ['tag']\n[digest]\nmax_posts = 4\n"
 
@@ -54,50 +52,24 @@ def _built_here(site: Site, tmp_path: Path, **options: object) -> tuple[Site, Bu
     copy = tmp_path / "here"
     shutil.copytree(site.root, copy, ignore=shutil.ignore_patterns(".feedwright", "out"))
     here = load_site(copy)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(build_module, "RENDER_AHEAD_FROM", 10**9)
-        return here, build(here, **options)
+    return here, build(here, speed=Speed(render_ahead_from=None), **options)
 
 
 def _warnings(result: BuildResult) -> list[tuple[str, int | None, str]]:
     return [(w.path.name, w.line, w.message) for w in result.collection.warnings]
 
 
-@dataclass
-class Recorded:
-    """The render processes the builds started, and what each answered."""
-
-    started: int = 0
-    answers: list[object] = field(default_factory=list)
-
-
-@pytest.fixture
-def recorded(monkeypatch: pytest.MonkeyPatch) -> Recorded:
-    """Render ahead from the first post on, recording the render processes."""
-    record = Recorded()
-
-    class RecordingProcess(RenderProcess[Any]):
-        def __init__(self, *args: Any) -> None:
-            super().__init__(*args)
-            record.started += 1
-
-        def result(self) -> Any:
-            answer = super().result()
-            record.answers.append(answer)
-            return answer
-
-    monkeypatch.setattr(build_module, "RENDER_AHEAD_FROM", 1)
-    monkeypatch.setattr(build_module, "RenderProcess", RecordingProcess)
-    return record
+# A render process from the first post on.
+AHEAD = Speed(render_ahead_from=1)
 
 
 def test_rendering_ahead_gives_the_same_outputs_and_warnings(
-    make_site: SiteFactory, tmp_path: Path, recorded: Recorded
+    make_site: SiteFactory, tmp_path: Path
 ) -> None:
     site = make_site(_posts(12), CONFIG)
     here, in_process = _built_here(site, tmp_path)
-    ahead = build(site)
-    assert len(recorded.answers) == 1 and recorded.answers[0] is not None, "it rendered"
+    ahead = build(site, speed=AHEAD)
+    assert ahead.render_ahead == "rendered"
     assert _outputs(site) == _outputs(here)
     assert _warnings(ahead) == _warnings(in_process)
     assert any("---END---" in message for _, _, message in _warnings(ahead))
@@ -109,7 +81,7 @@ def test_rendering_ahead_gives_the_same_outputs_and_warnings(
 
 
 def test_a_body_the_render_process_cannot_read_is_reported_as_without_it(
-    make_site: SiteFactory, tmp_path: Path, recorded: Recorded
+    make_site: SiteFactory, tmp_path: Path
 ) -> None:
     site = make_site(_posts(12), CONFIG)
     newest = site.root / "_posts" / "2025-03-12-post-11.md"
@@ -117,40 +89,42 @@ def test_a_body_the_render_process_cannot_read_is_reported_as_without_it(
     filler = "長い本文です。\n\n".encode() * HEAD_BYTES
     newest.write_bytes(newest.read_bytes() + filler + b"\xff\n")
     here, in_process = _built_here(site, tmp_path, skip_invalid=True)
-    skipped = build(site, skip_invalid=True)
-    assert recorded.answers == [None], "the build rendered in its own process"
+    skipped = build(site, skip_invalid=True, speed=AHEAD)
+    assert skipped.render_ahead == "failed", "the build rendered in its own process"
     assert [problem.path.name for problem in skipped.collection.problems] == [newest.name]
     assert _outputs(site) == _outputs(here)
     assert _warnings(skipped) == _warnings(in_process)
     with pytest.raises(InvalidPostsError) as raised:
-        build(site)
+        build(site, speed=AHEAD)
     assert [problem.path for problem in raised.value.problems] == [newest]
 
 
 def test_a_render_process_that_dies_changes_nothing(
-    make_site: SiteFactory,
-    tmp_path: Path,
-    recorded: Recorded,
-    monkeypatch: pytest.MonkeyPatch,
+    make_site: SiteFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     site = make_site(_posts(12), CONFIG)
     here, _ = _built_here(site, tmp_path)
-    monkeypatch.setattr(build_module, "_render_shown", lambda *job: os._exit(3))
-    build(site)
-    assert recorded.answers == [None]
+    build_pid, render_plan = os.getpid(), build_module.render_plan
+
+    def dies_in_the_render_process(site: Site, plan: OutputPlan) -> Rendered:
+        if os.getpid() != build_pid:
+            os._exit(3)
+        return render_plan(site, plan)
+
+    monkeypatch.setattr(build_module, "render_plan", dies_in_the_render_process)
+    assert build(site, speed=AHEAD).render_ahead == "failed"
     assert _outputs(site) == _outputs(here)
     assert multiprocessing.active_children() == []
 
 
-def test_a_render_process_not_needed_is_stopped(make_site: SiteFactory, recorded: Recorded) -> None:
+def test_a_render_process_not_needed_is_stopped(make_site: SiteFactory) -> None:
     site = make_site(_posts(12), CONFIG)
-    build(site)
+    assert build(site, speed=AHEAD).render_ahead == "rendered"
     old = "---\ntitle: 古い\ndate: 2020-01-01\n---\n昔。\n"
     write_posts(site.root / "_posts", {"2020-01-01-old.md": old})
-    result = build(site)
+    result = build(site, speed=AHEAD)
     assert result.report.unchanged and not result.report.written
-    assert recorded.started == 2
-    assert len(recorded.answers) == 1  # only the first build had anything to render
+    assert result.render_ahead == "unused"
     assert multiprocessing.active_children() == []
 
 
@@ -160,12 +134,11 @@ def test_without_a_render_process_to_be_had_the_build_renders_itself(
     site = make_site(_posts(12), CONFIG)
     here, _ = _built_here(site, tmp_path)
 
-    def no_process(*args: object) -> None:
-        raise OSError(11, "Resource temporarily unavailable")  # fork's EAGAIN
+    def no_process() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")  # fork's EAGAIN
 
-    monkeypatch.setattr(build_module, "RENDER_AHEAD_FROM", 1)
-    monkeypatch.setattr(build_module, "RenderProcess", no_process)
-    build(site)
+    monkeypatch.setattr(os, "fork", no_process)
+    assert build(site, speed=AHEAD).render_ahead == "none"
     assert _outputs(site) == _outputs(here)
 
 
@@ -174,7 +147,7 @@ def test_without_a_render_process_to_be_had_the_build_renders_itself(
 # build and holds a copy of its end of the render process's pipe (but not its stdout).
 _KILLED_BUILD = """
 import multiprocessing, os, sys, time
-from feedwright.render_process import RenderProcess
+from feedwright.speed.render_ahead import RenderProcess
 
 def worker():
     os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
@@ -214,23 +187,13 @@ _FRESH_BUILD = """
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from feedwright import build
-from feedwright.config import load_site
-from feedwright.model import BuildOptions
+from feedwright.commands.build import BuildOptions, build_site
+from feedwright.site.config import load_site
+from feedwright.speed import Speed
 
-answers = []
-
-class RecordingProcess(build.RenderProcess):
-    def result(self):
-        answer = super().result()
-        answers.append(answer is not None)
-        return answer
-
-build.RENDER_AHEAD_FROM = 1
-build.RenderProcess = RecordingProcess
 site = load_site(Path(sys.argv[1]))
-build.build_site(site, BuildOptions(now=datetime(2026, 1, 1, tzinfo=UTC)))
-print(answers)
+now = datetime(2026, 1, 1, tzinfo=UTC)
+print(build_site(site, BuildOptions(now=now, speed=Speed(render_ahead_from=1))).render_ahead)
 """
 
 
@@ -246,5 +209,5 @@ def test_the_render_process_renders_with_a_stand_in_for_requests(
         text=True,
         check=True,
     )
-    assert fresh.stdout == "[True]\n", fresh.stderr
+    assert fresh.stdout == "rendered\n", fresh.stderr
     assert (site.output / "digest.html").is_file()

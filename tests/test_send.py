@@ -16,9 +16,9 @@ from typer.testing import CliRunner
 
 from conftest import NOW, MailServer, SiteFactory, free_port, mail_config, send, write_posts
 from feedwright.cli import app
-from feedwright.config import load_site
 from feedwright.errors import ConfigError, DeliveryError, StateError
-from feedwright.state import state_lock
+from feedwright.mail.records import state_lock
+from feedwright.site.config import load_site
 
 runner = CliRunner()
 

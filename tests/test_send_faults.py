@@ -17,9 +17,9 @@ from conftest import (
     running_server,
     send,
 )
-from feedwright.delivery import MAX_FAILURES_IN_A_ROW
 from feedwright.errors import DeliveryError
-from feedwright.model import Site
+from feedwright.mail.delivery import MAX_FAILURES_IN_A_ROW
+from feedwright.site.model import Site
 
 POSTS = AUTUMN_POST
 RECIPIENTS = [f"r{number}@example.org" for number in range(6)]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from conftest import AUTUMN_POST, NOW, MailServer, SiteFactory, mail_config, send, write_posts
-from feedwright.build import DigestOptions, digest_site
-from feedwright.config import load_site
+from feedwright.commands.digest import DigestOptions, digest_site
+from feedwright.site.config import load_site
 
 POSTS: dict[str, str | bytes] = {
     **AUTUMN_POST,

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import SiteFactory, write_posts
-from feedwright.sources import path_order, post_file_names
+from feedwright.posts.files import path_order, post_file_names
 
 POST = "---\ntitle: x\ndate: 2025-01-01\n---\nx\n"
 

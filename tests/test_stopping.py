@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 
 from conftest import NOW, SiteFactory, read_to_end
-from feedwright import collector
-from feedwright.collector import PARALLEL_FROM
+from feedwright.posts import collect as collect_module
+from feedwright.posts import files
+from feedwright.speed import Speed
+from feedwright.speed.parse_workers import cached_reader
 
 pytestmark = pytest.mark.skipif(
     (os.cpu_count() or 1) < 2, reason="posts are parsed in worker processes only with 2 cores"
@@ -27,22 +29,25 @@ _SLOW_COLLECT = """
 import os, sys, time
 from datetime import UTC, datetime
 from pathlib import Path
-from feedwright import collector
-from feedwright.config import load_site
+from feedwright.posts import collect, files
+from feedwright.site.config import load_site
+from feedwright.speed import Speed
+from feedwright.speed.parse_workers import cached_reader
 
-head_bytes, started = collector._head_bytes, []
+read_head, started = files.read_head, []
 
 def slow_head_bytes(path):
     if not started:
         started.append(True)
         os.write(1, b"parsing\\n")  # in one write: the workers print at once
     time.sleep(0.02)
-    return head_bytes(path)
+    return read_head(path)
 
-collector._head_bytes = slow_head_bytes
+collect.read_head = slow_head_bytes
 site = load_site(Path(sys.argv[1]))
+workers = cached_reader(site, Speed(workers=2), None)
 try:
-    collector.collect(site, now=datetime(2030, 1, 1, tzinfo=UTC), bodies=False)
+    collect.collect(site, now=datetime(2030, 1, 1, tzinfo=UTC), bodies=False, read=workers)
 except KeyboardInterrupt:
     print("interrupted", flush=True)
     sys.exit(130)
@@ -50,7 +55,7 @@ print("finished", flush=True)
 """
 
 # Enough posts for about 20 s of parsing on 2 workers, a batch of 64 taking 1.3 s.
-POSTS = max(PARALLEL_FROM, 2_000)
+POSTS = max(Speed().parallel_from, 2_000)
 
 
 def _start(make_site: SiteFactory) -> subprocess.Popen[bytes]:
@@ -107,16 +112,14 @@ def test_stopped_between_two_posts_the_workers_stop_at_once(
         stopped.append(time.monotonic())
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(collector, "_head_bytes", _slow_head_bytes)  # before the workers fork
+    monkeypatch.setattr(collect_module, "read_head", _slow_head_bytes)  # before the workers fork
+    workers = cached_reader(site, Speed(workers=2), None)
     with pytest.raises(KeyboardInterrupt):
-        collector.collect(site, now=NOW, progress=interrupted, bodies=False)
+        collect_module.collect(site, now=NOW, progress=interrupted, bodies=False, read=workers)
     assert time.monotonic() - stopped[0] < 1, "the workers parsed on"
-
-
-_head_bytes = collector._head_bytes
 
 
 def _slow_head_bytes(path: Path) -> bytes:
     # Here, not in the test: the workers are sent the function by its name.
     time.sleep(0.02)
-    return _head_bytes(path)
+    return files.read_head(path)

@@ -5,17 +5,27 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from conftest import DEFAULT_CONFIG, NOW, SIMPLE_POSTS, SiteFactory, build, write_posts
-from feedwright.config import load_site
-from feedwright.model import BuildOptions, Site
-from feedwright.uptodate import is_up_to_date
+from feedwright.commands.build import BuildOptions
+from feedwright.site.config import load_site
+from feedwright.site.model import Site
+from feedwright.speed.uptodate import scan_inputs, up_to_date_outputs
 
 KEY = BuildOptions().key()
+
+
+def is_up_to_date(site: Site, key: tuple[bool, ...], now: datetime) -> int | None:
+    """How many outputs a build with the options ``key`` would leave as they are at
+    ``now``, having found nothing changed; None when it must run."""
+    outputs = up_to_date_outputs(site, scan_inputs(site, key).fingerprint, now)
+    return None if outputs is None else len(outputs)
+
+
 FUTURE_POST: dict[str, str | bytes] = {
     "2026-03-01-later.md": "---\ntitle: Later\ndate: 2026-03-01 09:00:00 +0900\n---\nSoon.\n"
 }
@@ -144,8 +154,8 @@ def test_a_build_whose_changes_show_nowhere_loads_no_renderer(make_site: SiteFac
     write_posts(site.root / "_posts", OLD_POST)
     script = (
         "import sys; from datetime import datetime, UTC; from pathlib import Path\n"
-        "from feedwright.build import build_site, BuildOptions\n"
-        "from feedwright.config import load_site\n"
+        "from feedwright.commands.build import build_site, BuildOptions\n"
+        "from feedwright.site.config import load_site\n"
         f"site = load_site(Path({str(site.root)!r}))\n"
         "result = build_site(site, BuildOptions(now=datetime(2026, 1, 1, tzinfo=UTC)))\n"
         "assert result.report.unchanged and not result.report.written, result.report\n"

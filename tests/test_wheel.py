@@ -39,7 +39,7 @@ def test_installed_copy_builds_with_its_own_templates(installed: Path, tmp_path:
     # The installed copy comes first on the path; the dependencies come from this environment.
     env = {**os.environ, "PYTHONPATH": str(installed)}
     script = (
-        "import feedwright.templates as t, feedwright.cli as c; "
+        "import feedwright.site.templates as t, feedwright.cli as c; "
         "print(t.default_templates_dir()); c.main()"
     )
     done = subprocess.run(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from feedwright.wrapping import display_width, wrap
+from feedwright.mail.wrapping import display_width, wrap
 
 JAPANESE = (
     "朝七時の哲学の道は、観光客がまだ少なく、落ち葉を掃く音だけが聞こえます。"

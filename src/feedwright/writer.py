@@ -12,7 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from feedwright.errors import OutputError
-from feedwright.model import OutputFile
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    """One file to write: its path inside the output folder (with ``/``) and its bytes."""
+
+    path: str
+    content: bytes
 
 
 @dataclass

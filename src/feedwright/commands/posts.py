@@ -1,0 +1,36 @@
+"""The ``check`` and ``list`` commands: read the posts and report on them; write nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from feedwright.commands.build import collect_headers
+from feedwright.posts.collect import Collection, ProgressCallback, collect
+from feedwright.site.model import Site
+from feedwright.speed import Speed
+from feedwright.speed.shortcuts import Shortcuts
+
+
+def check_site(site: Site, progress: ProgressCallback | None = None) -> Collection:
+    """Every post of ``site`` read whole, drafts and future posts too, with every problem
+    and warning found: a body ``build`` does not show is read here all the same."""
+    return collect(site, now=datetime.now(UTC), drafts=True, future=True, progress=progress)
+
+
+def list_site(
+    site: Site,
+    *,
+    drafts: bool = False,
+    future: bool = False,
+    now: datetime | None = None,
+    progress: ProgressCallback | None = None,
+    speed: Speed | None = None,
+) -> Collection:
+    """The posts of ``site`` in feed order, as far as their front matter: dates, titles,
+    URLs and tags are all there, so no body is read."""
+    shortcuts = Shortcuts(site, (), speed or Speed())
+    collection = collect_headers(
+        site, now or datetime.now(UTC), shortcuts, drafts=drafts, future=future, progress=progress
+    )
+    shortcuts.posts_read()
+    return collection

@@ -1,0 +1,2 @@
+"""The feeds: which posts each feed shows (``groups``), and the Atom, RSS and JSON Feed
+documents (``render``)."""

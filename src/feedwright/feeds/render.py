@@ -1,0 +1,253 @@
+"""Build Atom 1.0 and RSS 2.0 (with feedgen) and JSON Feed 1.1 documents from posts.
+
+Everything here is pure: posts and settings in, file names and bytes out. The same input
+always gives the same bytes, because no date in a feed comes from the clock.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import posixpath
+import re
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import PurePosixPath
+from typing import Any
+from urllib.parse import quote
+
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
+from feedgen.feed import FeedGenerator
+from feedgen.util import xml_elem
+from lxml import etree
+
+from feedwright import __version__
+from feedwright.feeds.groups import FeedGroup
+from feedwright.posts.markdown import absolutize_links, render_markdown
+from feedwright.posts.model import Post
+from feedwright.site.model import Author, Site
+from feedwright.writer import OutputFile
+
+MEDIA_NS = "http://search.yahoo.com/mrss/"
+STYLESHEET_NAME = "feed.xsl"
+GENERATOR_URI = "https://pypi.org/project/feedwright/"
+# The feed of a site with no posts yet still needs a fixed `updated`; the clock is not used.
+_NO_POSTS_DATE = datetime(1970, 1, 1, tzinfo=UTC)
+# Characters XML 1.0 forbids: C0 controls except tab/LF/CR, surrogates, U+FFFE and U+FFFF.
+# (Listed, not as the complement of what XML allows: that class takes 5 ms to compile.)
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """``text`` without the characters XML 1.0 does not allow."""
+    return _XML_FORBIDDEN.sub("", text)
+
+
+class _MediaFeed(BaseExtension):  # type: ignore[misc]
+    def extend_ns(self) -> dict[str, str]:
+        return {"media": MEDIA_NS}
+
+
+class _MediaEntry(BaseEntryExtension):  # type: ignore[misc]
+    """An entry's image as a bare ``media:thumbnail`` and as an enclosure.
+
+    Written here rather than with feedgen's helpers: its media extension wraps thumbnails
+    in a ``media:group``, which the W3C validator rejects with a single item, and its Atom
+    entry links lose their ``rel`` attribute (feedgen 1.0), so an enclosure link would turn
+    into a second alternate link.
+    """
+
+    def __init__(self) -> None:
+        self.image: str | None = None
+
+    def _image_type(self) -> str | None:
+        kind = mimetypes.guess_type(self.image.split("?")[0])[0] if self.image else None
+        return kind if kind and kind.startswith("image/") else None
+
+    def extend_atom(self, entry: etree._Element) -> etree._Element:
+        if self.image:
+            kind = self._image_type()
+            if kind:
+                xml_elem("link", entry, rel="enclosure", href=self.image, type=kind, length="0")
+            xml_elem(f"{{{MEDIA_NS}}}thumbnail", entry, url=self.image)
+        return entry
+
+    def extend_rss(self, item: etree._Element) -> etree._Element:
+        if self.image:
+            kind = self._image_type()
+            if kind:  # the length of the image is unknown; RSS says to write 0 then
+                xml_elem("enclosure", item, url=self.image, length="0", type=kind)
+            xml_elem(f"{{{MEDIA_NS}}}thumbnail", item, url=self.image)
+        return item
+
+
+class ContentRenderer:
+    """Renders each post's HTML once per build, though a post may appear in many feeds."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, str] = {}
+
+    def html(self, post: Post) -> str:
+        """The post's full content as HTML with absolute links and only XML-safe characters."""
+        key = str(post.source)
+        if key not in self._cache:
+            self._cache[key] = xml_safe(absolutize_links(render_markdown(post.body), post.url))
+        return self._cache[key]
+
+
+def feed_url(site: Site, path: str) -> str:
+    """The public URL of an output file; the output folder is published at the site URL.
+
+    Non-ASCII file names (a tag 京都 gives ``tag/京都.atom``) are percent-encoded.
+    """
+    return f"{site.base_url}/{quote(path, safe='/')}"
+
+
+def _updated(posts: Iterable[Post]) -> datetime:
+    return max((post.last_modified for post in posts), default=_NO_POSTS_DATE)
+
+
+def _feed_author(site: Site) -> Author:
+    # Atom needs an author on the feed or on every entry; the site title stands in.
+    return site.author or Author(name=site.title)
+
+
+def _author_dict(author: Author) -> dict[str, str]:
+    values = {"name": xml_safe(author.name), "email": author.email, "uri": author.uri}
+    return {key: value for key, value in values.items() if value}
+
+
+def _with_stylesheet(document: bytes, document_path: str) -> bytes:
+    """Insert an ``<?xml-stylesheet?>`` instruction after the XML declaration.
+
+    The href is relative to the document, so it works from ``tag/x.atom`` as from
+    ``feed.atom``, and also when the files are opened from disk.
+    """
+    href = posixpath.relpath(STYLESHEET_NAME, posixpath.dirname(document_path) or ".")
+    declaration, rest = document.split(b"\n", 1)
+    instruction = f'<?xml-stylesheet href="{href}" type="text/xsl"?>'.encode()
+    return declaration + b"\n" + instruction + b"\n" + rest
+
+
+def _generator(
+    site: Site, group: FeedGroup, self_url: str, renderer: ContentRenderer
+) -> FeedGenerator:
+    feed = FeedGenerator()
+    feed.register_extension("media", _MediaFeed, _MediaEntry)
+    feed.load_extension("dc", atom=False, rss=True)
+    feed.id(self_url)
+    feed.title(xml_safe(group.title))
+    feed.subtitle(xml_safe(site.description) or None)
+    # feedgen takes the RSS channel <link> from the last link given: the site, not the feed.
+    feed.link(href=self_url, rel="self")
+    feed.link(href=site.base_url + "/", rel="alternate", type="text/html")
+    feed.description(xml_safe(site.description or site.title))
+    feed.language(site.lang)
+    feed.author(_author_dict(_feed_author(site)))
+    feed.generator("feedwright", version=__version__, uri=GENERATOR_URI)
+    feed.updated(_updated(group.posts))
+    for post in group.posts:
+        _add_entry(feed, site, post, renderer)
+    return feed
+
+
+def _add_entry(feed: FeedGenerator, site: Site, post: Post, renderer: ContentRenderer) -> None:
+    entry = feed.add_entry(order="append")
+    entry.id(post.id)
+    entry.guid(post.id, permalink=post.id == post.url)
+    entry.title(xml_safe(post.title))
+    entry.link(href=post.url, rel="alternate")
+    entry.published(post.date)
+    entry.updated(post.last_modified)
+    author = post.author or _feed_author(site)
+    if post.author:
+        entry.author(_author_dict(post.author))
+    if not author.email:  # RSS <author> must be an email address; names go in dc:creator
+        entry.dc.dc_creator(xml_safe(author.name))
+    if post.excerpt:
+        entry.summary(xml_safe(post.excerpt), type="text")
+    if not site.feeds.summary_only:
+        entry.content(renderer.html(post), type="html")
+    names = dict.fromkeys((*post.categories, *post.tags))
+    if names:
+        # One call with the whole list: feedgen re-checks every category it already holds on
+        # each call, so one call per name is quadratic.
+        entry.category([{"term": xml_safe(name)} for name in names])
+    if post.image:
+        entry.media.image = post.image.url
+
+
+def _json_feed(site: Site, group: FeedGroup, self_url: str, renderer: ContentRenderer) -> bytes:
+    def author(value: Author) -> dict[str, str]:
+        return {"name": value.name, **({"url": value.uri} if value.uri else {})}
+
+    items: list[dict[str, Any]] = []
+    for post in group.posts:
+        item: dict[str, Any] = {"id": post.id, "url": post.url, "title": post.title}
+        if not site.feeds.summary_only:
+            item["content_html"] = renderer.html(post)
+        else:
+            item["content_text"] = post.excerpt
+        if post.excerpt:
+            item["summary"] = post.excerpt
+        if post.image:
+            item["image"] = post.image.url
+        item["date_published"] = post.date.isoformat()
+        if post.updated:
+            item["date_modified"] = post.last_modified.isoformat()
+        if post.author:
+            item["authors"] = [author(post.author)]
+        if post.categories or post.tags:
+            item["tags"] = list(dict.fromkeys((*post.categories, *post.tags)))
+        if post.lang and post.lang != site.lang:
+            item["language"] = post.lang
+        items.append(item)
+    document: dict[str, Any] = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": group.title,
+        "home_page_url": site.base_url + "/",
+        "feed_url": self_url,
+    }
+    if site.description:
+        document["description"] = site.description
+    document["language"] = site.lang
+    document["authors"] = [author(_feed_author(site))]
+    document["items"] = items
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def _file_path(group: FeedGroup, configured_name: str) -> str:
+    if not group.folder:
+        return configured_name
+    return group.folder + (PurePosixPath(configured_name).suffix or ".xml")
+
+
+def render_feeds(
+    site: Site, groups: Sequence[FeedGroup], stylesheet: bytes | None
+) -> list[OutputFile]:
+    """The files of each feed of ``groups`` (see ``groups.feed_groups``; its posts with
+    their bodies), plus the XSL stylesheet.
+
+    ``stylesheet`` is the XSL to ship beside the feeds; None leaves it out (and the
+    ``<?xml-stylesheet?>`` instruction too).
+    """
+    renderer = ContentRenderer()
+    settings = site.feeds
+    files: list[OutputFile] = []
+    for group in groups:
+        atom_path = _file_path(group, settings.atom)
+        rss_path = _file_path(group, settings.rss)
+        json_path = _file_path(group, settings.json)
+        atom = _generator(site, group, feed_url(site, atom_path), renderer).atom_str(pretty=True)
+        rss = _generator(site, group, feed_url(site, rss_path), renderer).rss_str(pretty=True)
+        if stylesheet is not None:
+            atom = _with_stylesheet(atom, atom_path)
+            rss = _with_stylesheet(rss, rss_path)
+        files.append(OutputFile(atom_path, atom))
+        files.append(OutputFile(rss_path, rss))
+        files.append(
+            OutputFile(json_path, _json_feed(site, group, feed_url(site, json_path), renderer))
+        )
+    if stylesheet is not None:
+        files.append(OutputFile(STYLESHEET_NAME, stylesheet))
+    return files

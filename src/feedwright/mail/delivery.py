@@ -1,0 +1,459 @@
+"""Send the digest over SMTP, one message per recipient, recording each delivery at once."""
+
+from __future__ import annotations
+
+import os
+import smtplib
+import ssl
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from pathlib import Path
+
+from feedwright.errors import ConfigError, DeliveryError, FeedwrightError
+from feedwright.mail.digest import DigestRenderer
+from feedwright.mail.message import build_message, sender_address
+from feedwright.mail.recipients import Recipient
+from feedwright.mail.records import (
+    DeliveryState,
+    RunStart,
+    begin_run,
+    compact,
+    load_state,
+    pending_posts,
+    record_refused,
+    record_sent,
+    save_state,
+    state_lock,
+)
+from feedwright.posts.collect import load_bodies
+from feedwright.posts.model import Post
+from feedwright.site.model import Site, SmtpSettings
+from feedwright.writer import remove_stale_temporaries
+
+PASSWORD_VARIABLE = "FEEDWRIGHT_SMTP_PASSWORD"
+# Waits between the attempts at one message after a temporary failure; then it is left
+# for the next run (cron comes back soon; a long wait here holds up everyone else).
+RETRY_DELAYS = (2.0, 10.0)
+# After this many recipients in a row fail the same way, the trouble is the server or the
+# setup, not the addresses: a run of temporary failures defers everyone left, and a run of
+# refusals stops the run without recording them (so they are not lost for good).
+MAX_FAILURES_IN_A_ROW = 3
+
+ProgressCallback = Callable[[int, int], None]
+
+
+class TemporaryFailure(Exception):
+    """A 4xx answer or a lost connection: worth trying again later."""
+
+
+class ConnectFailure(TemporaryFailure):
+    """The server could not be reached at all."""
+
+
+class PermanentFailure(Exception):
+    """A 5xx answer for one recipient: trying again will not help."""
+
+
+@dataclass
+class DeliveryOptions:
+    """How to deliver: the switches of a send that the delivery itself reads."""
+
+    dry_run: bool = False
+    wait: bool = False
+    rate: float | None = None
+    templates: Path | None = None
+    now: datetime | None = None
+    retry_delays: Sequence[float] = RETRY_DELAYS
+
+
+@dataclass
+class DeliveryReport:
+    """What a send did, recipient by recipient."""
+
+    planned: list[tuple[Recipient, list[Post]]] = field(default_factory=list)
+    sent: list[tuple[Recipient, int]] = field(default_factory=list)
+    deferred: list[tuple[Recipient, str]] = field(default_factory=list)
+    refused: list[tuple[Recipient, str]] = field(default_factory=list)
+    start: RunStart = field(default_factory=RunStart)
+    last_sent: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        """True when some recipient did not get their digest."""
+        return bool(self.deferred or self.refused)
+
+
+def _code_failure(code: int, text: str) -> Exception:
+    reason = f"{code} {text}".strip()
+    return PermanentFailure(reason) if 500 <= code < 600 else TemporaryFailure(reason)
+
+
+def _response_text(response: bytes | str) -> str:
+    text = response.decode("utf-8", "replace") if isinstance(response, bytes) else response
+    return " ".join(text.split())
+
+
+class SmtpConnection:
+    """One SMTP session, opened on first use and opened again after it drops."""
+
+    def __init__(self, settings: SmtpSettings, password: str | None):
+        self.settings = settings
+        self.password = password
+        self.smtp: smtplib.SMTP | None = None
+
+    def _open(self) -> smtplib.SMTP:
+        settings = self.settings
+        where = f"{settings.host}:{settings.port}"
+        context = _tls_context(settings)
+        try:
+            smtp: smtplib.SMTP
+            if settings.security == "tls":
+                smtp = smtplib.SMTP_SSL(
+                    settings.host, settings.port, timeout=settings.timeout, context=context
+                )
+            else:
+                smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+            try:
+                self._start_session(smtp, context)
+            except BaseException:
+                smtp.close()  # a failed greeting or login must not leak the socket
+                raise
+        except ssl.SSLCertVerificationError as error:
+            raise DeliveryError(
+                f"{where}: the server's TLS certificate is not valid: {error.verify_message} — "
+                "check host in [smtp]; for a relay with a private certificate authority, "
+                "set ca_file"
+            ) from None
+        except smtplib.SMTPAuthenticationError as error:
+            raise DeliveryError(
+                f"{where} refused the login of {settings.username!r}: "
+                f"{error.smtp_code} {_response_text(error.smtp_error)} — check username "
+                f"in [smtp] and the {PASSWORD_VARIABLE} environment variable"
+            ) from None
+        except smtplib.SMTPNotSupportedError:
+            raise DeliveryError(
+                f"{where} does not offer a login (no AUTH after "
+                f"{'STARTTLS' if settings.security == 'starttls' else 'EHLO'}) — remove "
+                "username from [smtp] if the server needs none, or check host and security"
+            ) from None
+        except (UnicodeError, ValueError) as error:
+            # smtplib encodes the host name and the login as ASCII.
+            raise DeliveryError(
+                f"{where}: {error} — the host name, username and {PASSWORD_VARIABLE} "
+                "must be plain ASCII"
+            ) from None
+        except (smtplib.SMTPException, OSError) as error:
+            raise ConnectFailure(f"cannot connect to {where}: {error}") from None
+        return smtp
+
+    def _start_session(self, smtp: smtplib.SMTP, context: ssl.SSLContext) -> None:
+        """Greet the server, switch to TLS when configured, and log in."""
+        settings = self.settings
+        smtp.ehlo()
+        if settings.security == "starttls":
+            if not smtp.has_extn("starttls"):
+                raise DeliveryError(
+                    f"{settings.host}:{settings.port} does not offer STARTTLS — set "
+                    'security = "tls" (port 465) or, only for a server on this machine, '
+                    'security = "none" in [smtp]'
+                )
+            smtp.starttls(context=context)
+            smtp.ehlo()
+        if settings.username:
+            smtp.login(settings.username, self.password or "")
+
+    def send(self, message: EmailMessage, sender: str, recipient: str) -> None:
+        """Send one message to one address; raise TemporaryFailure or PermanentFailure.
+
+        A 5xx refusal of the *sender* concerns every message, so it stops the run with a
+        DeliveryError instead of being recorded against each recipient.
+        """
+        if self.smtp is None:
+            self.smtp = self._open()
+        try:
+            self.smtp.send_message(message, from_addr=sender, to_addrs=[recipient])
+        except smtplib.SMTPRecipientsRefused as error:
+            self._forget_if_closed()
+            code, response = error.recipients.get(recipient, (550, b"refused"))
+            raise _code_failure(code, _response_text(response)) from None
+        except smtplib.SMTPSenderRefused as error:
+            self._forget_if_closed()
+            if 500 <= error.smtp_code < 600:
+                raise DeliveryError(
+                    f"the server refused the sender {sender}: {error.smtp_code} "
+                    f"{_response_text(error.smtp_error)} — check `from` in [digest]"
+                ) from None
+            raise _code_failure(error.smtp_code, _response_text(error.smtp_error)) from None
+        except smtplib.SMTPResponseException as error:
+            self.close()
+            raise _code_failure(error.smtp_code, _response_text(error.smtp_error)) from None
+        except (smtplib.SMTPException, OSError) as error:
+            self.close()
+            raise TemporaryFailure(f"connection lost: {error or type(error).__name__}") from None
+
+    def _forget_if_closed(self) -> None:
+        # smtplib closes the socket itself on a 421 ("service closing"); the next message
+        # must open a new session instead of failing on the dead one.
+        if self.smtp is not None and self.smtp.sock is None:
+            self.smtp = None
+
+    def close(self) -> None:
+        """End the session; errors while quitting no longer matter."""
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                self.smtp.close()
+            self.smtp = None
+
+
+def _tls_context(settings: SmtpSettings) -> ssl.SSLContext:
+    """The system's certificate authorities, plus ``ca_file`` when configured."""
+    context = ssl.create_default_context()
+    if settings.ca_file is not None:
+        try:
+            context.load_verify_locations(cafile=settings.ca_file)
+        except (OSError, ssl.SSLError) as error:
+            raise DeliveryError(
+                f"{settings.ca_file}: cannot load certificate authorities from it ({error}) — "
+                "ca_file in [smtp] must be a PEM file"
+            ) from None
+    return context
+
+
+class RateLimiter:
+    """Spaces calls at least ``1 / per_second`` seconds apart."""
+
+    def __init__(self, per_second: float | None):
+        self.interval = 1.0 / per_second if per_second else 0.0
+        self.next_time = 0.0
+
+    def wait(self) -> None:
+        """Sleep until the next call is allowed."""
+        now = time.monotonic()
+        if now < self.next_time:
+            time.sleep(self.next_time - now)
+        self.next_time = max(now, self.next_time) + self.interval
+
+
+def send_with_retries(
+    connection: SmtpConnection,
+    message: EmailMessage,
+    sender: str,
+    recipient: str,
+    delays: Sequence[float],
+) -> None:
+    """Send, trying again after each delay while the failure is temporary."""
+    for delay in (*delays, None):
+        try:
+            connection.send(message, sender, recipient)
+            return
+        except TemporaryFailure:
+            if delay is None:
+                raise
+            time.sleep(delay)
+
+
+def check_send_settings(
+    site: Site, recipients: Sequence[Recipient], dry_run: bool = False
+) -> str | None:
+    """Refuse a send that cannot work before anything is touched; return the password.
+
+    A dry run needs no password: it never connects.
+    """
+    where = site.config_path or site.root
+    if not site.digest.sender:
+        raise ConfigError(
+            where,
+            "sending needs a sender address",
+            'add from = "Your Name <news@example.org>" under [digest]',
+        )
+    if not recipients:
+        raise ConfigError(
+            where,
+            "there is no one to send to",
+            'add to = ["reader@example.org"] or file = "subscribers.txt" under [recipients], '
+            "or pass --to-file",
+        )
+    password = os.environ.get(PASSWORD_VARIABLE)
+    if site.smtp.username and not password and not dry_run:
+        raise ConfigError(
+            where,
+            f"[smtp] has a username but {PASSWORD_VARIABLE} is not set",
+            f"export {PASSWORD_VARIABLE} in the environment of the job",
+        )
+    return password
+
+
+def send_digests(
+    site: Site,
+    posts: Sequence[Post],
+    recipients: Sequence[Recipient],
+    options: DeliveryOptions | None = None,
+    progress: ProgressCallback | None = None,
+) -> DeliveryReport:
+    """Send each recipient one digest of the posts they are still owed.
+
+    ``posts`` are the site's published posts, newest first. Under the site's send lock,
+    the state is read, new posts and recipients are recorded, and every accepted message
+    is recorded before the next is sent. Temporary failures are retried a few times and
+    then left for the next run; permanent refusals are recorded and not retried, once the
+    server has accepted another message in the run (proof that it takes our mail at all).
+    """
+    options = options or DeliveryOptions()
+    password = check_send_settings(site, recipients, options.dry_run)
+    now = options.now or datetime.now(UTC)
+    report = DeliveryReport()
+    with state_lock(site.state_path, wait=options.wait):
+        remove_stale_temporaries([site.state_path])
+        state = load_state(site.state_path)
+        report.last_sent = state.last_sent
+        report.start = begin_run(state, posts, recipients, site.digest.max_posts, site.root)
+        for recipient in recipients:
+            owed = pending_posts(state, posts, recipient)
+            if owed:
+                report.planned.append((recipient, owed))
+        if options.dry_run:
+            return report
+        if report.start.changed:
+            save_state(state)
+        report.planned = _with_bodies(site, report.planned)
+        _deliver(site, state, report, password, options, now, progress)
+        if compact(state):
+            save_state(state)
+    return report
+
+
+def _with_bodies(
+    site: Site, planned: list[tuple[Recipient, list[Post]]]
+) -> list[tuple[Recipient, list[Post]]]:
+    """The plan with the bodies of its posts read (the collector read only front matter)."""
+    unique = {post.source: post for _, posts in planned for post in posts}
+    complete, problems = load_bodies(site, list(unique.values()))
+    if problems:
+        raise DeliveryError(
+            "cannot read the posts to send, nothing was sent: "
+            + "; ".join(str(problem) for problem in problems)
+        )
+    return [(recipient, [complete[post.source] for post in posts]) for recipient, posts in planned]
+
+
+def _deliver(
+    site: Site,
+    state: DeliveryState,
+    report: DeliveryReport,
+    password: str | None,
+    options: DeliveryOptions,
+    now: datetime,
+    progress: ProgressCallback | None,
+) -> None:
+    """Send the planned digests one by one, recording each outcome in ``state``."""
+    renderer = DigestRenderer(site, options.templates)
+    sender = sender_address(site).addr_spec
+    connection = SmtpConnection(site.smtp, password)
+    limiter = RateLimiter(options.rate)
+    refusals = RefusalLedger(state)
+    deferred_in_a_row = 0
+    try:
+        for index, (recipient, owed) in enumerate(report.planned):
+            if progress:
+                progress(index, len(report.planned))
+            message, covered = _message_for(site, renderer, recipient, owed, now)
+            limiter.wait()
+            try:
+                send_with_retries(
+                    connection, message, sender, recipient.email, options.retry_delays
+                )
+            except PermanentFailure as failure:
+                report.refused.append((recipient, str(failure)))
+                refusals.add(recipient, covered, str(failure))
+                continue
+            except TemporaryFailure as failure:
+                report.deferred.append((recipient, str(failure)))
+                deferred_in_a_row += 1
+                unreachable = isinstance(failure, ConnectFailure)
+                if unreachable or deferred_in_a_row >= MAX_FAILURES_IN_A_ROW:
+                    # The others would only wait out the retries and fail the same way.
+                    why = "unreachable" if unreachable else "failing"
+                    report.deferred.extend(
+                        (later, f"not tried: the server is {why}")
+                        for later, _ in report.planned[index + 1 :]
+                    )
+                    break
+                continue
+            deferred_in_a_row = 0
+            record_sent(state, covered, recipient, now.isoformat(timespec="seconds"))
+            refusals.confirm()
+            save_state(state)
+            report.sent.append((recipient, len(covered)))
+        if report.sent and refusals.unconfirmed:
+            refusals.confirm()
+            save_state(state)
+    except FeedwrightError as error:
+        raise DeliveryError(
+            f"{error} ({len(report.sent)} digests were sent and recorded before this)"
+        ) from None
+    finally:
+        connection.close()
+    if progress:
+        progress(len(report.planned), len(report.planned))
+
+
+class RefusalLedger:
+    """Decides which permanent refusals to record, so that a refusing server loses nothing.
+
+    A refusal that names the address (an enhanced status 5.1.x: no such mailbox, bad
+    address) is recorded at once. Any other 5xx (policy, quota, relay denied, or no status
+    at all) may concern every message, so it is recorded only once the server accepts a
+    message in the same run. When MAX_FAILURES_IN_A_ROW such refusals come in a row, the
+    run stops with nothing recorded for them, and the next run tries them again.
+    """
+
+    def __init__(self, state: DeliveryState):
+        self.state = state
+        self.unconfirmed: list[tuple[Recipient, tuple[Post, ...], str]] = []
+
+    def add(self, recipient: Recipient, posts: tuple[Post, ...], reason: str) -> None:
+        """Note one refusal; raise DeliveryError when too many came in a row."""
+        if _names_the_address(reason):
+            record_refused(self.state, posts, recipient, reason)
+            save_state(self.state)
+            return
+        self.unconfirmed.append((recipient, posts, reason))
+        if len(self.unconfirmed) >= MAX_FAILURES_IN_A_ROW:
+            addresses = ", ".join(recipient.email for recipient, _, _ in self.unconfirmed)
+            raise DeliveryError(
+                f"the server refused {len(self.unconfirmed)} recipients in a row ({addresses}; "
+                f"last: {reason}) — stopping; nothing is recorded for them and the next run "
+                "tries again. Check [smtp] and `from` in [digest]; if these addresses are "
+                "bad, remove them from the recipients"
+            )
+
+    def confirm(self) -> None:
+        """The server took a message: the refusals so far were about their addresses."""
+        for recipient, posts, reason in self.unconfirmed:
+            record_refused(self.state, posts, recipient, reason)
+        self.unconfirmed.clear()
+
+
+def _names_the_address(reason: str) -> bool:
+    """True for a refusal whose enhanced status code (RFC 3463) blames the address."""
+    parts = reason.split(maxsplit=2)
+    return len(parts) > 1 and parts[1].startswith("5.1.")
+
+
+def _message_for(
+    site: Site, renderer: DigestRenderer, recipient: Recipient, owed: list[Post], now: datetime
+) -> tuple[EmailMessage, tuple[Post, ...]]:
+    """The message for one recipient and the posts it covers (with those over the size cap)."""
+    digest = renderer.render(owed, recipient)
+    try:
+        message = build_message(site, digest, recipient.address, now)
+    except (ValueError, TypeError) as error:
+        # The email package refuses header values it cannot fold; config checks should
+        # have caught them, so name the recipient to help find the cause.
+        raise DeliveryError(f"cannot build the message for {recipient.email}: {error}") from None
+    return message, digest.posts

@@ -1,0 +1,329 @@
+"""Render the email digest: HTML (CSS inlined with premailer) and plain text, from Jinja2
+templates that users may override with their own folder."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import jinja2
+from premailer import Premailer
+
+from feedwright.errors import DigestTemplateError
+from feedwright.mail.recipients import Recipient
+from feedwright.mail.wrapping import wrap
+from feedwright.posts.excerpt import truncate
+from feedwright.posts.model import Image, Post
+from feedwright.site.model import Site, site_timezone
+from feedwright.site.subject import format_subject
+from feedwright.site.templates import default_templates_dir
+
+HTML_TEMPLATE = "digest.html.j2"
+TEXT_TEMPLATE = "digest.txt.j2"
+# Gmail clips messages whose HTML passes about 102 KB; stay under with a margin.
+MAX_HTML_BYTES = 100_000
+# The layout is 600 px wide with 24 px of padding on each side.
+CONTENT_WIDTH = 552
+_PREHEADER_LENGTH = 120
+_WEB_SCHEMES = ("http", "https")
+# The few words the default templates print, in the site's language (English otherwise).
+_LABELS = {
+    "en": {
+        "intro": "New posts, {range}",
+        "read_more": "Read more",
+        "more_one": "And 1 more post on the site",
+        "more": "And {count} more posts on the site",
+        "unsubscribe": "Unsubscribe",
+    },
+    "ja": {
+        "intro": "新しい記事（{range}）",
+        "read_more": "続きを読む",
+        "more_one": "ほか1件の記事はサイトでどうぞ",
+        "more": "ほか{count}件の記事はサイトでどうぞ",
+        "unsubscribe": "配信停止",
+    },
+}
+
+
+@dataclass(frozen=True)
+class DigestImage:
+    """An image as the email shows it: at most the content width, with its size when known."""
+
+    url: str
+    alt: str
+    width: int
+    height: int | None
+
+
+@dataclass(frozen=True)
+class DigestEntry:
+    """One post as the digest templates see it."""
+
+    title: str
+    url: str
+    date: datetime
+    date_text: str
+    author: str
+    tags: tuple[str, ...]
+    categories: tuple[str, ...]
+    excerpt: str
+    image: DigestImage | None
+
+
+@dataclass(frozen=True)
+class Digest:
+    """A rendered digest: the subject, both bodies, and which posts it covers.
+
+    ``listed`` posts are shown in full; ``more`` ones did not fit under the size limit and
+    are announced as "and N more posts". Both count as delivered once the message is sent.
+    """
+
+    subject: str
+    html: str
+    text: str
+    listed: tuple[Post, ...]
+    more: tuple[Post, ...] = ()
+    recipient: Recipient | None = None
+    unsubscribe_url: str | None = field(default=None)
+
+    @property
+    def posts(self) -> tuple[Post, ...]:
+        """Every post the digest covers, listed or announced."""
+        return self.listed + self.more
+
+
+def unsubscribe_url_for(template: str | None, recipient: Recipient | None) -> str | None:
+    """The unsubscribe URL with ``{email}`` replaced by the recipient's address (URL-encoded)."""
+    if template is None:
+        return None
+    email = recipient.email if recipient else ""
+    return template.replace("{email}", quote(email, safe="@"))
+
+
+def date_range(posts: Sequence[Post], site: Site) -> tuple[str, str, str]:
+    """The first and last day the posts were published (site time), and both as one range."""
+    zone = site_timezone(site.timezone)
+    days = sorted(post.date.astimezone(zone).strftime("%Y-%m-%d") for post in posts)
+    if not days:
+        return "", "", ""
+    start, end = days[0], days[-1]
+    return start, end, start if start == end else f"{start} – {end}"
+
+
+def _email_image(image: Image | None, title: str) -> DigestImage | None:
+    if image is None or urlsplit(image.url).scheme not in _WEB_SCHEMES:
+        return None  # a javascript: or data: "image" has no place in an email
+    width = min(image.width or CONTENT_WIDTH, CONTENT_WIDTH)
+    height = round(image.height * width / image.width) if image.width and image.height else None
+    return DigestImage(url=image.url, alt=image.alt or title, width=width, height=height)
+
+
+def digest_entry(post: Post, site: Site, excerpt_length: int) -> DigestEntry:
+    """What the templates show of one post."""
+    date = post.date.astimezone(site_timezone(site.timezone))
+    author = post.author or site.author
+    return DigestEntry(
+        title=post.title,
+        url=post.url,
+        date=date,
+        date_text=date.strftime("%Y-%m-%d"),
+        author=author.name if author else "",
+        tags=post.tags,
+        categories=post.categories,
+        excerpt=truncate(post.excerpt_text, excerpt_length),
+        image=_email_image(post.image, post.title),
+    )
+
+
+def _compiled_templates(site: Site) -> jinja2.BytecodeCache | None:
+    """Where the digest's templates are kept compiled, in the site's data folder (safe to
+    delete; a changed template is compiled again): compiling them takes a fifth of the
+    time of rendering the digest of 20 posts."""
+    folder = site.data_folder / "compiled-templates"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:  # a folder that cannot be written: compile each time
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
+
+
+class DigestRenderer:
+    """Renders digests for one site. Keep one and reuse it: it holds the template
+    environment and the premailer instance, both costly to set up."""
+
+    def __init__(self, site: Site, templates: Path | None = None):
+        self.site = site
+        user_dir = templates or site.digest.templates
+        if user_dir is not None and not user_dir.is_dir():
+            raise DigestTemplateError(user_dir, "the templates folder does not exist")
+        search_path = [str(user_dir)] if user_dir else []
+        search_path.append(str(default_templates_dir()))
+        self.environment = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(search_path),
+            autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2")),
+            # A misspelt variable is an error naming the template line, not an empty string.
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+            bytecode_cache=_compiled_templates(site),
+        )
+        self.environment.filters["wrap"] = wrap
+        self.premailer = Premailer(
+            base_url=None,
+            allow_network=False,
+            disable_link_rewrites=True,
+            disable_validation=True,
+            cssutils_logging_level=logging.CRITICAL,
+            # The @media rules that stay in <style> need their !important to beat inline styles.
+            strip_important=False,
+            # Keep the pixel width the template gives images (Outlook ignores CSS widths).
+            disable_basic_attributes=["width", "height"],
+        )
+
+    def render(self, posts: Sequence[Post], recipient: Recipient | None = None) -> Digest:
+        """Render the digest of ``posts`` (newest first) for one recipient (None: a preview).
+
+        When the HTML would pass MAX_HTML_BYTES, the oldest posts are left out and
+        announced as "and N more posts" with a link to the site.
+        """
+        digest = self._render(posts, 0, recipient)
+        if _size(digest) <= MAX_HTML_BYTES or not posts:
+            return digest
+        # Estimate how many posts fit from their average size, then step down until it fits.
+        empty = _size(self._render(posts, len(posts), recipient))
+        per_post = max((_size(digest) - empty) / len(posts), 1)
+        listed = min(len(posts) - 1, max(int((MAX_HTML_BYTES - empty) / per_post), 0))
+        while True:
+            digest = self._render(posts, len(posts) - listed, recipient)
+            if _size(digest) <= MAX_HTML_BYTES or listed == 0:
+                return digest
+            listed -= max(1, listed // 20)
+
+    def _render(self, posts: Sequence[Post], left_out: int, recipient: Recipient | None) -> Digest:
+        listed = tuple(posts[: len(posts) - left_out])
+        more = tuple(posts[len(posts) - left_out :])
+        context = self._context(listed, more, recipient)
+        html = self._inline_css(self._template(HTML_TEMPLATE, context))
+        return Digest(
+            subject=context["subject"],
+            html=html,
+            text=self._template(TEXT_TEMPLATE, context),
+            listed=listed,
+            more=more,
+            recipient=recipient,
+            unsubscribe_url=context["unsubscribe_url"],
+        )
+
+    def _context(
+        self, listed: tuple[Post, ...], more: tuple[Post, ...], recipient: Recipient | None
+    ) -> dict[str, Any]:
+        site = self.site
+        entries = [digest_entry(post, site, site.digest.excerpt_length) for post in listed]
+        start, end, days = date_range(listed + more, site)
+        subject = format_subject(
+            site.digest.subject,
+            {
+                "site": site.title,
+                "count": len(listed) + len(more),
+                "range": days,
+                "start": start,
+                "end": end,
+                "first_title": listed[0].title if listed else "",
+            },
+        )
+        if len(entries) == 1:
+            preheader = entries[0].excerpt
+        else:
+            preheader = " · ".join(entry.title for entry in entries)
+        labels = _LABELS.get(site.lang.split("-")[0].lower(), _LABELS["en"])
+        more_label = labels["more_one"] if len(more) == 1 else labels["more"]
+        return {
+            "site": {
+                "title": site.title,
+                "url": site.base_url + "/",
+                "description": site.description,
+                "lang": site.lang,
+            },
+            "subject": subject,
+            "preheader": truncate(preheader, _PREHEADER_LENGTH),
+            "date_range": days,
+            "posts": entries,
+            "count": len(entries) + len(more),
+            "more": {
+                "count": len(more),
+                "url": site.base_url + "/",
+                "label": more_label.format(count=len(more)),
+            },
+            "labels": {
+                "intro": labels["intro"].format(range=days),
+                "read_more": labels["read_more"],
+                "unsubscribe": labels["unsubscribe"],
+            },
+            "recipient": recipient,
+            "unsubscribe_url": unsubscribe_url_for(site.digest.unsubscribe_url, recipient),
+            "content_width": CONTENT_WIDTH,
+        }
+
+    def _inline_css(self, html: str) -> str:
+        if not html.strip():
+            raise DigestTemplateError(
+                self._template_path(HTML_TEMPLATE), "the template made an empty document"
+            )
+        try:
+            return str(self.premailer.transform(html))
+        except Exception as error:  # premailer and lxml raise many types on broken HTML
+            raise DigestTemplateError(
+                self._template_path(HTML_TEMPLATE),
+                f"the CSS cannot be inlined: {type(error).__name__}: {error}",
+                "the template must make a complete HTML document with <html>, <head> and <body>",
+            ) from None
+
+    def _template_path(self, name: str) -> Path:
+        """The file a template is loaded from (the user's folder first)."""
+        filename = self.environment.get_template(name).filename
+        return Path(filename or name)
+
+    def _template(self, name: str, context: dict[str, Any]) -> str:
+        try:
+            return self.environment.get_template(name).render(context)
+        except jinja2.TemplateSyntaxError as error:
+            raise DigestTemplateError(
+                Path(error.filename or name), f"template syntax error: {error.message}",
+                line=error.lineno,
+            ) from None  # fmt: skip
+        except jinja2.TemplateNotFound as error:
+            raise DigestTemplateError(Path(name), f"template {error.name!r} not found") from None
+        except Exception as error:
+            path, line = _template_frame(error.__traceback__)
+            raise DigestTemplateError(
+                Path(path or name),
+                f"{type(error).__name__}: {error}",
+                "check the variable names the README lists for digest templates",
+                line,
+            ) from None
+
+
+def _template_frame(trace: TracebackType | None) -> tuple[str | None, int | None]:
+    """The template file and line a rendering error happened on.
+
+    Jinja rewrites tracebacks so that frames inside templates carry the template's file name
+    and line; the last such frame is where the error is.
+    """
+    found: tuple[str | None, int | None] = (None, None)
+    while trace is not None:
+        name = trace.tb_frame.f_code.co_filename
+        if not name.endswith(".py") and not name.startswith("<"):
+            found = (name, trace.tb_lineno)
+        trace = trace.tb_next
+    return found
+
+
+def _size(digest: Digest) -> int:
+    return len(digest.html.encode("utf-8"))

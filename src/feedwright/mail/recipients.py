@@ -1,0 +1,131 @@
+"""Who gets the digest: addresses from the configuration or from a list file."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from feedwright.errors import ConfigError, Problem
+from feedwright.site.addresses import parse_address
+from feedwright.site.model import Site
+
+# The email package is imported where addresses are parsed: every command loads the
+# configuration, and most configurations name no recipient.
+if TYPE_CHECKING:
+    from email.headerregistry import Address
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One subscriber: an address and, when known, a name to greet them by."""
+
+    email: str
+    name: str = ""
+
+    @property
+    def key(self) -> str:
+        """The address as the state file knows it: lower-cased, since mailboxes are in practice
+        case-insensitive and a list may spell one address two ways."""
+        return self.email.lower()
+
+    @property
+    def address(self) -> Address:
+        """The address as an email header value."""
+        from email.headerregistry import Address
+
+        # addr_spec keeps a quoted local part ("john doe"@example.org) quoted.
+        return Address(display_name=self.name, addr_spec=self.email)
+
+
+def recipient_from_text(text: str) -> Recipient:
+    """A Recipient from ``name@example.org`` or ``Name <name@example.org>``."""
+    address = parse_address(text)
+    return Recipient(email=address.addr_spec, name=address.display_name)
+
+
+def read_recipients_file(path: Path) -> list[Recipient]:
+    """Read a list of recipients.
+
+    Two formats: one address a line (``Name <addr>`` allowed; ``#`` comments and blank lines
+    skipped), or CSV whose header row has an ``email`` column and optionally a ``name`` one.
+    Raises ConfigError naming the file and line of the first bad address.
+    """
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(path, f"cannot read the recipients file: {error}") from error
+    lines = text.splitlines()
+    first = next((line for line in lines if line.strip() and not line.startswith("#")), "")
+    if "email" in [cell.strip().lower() for cell in first.split(",")]:
+        return _read_csv(path, text)
+    recipients = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        try:
+            recipients.append(recipient_from_text(line))
+        except ValueError as error:
+            raise ConfigError(path, str(error), "write one address a line", number) from error
+    return recipients
+
+
+def _read_csv(path: Path, text: str) -> list[Recipient]:
+    rows = csv.reader(io.StringIO(text))
+    header: list[str] | None = None
+    recipients = []
+    for row in rows:
+        if not any(cell.strip() for cell in row) or row[0].startswith("#"):
+            continue
+        if header is None:
+            header = [cell.strip().lower() for cell in row]
+            continue
+        record = dict(zip(header, row, strict=False))
+        email, name = record.get("email", "").strip(), record.get("name", "").strip()
+        try:
+            address = parse_address(email)
+            if address.display_name:
+                raise ValueError(f"{email!r}: put the name in the name column")
+        except ValueError as error:
+            raise ConfigError(
+                path, str(error), "fix the email column of that row", rows.line_num
+            ) from error
+        recipients.append(Recipient(email=address.addr_spec, name=" ".join(name.split())))
+    return recipients
+
+
+def unique_recipients(recipients: Iterable[Recipient]) -> tuple[list[Recipient], list[str]]:
+    """Drop repeated addresses (compared without case); return the list and the repeats."""
+    seen: dict[str, Recipient] = {}
+    repeats = []
+    for recipient in recipients:
+        if recipient.key in seen:
+            repeats.append(recipient.email)
+        else:
+            seen[recipient.key] = recipient
+    return list(seen.values()), repeats
+
+
+def site_recipients(
+    site: Site, to_file: Path | None = None
+) -> tuple[list[Recipient], list[Problem]]:
+    """The recipients of a send: ``to_file`` when given, else the config's list and file.
+
+    Returns them without repeats, plus a warning for each repeat.
+    """
+    if to_file is not None:
+        found = read_recipients_file(to_file)
+    else:
+        found = [recipient_from_text(text) for text in site.recipients]
+        if site.recipients_file is not None:
+            found += read_recipients_file(site.recipients_file)
+    recipients, repeats = unique_recipients(found)
+    source = to_file or site.recipients_file or site.config_path or site.root
+    warnings = [
+        Problem(source, f"{email} is listed more than once", "it gets one message")
+        for email in repeats
+    ]
+    return recipients, warnings

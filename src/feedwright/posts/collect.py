@@ -1,0 +1,218 @@
+"""Read a site's post files, validate each, and order the posts newest first.
+
+This is the plain path: every file is read and parsed here, in this process. A build of a
+big site reads through ``speed`` instead (a cache of parsed front matter, worker
+processes), which plugs in as the ``read`` argument of ``collect`` and gives the same
+posts and problems in the same order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import ParamSpec, Protocol, TypeVar
+
+from feedwright.errors import PostError, Problem
+from feedwright.posts.files import (
+    FileKey,
+    post_file_names,
+    posts_location,
+    read_head,
+    read_post_bytes,
+    starts_with_front_matter,
+)
+from feedwright.posts.front_matter import SourceFile, body_at, head_source, whole_source
+from feedwright.posts.model import Post
+from feedwright.posts.parse import parse_header, parse_post, with_body
+from feedwright.site.model import Site
+
+# Posts are read and parsed in batches of this many (see read_posts): a batch is also the
+# unit of work of a parse worker (speed.parse_workers).
+BATCH = 64
+
+ProgressCallback = Callable[[int, int], None]
+# The post files to read, each with its FileKey when the caller stat'ed it (None: not
+# stat'ed, or gone); only a cache needs the keys.
+PostFiles = Sequence[tuple[str, FileKey | None]]
+Steps = ParamSpec("Steps")
+Result = TypeVar("Result")
+
+
+class ReadPosts(Protocol):
+    """How ``collect`` has its files read: each file's Post or Problem, in order.
+
+    ``read_here`` is the plain way; ``speed`` gives a faster one with the same results.
+    """
+
+    def __call__(
+        self, files: PostFiles, bodies: bool, progress: ProgressCallback | None
+    ) -> list[Post | Problem]: ...
+
+
+@dataclass
+class Collection:
+    """The result of reading a site: valid posts in feed order and every problem found."""
+
+    posts: list[Post] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    drafts: int = 0
+    future: int = 0
+    # When the first post left out for its future date becomes due (None: there is none).
+    next_due: datetime | None = None
+    files: int = 0
+
+
+def collect(
+    site: Site,
+    *,
+    now: datetime,
+    drafts: bool = False,
+    future: bool = False,
+    progress: ProgressCallback | None = None,
+    bodies: bool = True,
+    files: PostFiles | None = None,
+    read: ReadPosts | None = None,
+) -> Collection:
+    """Read every post of ``site`` and return them newest first with all problems found.
+
+    Drafts and posts dated after ``now`` are left out unless ``drafts``/``future`` is set.
+    Ties in date are broken by file name, so the order never depends on the file system.
+    With ``bodies`` False only the front matter is read: the posts come without their
+    bodies, for ``load_bodies`` to complete the few that are shown. ``files`` are the post
+    files when the caller has already listed them; ``read`` reads them (default:
+    ``read_here``).
+    """
+    if files is None:
+        files = [(name, None) for name in post_file_names(site)]
+    # Posts of the same date keep the order of their file names, compared as strings (as
+    # Jekyll compares paths): it never depends on the file system. The files come in path
+    # order, which differs where a name and a folder share a start (`2025-x.md`, `2025/`).
+    files = sorted(files, key=lambda file: file[0])
+    in_site_root = posts_location(site) == (site.root, None)
+    result = Collection(files=len(files))
+    for outcome in (read or read_here(site))(files, bodies, progress):
+        if isinstance(outcome, Problem):
+            # Loose Markdown files (README.md…) in a site folder are not posts.
+            if not (in_site_root and not starts_with_front_matter(outcome.path)):
+                result.problems.append(outcome)
+            continue
+        post = outcome
+        result.warnings.extend(post.warnings)
+        if post.draft and not drafts:
+            result.drafts += 1
+        elif post.date > now and not future:
+            result.future += 1
+            result.next_due = min(post.date, result.next_due or post.date)
+        else:
+            result.posts.append(post)
+    result.problems.extend(_duplicate_ids(result.posts))
+    result.posts.sort(key=lambda post: post.date, reverse=True)  # stable: ties keep name order
+    return result
+
+
+def read_here(site: Site) -> ReadPosts:
+    """The plain ReadPosts: every file read and parsed in this process, a batch at a time."""
+
+    def read(
+        files: PostFiles, bodies: bool, progress: ProgressCallback | None
+    ) -> list[Post | Problem]:
+        outcomes: list[Post | Problem] = []
+        for start in range(0, len(files), BATCH):
+            names = [name for name, _ in files[start : start + BATCH]]
+            outcomes.extend(read_posts(site, names, bodies))
+            if progress:
+                progress(len(outcomes), len(files))
+        return outcomes
+
+    return read
+
+
+def read_posts(site: Site, names: Sequence[str], bodies: bool) -> list[Post | Problem]:
+    """The post or problem of each file, in order: whole posts, or with ``bodies`` False
+    only their front matter.
+
+    In passes over all of them: every file is read, then every one decoded and split, then
+    every front matter parsed. Called file by file, the same code takes two fifths longer
+    (each pass runs its own code in a tight loop, which the processor caches). A file whose
+    pass fails is done: its problem stays.
+    """
+    read, split, parse = (
+        (read_post_bytes, whole_source, parse_post)
+        if bodies
+        else (read_head, head_source, parse_header)
+    )
+    zone = site.zone
+    paths = [Path(name) for name in names]
+    data = [_or_problem(read, path) for path in paths]
+    sources = [
+        _or_problem(split, item, path) if isinstance(item, bytes) else item
+        for item, path in zip(data, paths, strict=True)
+    ]
+    return [
+        _or_problem(parse, item, site, zone) if isinstance(item, SourceFile) else item
+        for item in sources
+    ]
+
+
+def _or_problem(
+    step: Callable[Steps, Result], *args: Steps.args, **kwargs: Steps.kwargs
+) -> Result | Problem:
+    """What ``step`` gives, or the problem of the PostError it raises (a Problem, unlike a
+    PostError, survives a trip between processes)."""
+    try:
+        return step(*args, **kwargs)
+    except PostError as error:
+        return error.problem
+
+
+def load_bodies(site: Site, posts: Sequence[Post]) -> tuple[dict[Path, Post], list[Problem]]:
+    """``posts`` with their bodies read (those that have one already are kept), by source
+    file, and the problems of the files that could not be read again.
+
+    The front matter is not parsed again: each post knows where its body starts.
+    """
+    complete: dict[Path, Post] = {}
+    problems: list[Problem] = []
+    for post in posts:
+        if post.has_body:
+            complete[post.source] = post
+            continue
+        try:
+            body = body_at(read_post_bytes(post.source), post.source, post.body_offset)
+        except PostError as error:
+            problems.append(error.problem)
+            continue
+        complete[post.source] = with_body(post, body, site)
+    return complete, problems
+
+
+def body_warnings(headers: Sequence[Post], bodies: Mapping[Path, Post]) -> list[Problem]:
+    """The warnings the bodies of ``headers`` gave when ``load_bodies`` read them (as
+    ``bodies``): those after the header's, which ``collect`` reported already."""
+    return [
+        warning
+        for post in headers
+        if post.source in bodies
+        for warning in bodies[post.source].warnings[len(post.warnings) :]
+    ]
+
+
+def _duplicate_ids(posts: list[Post]) -> list[Problem]:
+    """Two posts with one id would show as one entry in every feed reader. ``posts`` are in
+    the order of their file names: the later one of two is reported."""
+    first_with: dict[str, Post] = {}
+    problems = []
+    for post in posts:
+        other = first_with.setdefault(post.id, post)
+        if other is not post:
+            problems.append(
+                Problem(
+                    post.source,
+                    f"has the same id and URL as {other.source} ({post.id})",
+                    "give one of them its own `permalink`, `slug` or `id`",
+                )
+            )
+    return problems

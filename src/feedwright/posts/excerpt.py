@@ -1,0 +1,64 @@
+"""Pick a post's excerpt and shorten it without breaking words or characters."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import regex
+
+from feedwright.posts.markdown import first_paragraph, markdown_to_text
+
+ELLIPSIS = "…"
+_GRAPHEME = regex.compile(r"\X")
+# Punctuation that looks wrong just before the ellipsis.
+_TRAILING = " \t,;:、，・-–—"
+
+
+def excerpt_markdown(body: str, separator: str) -> str:
+    """The Markdown a post's excerpt comes from: the text before the separator, else the
+    first paragraph."""
+    if separator and separator in body:
+        return body.split(separator, 1)[0]
+    return first_paragraph(body)
+
+
+def _is_wide(cluster: str) -> bool:
+    """True for CJK characters and other wide ones, between which a line may break."""
+    return unicodedata.east_asian_width(cluster[0]) in ("W", "F")
+
+
+def truncate(text: str, limit: int) -> str:
+    """Shorten ``text`` to at most ``limit`` characters, "…" included.
+
+    Characters are grapheme clusters, so an emoji with a skin tone or a letter with a
+    combining accent is never split. Text in spaced languages is cut at a word boundary;
+    Japanese and Chinese, which have no spaces, are cut between characters.
+    """
+    clusters = _GRAPHEME.findall(text)
+    if len(clusters) <= limit:
+        return text
+    kept = clusters[: max(limit - 1, 0)]
+    following = clusters[len(kept)]
+    mid_word = kept and not (
+        following.isspace() or kept[-1].isspace() or _is_wide(following) or _is_wide(kept[-1])
+    )
+    if mid_word:
+        for index in range(len(kept) - 1, 0, -1):
+            if kept[index].isspace():
+                kept = kept[:index]
+                break
+            if _is_wide(kept[index]):
+                kept = kept[: index + 1]
+                break
+    return "".join(kept).rstrip(_TRAILING) + ELLIPSIS
+
+
+def excerpt_text(front_matter_excerpt: str | None, body: str, separator: str) -> str:
+    """The whole plain-text excerpt of a post: front matter first, then the body's opening."""
+    source = front_matter_excerpt if front_matter_excerpt else excerpt_markdown(body, separator)
+    return markdown_to_text(source)
+
+
+def make_excerpt(front_matter_excerpt: str | None, body: str, separator: str, limit: int) -> str:
+    """The plain-text excerpt of a post, shortened to ``limit`` characters."""
+    return truncate(excerpt_text(front_matter_excerpt, body, separator), limit)

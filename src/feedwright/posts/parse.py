@@ -1,0 +1,386 @@
+"""Check a post's front matter and turn it into a Post with every value normalised."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urljoin, urlsplit
+
+from feedwright.errors import PostError, Problem
+from feedwright.posts.dates import DateError, date_from_filename, parse_date
+from feedwright.posts.front_matter import SourceFile
+from feedwright.posts.model import Image, Post
+from feedwright.posts.permalinks import escape_permalink, post_path
+from feedwright.site.model import Author, Site
+from feedwright.site.values import normalise_lang, parse_author
+
+# The most categories, and the most tags, one post may have.
+MAX_NAMES = 100
+
+# Keys feedwright reads itself; everything else stays in Post.extra for templates.
+_KNOWN_KEYS = {
+    "title", "date", "updated", "last_modified_at", "lastmod", "author", "categories",
+    "category", "tags", "tag", "excerpt", "description", "summary", "image", "permalink",
+    "slug", "draft", "published", "lang", "id",
+}  # fmt: skip
+_UPDATED_KEYS = ("updated", "last_modified_at", "lastmod")
+_EXCERPT_KEYS = ("excerpt", "description", "summary")
+_DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
+# Lines such as "---END---" left behind by editors and generators; never meant to be shown.
+_STRAY_MARKER = re.compile(r"^[ \t]*-{3,}[ \t]*END[ \t]*-{3,}[ \t]*$", re.IGNORECASE | re.MULTILINE)
+_MIN_REPEATED_PARAGRAPH = 40
+
+
+# Control characters other than tab and line ends: XML forbids most of them and they break
+# mail headers. (Format characters such as right-to-left marks and joiners are kept.)
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _without_control_characters(value: Any) -> tuple[Any, set[str]]:
+    """``value`` (text, or lists and mappings of it) without control characters, and the
+    characters that were removed."""
+    if isinstance(value, str):
+        if _CONTROL_CHARACTERS.search(value) is None:
+            return value, set()
+        return _CONTROL_CHARACTERS.sub("", value), set(_CONTROL_CHARACTERS.findall(value))
+    removed: set[str] = set()
+    if isinstance(value, list):
+        items = []
+        for item in value:
+            cleaned, found = _without_control_characters(item)
+            items.append(cleaned)
+            removed |= found
+        return items, removed
+    if isinstance(value, Mapping):
+        mapping = {}
+        for key, item in value.items():
+            cleaned, found = _without_control_characters(item)
+            mapping[key] = cleaned
+            removed |= found
+        return mapping, removed
+    return value, removed
+
+
+class _Fields:
+    """Reads typed values out of one post's front matter, raising errors that name the line."""
+
+    def __init__(self, source: SourceFile):
+        self.source = source
+        self.warnings: list[Problem] = []
+        self.metadata: dict[str, Any] = {}
+        if source.clean:
+            self.metadata = source.metadata
+            return
+        for key, value in source.metadata.items():
+            cleaned, removed = _without_control_characters(value)
+            self.metadata[key] = cleaned
+            if removed:
+                codes = ", ".join(f"U+{ord(character):04X}" for character in sorted(removed))
+                self.warnings.append(
+                    Problem(
+                        source.path,
+                        f"`{key}` contains control characters ({codes}); they were left out",
+                        "remove them from the front matter",
+                        source.key_lines.get(key),
+                    )
+                )
+
+    def fail(self, key: str, message: str, hint: str) -> PostError:
+        return PostError(self.source.path, message, hint, self.source.key_lines.get(key))
+
+    def text(self, key: str) -> str | None:
+        value = self.metadata.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise self.fail(
+                key, f"`{key}` must be text, not {_kind(value)}", f"write `{key}: some text`"
+            )
+        return str(value).strip() or None
+
+    def first_text(self, keys: tuple[str, ...]) -> str | None:
+        for key in keys:
+            value = self.text(key)
+            if value:
+                return value
+        return None
+
+    def date(self, key: str, zone: tzinfo) -> datetime | None:
+        value = self.metadata.get(key)
+        if value is None or value == "":
+            return None
+        try:
+            return parse_date(value, zone)
+        except DateError as error:
+            raise self.fail(
+                key,
+                f"`{key}` is not a valid date: {error}",
+                f"write it like `{key}: 2025-11-29 04:40:08 +0900` or `{key}: 2025-11-29`",
+            ) from error
+
+    def flag(self, key: str) -> bool | None:
+        value = self.metadata.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in {"true", "false", "yes", "no"}:
+            return value.strip().lower() in {"true", "yes"}
+        raise self.fail(
+            key, f"`{key}` must be true or false, not {value!r}", f"write `{key}: true`"
+        )
+
+    def names(self, plural: str, singular: str) -> tuple[str, ...]:
+        """Categories or tags: a list, or a space-separated string (Jekyll's rule)."""
+        names: list[str] = []
+        for key, split in ((plural, True), (singular, False)):
+            value = self.metadata.get(key)
+            if value is None:
+                continue
+            if isinstance(value, str):
+                names.extend(value.split() if split else [value])
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, bool) or not isinstance(item, str | int | float):
+                        raise self.fail(
+                            key,
+                            f"`{key}` must be a list of names, but holds {_kind(item)}",
+                            f'write `{key}: ["one", "two"]`',
+                        )
+                    names.append(str(item))
+            elif isinstance(value, int | float) and not isinstance(value, bool):
+                names.append(str(value))
+            else:
+                raise self.fail(
+                    key,
+                    f"`{key}` must be a list or a space-separated string, not {_kind(value)}",
+                    f'write `{key}: ["one", "two"]`',
+                )
+        cleaned = (" ".join(name.split()) for name in names)
+        unique = tuple(dict.fromkeys(name for name in cleaned if name))
+        if len(unique) > MAX_NAMES:
+            # Each name is a feed that lists the post with all its names: the work grows with
+            # the square of the count, and no reader wants 1,000 tags on a post.
+            raise self.fail(
+                plural,
+                f"`{plural}` has {len(unique)} names; a post may have at most {MAX_NAMES}",
+                f"keep the {MAX_NAMES} that matter (was the list generated by mistake?)",
+            )
+        return unique
+
+    def author(self) -> Author | None:
+        try:
+            return parse_author(self.metadata.get("author"))
+        except ValueError as error:
+            raise self.fail("author", str(error), _AUTHOR_HINT) from error
+
+    def image(self, post_url: str) -> Image | None:
+        """The post's image, its URL made absolute against the post's own URL."""
+        value = self.metadata.get("image")
+        details: Mapping[str, object] = {}
+        if isinstance(value, Mapping):  # jekyll-seo-tag style: image: {path: ..., alt: ...}
+            details = value
+            value = value.get("path") or value.get("url")
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str):
+            raise self.fail(
+                "image", "`image` must be a path or URL", "write `image: /images/photo.jpg`"
+            )
+        alt = details.get("alt")
+        return Image(
+            url=urljoin(post_url, value.strip()),
+            alt=alt.strip() if isinstance(alt, str) else "",
+            width=self._pixels(details.get("width")),
+            height=self._pixels(details.get("height")),
+        )
+
+    def _pixels(self, value: object) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= 100_000:
+            raise self.fail(
+                "image",
+                f"the image size {value!r} is not a whole number of pixels",
+                "write `image: {path: /images/photo.jpg, width: 1200, height: 800}`",
+            )
+        return value
+
+
+_AUTHOR_HINT = "write `author: Jane Doe` or `author: {name: Jane Doe, email: jane@example.org}`"
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return f"{type(value).__name__} {value!r}"[:60]
+
+
+def _paragraphs(body: str, first_line: int) -> Iterator[tuple[int, str]]:
+    """Each blank-line separated block of ``body``, whitespace collapsed, with its file line."""
+    start: int | None = None
+    lines: list[str] = []
+    for number, line in enumerate(body.split("\n"), start=first_line):
+        if line.strip():
+            start = number if start is None else start
+            lines.append(line)
+        elif start is not None:
+            yield start, " ".join(" ".join(lines).split())
+            start, lines = None, []
+    if start is not None:
+        yield start, " ".join(" ".join(lines).split())
+
+
+def clean_body(body: str, path: Path, first_line: int) -> tuple[str, list[Problem]]:
+    """Remove stray ``---END---`` marker lines; warn about them and about repeated paragraphs.
+
+    Marker lines are generator leftovers that would show as text in every reader, so they
+    go. A repeated paragraph may be deliberate, so it is kept and only reported.
+    """
+    warnings: list[Problem] = []
+    seen: dict[str, int] = {}
+    for line, paragraph in _paragraphs(body, first_line):
+        if _STRAY_MARKER.fullmatch(paragraph):
+            warnings.append(
+                Problem(
+                    path,
+                    f"stray `{paragraph}` line left out of the content",
+                    "delete the line",
+                    line,
+                )
+            )
+        elif len(paragraph) >= _MIN_REPEATED_PARAGRAPH and paragraph in seen:
+            warnings.append(
+                Problem(
+                    path,
+                    f"this paragraph repeats the one on line {seen[paragraph]}",
+                    "delete one of them if the repeat is a mistake",
+                    line,
+                )
+            )
+        else:
+            seen.setdefault(paragraph, line)
+    return _STRAY_MARKER.sub("", body), warnings
+
+
+def file_slug_of(path: Path) -> str:
+    """A post's slug from its file name: ``2025-11-29-hello.md`` gives ``hello``."""
+    return _DATE_PREFIX.sub("", path.stem) or path.stem
+
+
+def parse_post(source: SourceFile, site: Site, zone: tzinfo) -> Post:
+    """Validate one post and build the Post; raise PostError if it is unusable."""
+    return with_body(parse_header(source, site, zone), source.body, site)
+
+
+def with_body(post: Post, body: str, site: Site) -> Post:
+    """``post`` completed with its body: the cleaned text, the excerpt and the body's warnings."""
+    # Imported here: it needs markdown-it and lxml, which reading front matter never does
+    # (and a build whose changes show in no output reads no body).
+    from feedwright.posts.excerpt import excerpt_text, truncate
+
+    cleaned, body_warnings = clean_body(body, post.source, post.body_line)
+    full_excerpt = excerpt_text(post.front_excerpt, cleaned, site.excerpt_separator)
+    return replace(
+        post,
+        body=cleaned,
+        excerpt=truncate(full_excerpt, site.excerpt_length),
+        excerpt_text=full_excerpt,
+        warnings=post.warnings + tuple(body_warnings),
+        has_body=True,
+    )
+
+
+def parse_header(source: SourceFile, site: Site, zone: tzinfo) -> Post:
+    """Validate one post's front matter and build the Post without its body (``has_body`` is
+    False); raise PostError if it is unusable. Only the front matter of ``source`` is used."""
+    fields = _Fields(source)
+    path = source.path
+    # One line wherever it goes (a mail subject, a feed reader's list): runs of whitespace,
+    # line and paragraph separators included, become one space.
+    title = " ".join((fields.text("title") or "").split())
+    if not title:
+        raise PostError(
+            path,
+            "the post has no title",
+            'add `title: "…"` to the front matter',
+            source.key_lines.get("title", 1),
+        )
+    date = fields.date("date", zone) or date_from_filename(path.name, zone)
+    if date is None:
+        raise PostError(
+            path,
+            "the post has no date",
+            "add `date: 2025-11-29 09:00:00 +0900` to the front matter "
+            "or start the file name with the date (2025-11-29-title.md)",
+            1,
+        )
+    updated = None
+    for key in _UPDATED_KEYS:
+        updated = updated or fields.date(key, zone)
+    categories = fields.names("categories", "category")
+    file_slug = file_slug_of(path)
+    slug = fields.text("slug")
+    permalink = fields.text("permalink")
+    if permalink:
+        url_path = escape_permalink(permalink)
+    else:
+        url_path = post_path(
+            site.permalink,
+            date=date.astimezone(zone),
+            categories=categories,
+            file_slug=file_slug,
+            slug=slug,
+        )
+    url = site.base_url + url_path
+    lang_text = fields.text("lang")
+    lang = normalise_lang(lang_text) if lang_text else None
+    if lang_text and not lang:
+        raise fields.fail(
+            "lang",
+            f"`lang` {lang_text!r} is not a language tag",
+            "write `lang: ja` or `lang: en-US`",
+        )
+    draft = fields.flag("draft") is True or fields.flag("published") is False
+    return Post(
+        source=path,
+        title=title,
+        date=date,
+        updated=updated,
+        author=fields.author(),
+        categories=categories,
+        tags=fields.names("tags", "tag"),
+        excerpt="",
+        image=fields.image(url),
+        url=url,
+        id=fields.text("id") or _entry_id(site, url, date, file_slug),
+        slug=slug or file_slug,
+        draft=draft,
+        lang=lang,
+        body="",
+        body_line=source.body_line,
+        body_offset=source.body_offset,
+        extra={key: value for key, value in source.metadata.items() if key not in _KNOWN_KEYS},
+        warnings=tuple(fields.warnings),
+        front_excerpt=fields.first_text(_EXCERPT_KEYS),
+        has_body=False,
+    )
+
+
+def _entry_id(site: Site, url: str, date: datetime, slug: str) -> str:
+    """The stable id of a feed entry: its URL, or a tag: URI (RFC 4151) when configured."""
+    if site.feeds.id_scheme == "tag":
+        host = urlsplit(site.url).hostname or "localhost"
+        return f"tag:{host},{date.date().isoformat()}:{url_quote_slug(slug)}"
+    return url
+
+
+def url_quote_slug(slug: str) -> str:
+    """A slug safe inside a tag: URI."""
+    return quote(slug, safe="-._~")

@@ -1,0 +1,107 @@
+"""Post URLs from Jekyll permalink patterns, so a Jekyll site's links come out right."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from datetime import datetime
+from urllib.parse import quote
+
+from feedwright.posts.slugs import jekyll_slugify
+
+PRESETS = {
+    "date": "/:categories/:year/:month/:day/:title:output_ext",
+    "pretty": "/:categories/:year/:month/:day/:title/",
+    "ordinal": "/:categories/:year/:y_day/:title:output_ext",
+    "weekdate": "/:categories/:year/W:week/:short_day/:title:output_ext",
+    "none": "/:categories/:title:output_ext",
+}
+# Longest names first, so that ":i_month" is not read as ":i" followed by "_month".
+_PLACEHOLDER = re.compile(
+    r":(output_ext|categories|short_year|short_day|i_month|y_day|i_day|minute|second|"
+    r"month|title|slug|year|hour|week|day)"
+)
+# Jekyll's URL.escape_path keeps these characters as they are and percent-encodes the rest.
+_PATH_SAFE = "/-._~!$&'()*+,;=:@"
+_PATH_TEXT = re.compile(r"[A-Za-z0-9_/\-.~!$&'()*+,;=:@]*")  # what quote() leaves as it is
+_SLASHES = re.compile(r"/{2,}")
+
+
+def resolve_pattern(permalink: str) -> str:
+    """The pattern for a preset name such as ``date`` or ``pretty``, or the pattern itself."""
+    return PRESETS.get(permalink, permalink)
+
+
+# What each placeholder stands for, from the post's date (in the site's time zone), its
+# categories and its slug (the front matter ``slug``, else the file name's).
+_VALUES: dict[str, Callable[[datetime, tuple[str, ...], str], str]] = {
+    "year": lambda date, categories, slug: f"{date.year:04d}",
+    "short_year": lambda date, categories, slug: f"{date.year % 100:02d}",
+    "month": lambda date, categories, slug: f"{date.month:02d}",
+    "i_month": lambda date, categories, slug: str(date.month),
+    "day": lambda date, categories, slug: f"{date.day:02d}",
+    "i_day": lambda date, categories, slug: str(date.day),
+    "y_day": lambda date, categories, slug: f"{date.timetuple().tm_yday:03d}",
+    "hour": lambda date, categories, slug: f"{date.hour:02d}",
+    "minute": lambda date, categories, slug: f"{date.minute:02d}",
+    "second": lambda date, categories, slug: f"{date.second:02d}",
+    "week": lambda date, categories, slug: f"{date.isocalendar().week:02d}",
+    "short_day": lambda date, categories, slug: date.strftime("%a"),
+    "title": lambda date, categories, slug: jekyll_slugify(slug, mode="pretty", cased=True),
+    "slug": lambda date, categories, slug: jekyll_slugify(slug),
+    "categories": lambda date, categories, slug: "/".join(
+        dict.fromkeys(category.lower() for category in categories)
+    ),
+    "output_ext": lambda date, categories, slug: ".html",
+}
+
+
+@functools.lru_cache(maxsize=64)
+def _pattern_parts(permalink: str) -> tuple[tuple[str, str], ...]:
+    """The pattern of ``permalink`` cut into (text, placeholder name) pairs, the last name
+    empty: ``/:year/:title/`` gives ``("/", "year"), ("/", "title"), ("/", "")``."""
+    pattern = resolve_pattern(permalink)
+    parts = []
+    position = 0
+    for match in _PLACEHOLDER.finditer(pattern):
+        parts.append((pattern[position : match.start()], match.group(1)))
+        position = match.end()
+    parts.append((pattern[position:], ""))
+    return tuple(parts)
+
+
+def post_path(
+    permalink: str,
+    *,
+    date: datetime,
+    categories: tuple[str, ...],
+    file_slug: str,
+    slug: str | None,
+) -> str:
+    """The URL path of a post for a permalink pattern or preset, as Jekyll builds it.
+
+    ``date`` must already be in the site's time zone; ``file_slug`` is the file name without
+    its date prefix and extension; ``slug`` is the front matter ``slug`` when there is one.
+    """
+    pieces = []
+    for text, name in _pattern_parts(permalink):
+        pieces.append(text)
+        if name:
+            pieces.append(_escape_path(_VALUES[name](date, categories, slug or file_slug)))
+    # Jekyll's sanitize_url: no "..", no "./", no doubled slashes, always a leading slash.
+    path = ("/" + "".join(pieces)).replace("..", "/").replace("./", "")
+    return _SLASHES.sub("/", path)
+
+
+@functools.lru_cache(maxsize=4_096)
+def _escape_path(text: str) -> str:
+    """``text`` percent-encoded as Jekyll's URL.escape_path does (most values need nothing).
+    Cached: most pieces (years, months, categories) come back for post after post."""
+    return text if _PATH_TEXT.fullmatch(text) else quote(text, safe=_PATH_SAFE)
+
+
+def escape_permalink(permalink: str) -> str:
+    """A front matter ``permalink`` with its non-ASCII characters percent-encoded."""
+    path = permalink if permalink.startswith("/") else "/" + permalink
+    return quote(path, safe=_PATH_SAFE + "%#?")

@@ -1,0 +1,396 @@
+"""Load a Site from ``feedwright.toml``, falling back to a Jekyll ``_config.yml``."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from feedwright.errors import ConfigError
+from feedwright.site.addresses import parse_address
+from feedwright.site.jekyll import JEKYLL_CONFIG, JEKYLL_SITE_KEYS, read_jekyll_config
+from feedwright.site.model import (
+    DEFAULT_SUBJECT,
+    SMTP_SECURITY,
+    Author,
+    DigestSettings,
+    FeedSettings,
+    Site,
+    SmtpSettings,
+    site_timezone,
+)
+from feedwright.site.subject import check_subject_template
+from feedwright.site.values import normalise_lang, parse_author
+
+CONFIG_NAME = "feedwright.toml"
+
+_SITE_KEYS = {
+    "title", "url", "baseurl", "description", "author", "lang", "timezone", "permalink",
+    "posts", "output", "excerpt_separator", "excerpt_length",
+}  # fmt: skip
+_FEED_KEYS = {"limit", "summary_only", "by", "stylesheet", "atom", "rss", "json", "id_scheme"}
+_DIGEST_KEYS = {
+    "subject", "from", "reply_to", "unsubscribe_url", "unsubscribe_mailto", "max_posts",
+    "excerpt_length", "templates", "preview",
+}  # fmt: skip
+_SMTP_KEYS = {"host", "port", "security", "username", "timeout", "ca_file"}
+_TABLES = {
+    "site": _SITE_KEYS,
+    "feeds": _FEED_KEYS,
+    "digest": _DIGEST_KEYS,
+    "smtp": _SMTP_KEYS,
+    "recipients": {"to", "file"},
+    "state": {"path"},
+}
+_DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
+_FEED_GROUPS = {"category", "tag"}
+_ID_SCHEMES = {"url", "tag"}
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(path, f"invalid TOML: {error}", "fix the syntax at that place") from error
+    except OSError as error:
+        raise ConfigError(path, f"cannot read: {error.strerror}") from error
+
+
+def _check_keys(path: Path, data: Mapping[str, Any]) -> None:
+    """Unknown tables and keys are errors, so a typo never silently does nothing."""
+    for table, value in data.items():
+        if table not in _TABLES or not isinstance(value, Mapping):
+            raise ConfigError(path, f"unknown table [{table}]", _suggest(table, _TABLES.keys()))
+        if table == "smtp" and "password" in value:
+            raise ConfigError(
+                path,
+                "a password in the configuration file is not accepted",
+                "remove it and set the environment variable FEEDWRIGHT_SMTP_PASSWORD instead",
+            )
+        for key in value:
+            if key not in _TABLES[table]:
+                raise ConfigError(
+                    path, f"unknown key `{key}` in [{table}]", _suggest(key, _TABLES[table])
+                )
+
+
+def _suggest(word: str, choices: Any) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(word, sorted(choices), n=1)
+    return f"did you mean `{close[0]}`?" if close else f"known names: {', '.join(sorted(choices))}"
+
+
+def _author(value: Any, path: Path) -> Author | None:
+    try:
+        author = parse_author(value)
+    except ValueError as error:
+        raise ConfigError(path, str(error), 'write author = "Jane Doe"') from error
+    if author and author.email:
+        _check_address(path, "site", "author.email", author.email)
+    return author
+
+
+def _has_control_character(text: str, allowed: str = "") -> bool:
+    """True when ``text`` holds a control character (a newline, a NUL…) not in ``allowed``;
+    they break mail headers and are forbidden in XML."""
+    return any(
+        (unicodedata.category(character) == "Cc" or character in "\u2028\u2029")
+        and character not in allowed
+        for character in text
+    )
+
+
+def _typed(path: Path, table: str, key: str, value: Any, kind: type | tuple[type, ...]) -> Any:
+    if (isinstance(value, bool) and kind is int) or not isinstance(value, kind):
+        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise ConfigError(path, f"`{key}` in [{table}] must be {names}, not {value!r}")
+    return value
+
+
+def load_site(
+    root: Path,
+    config: Path | None = None,
+    *,
+    output: Path | None = None,
+) -> Site:
+    """Read the site configuration of the folder ``root``.
+
+    Values come from ``config`` (default ``root/feedwright.toml``), then from a Jekyll
+    ``_config.yml`` beside it, then from defaults. ``output`` (the CLI's ``--output``)
+    overrides the configured output folder. Raises ConfigError for anything unusable.
+    """
+    if not root.is_dir():
+        raise ConfigError(
+            root, "the site folder does not exist", "pass the folder that holds your posts"
+        )
+    config_path = config or root / CONFIG_NAME
+    data: dict[str, Any] = {}
+    if config_path.exists():
+        data = _read_toml(config_path)
+        _check_keys(config_path, data)
+    elif config is not None:
+        raise ConfigError(config, "the configuration file does not exist")
+    site_table: dict[str, Any] = dict(data.get("site", {}))
+    jekyll_path = root / JEKYLL_CONFIG
+    jekyll = read_jekyll_config(jekyll_path) if jekyll_path.exists() else {}
+    for key in JEKYLL_SITE_KEYS:
+        if key not in site_table and jekyll.get(key) not in (None, ""):
+            site_table[key] = jekyll[key]
+    # Where the site's identity came from, for the errors about it.
+    source = config_path if config_path.exists() else jekyll_path
+    excerpt_length = _typed(
+        config_path, "site", "excerpt_length", site_table.get("excerpt_length", 200), int
+    )
+    if excerpt_length < 10:
+        raise ConfigError(config_path, "`excerpt_length` must be at least 10")
+    output_dir = Path(str(site_table.get("output", "out")))
+    site = Site(
+        root=root,
+        title=_title(source, site_table.get("title")),
+        url=_site_url(source, site_table.get("url"), site_table.get("baseurl")),
+        description=str(site_table.get("description") or ""),
+        author=_author(site_table.get("author"), source),
+        lang=_lang(source, str(site_table.get("lang", "en"))),
+        timezone=_timezone(source, str(site_table.get("timezone", "UTC"))),
+        permalink=_typed(
+            config_path, "site", "permalink", site_table.get("permalink", "date"), str
+        ),
+        posts=_typed(config_path, "site", "posts", site_table.get("posts", ""), str),
+        output=output_dir if output_dir.is_absolute() else root / output_dir,
+        excerpt_separator=str(site_table.get("excerpt_separator", "<!--more-->")),
+        excerpt_length=excerpt_length,
+        feeds=_feed_settings(config_path, data.get("feeds", {})),
+        digest=_digest_settings(config_path, root, data.get("digest", {}), excerpt_length),
+        smtp=_smtp_settings(config_path, root, data.get("smtp", {})),
+        recipients=_recipient_list(config_path, data.get("recipients", {})),
+        recipients_file=_site_path(config_path, root, "recipients", "file", data),
+        state_file=_site_path(config_path, root, "state", "path", data),
+        config_path=config_path if config_path.exists() else None,
+    )
+    return replace(site, output=output) if output is not None else site
+
+
+def _title(source: Path, title: object) -> str:
+    """The site's title: required, on one line."""
+    if not isinstance(title, str) or not title.strip():
+        raise ConfigError(
+            source, "the site has no title", f'add title = "My blog" under [site] in {CONFIG_NAME}'
+        )
+    if _has_control_character(title):
+        raise ConfigError(
+            source,
+            f"the site title {title!r} contains a control character (a newline, a tab…)",
+            "write the title on one line, with plain spaces",
+        )
+    return title.strip()
+
+
+def _site_url(source: Path, url: object, baseurl: object) -> str:
+    """The site's public address, an absolute http(s) URL, with ``baseurl`` appended."""
+    if (
+        not isinstance(url, str)
+        or urlsplit(url).scheme not in ("http", "https")
+        or not urlsplit(url).netloc
+    ):
+        raise ConfigError(
+            source,
+            f"the site url {url!r} is not an absolute http(s) URL",
+            f'add url = "https://example.org" under [site] in {CONFIG_NAME}',
+        )
+    path = str(baseurl or "").strip("/")
+    return url.rstrip("/") + ("/" + path if path else "")
+
+
+def _timezone(source: Path, name: str) -> str:
+    """The name of the site's time zone, checked."""
+    try:
+        site_timezone(name)
+    except ValueError as error:
+        raise ConfigError(
+            source, str(error), 'use an IANA name such as "Asia/Tokyo" or "UTC"'
+        ) from error
+    return name
+
+
+def _lang(source: Path, value: str) -> str:
+    """The site's language as a BCP 47 tag (``ja_JP`` is taken as ``ja-JP``)."""
+    lang = normalise_lang(value)
+    if lang is None:
+        raise ConfigError(
+            source, f"`lang` {value!r} is not a language tag", 'write lang = "ja" or "en-US"'
+        )
+    return lang
+
+
+def _feed_settings(path: Path, table: Mapping[str, Any]) -> FeedSettings:
+    defaults = FeedSettings()
+    by = table.get("by", [])
+    if isinstance(by, str):
+        by = [part.strip() for part in by.split(",") if part.strip()]
+    by = parse_groups(by, path)
+    limit = _typed(path, "feeds", "limit", table.get("limit", defaults.limit), int)
+    if limit < 1:
+        raise ConfigError(path, "`limit` in [feeds] must be at least 1")
+    id_scheme = _typed(path, "feeds", "id_scheme", table.get("id_scheme", defaults.id_scheme), str)
+    if id_scheme not in _ID_SCHEMES:
+        raise ConfigError(
+            path, f"`id_scheme` must be one of {sorted(_ID_SCHEMES)}, not {id_scheme!r}"
+        )
+    names = {}
+    for key in ("atom", "rss", "json"):
+        name = _typed(path, "feeds", key, table.get(key, getattr(defaults, key)), str)
+        if not name or "/" in name or "\\" in name or name.startswith("."):
+            raise ConfigError(path, f"`{key}` in [feeds] must be a plain file name, not {name!r}")
+        names[key] = name
+    return FeedSettings(
+        limit=limit,
+        summary_only=_typed(path, "feeds", "summary_only", table.get("summary_only", False), bool),
+        by=by,
+        stylesheet=_typed(path, "feeds", "stylesheet", table.get("stylesheet", True), bool),
+        id_scheme=id_scheme,
+        **names,
+    )
+
+
+def _optional_text(path: Path, table: str, key: str, values: Mapping[str, Any]) -> str | None:
+    value = values.get(key)
+    if value is None:
+        return None
+    text = _typed(path, table, key, value, str).strip()
+    return text or None
+
+
+def _site_path(
+    path: Path, root: Path, table: str, key: str, data: Mapping[str, Any]
+) -> Path | None:
+    """A path from the config; relative paths are relative to the site folder."""
+    text = _optional_text(path, table, key, data.get(table, {}))
+    if text is None:
+        return None
+    return Path(text) if Path(text).is_absolute() else root / text
+
+
+def _check_address(path: Path, table: str, key: str, text: str) -> str:
+    try:
+        parse_address(text)
+    except ValueError as error:
+        raise ConfigError(
+            path, f"`{key}` in [{table}]: {error}", 'write "Name <name@example.org>"'
+        ) from error
+    return text
+
+
+def _digest_settings(
+    path: Path, root: Path, table: Mapping[str, Any], site_excerpt_length: int
+) -> DigestSettings:
+    subject = _typed(path, "digest", "subject", table.get("subject", DEFAULT_SUBJECT), str)
+    try:
+        check_subject_template(subject)
+    except ValueError as error:
+        raise ConfigError(path, f"`subject` in [digest]: {error}") from error
+    sender = _optional_text(path, "digest", "from", table)
+    reply_to = _optional_text(path, "digest", "reply_to", table)
+    unsubscribe_url = _optional_text(path, "digest", "unsubscribe_url", table)
+    if unsubscribe_url is not None:
+        _check_unsubscribe_url(path, unsubscribe_url)
+    mailto = _optional_text(path, "digest", "unsubscribe_mailto", table)
+    max_posts = _typed(path, "digest", "max_posts", table.get("max_posts", 10), int)
+    excerpt_length = _typed(
+        path, "digest", "excerpt_length", table.get("excerpt_length", site_excerpt_length), int
+    )
+    if max_posts < 1 or excerpt_length < 10:
+        raise ConfigError(
+            path, "`max_posts` in [digest] must be at least 1 and `excerpt_length` at least 10"
+        )
+    return DigestSettings(
+        subject=subject,
+        sender=_check_address(path, "digest", "from", sender) if sender else None,
+        reply_to=_check_address(path, "digest", "reply_to", reply_to) if reply_to else None,
+        unsubscribe_url=unsubscribe_url,
+        unsubscribe_mailto=(
+            _check_address(path, "digest", "unsubscribe_mailto", mailto) if mailto else None
+        ),
+        max_posts=max_posts,
+        excerpt_length=excerpt_length,
+        templates=_site_path(path, root, "digest", "templates", {"digest": table}),
+        preview=_typed(path, "digest", "preview", table.get("preview", True), bool),
+    )
+
+
+def _check_unsubscribe_url(path: Path, url: str) -> None:
+    """The URL goes into the List-Unsubscribe header between < and >, so it must be a plain
+    https URL: no spaces, no control characters, nothing that ends or splits the header."""
+    example = 'write unsubscribe_url = "https://example.org/unsubscribe?email={email}"'
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.netloc:
+        raise ConfigError(path, f"`unsubscribe_url` {url!r} is not an https URL", example)
+    unsafe = sorted({char for char in url if char in ' <>",\\' or _has_control_character(char)})
+    if unsafe:
+        raise ConfigError(
+            path,
+            f"`unsubscribe_url` {url!r} contains {' '.join(map(repr, unsafe))}",
+            "percent-encode them (a space is %20, a comma %2C)",
+        )
+
+
+# A host name (ASCII letters, digits, dots, hyphens) or an IPv4 or IPv6 address.
+_HOST = re.compile(r"[A-Za-z0-9.-]+|[0-9A-Fa-f:.]+")
+
+
+def _smtp_settings(path: Path, root: Path, table: Mapping[str, Any]) -> SmtpSettings:
+    security = _typed(path, "smtp", "security", table.get("security", "starttls"), str)
+    if security not in SMTP_SECURITY:
+        raise ConfigError(
+            path,
+            f"`security` in [smtp] must be one of {', '.join(SMTP_SECURITY)}, not {security!r}",
+        )
+    port = _typed(path, "smtp", "port", table.get("port", _DEFAULT_PORTS[security]), int)
+    timeout = _typed(path, "smtp", "timeout", table.get("timeout", 60), (int, float))
+    if not 0 < port < 65536 or timeout <= 0:
+        raise ConfigError(path, "`port` in [smtp] must be 1–65535 and `timeout` positive")
+    host = _typed(path, "smtp", "host", table.get("host", "localhost"), str).strip()
+    if not _HOST.fullmatch(host):
+        raise ConfigError(
+            path,
+            f"`host` in [smtp] {host!r} is not a host name",
+            'write host = "smtp.example.org" (an international name in its xn-- form)',
+        )
+    return SmtpSettings(
+        host=host,
+        port=port,
+        security=security,
+        username=_optional_text(path, "smtp", "username", table),
+        timeout=float(timeout),
+        ca_file=_site_path(path, root, "smtp", "ca_file", {"smtp": table}),
+    )
+
+
+def _recipient_list(path: Path, table: Mapping[str, Any]) -> tuple[str, ...]:
+    values = table.get("to", [])
+    if isinstance(values, str):
+        values = [values]
+    if not isinstance(values, list):
+        raise ConfigError(path, "`to` in [recipients] must be a list of addresses")
+    return tuple(_check_address(path, "recipients", "to", str(value)) for value in values)
+
+
+def parse_groups(values: Any, path: Path | None = None) -> tuple[str, ...]:
+    """Check a list of per-group feed kinds (``category``, ``tag``; plurals accepted)."""
+    if not isinstance(values, list | tuple):
+        raise ConfigError(path, '`by` must be a list such as ["category", "tag"]')
+    groups = []
+    for value in values:
+        name = str(value).strip().lower().removesuffix("s").replace("categorie", "category")
+        if name not in _FEED_GROUPS:
+            raise ConfigError(
+                path, f"cannot make feeds by {value!r}", 'use "category" and/or "tag"'
+            )
+        groups.append(name)
+    return tuple(dict.fromkeys(groups))

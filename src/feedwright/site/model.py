@@ -1,0 +1,120 @@
+"""The Site: everything feedwright knows about a site once its configuration is read."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from datetime import UTC, tzinfo
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+@dataclass(frozen=True)
+class Author:
+    """A person credited in a feed: a name, optionally an email address and a home page."""
+
+    name: str
+    email: str | None = None
+    uri: str | None = None
+
+
+@dataclass(frozen=True)
+class FeedSettings:
+    """The ``[feeds]`` table of the configuration."""
+
+    limit: int = 20
+    summary_only: bool = False
+    by: tuple[str, ...] = ()
+    stylesheet: bool = True
+    atom: str = "feed.atom"
+    rss: str = "feed.rss"
+    json: str = "feed.json"
+    id_scheme: str = "url"
+
+
+SMTP_SECURITY = ("starttls", "tls", "none")
+DEFAULT_SUBJECT = "{site}: {range}"
+
+
+@dataclass(frozen=True)
+class DigestSettings:
+    """The ``[digest]`` table: how the email digest looks and who it is from."""
+
+    subject: str = DEFAULT_SUBJECT
+    sender: str | None = None
+    reply_to: str | None = None
+    unsubscribe_url: str | None = None
+    unsubscribe_mailto: str | None = None
+    max_posts: int = 10
+    excerpt_length: int = 300
+    templates: Path | None = None
+    preview: bool = True
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """The ``[smtp]`` table. The password is never here: it comes from the environment."""
+
+    host: str = "localhost"
+    port: int = 587
+    security: str = "starttls"
+    username: str | None = None
+    timeout: float = 60.0
+    # Extra certificate authorities to trust (a PEM file), for a relay with a private CA.
+    ca_file: Path | None = None
+
+
+@dataclass(frozen=True)
+class Site:
+    """Everything feedwright knows about a site: its identity and where things live."""
+
+    root: Path
+    title: str
+    url: str
+    description: str = ""
+    author: Author | None = None
+    lang: str = "en"
+    timezone: str = "UTC"
+    permalink: str = "date"
+    posts: str = ""
+    output: Path = Path("out")
+    excerpt_separator: str = "<!--more-->"
+    excerpt_length: int = 200
+    feeds: FeedSettings = field(default_factory=FeedSettings)
+    digest: DigestSettings = field(default_factory=DigestSettings)
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    recipients: tuple[str, ...] = ()
+    recipients_file: Path | None = None
+    state_file: Path | None = None
+    config_path: Path | None = None
+
+    @property
+    def base_url(self) -> str:
+        """The site URL without a trailing slash, baseurl included."""
+        return self.url.rstrip("/")
+
+    @property
+    def state_path(self) -> Path:
+        """Where ``send`` records who has which post (default ``SITE/.feedwright/state.json``)."""
+        return self.state_file or self.data_folder / "state.json"
+
+    @property
+    def data_folder(self) -> Path:
+        """``SITE/.feedwright``: the send state, the front matter cache, the build record."""
+        return self.root / ".feedwright"
+
+    @property
+    def zone(self) -> tzinfo:
+        """The site's time zone, in which dates written without an offset are read."""
+        return site_timezone(self.timezone)
+
+
+@functools.lru_cache(maxsize=64)
+def site_timezone(name: str) -> tzinfo:
+    """The tzinfo for an IANA zone name such as ``Asia/Tokyo``; ValueError if unknown."""
+    if name.upper() in {"UTC", "Z", "GMT"}:
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValueError(f"unknown time zone {name!r}") from error
