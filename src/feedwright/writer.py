@@ -6,7 +6,6 @@ import contextlib
 import fcntl
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +37,8 @@ def write_atomic(path: Path, content: bytes, mode: int = 0o644, durable: bool = 
     ``durable`` also syncs the folder, so the rename itself survives a power cut (the
     delivery state needs that; a feed that comes back one build old does no harm).
     """
+    import tempfile  # here: checking that a build is up to date writes nothing
+
     try:
         if path.is_file() and path.stat().st_size == len(content) and path.read_bytes() == content:
             return False

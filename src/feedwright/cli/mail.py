@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -22,9 +22,11 @@ from feedwright.cli.app import (
     run,
     say,
 )
-from feedwright.commands.digest import DigestOptions, digest_site
-from feedwright.commands.send import SendOptions, send_site
-from feedwright.mail.records import RunStart
+
+# The mail stage (Jinja2, premailer, smtplib) is imported by the commands that mail: every
+# run of feedwright imports this module, and most are builds.
+if TYPE_CHECKING:
+    from feedwright.mail.records import RunStart
 
 
 @app.command()
@@ -50,6 +52,8 @@ def digest(
     """
     options: GlobalOptions = ctx.obj
     loaded = load(ctx, site, output)
+    from feedwright.commands.digest import DigestOptions, digest_site
+
     digest_options = run(
         lambda: DigestOptions(
             since=since, days=days, last=last, templates=templates, skip_invalid=skip_invalid
@@ -103,6 +107,8 @@ def send(
     options: GlobalOptions = ctx.obj
     loaded = load(ctx, site, None)
     bar = ProgressBar(enabled=not options.quiet, label="sending")
+    from feedwright.commands.send import SendOptions, send_site
+
     send_options = SendOptions(
         dry_run=dry_run,
         wait=wait,

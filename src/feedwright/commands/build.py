@@ -21,7 +21,6 @@ from feedwright.posts.collect import (
 from feedwright.posts.model import Post
 from feedwright.site.model import Site
 from feedwright.speed import Speed
-from feedwright.speed.render_ahead import import_ahead
 from feedwright.speed.shortcuts import Shortcuts
 from feedwright.writer import OutputFile, WriteReport, write_files
 
@@ -289,6 +288,8 @@ def _prepare_render(site: Site) -> None:
     needs, then (when the build writes one) render an empty digest preview. That loads the
     digest's templates and has premailer parse their CSS, which it keeps parsed: the render
     that counts, which waits on them otherwise, is a third quicker."""
+    from feedwright.speed.render_ahead import import_ahead
+
     import_ahead(RENDERERS)
     if not site.digest.preview:
         return

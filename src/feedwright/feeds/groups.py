@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from feedwright.posts.model import Post
-from feedwright.posts.slugs import unique_file_slugs
 from feedwright.site.model import Site
 
 
@@ -30,6 +29,9 @@ class FeedGroup:
 
 def feed_groups(site: Site, posts: Sequence[Post]) -> list[FeedGroup]:
     """The main feed and, as configured in ``feeds.by``, one feed per category and per tag."""
+    # Imported here (it loads regex): a build that finds nothing changed makes no groups.
+    from feedwright.posts.slugs import unique_file_slugs
+
     groups = [FeedGroup(site.title, posts[: site.feeds.limit])]
     for kind in site.feeds.by:
         members: dict[str, list[Post]] = {}

@@ -10,15 +10,10 @@ import contextlib
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from feedwright.posts.collect import PostFiles, ReadPosts
 from feedwright.site.model import Site
 from feedwright.speed import Speed
-from feedwright.speed.forking import can_fork
-from feedwright.speed.header_cache import HeaderCache, load_cache, save_cache
-from feedwright.speed.parse_workers import cached_reader
-from feedwright.speed.render_ahead import RenderProcess
 from feedwright.speed.uptodate import (
     record_build,
     scan_inputs,
@@ -26,6 +21,13 @@ from feedwright.speed.uptodate import (
     unchanged_outputs,
     up_to_date_outputs,
 )
+
+# What reads and forks (the collector, the cache, multiprocessing) is imported when the
+# build gets that far: a build that finds nothing changed never does.
+if TYPE_CHECKING:
+    from feedwright.posts.collect import PostFiles, ReadPosts
+    from feedwright.speed.header_cache import HeaderCache
+    from feedwright.speed.render_ahead import RenderProcess
 
 Result = TypeVar("Result")
 
@@ -39,7 +41,8 @@ class Shortcuts:
         self.site = site
         self.speed = speed
         self.inputs = scan_inputs(site, options_key)
-        self.cache: HeaderCache | None = load_cache(site) if speed.cache else None
+        # Loaded when the posts are read: a build that finds nothing changed reads none.
+        self.cache: HeaderCache | None = None
         self.shown = ""
 
     @property
@@ -55,6 +58,11 @@ class Shortcuts:
 
     def reader(self) -> ReadPosts:
         """How the build reads the posts: through the cache, by workers when many."""
+        from feedwright.speed.header_cache import load_cache
+        from feedwright.speed.parse_workers import cached_reader
+
+        if self.speed.cache and self.cache is None:
+            self.cache = load_cache(self.site)
         return cached_reader(self.site, self.speed, self.cache)
 
     def unchanged(self, shown: Iterable[tuple[str, Iterable[Path]]]) -> list[str] | None:
@@ -71,6 +79,8 @@ class Shortcuts:
         Not on other errors (Ctrl-C, say), which may stop before some posts were looked
         up: saving would drop their entries as if the posts were gone."""
         if self.cache is not None:
+            from feedwright.speed.header_cache import save_cache
+
             save_cache(self.cache)
 
     def built(self, outputs: Iterable[str], next_due: datetime | None) -> None:
@@ -86,6 +96,9 @@ class Shortcuts:
         reads the posts, then ``render`` on the job it is sent: for a site big enough for
         it to pay off, and where one can be had. None otherwise: the build renders itself.
         """
+        from feedwright.speed.forking import can_fork
+        from feedwright.speed.render_ahead import RenderProcess
+
         start_from = self.speed.render_ahead_from
         if start_from is None or len(self.files) < start_from or not can_fork():
             yield None
