@@ -137,6 +137,8 @@ OutputOption = Annotated[
 ]
 
 
+DraftsOption = Annotated[bool, typer.Option("--drafts", help="Include posts marked as drafts.")]
+FutureOption = Annotated[bool, typer.Option("--future", help="Include posts dated in the future.")]
 TemplatesOption = Annotated[
     Path | None,
     typer.Option(

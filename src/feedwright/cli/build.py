@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 
 from feedwright.cli.app import (
+    DraftsOption,
+    FutureOption,
     GlobalOptions,
     OutputOption,
     ProgressBar,
@@ -28,12 +30,8 @@ def build(
     ctx: typer.Context,
     site: SiteArgument = Path("."),
     output: OutputOption = None,
-    drafts: Annotated[
-        bool, typer.Option("--drafts", help="Include posts marked as drafts.")
-    ] = False,
-    future: Annotated[
-        bool, typer.Option("--future", help="Include posts dated in the future.")
-    ] = False,
+    drafts: DraftsOption = False,
+    future: FutureOption = False,
     skip_invalid: Annotated[
         bool,
         typer.Option(

@@ -26,6 +26,7 @@ from feedwright.cli.app import (
 # The mail stage (Jinja2, premailer, smtplib) is imported by the commands that mail: every
 # run of feedwright imports this module, and most are builds.
 if TYPE_CHECKING:
+    from feedwright.mail.delivery import DeliveryReport
     from feedwright.mail.records import RunStart
 
 
@@ -121,20 +122,28 @@ def send(
         result = run(lambda: send_site(loaded, send_options, progress=bar))
     finally:
         bar.close()
-    report = result.report
     print_problems(result.collection.problems)
     print_problems(result.warnings, "warning")
+    _report_send(result.report, options, dry_run)
+
+
+def _report_send(report: DeliveryReport, options: GlobalOptions, dry_run: bool) -> None:
+    """Say what a send did (or, with ``dry_run``, would do); exit 4 when some failed."""
     if not options.quiet:
         _print_run_start(report.start, dry_run)
     if not report.planned:
         if not options.quiet:
             say(f"no new posts since {report.last_sent or 'the first run'}")
-        return
-    if dry_run:
+    elif dry_run:
         for recipient, posts in report.planned:
             titles = "; ".join(post.title for post in posts)
             say(f"would send {len(posts)} posts to {recipient.email}: {titles}")
-        return
+    else:
+        _report_deliveries(report, options)
+
+
+def _report_deliveries(report: DeliveryReport, options: GlobalOptions) -> None:
+    """Say who got their digest and who did not; exit 4 when some did not."""
     if options.verbose:
         for recipient, count in report.sent:
             say(f"sent {posts_count(count)} to {recipient.email}")

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
 
 import typer
 
-from feedwright.cli.app import ProgressBar, SiteArgument, app, load, print_problems, run, say
+from feedwright.cli.app import (
+    DraftsOption,
+    FutureOption,
+    ProgressBar,
+    SiteArgument,
+    app,
+    load,
+    print_problems,
+    run,
+    say,
+)
 from feedwright.commands.posts import check_site, list_site
 
 
@@ -39,12 +48,8 @@ def check(ctx: typer.Context, site: SiteArgument = Path(".")) -> None:
 def list_posts(
     ctx: typer.Context,
     site: SiteArgument = Path("."),
-    drafts: Annotated[
-        bool, typer.Option("--drafts", help="Include posts marked as drafts.")
-    ] = False,
-    future: Annotated[
-        bool, typer.Option("--future", help="Include posts dated in the future.")
-    ] = False,
+    drafts: DraftsOption = False,
+    future: FutureOption = False,
 ) -> None:
     """List the posts of SITE in feed order: date, title, URL and tags.
 

@@ -177,31 +177,34 @@ def _add_entry(feed: FeedGenerator, site: Site, post: Post, renderer: ContentRen
         entry.media.image = post.image.url
 
 
-def _json_feed(site: Site, group: FeedGroup, self_url: str, renderer: ContentRenderer) -> bytes:
-    def author(value: Author) -> dict[str, str]:
-        return {"name": value.name, **({"url": value.uri} if value.uri else {})}
+def _json_author(author: Author) -> dict[str, str]:
+    return {"name": author.name, **({"url": author.uri} if author.uri else {})}
 
-    items: list[dict[str, Any]] = []
-    for post in group.posts:
-        item: dict[str, Any] = {"id": post.id, "url": post.url, "title": post.title}
-        if not site.feeds.summary_only:
-            item["content_html"] = renderer.html(post)
-        else:
-            item["content_text"] = post.excerpt
-        if post.excerpt:
-            item["summary"] = post.excerpt
-        if post.image:
-            item["image"] = post.image.url
-        item["date_published"] = post.date.isoformat()
-        if post.updated:
-            item["date_modified"] = post.last_modified.isoformat()
-        if post.author:
-            item["authors"] = [author(post.author)]
-        if post.categories or post.tags:
-            item["tags"] = list(dict.fromkeys((*post.categories, *post.tags)))
-        if post.lang and post.lang != site.lang:
-            item["language"] = post.lang
-        items.append(item)
+
+def _json_item(site: Site, post: Post, renderer: ContentRenderer) -> dict[str, Any]:
+    """One post as a JSON Feed item."""
+    item: dict[str, Any] = {"id": post.id, "url": post.url, "title": post.title}
+    if not site.feeds.summary_only:
+        item["content_html"] = renderer.html(post)
+    else:
+        item["content_text"] = post.excerpt
+    if post.excerpt:
+        item["summary"] = post.excerpt
+    if post.image:
+        item["image"] = post.image.url
+    item["date_published"] = post.date.isoformat()
+    if post.updated:
+        item["date_modified"] = post.last_modified.isoformat()
+    if post.author:
+        item["authors"] = [_json_author(post.author)]
+    if post.categories or post.tags:
+        item["tags"] = list(dict.fromkeys((*post.categories, *post.tags)))
+    if post.lang and post.lang != site.lang:
+        item["language"] = post.lang
+    return item
+
+
+def _json_feed(site: Site, group: FeedGroup, self_url: str, renderer: ContentRenderer) -> bytes:
     document: dict[str, Any] = {
         "version": "https://jsonfeed.org/version/1.1",
         "title": group.title,
@@ -211,8 +214,8 @@ def _json_feed(site: Site, group: FeedGroup, self_url: str, renderer: ContentRen
     if site.description:
         document["description"] = site.description
     document["language"] = site.lang
-    document["authors"] = [author(_feed_author(site))]
-    document["items"] = items
+    document["authors"] = [_json_author(_feed_author(site))]
+    document["items"] = [_json_item(site, post, renderer) for post in group.posts]
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 

@@ -21,12 +21,6 @@ def render_markdown(text: str) -> str:
     return html
 
 
-def render_inline(text: str) -> str:
-    """Render one paragraph of Markdown without wrapping it in ``<p>``."""
-    html: str = _RENDERER.renderInline(text)
-    return html
-
-
 def first_paragraph(text: str) -> str:
     """The Markdown source of the first paragraph of ``text``, or "" if it has none."""
     tokens = _RENDERER.parse(text)
