@@ -14,16 +14,6 @@ from feedwright.site.model import Author
 
 
 @dataclass(frozen=True)
-class Image:
-    """A post's image: an absolute URL, its alt text and, when the author gave them, its size."""
-
-    url: str
-    alt: str = ""
-    width: int | None = None
-    height: int | None = None
-
-
-@dataclass(frozen=True)
 class Post:
     """One valid blog post, with every value already checked and normalised."""
 
@@ -59,3 +49,13 @@ class Post:
     def last_modified(self) -> datetime:
         """When the post last changed: ``updated`` when given, else its date."""
         return self.updated if self.updated and self.updated > self.date else self.date
+
+
+@dataclass(frozen=True)
+class Image:
+    """A post's image: an absolute URL, its alt text and, when the author gave them, its size."""
+
+    url: str
+    alt: str = ""
+    width: int | None = None
+    height: int | None = None
