@@ -149,7 +149,8 @@ def render_site(
     """
     options = options or BuildOptions()
     shortcuts = Shortcuts(site, options.key(), options.speed)
-    collection = _collect_valid(site, options, progress, shortcuts)
+    now = options.now or datetime.now(UTC)
+    collection = _collect_valid(site, options, now, progress, shortcuts)
     shortcuts.posts_read()
     files = _render_here(site, collection, plan_outputs(site, collection.posts), options)
     return BuildResult(collection, files)
@@ -174,7 +175,7 @@ def build_site(
         return _kept(site, Collection(), kept, up_to_date=True)
     prepare = functools.partial(_prepare_render, site)
     with shortcuts.render_ahead(prepare, render_plan) as ahead:
-        collection = _collect_valid(site, options, progress, shortcuts)
+        collection = _collect_valid(site, options, now, progress, shortcuts)
         plan = plan_outputs(site, collection.posts)
         kept = None if collection.problems else shortcuts.unchanged(plan.shown())
         if kept is not None:
@@ -212,12 +213,12 @@ def _kept(
 def _collect_valid(
     site: Site,
     options: BuildOptions,
+    now: datetime,
     progress: ProgressCallback | None,
     shortcuts: Shortcuts,
 ) -> Collection:
     """The posts as far as their front matter; InvalidPostsError for invalid ones unless
     told to skip them."""
-    now = options.now or datetime.now(UTC)
     collection = collect_headers(
         site, now, shortcuts, drafts=options.drafts, future=options.future, progress=progress
     )

@@ -11,7 +11,7 @@ import contextlib
 import functools
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
@@ -55,7 +55,7 @@ def cached_reader(site: Site, speed: Speed, cache: HeaderCache | None) -> ReadPo
                 todo.append(index)
         done = len(files) - len(todo)
         starts = range(0, len(todo), BATCH)
-        batches = [[files[index][0] for index in todo[start : start + BATCH]] for start in starts]
+        batches = [[files[index] for index in todo[start : start + BATCH]] for start in starts]
         parse = functools.partial(_parse_batch, site=site, caching=cache is not None)
         with _parsed(parse, batches, _worker_count(speed, len(todo))) as parsed:
             for start, batch in zip(starts, parsed, strict=True):
@@ -73,14 +73,18 @@ def cached_reader(site: Site, speed: Speed, cache: HeaderCache | None) -> ReadPo
     return read
 
 
-def _parse_batch(names: list[str], site: Site, caching: bool) -> list[Parsed]:
+def _parse_batch(files: PostFiles, site: Site, caching: bool) -> list[Parsed]:
     """The headers of a batch of files (see ``read_posts``). With ``caching``, each header
-    the cache can keep comes in the cache's form: a tenth of the size of a pickled Post, it
-    takes the build a fraction of the time to receive, and the build keeps it as it is."""
-    posts = read_posts(site, names, bodies=False)
+    the cache can keep (of a file with a key) comes in the cache's form: a tenth of the
+    size of a pickled Post, it takes the build a fraction of the time to receive, and the
+    build keeps it as it is."""
+    posts = read_posts(site, [name for name, _ in files], bodies=False)
     if not caching:
         return list(posts)
-    return [(cache_entry(post) or post) if isinstance(post, Post) else post for post in posts]
+    return [
+        (cache_entry(post) or post) if isinstance(post, Post) and key is not None else post
+        for post, (_, key) in zip(posts, files, strict=True)
+    ]
 
 
 def _worker_count(speed: Speed, posts: int) -> int:
@@ -94,7 +98,7 @@ def _worker_count(speed: Speed, posts: int) -> int:
 
 @contextlib.contextmanager
 def _parsed(
-    parse: Callable[[list[str]], list[Parsed]], batches: list[list[str]], workers: int
+    parse: Callable[[PostFiles], list[Parsed]], batches: Sequence[PostFiles], workers: int
 ) -> Iterator[Iterator[list[Parsed]]]:
     """Each batch parsed, in order: by ``workers`` forked processes, or in this one when
     that is 1 or none can be forked (a limit on processes, or on memory).
