@@ -17,6 +17,18 @@ several runs:
 
 with the peak RSS of each. If `hugo` is on PATH, Hugo builds the same posts (RSS limited
 to 20 items) and the table shows our cold time over Hugo's.
+
+    .venv/bin/python bench/bench.py --baseline 7f147e7   # A/B: this checkout against a revision
+    make bench BENCH_ARGS="--baseline main --runs 5"
+
+With `--baseline REV` it times this checkout's code against REV's, checked out in a
+temporary `git worktree add --detach` that is removed afterwards. Both run from source the
+same way, `python -m feedwright` with the same interpreter and `PYTHONPATH` set to the
+checkout's `src`, each on its own copy of the generated site (their caches differ). The
+runs are interleaved — for each command and run, this checkout then the baseline, each
+after the same preparation — so that the machine's drift hits both alike. The table shows
+the medians, their ratio (current over baseline), the lowest and highest ratio of a pair
+of runs (the noise), and the peak RSS of each. Hugo is not timed in this mode.
 """
 
 from __future__ import annotations
@@ -31,8 +43,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 POST_BYTES = 18_000
@@ -130,11 +144,16 @@ class Measure:
     seconds: float
     peak_mb: float
 
+    @classmethod
+    def of(cls, samples: list[tuple[float, float]]) -> Measure:
+        """From the (wall time, peak RSS) of each run."""
+        return cls(statistics.median(s for s, _ in samples), max(mb for _, mb in samples))
 
-def run_once(command: list[str]) -> tuple[float, float]:
+
+def run_once(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
     """Run ``command`` as a new process; its wall time and peak RSS (MB)."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
@@ -147,48 +166,73 @@ def run_once(command: list[str]) -> tuple[float, float]:
 
 
 def measure(command: list[str], runs: int, before: Callable[[int], None] | None = None) -> Measure:
-    times, peaks = [], []
+    samples = []
     for attempt in range(runs):
         if before:
             before(attempt)
-        elapsed, peak = run_once(command)
-        times.append(elapsed)
-        peaks.append(peak)
-    return Measure(statistics.median(times), max(peaks))
+        samples.append(run_once(command))
+    return Measure.of(samples)
 
 
 def feedwright(*args: str) -> list[str]:
     return [sys.executable, "-m", "feedwright", "-q", *args]
 
 
-def bench_size(count: int, runs: int, hugo: str | None, work: Path) -> dict[str, Measure]:
-    root = work / f"site-{count}"
-    print(f"generating {count:,} posts …", file=sys.stderr)
-    generate_site(root, count)
-    size_mb = sum(path.stat().st_size for path in (root / "_posts").iterdir()) / 1e6
-    print(f"  {size_mb:,.0f} MB of posts", file=sys.stderr)
-    build = feedwright("build", str(root))
+@dataclass
+class Case:
+    """One timed command: its arguments for a site folder, and what is done to the site
+    before each run (given the folder and the run's number)."""
 
-    def clean(_: int) -> None:
+    name: str
+    args: Callable[[Path], list[str]]
+    before: Callable[[Path, int], None] | None = None
+
+
+def cases(count: int) -> list[Case]:
+    """The commands timed on a site of ``count`` posts, in order (each starts from the state
+    the ones before it left)."""
+
+    def build(root: Path) -> list[str]:
+        return ["build", str(root)]
+
+    def clean(root: Path, _: int) -> None:
         shutil.rmtree(root / "out", ignore_errors=True)
         shutil.rmtree(root / ".feedwright", ignore_errors=True)
 
-    def add_post(attempt: int) -> None:
+    def add_post(root: Path, attempt: int) -> None:
         # Dated after every post so far: the newest, as a new post usually is.
         text = post_text(count + attempt, random.Random(-attempt))
         (root / "_posts" / f"new-{attempt}.md").write_text(text, encoding="utf-8")
 
-    def add_old_post(attempt: int) -> None:
+    def add_old_post(root: Path, attempt: int) -> None:
         text = post_text(count + attempt, random.Random(attempt))
         date = text.split("date: ", 1)[1].split("\n", 1)[0]
         text = text.replace(date, f"2015-06-{10 + attempt} 12:00:08 +0000", 1)
         (root / "_posts" / f"old-{attempt}.md").write_text(text, encoding="utf-8")
 
-    results = {"cold build": measure(build, runs, clean)}
-    results["warm build"] = measure(build, runs)
-    results["new post"] = measure(build, runs, add_post)
-    results["old post added"] = measure(build, runs, add_old_post)
-    results["digest --last 20"] = measure(feedwright("digest", str(root), "--last", "20"), runs)
+    return [
+        Case("cold build", build, clean),
+        Case("warm build", build),
+        Case("new post", build, add_post),
+        Case("old post added", build, add_old_post),
+        Case("digest --last 20", lambda root: ["digest", str(root), "--last", "20"]),
+    ]
+
+
+def generate(root: Path, count: int) -> None:
+    print(f"generating {count:,} posts …", file=sys.stderr)
+    generate_site(root, count)
+    size_mb = sum(path.stat().st_size for path in (root / "_posts").iterdir()) / 1e6
+    print(f"  {size_mb:,.0f} MB of posts", file=sys.stderr)
+
+
+def bench_size(count: int, runs: int, hugo: str | None, work: Path) -> dict[str, Measure]:
+    root = work / f"site-{count}"
+    generate(root, count)
+    results = {}
+    for case in cases(count):
+        before = partial(case.before, root) if case.before else None
+        results[case.name] = measure(feedwright(*case.args(root)), runs, before)
     if hugo:
         hugo_root = work / f"hugo-{count}"
         generate_hugo_site(hugo_root, root / "_posts")
@@ -203,12 +247,127 @@ def bench_size(count: int, runs: int, hugo: str | None, work: Path) -> dict[str,
     return results
 
 
+CHECKOUT = Path(__file__).resolve().parents[1]
+
+
+def git(*args: str) -> str:
+    """Run git in this checkout; its output, stripped."""
+    done = subprocess.run(
+        ["git", "-C", str(CHECKOUT), *args], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"git {' '.join(args)} failed:\n{done.stderr}")
+    return done.stdout.strip()
+
+
+@contextmanager
+def checkout_of(revision: str) -> Iterator[tuple[Path, str]]:
+    """A temporary detached worktree of ``revision``, removed afterwards: its folder and the
+    commit it is."""
+    commit = git("rev-parse", "--verify", f"{revision}^{{commit}}")
+    parent = Path(tempfile.mkdtemp(prefix="feedwright-baseline-"))
+    folder = parent / "checkout"
+    git("worktree", "add", "--quiet", "--detach", str(folder), commit)
+    try:
+        yield folder, commit
+    finally:
+        git("worktree", "remove", "--force", str(folder))
+        shutil.rmtree(parent, ignore_errors=True)
+
+
+@dataclass
+class Side:
+    """One version of feedwright in an A/B run: the code it runs and its own site copy."""
+
+    source: Path
+    root: Path
+
+    def run(self, args: list[str]) -> tuple[float, float]:
+        env = {**os.environ, "PYTHONPATH": str(self.source)}
+        return run_once(feedwright(*args), env)
+
+
+@dataclass
+class Comparison:
+    """One command timed on both sides: each side's measure, and the ratio of each pair."""
+
+    current: Measure
+    baseline: Measure
+    pair_ratios: list[float]
+
+
+def compare_size(count: int, runs: int, baseline: Path, work: Path) -> dict[str, Comparison]:
+    """Time this checkout against ``baseline`` on a site of ``count`` posts, interleaved."""
+    current = Side(CHECKOUT / "src", work / "current" / f"site-{count}")
+    other = Side(baseline / "src", work / "baseline" / f"site-{count}")
+    generate(current.root, count)
+    shutil.copytree(current.root, other.root)
+    results = {}
+    for case in cases(count):
+        print(f"  {case.name} …", file=sys.stderr)
+        samples: dict[str, list[tuple[float, float]]] = {"current": [], "baseline": []}
+        for attempt in range(runs):
+            for name, side in (("current", current), ("baseline", other)):
+                if case.before:
+                    case.before(side.root, attempt)
+                samples[name].append(side.run(case.args(side.root)))
+        pairs = zip(samples["current"], samples["baseline"], strict=True)
+        results[case.name] = Comparison(
+            Measure.of(samples["current"]),
+            Measure.of(samples["baseline"]),
+            [ours[0] / theirs[0] for ours, theirs in pairs],
+        )
+    shutil.rmtree(current.root)
+    shutil.rmtree(other.root)
+    return results
+
+
+def print_comparison(count: int, results: dict[str, Comparison]) -> None:
+    print(f"\n{count:,} posts")
+    print(
+        f"{'command':<18} {'current':>8} {'baseline':>8} {'ratio':>6} {'pairs':>11}"
+        f" {'RSS current':>12} {'RSS baseline':>12}"
+    )
+    for name, result in results.items():
+        ours, theirs = result.current, result.baseline
+        pairs = f"{min(result.pair_ratios):.2f}–{max(result.pair_ratios):.2f}"
+        print(
+            f"{name:<18} {ours.seconds:>7.2f}s {theirs.seconds:>7.2f}s"
+            f" {ours.seconds / theirs.seconds:>6.3f} {pairs:>11}"
+            f" {ours.peak_mb:>9.0f} MB {theirs.peak_mb:>9.0f} MB"
+        )
+
+
+def main_ab(sizes: list[int], runs: int, revision: str) -> None:
+    head = git("rev-parse", "--short", "HEAD")
+    if git("status", "--porcelain", "--", "src"):
+        head += " with uncommitted changes in src"
+    with (
+        checkout_of(revision) as (baseline, commit),
+        tempfile.TemporaryDirectory(prefix="feedwright-bench-") as folder,
+    ):
+        print(f"feedwright A/B — {platform.machine()}, {os.cpu_count()} cores, "
+              f"Python {platform.python_version()}, median of {runs} interleaved runs\n"
+              f"current: {CHECKOUT} at {head}; baseline: {revision} = {commit[:12]}")  # fmt: skip
+        for count in sizes:
+            print_comparison(count, compare_size(count, runs, baseline, Path(folder)))
+            sys.stdout.flush()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000])
     parser.add_argument("--runs", type=int, default=3, help="runs of each command (median)")
     parser.add_argument("--no-hugo", action="store_true", help="do not time Hugo")
+    parser.add_argument(
+        "--baseline",
+        metavar="REV",
+        help="time this checkout against the git revision REV, interleaved (no Hugo)",
+    )
     options = parser.parse_args()
+    if options.baseline:
+        main_ab(options.sizes, options.runs, options.baseline)
+        return
     hugo = None if options.no_hugo else shutil.which("hugo")
     rows = []
     with tempfile.TemporaryDirectory(prefix="feedwright-bench-") as folder:
