@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from conftest import DEFAULT_CONFIG, SiteFactory, build, read_to_end, write_posts
-from feedwright.commands import build as build_module
-from feedwright.commands.build import BuildResult, OutputPlan, Rendered
+from feedwright.commands import outputs
+from feedwright.commands.build import BuildResult
+from feedwright.commands.outputs import OutputPlan, Rendered
 from feedwright.errors import InvalidPostsError
 from feedwright.posts.files import HEAD_BYTES
 from feedwright.site.config import load_site
@@ -104,14 +105,14 @@ def test_a_render_process_that_dies_changes_nothing(
 ) -> None:
     site = make_site(_posts(12), CONFIG)
     here, _ = _built_here(site, tmp_path)
-    build_pid, render_plan = os.getpid(), build_module.render_plan
+    build_pid, render_plan = os.getpid(), outputs.render_plan
 
     def dies_in_the_render_process(site: Site, plan: OutputPlan) -> Rendered:
         if os.getpid() != build_pid:
             os._exit(3)
         return render_plan(site, plan)
 
-    monkeypatch.setattr(build_module, "render_plan", dies_in_the_render_process)
+    monkeypatch.setattr(outputs, "render_plan", dies_in_the_render_process)
     assert build(site, speed=AHEAD).render_ahead == "failed"
     assert _outputs(site) == _outputs(here)
     assert multiprocessing.active_children() == []

@@ -4,36 +4,21 @@ them, in that order; with the shortcuts of ``speed`` unless they are switched of
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from feedwright.errors import InvalidPostsError, Problem
-from feedwright.feeds.groups import FeedGroup, feed_groups
-from feedwright.posts.collect import (
-    Collection,
-    ProgressCallback,
-    body_warnings,
-    collect,
-    load_bodies,
-)
-from feedwright.posts.model import Post
+from feedwright.errors import InvalidPostsError
+from feedwright.posts.collect import Collection, ProgressCallback, collect
 from feedwright.site.model import Site
 from feedwright.speed import Speed
 from feedwright.speed.shortcuts import Shortcuts
 from feedwright.writer import OutputFile, WriteReport, write_files
 
-# The renderers (feedgen, lxml, premailer, Jinja2, markdown-it) are imported by the
-# functions that render: a build whose changes show in no output never needs them, and
-# importing them takes longer than the rest of such a build. A render process imports
-# them ahead (see speed.render_ahead), in this order.
-RENDERERS = (
-    "feedwright.feeds.render",
-    "feedwright.mail.digest",
-    "feedwright.posts.excerpt",
-    "feedwright.mail.message",
-)
+# What plans and renders the outputs is imported once the build knows it has work to do:
+# a build that finds nothing changed does not (see commands.outputs).
+if TYPE_CHECKING:
+    from feedwright.commands.outputs import OutputPlan, Rendered
 
 
 @dataclass
@@ -67,79 +52,6 @@ class BuildResult:
     render_ahead: str = "none"
 
 
-@dataclass(frozen=True)
-class OutputPlan:
-    """Which posts each output of a build shows: each feed, and the digest preview."""
-
-    feeds: list[FeedGroup]
-    preview: list[Post]
-
-    def shown(self) -> list[tuple[str, list[Path]]]:
-        """Each output's name and the files of the posts it shows."""
-        named = [(group.name, group.posts) for group in self.feeds]
-        named.append(("digest preview", self.preview))
-        return [(name, [post.source for post in posts]) for name, posts in named]
-
-    def posts(self) -> list[Post]:
-        """Every post some output shows, once each, in the order the outputs show them."""
-        unique = {post.source: post for group in self.feeds for post in group.posts}
-        unique.update((post.source, post) for post in self.preview)
-        return list(unique.values())
-
-    def with_bodies(self, bodies: Mapping[Path, Post]) -> OutputPlan:
-        """The same plan with each post replaced by its copy in ``bodies`` (by file)."""
-
-        def complete(posts: Sequence[Post]) -> list[Post]:
-            return [bodies[post.source] for post in posts]
-
-        feeds = [
-            FeedGroup(group.title, complete(group.posts), group.folder) for group in self.feeds
-        ]
-        return OutputPlan(feeds, complete(self.preview))
-
-
-def plan_outputs(site: Site, posts: list[Post]) -> OutputPlan:
-    """What each output shows of ``posts`` (in feed order)."""
-    preview = posts[: site.digest.max_posts] if site.digest.preview else []
-    return OutputPlan(feed_groups(site, posts), preview)
-
-
-@dataclass
-class Rendered:
-    """The output files of a plan, and the posts it shows, now with their bodies."""
-
-    files: list[OutputFile]
-    bodies: dict[Path, Post]
-    # The warnings of those bodies (a stray `---END---` line…), in the order of the plan.
-    warnings: list[Problem]
-
-
-def render_plan(site: Site, plan: OutputPlan) -> Rendered:
-    """Read the bodies of the posts ``plan`` shows, then render every output.
-
-    Raises InvalidPostsError when a body cannot be read (bad UTF-8 after the front
-    matter, say), before anything is rendered.
-    """
-    from feedwright.feeds.render import render_feeds
-    from feedwright.mail.digest import DigestRenderer
-    from feedwright.mail.message import digest_files, preview_recipient
-    from feedwright.site.templates import read_template_bytes
-
-    shown = plan.posts()
-    bodies, problems = load_bodies(site, shown)
-    if problems:
-        raise InvalidPostsError(problems)
-    warnings = body_warnings(shown, bodies)
-    plan = plan.with_bodies(bodies)
-    stylesheet = read_template_bytes("feed.xsl") if site.feeds.stylesheet else None
-    files = render_feeds(site, plan.feeds, stylesheet)
-    if plan.preview:
-        # A preview of the digest of the newest posts, to look at before sending.
-        digest = DigestRenderer(site).render(plan.preview, preview_recipient(site))
-        files.extend(digest_files(site, digest))
-    return Rendered(files, bodies, warnings)
-
-
 def render_site(
     site: Site, options: BuildOptions | None = None, progress: ProgressCallback | None = None
 ) -> BuildResult:
@@ -152,7 +64,10 @@ def render_site(
     now = options.now or datetime.now(UTC)
     collection = _collect_valid(site, options, now, progress, shortcuts)
     shortcuts.posts_read()
-    files = _render_here(site, collection, plan_outputs(site, collection.posts), options)
+    from feedwright.commands import outputs
+
+    plan = outputs.plan_outputs(site, collection.posts)
+    files = _render_here(site, collection, plan, options)
     return BuildResult(collection, files)
 
 
@@ -173,10 +88,12 @@ def build_site(
     kept = shortcuts.up_to_date(now)
     if kept is not None:
         return _kept(site, Collection(), kept, up_to_date=True)
-    prepare = functools.partial(_prepare_render, site)
-    with shortcuts.render_ahead(prepare, render_plan) as ahead:
+    from feedwright.commands import outputs
+
+    prepare = functools.partial(outputs.prepare_to_render, site)
+    with shortcuts.render_ahead(prepare, outputs.render_plan) as ahead:
         collection = _collect_valid(site, options, now, progress, shortcuts)
-        plan = plan_outputs(site, collection.posts)
+        plan = outputs.plan_outputs(site, collection.posts)
         kept = None if collection.problems else shortcuts.unchanged(plan.shown())
         if kept is not None:
             # Posts changed, but none that an output shows (an old post added, a draft edited).
@@ -260,18 +177,20 @@ def check_valid(collection: Collection, skip_invalid: bool, shortcuts: Shortcuts
 def _render_here(
     site: Site, collection: Collection, plan: OutputPlan, options: BuildOptions
 ) -> list[OutputFile]:
-    """``render_plan`` in this process. A body that cannot be read makes its post invalid:
-    an error, or with ``skip_invalid`` the post is dropped and the plan made again."""
+    """``outputs.render_plan`` in this process. A body that cannot be read makes its post
+    invalid: an error, or with ``skip_invalid`` the post is dropped and the plan made again."""
+    from feedwright.commands import outputs
+
     while True:
         try:
-            rendered = render_plan(site, plan)
+            rendered = outputs.render_plan(site, plan)
         except InvalidPostsError as error:
             if not options.skip_invalid:
                 raise
             collection.problems.extend(error.problems)
             broken = {problem.path for problem in error.problems}
             collection.posts = [post for post in collection.posts if post.source not in broken]
-            plan = plan_outputs(site, collection.posts)
+            plan = outputs.plan_outputs(site, collection.posts)
             continue
         _take_bodies(collection, rendered)
         return rendered.files
@@ -282,22 +201,3 @@ def _take_bodies(collection: Collection, rendered: Rendered) -> None:
     bodies = rendered.bodies
     collection.posts = [bodies.get(post.source, post) for post in collection.posts]
     collection.warnings.extend(rendered.warnings)
-
-
-def _prepare_render(site: Site) -> None:
-    """Run in a render process while the build reads the posts: import what rendering
-    needs, then (when the build writes one) render an empty digest preview. That loads the
-    digest's templates and has premailer parse their CSS, which it keeps parsed: the render
-    that counts, which waits on them otherwise, is a third quicker."""
-    from feedwright.speed.render_ahead import import_ahead
-
-    import_ahead(RENDERERS)
-    if not site.digest.preview:
-        return
-    from feedwright.mail.digest import DigestRenderer
-    from feedwright.mail.message import preview_recipient
-
-    try:
-        DigestRenderer(site).render([], preview_recipient(site))
-    except Exception:  # a broken template: the build will report it
-        return

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from feedwright.posts.model import Post
 from feedwright.site.model import Site
+
+if TYPE_CHECKING:
+    from feedwright.posts.model import Post
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, ParamSpec, Protocol, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from feedwright.errors import PostError, Problem
 from feedwright.posts.files import (
@@ -23,14 +23,13 @@ from feedwright.posts.files import (
     read_post_bytes,
     starts_with_front_matter,
 )
-from feedwright.posts.model import Post
 from feedwright.site.model import Site
 
-# The readers of front matter and posts (PyYAML, python-frontmatter, regex) are imported
-# where posts are read: a build that finds nothing changed reads none, and importing them
-# would be a fifth of its time.
+# The readers of front matter and posts (PyYAML, python-frontmatter, regex) and the Post
+# are imported where posts are read: a build that finds nothing changed reads none, and
+# importing them would be a fifth of its time.
 if TYPE_CHECKING:
-    pass
+    from feedwright.posts.model import Post
 
 # Posts are read and parsed in batches of this many (see read_posts): a batch is also the
 # unit of work of a parse worker (speed.parse_workers).
@@ -40,19 +39,12 @@ ProgressCallback = Callable[[int, int], None]
 # The post files to read, each with its FileKey when the caller stat'ed it (None: not
 # stat'ed, or gone); only a cache needs the keys.
 PostFiles = Sequence[tuple[str, FileKey | None]]
+# How ``collect`` has its files read: given the files, whether to read whole posts, and
+# where to report progress, each file's Post or Problem, in order. ``read_here`` is the
+# plain way; ``speed`` gives a faster one with the same results.
+ReadPosts = Callable[[PostFiles, bool, ProgressCallback | None], "list[Post | Problem]"]
 Steps = ParamSpec("Steps")
 Result = TypeVar("Result")
-
-
-class ReadPosts(Protocol):
-    """How ``collect`` has its files read: each file's Post or Problem, in order.
-
-    ``read_here`` is the plain way; ``speed`` gives a faster one with the same results.
-    """
-
-    def __call__(
-        self, files: PostFiles, bodies: bool, progress: ProgressCallback | None
-    ) -> list[Post | Problem]: ...
 
 
 @dataclass

@@ -31,7 +31,6 @@ from feedwright import __version__
 from feedwright.errors import OutputError
 from feedwright.posts.files import FileKey, post_file_names, stat_files
 from feedwright.site.model import Site
-from feedwright.writer import write_atomic
 
 RECORD_NAME = "build-record.json"
 
@@ -104,6 +103,10 @@ def record_build(
     except OSError:
         return
     content = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+    # Imported here: checking a record, all a build that finds nothing changed does, writes
+    # nothing.
+    from feedwright.writer import write_atomic
+
     with contextlib.suppress(OutputError):
         write_atomic(record_path(site), content.encode("utf-8"))
 

@@ -1,0 +1,117 @@
+"""What a build renders: which posts each output shows (the plan), and the outputs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from feedwright.errors import InvalidPostsError, Problem
+from feedwright.feeds.groups import FeedGroup, feed_groups
+from feedwright.posts.collect import body_warnings, load_bodies
+from feedwright.posts.model import Post
+from feedwright.site.model import Site
+from feedwright.writer import OutputFile
+
+# The renderers (feedgen, lxml, premailer, Jinja2, markdown-it) are imported by the
+# functions that render: a build whose changes show in no output never needs them, and
+# importing them takes longer than the rest of such a build. A render process imports
+# them ahead (see speed.render_ahead), in this order.
+RENDERERS = (
+    "feedwright.feeds.render",
+    "feedwright.mail.digest",
+    "feedwright.posts.excerpt",
+    "feedwright.mail.message",
+)
+
+
+@dataclass(frozen=True)
+class OutputPlan:
+    """Which posts each output of a build shows: each feed, and the digest preview."""
+
+    feeds: list[FeedGroup]
+    preview: list[Post]
+
+    def shown(self) -> list[tuple[str, list[Path]]]:
+        """Each output's name and the files of the posts it shows."""
+        named = [(group.name, group.posts) for group in self.feeds]
+        named.append(("digest preview", self.preview))
+        return [(name, [post.source for post in posts]) for name, posts in named]
+
+    def posts(self) -> list[Post]:
+        """Every post some output shows, once each, in the order the outputs show them."""
+        unique = {post.source: post for group in self.feeds for post in group.posts}
+        unique.update((post.source, post) for post in self.preview)
+        return list(unique.values())
+
+    def with_bodies(self, bodies: Mapping[Path, Post]) -> OutputPlan:
+        """The same plan with each post replaced by its copy in ``bodies`` (by file)."""
+
+        def complete(posts: Sequence[Post]) -> list[Post]:
+            return [bodies[post.source] for post in posts]
+
+        feeds = [
+            FeedGroup(group.title, complete(group.posts), group.folder) for group in self.feeds
+        ]
+        return OutputPlan(feeds, complete(self.preview))
+
+
+def plan_outputs(site: Site, posts: list[Post]) -> OutputPlan:
+    """What each output shows of ``posts`` (in feed order)."""
+    preview = posts[: site.digest.max_posts] if site.digest.preview else []
+    return OutputPlan(feed_groups(site, posts), preview)
+
+
+@dataclass
+class Rendered:
+    """The output files of a plan, and the posts it shows, now with their bodies."""
+
+    files: list[OutputFile]
+    bodies: dict[Path, Post]
+    # The warnings of those bodies (a stray `---END---` line…), in the order of the plan.
+    warnings: list[Problem]
+
+
+def render_plan(site: Site, plan: OutputPlan) -> Rendered:
+    """Read the bodies of the posts ``plan`` shows, then render every output.
+
+    Raises InvalidPostsError when a body cannot be read (bad UTF-8 after the front
+    matter, say), before anything is rendered.
+    """
+    from feedwright.feeds.render import render_feeds
+    from feedwright.mail.digest import DigestRenderer
+    from feedwright.mail.message import digest_files, preview_recipient
+    from feedwright.site.templates import read_template_bytes
+
+    shown = plan.posts()
+    bodies, problems = load_bodies(site, shown)
+    if problems:
+        raise InvalidPostsError(problems)
+    warnings = body_warnings(shown, bodies)
+    plan = plan.with_bodies(bodies)
+    stylesheet = read_template_bytes("feed.xsl") if site.feeds.stylesheet else None
+    files = render_feeds(site, plan.feeds, stylesheet)
+    if plan.preview:
+        # A preview of the digest of the newest posts, to look at before sending.
+        digest = DigestRenderer(site).render(plan.preview, preview_recipient(site))
+        files.extend(digest_files(site, digest))
+    return Rendered(files, bodies, warnings)
+
+
+def prepare_to_render(site: Site) -> None:
+    """Run in a render process while the build reads the posts: import what rendering
+    needs, then (when the build writes one) render an empty digest preview. That loads the
+    digest's templates and has premailer parse their CSS, which it keeps parsed: the render
+    that counts, which waits on them otherwise, is a third quicker."""
+    from feedwright.speed.render_ahead import import_ahead
+
+    import_ahead(RENDERERS)
+    if not site.digest.preview:
+        return
+    from feedwright.mail.digest import DigestRenderer
+    from feedwright.mail.message import preview_recipient
+
+    try:
+        DigestRenderer(site).render([], preview_recipient(site))
+    except Exception:  # a broken template: the build will report it
+        return
