@@ -7,23 +7,26 @@ import gc
 import os
 import select
 import socket
+import ssl
 import textwrap
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, TypedDict, Unpack
 
 import feedparser
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, AuthenticatorType, Envelope, Session
 from hypothesis import HealthCheck, settings
 
 from feedwright.commands.build import BuildOptions, BuildResult, build_site
 from feedwright.commands.send import SendOptions, SendResult, send_site
 from feedwright.site.config import load_site
 from feedwright.site.model import Site
+from feedwright.speed import Speed
 
 # Property tests: the same examples on every run in CI (a failure there is reproducible);
 # HYPOTHESIS_PROFILE=explore looks for new ones.
@@ -87,14 +90,36 @@ def make_site(tmp_path: Path) -> SiteFactory:
     return factory
 
 
-def build(site: Site, **options: object) -> BuildResult:
+class BuildSwitches(TypedDict, total=False):
+    """The fields of BuildOptions that a test may set (``now`` is always NOW)."""
+
+    drafts: bool
+    future: bool
+    skip_invalid: bool
+    speed: Speed
+
+
+class SendSwitches(TypedDict, total=False):
+    """The fields of SendOptions that a test may set (``now`` and ``retry_delays`` are
+    set by ``send``)."""
+
+    dry_run: bool
+    wait: bool
+    rate: float | None
+    templates: Path | None
+    to_file: Path | None
+    skip_invalid: bool
+    speed: Speed
+
+
+def build(site: Site, **options: Unpack[BuildSwitches]) -> BuildResult:
     """Build with the fixed NOW."""
-    return build_site(site, BuildOptions(now=NOW, **options))  # type: ignore[arg-type]
+    return build_site(site, BuildOptions(now=NOW, **options))
 
 
-def send(site: Site, retries: int = 2, **options: object) -> SendResult:
+def send(site: Site, retries: int = 2, **options: Unpack[SendSwitches]) -> SendResult:
     """Send with the fixed NOW, trying a temporary failure ``retries`` more times at once."""
-    settings = SendOptions(now=NOW, retry_delays=(0.0,) * retries, **options)  # type: ignore[arg-type]
+    settings = SendOptions(now=NOW, retry_delays=(0.0,) * retries, **options)
     return send_site(site, settings)
 
 
@@ -154,7 +179,14 @@ class RecordingHandler:
         self.temporary: dict[str, int] = {}
         self.drop_after: int | None = None
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]
+    async def handle_RCPT(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        rcpt_options: list[str],
+    ) -> str:
         if address in self.refuse:
             return self.refuse[address]
         if self.temporary.get(address, 0) > 0:
@@ -163,10 +195,13 @@ class RecordingHandler:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         if self.drop_after is not None and len(self.messages) >= self.drop_after:
+            assert server.transport is not None
             server.transport.close()
             return "421 4.3.2 Closing connection"
+        # At DATA, aiosmtpd has the sender (MAIL FROM came first) and the content.
+        assert envelope.mail_from is not None and envelope.original_content is not None
         self.messages.append(
             (envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
         )
@@ -193,8 +228,22 @@ class MailServer:
     handler: RecordingHandler
 
 
+class ServerOptions(TypedDict, total=False):
+    """What the tests pass to aiosmtpd's Controller (TLS, logins)."""
+
+    ssl_context: ssl.SSLContext
+    server_hostname: str
+    tls_context: ssl.SSLContext
+    require_starttls: bool
+    authenticator: AuthenticatorType
+    auth_required: bool
+    auth_require_tls: bool
+
+
 @contextlib.contextmanager
-def running_server(handler: RecordingHandler, **options: object) -> Iterator[MailServer]:
+def running_server(
+    handler: RecordingHandler, **options: Unpack[ServerOptions]
+) -> Iterator[MailServer]:
     """An aiosmtpd server with ``handler`` on a free port of 127.0.0.1 for the ``with``
     block; ``options`` go to aiosmtpd (TLS, logins…)."""
     controller = Controller(handler, hostname="127.0.0.1", port=free_port(), **options)

@@ -14,10 +14,11 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from conftest import (
     DEFAULT_CONFIG,
@@ -53,10 +54,12 @@ def command(*args: str) -> list[str]:
     return [sys.executable, "-m", "feedwright", *args]
 
 
-def run(*args: str, **options: object) -> subprocess.CompletedProcess[str]:
-    """Run the command line to its end."""
-    return subprocess.run(  # type: ignore[call-overload, no-any-return]
-        command(*args), capture_output=True, text=True, check=False, **options
+def run(
+    *args: str, preexec_fn: Callable[[], object] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the command line to its end (``preexec_fn`` runs in the child before it starts)."""
+    return subprocess.run(
+        command(*args), capture_output=True, text=True, check=False, preexec_fn=preexec_fn
     )
 
 
@@ -224,7 +227,14 @@ class KillingHandler(RecordingHandler):
         self.kill_after = kill_after
         self.victim: int | None = None
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]
+    async def handle_RCPT(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        rcpt_options: list[str],
+    ) -> str:
         if self.victim is not None and len(self.messages) == self.kill_after:
             os.kill(self.victim, signal.SIGKILL)
             self.victim = None

@@ -47,12 +47,12 @@ def _outputs(site: Site) -> dict[str, bytes]:
     }
 
 
-def _built_here(site: Site, tmp_path: Path, **options: object) -> tuple[Site, BuildResult]:
+def _built_here(site: Site, tmp_path: Path, skip_invalid: bool = False) -> tuple[Site, BuildResult]:
     """A copy of ``site`` built as a small site is: rendered in the build's own process."""
     copy = tmp_path / "here"
     shutil.copytree(site.root, copy, ignore=shutil.ignore_patterns(".feedwright", "out"))
     here = load_site(copy)
-    return here, build(here, speed=Speed(render_ahead_from=None), **options)
+    return here, build(here, speed=Speed(render_ahead_from=None), skip_invalid=skip_invalid)
 
 
 def _warnings(result: BuildResult) -> list[tuple[str, int | None, str]]:

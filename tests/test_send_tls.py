@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import trustme
-from aiosmtpd.smtp import AuthResult, LoginPassword
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from conftest import AUTUMN_POST, MailServer, RecordingHandler, SiteFactory, running_server, send
 from conftest import mail_config as plain_mail_config
@@ -34,7 +34,9 @@ def _server_context(authority: trustme.CA) -> ssl.SSLContext:
     return context
 
 
-def _login(server, session, envelope, mechanism, auth_data):  # type: ignore[no-untyped-def]
+def _login(
+    server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: object
+) -> AuthResult:
     ok = isinstance(auth_data, LoginPassword) and auth_data.password == b"secret"
     return AuthResult(success=ok, handled=False)
 
