@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import re
+from collections.abc import Iterator
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -11,6 +12,7 @@ from urllib.parse import urlsplit
 
 import lxml.html
 import pytest
+from lxml.etree import _Element
 from typer.testing import CliRunner
 
 from conftest import DEFAULT_CONFIG, NOW, SIMPLE_POSTS, SiteFactory, build, write_posts
@@ -63,6 +65,21 @@ def render(site: Site, count: int | None = None) -> tuple[str, str]:
     return digest.html, digest.text
 
 
+def _elements(document: _Element, path: str) -> list[_Element]:
+    """The elements an XPath finds (lxml's stubs allow any kind of XPath result)."""
+    found = document.xpath(path)
+    assert isinstance(found, list)
+    elements = [item for item in found if isinstance(item, _Element)]
+    assert len(elements) == len(found)
+    return elements
+
+
+def _name(name: str | bytes) -> str:
+    """An attribute name: lxml gives str (its stubs allow bytes too)."""
+    assert isinstance(name, str)
+    return name
+
+
 def test_the_html_is_a_complete_email_document(make_site: SiteFactory) -> None:
     html, _ = render(make_site(HOSTILE_POSTS, DEFAULT_CONFIG.replace('"en"', '"ja"')))
     document = lxml.html.document_fromstring(html)
@@ -70,7 +87,8 @@ def test_the_html_is_a_complete_email_document(make_site: SiteFactory) -> None:
     assert document.get("lang") == "ja"
     head_metas = {meta.get("name") or meta.get("charset") for meta in document.iter("meta")}
     assert {"utf-8", "viewport", "color-scheme", "supported-color-schemes"} <= head_metas
-    body = document.body
+    body = document.find("body")
+    assert body is not None
     first = next(iter(body))
     assert "preheader" in first.get("class", "") and "display: none" in first.get("style", "")
     # A table layout at most 600 px wide, with the Outlook wrapper around it.
@@ -87,8 +105,10 @@ def test_nothing_dangerous_or_relative_is_left(make_site: SiteFactory) -> None:
     assert "&lt;script&gt;alert('x')&lt;/script&gt; &amp; friends</a>" in html
     assert "&lt;b&gt;bold&lt;/b&gt;" in html
     for element in document.iter():
-        assert not [name for name in element.attrib if name.lower().startswith("on")]
-    for element, attribute, link, _ in document.iterlinks():
+        assert not [name for name in element.attrib if _name(name).lower().startswith("on")]
+    # HtmlElement.iterlinks, which lxml's stubs leave out (they type the document as _Element).
+    links: Iterator[tuple[_Element, str | None, str, int]] = lxml.html.iterlinks(document)
+    for element, attribute, link, _ in links:
         assert urlsplit(link).scheme in ("https", "http"), (element.tag, attribute, link)
     assert "javascript:" not in html
     images = document.findall(".//img")
@@ -101,14 +121,16 @@ def test_css_is_inlined_and_only_media_rules_stay_in_the_head(make_site: SiteFac
     html, _ = render(make_site(HOSTILE_POSTS))
     document = lxml.html.document_fromstring(html)
     styles = document.findall(".//style")
-    assert len(styles) == 1 and styles[0].getparent().tag == "head"
+    assert len(styles) == 1
+    parent = styles[0].getparent()
+    assert parent is not None and parent.tag == "head"
     css = styles[0].text or ""
     assert len(css.encode()) < 16_000
     assert "@media" in css and "prefers-color-scheme: dark" in css
     assert re.sub(r"@media[^{]*\{(?:[^{}]*\{[^{}]*\})*[^{}]*\}", "", css).strip() == ""
-    title_link = document.xpath("//h2[contains(@class, 'post-title')]/a")[0]
+    title_link = _elements(document, "//h2[contains(@class, 'post-title')]/a")[0]
     assert "color:" in title_link.get("style", "")
-    assert "padding:" in document.xpath("//td[contains(@class, 'post')]")[0].get("style", "")
+    assert "padding:" in _elements(document, "//td[contains(@class, 'post')]")[0].get("style", "")
 
 
 def test_a_huge_digest_stays_under_the_clipping_limit(tmp_path: Path) -> None:
