@@ -142,6 +142,15 @@ def parse_feed(path: Path) -> feedparser.FeedParserDict:
     return parsed
 
 
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` (a site's output, say) by relative path."""
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
 SIMPLE_POSTS: dict[str, str | bytes] = {
     "2025-11-29-second.md": """
         ---

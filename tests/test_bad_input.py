@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from conftest import NOW, SIMPLE_POSTS, SiteFactory, build
+from conftest import NOW, SIMPLE_POSTS, SiteFactory, build, snapshot
 from feedwright.errors import InvalidPostsError
 from feedwright.posts.collect import collect
 from feedwright.posts.files import MAX_POST_BYTES
@@ -101,7 +101,7 @@ def test_duplicate_urls_are_reported(make_site: SiteFactory) -> None:
 def test_invalid_post_stops_the_build_and_keeps_old_outputs(make_site: SiteFactory) -> None:
     site = make_site(SIMPLE_POSTS)
     build(site)
-    before = {path: path.read_bytes() for path in site.output.rglob("*") if path.is_file()}
+    before = snapshot(site.output)
     broken = make_site(
         {
             **SIMPLE_POSTS,
@@ -112,8 +112,7 @@ def test_invalid_post_stops_the_build_and_keeps_old_outputs(make_site: SiteFacto
     with pytest.raises(InvalidPostsError) as caught:
         build(broken)
     assert [p.path.name for p in caught.value.problems] == ["bad.md"]
-    after = {path: path.read_bytes() for path in site.output.rglob("*") if path.is_file()}
-    assert after == before
+    assert snapshot(site.output) == before
 
 
 def test_skip_invalid_builds_from_the_valid_posts(make_site: SiteFactory) -> None:

@@ -27,6 +27,7 @@ from conftest import (
     SiteFactory,
     mail_config,
     running_server,
+    snapshot,
 )
 from feedwright.site.model import Site
 
@@ -66,15 +67,6 @@ def run(
 def start(*args: str) -> subprocess.Popen[bytes]:
     """Start the command line, to kill it later (its output is not kept)."""
     return subprocess.Popen(command(*args), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    """Every file under ``folder`` by relative path."""
-    return {
-        path.relative_to(folder).as_posix(): path.read_bytes()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
-    }
 
 
 def temporaries(folder: Path) -> list[str]:

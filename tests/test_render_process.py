@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DEFAULT_CONFIG, SiteFactory, build, read_to_end, write_posts
+from conftest import DEFAULT_CONFIG, SiteFactory, build, read_to_end, snapshot, write_posts
 from feedwright.commands import build as build_module
 from feedwright.commands.build import BuildResult, OutputPlan, Rendered
 from feedwright.errors import InvalidPostsError
@@ -39,14 +39,6 @@ def _posts(count: int) -> dict[str, str | bytes]:
     return posts
 
 
-def _outputs(site: Site) -> dict[str, bytes]:
-    return {
-        str(path.relative_to(site.output)): path.read_bytes()
-        for path in sorted(site.output.rglob("*"))
-        if path.is_file()
-    }
-
-
 def _built_here(site: Site, tmp_path: Path, skip_invalid: bool = False) -> tuple[Site, BuildResult]:
     """A copy of ``site`` built as a small site is: rendered in the build's own process."""
     copy = tmp_path / "here"
@@ -70,7 +62,7 @@ def test_rendering_ahead_gives_the_same_outputs_and_warnings(
     here, in_process = _built_here(site, tmp_path)
     ahead = build(site, speed=AHEAD)
     assert ahead.render_ahead == "rendered"
-    assert _outputs(site) == _outputs(here)
+    assert snapshot(site.output) == snapshot(here.output)
     assert _warnings(ahead) == _warnings(in_process)
     assert any("---END---" in message for _, _, message in _warnings(ahead))
     assert [post.has_body for post in ahead.collection.posts] == [
@@ -92,7 +84,7 @@ def test_a_body_the_render_process_cannot_read_is_reported_as_without_it(
     skipped = build(site, skip_invalid=True, speed=AHEAD)
     assert skipped.render_ahead == "failed", "the build rendered in its own process"
     assert [problem.path.name for problem in skipped.collection.problems] == [newest.name]
-    assert _outputs(site) == _outputs(here)
+    assert snapshot(site.output) == snapshot(here.output)
     assert _warnings(skipped) == _warnings(in_process)
     with pytest.raises(InvalidPostsError) as raised:
         build(site, speed=AHEAD)
@@ -113,7 +105,7 @@ def test_a_render_process_that_dies_changes_nothing(
 
     monkeypatch.setattr(build_module, "render_plan", dies_in_the_render_process)
     assert build(site, speed=AHEAD).render_ahead == "failed"
-    assert _outputs(site) == _outputs(here)
+    assert snapshot(site.output) == snapshot(here.output)
     assert multiprocessing.active_children() == []
 
 
@@ -139,7 +131,7 @@ def test_without_a_render_process_to_be_had_the_build_renders_itself(
 
     monkeypatch.setattr(os, "fork", no_process)
     assert build(site, speed=AHEAD).render_ahead == "none"
-    assert _outputs(site) == _outputs(here)
+    assert snapshot(site.output) == snapshot(here.output)
 
 
 # A build that makes a render process, says so, and waits to be killed; with "worker", it
