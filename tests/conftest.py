@@ -19,7 +19,7 @@ from typing import IO, TypedDict, Unpack
 import feedparser
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, AuthenticatorType, Envelope, Session
+from aiosmtpd.smtp import SMTP, AuthenticatorType, AuthResult, Envelope, LoginPassword, Session
 from hypothesis import HealthCheck, settings
 
 from feedwright.commands.build import BuildOptions, BuildResult, build_site
@@ -235,6 +235,19 @@ class MailServer:
 
     port: int
     handler: RecordingHandler
+
+
+def blog_login(
+    server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: object
+) -> AuthResult:
+    """An aiosmtpd authenticator that lets in blog / secret, and no one else."""
+    ok = (
+        isinstance(auth_data, LoginPassword)
+        and auth_data.login == b"blog"
+        and auth_data.password == b"secret"
+    )
+    # handled=False: aiosmtpd answers 235 or 535 itself.
+    return AuthResult(success=ok, handled=False)
 
 
 class ServerOptions(TypedDict, total=False):

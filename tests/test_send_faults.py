@@ -7,13 +7,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
-from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from conftest import (
     AUTUMN_POST,
     MailServer,
     RecordingHandler,
     SiteFactory,
+    blog_login,
     mail_config,
     running_server,
     send,
@@ -112,24 +112,12 @@ def test_a_421_at_rcpt_opens_a_new_session_for_the_next_message(mailing: Mailing
     assert mailing.handler.recipients() == ["r1@example.org"]
 
 
-def _authenticate(
-    server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: object
-) -> AuthResult:
-    ok = (
-        isinstance(auth_data, LoginPassword)
-        and auth_data.login == b"blog"
-        and auth_data.password == b"secret"
-    )
-    # handled=False: aiosmtpd answers 235 or 535 itself.
-    return AuthResult(success=ok, handled=False)
-
-
 @pytest.fixture
 def login_server() -> Iterator[MailServer]:
     """An aiosmtpd server that wants a login as blog / secret (over plain TCP: tests only)."""
     with running_server(
         RecordingHandler(),
-        authenticator=_authenticate,
+        authenticator=blog_login,
         auth_required=True,
         auth_require_tls=False,
     ) as server:

@@ -9,9 +9,16 @@ from pathlib import Path
 
 import pytest
 import trustme
-from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-from conftest import AUTUMN_POST, MailServer, RecordingHandler, SiteFactory, running_server, send
+from conftest import (
+    AUTUMN_POST,
+    MailServer,
+    RecordingHandler,
+    SiteFactory,
+    blog_login,
+    running_server,
+    send,
+)
 from conftest import mail_config as plain_mail_config
 from feedwright.errors import DeliveryError
 
@@ -34,13 +41,6 @@ def _server_context(authority: trustme.CA) -> ssl.SSLContext:
     return context
 
 
-def _login(
-    server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: object
-) -> AuthResult:
-    ok = isinstance(auth_data, LoginPassword) and auth_data.password == b"secret"
-    return AuthResult(success=ok, handled=False)
-
-
 @pytest.fixture
 def starttls_server(authority: trustme.CA) -> Iterator[MailServer]:
     """Plain SMTP that insists on STARTTLS before anything, and on a login after it."""
@@ -48,7 +48,7 @@ def starttls_server(authority: trustme.CA) -> Iterator[MailServer]:
         RecordingHandler(),
         tls_context=_server_context(authority),
         require_starttls=True,
-        authenticator=_login,
+        authenticator=blog_login,
         auth_required=True,
     ) as server:
         yield server
