@@ -179,7 +179,8 @@ class RecordingHandler:
 
     - ``refuse``: address → reply given at RCPT TO (e.g. "550 5.1.1 no such user"),
     - ``temporary``: address → how many times to answer 451 before accepting,
-    - ``drop_after``: after this many accepted messages, drop every connection at DATA.
+    - ``drop_after``: after this many accepted messages, drop every connection at DATA,
+    - ``intercept_rcpt``: a subclass's reply at RCPT TO that comes before all of these.
     """
 
     def __init__(self) -> None:
@@ -196,6 +197,8 @@ class RecordingHandler:
         address: str,
         rcpt_options: list[str],
     ) -> str:
+        if (reply := self.intercept_rcpt(address)) is not None:
+            return reply
         if address in self.refuse:
             return self.refuse[address]
         if self.temporary.get(address, 0) > 0:
@@ -215,6 +218,10 @@ class RecordingHandler:
             (envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
         )
         return "250 2.0.0 Message accepted"
+
+    def intercept_rcpt(self, address: str) -> str | None:
+        """The reply to give at RCPT TO instead of the usual one, if any (for subclasses)."""
+        return None
 
     def recipients(self) -> list[str]:
         """Every recipient address of every accepted message, in order."""

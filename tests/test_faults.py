@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from conftest import (
     DEFAULT_CONFIG,
@@ -219,19 +218,12 @@ class KillingHandler(RecordingHandler):
         self.kill_after = kill_after
         self.victim: int | None = None
 
-    async def handle_RCPT(
-        self,
-        server: SMTP,
-        session: Session,
-        envelope: Envelope,
-        address: str,
-        rcpt_options: list[str],
-    ) -> str:
+    def intercept_rcpt(self, address: str) -> str | None:
         if self.victim is not None and len(self.messages) == self.kill_after:
             os.kill(self.victim, signal.SIGKILL)
             self.victim = None
             return "451 4.3.0 Going away"
-        return await super().handle_RCPT(server, session, envelope, address, rcpt_options)
+        return None
 
 
 @pytest.fixture
