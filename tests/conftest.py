@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import os
 import select
@@ -269,12 +268,13 @@ class ServerOptions(TypedDict, total=False):
     auth_require_tls: bool
 
 
-@contextlib.contextmanager
-def running_server(
-    handler: RecordingHandler, **options: Unpack[ServerOptions]
+def serving(
+    handler: RecordingHandler | None = None, **options: Unpack[ServerOptions]
 ) -> Iterator[MailServer]:
-    """An aiosmtpd server with ``handler`` on a free port of 127.0.0.1 for the ``with``
-    block; ``options`` go to aiosmtpd (TLS, logins…)."""
+    """For a fixture, ``yield from`` it: an aiosmtpd server on a free port of 127.0.0.1
+    for one test, with ``handler`` (a new RecordingHandler by default); ``options`` go to
+    aiosmtpd (TLS, logins…)."""
+    handler = RecordingHandler() if handler is None else handler
     controller = Controller(handler, hostname="127.0.0.1", port=free_port(), **options)
     controller.start()
     try:
@@ -286,8 +286,7 @@ def running_server(
 @pytest.fixture
 def smtp_server() -> Iterator[MailServer]:
     """A plain SMTP server for one test."""
-    with running_server(RecordingHandler()) as server:
-        yield server
+    yield from serving()
 
 
 def mail_config(port: int, recipients: list[str], extra: str = "") -> str:

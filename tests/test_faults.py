@@ -25,7 +25,7 @@ from conftest import (
     RecordingHandler,
     SiteFactory,
     mail_config,
-    running_server,
+    serving,
     snapshot,
 )
 from feedwright.site.model import Site
@@ -228,8 +228,7 @@ class KillingHandler(RecordingHandler):
 
 @pytest.fixture
 def killing_server() -> Iterator[MailServer]:
-    with running_server(KillingHandler(kill_after=7)) as server:
-        yield server
+    yield from serving(KillingHandler(kill_after=7))
 
 
 def test_sigkill_during_send_then_resume_no_duplicate_no_loss(

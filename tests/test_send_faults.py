@@ -15,8 +15,8 @@ from conftest import (
     SiteFactory,
     blog_login,
     mail_config,
-    running_server,
     send,
+    serving,
 )
 from feedwright.errors import DeliveryError
 from feedwright.mail.delivery import MAX_FAILURES_IN_A_ROW
@@ -115,13 +115,7 @@ def test_a_421_at_rcpt_opens_a_new_session_for_the_next_message(mailing: Mailing
 @pytest.fixture
 def login_server() -> Iterator[MailServer]:
     """An aiosmtpd server that wants a login as blog / secret (over plain TCP: tests only)."""
-    with running_server(
-        RecordingHandler(),
-        authenticator=blog_login,
-        auth_required=True,
-        auth_require_tls=False,
-    ) as server:
-        yield server
+    yield from serving(authenticator=blog_login, auth_required=True, auth_require_tls=False)
 
 
 def login_config(port: int) -> str:

@@ -13,11 +13,10 @@ import trustme
 from conftest import (
     AUTUMN_POST,
     MailServer,
-    RecordingHandler,
     SiteFactory,
     blog_login,
-    running_server,
     send,
+    serving,
 )
 from conftest import mail_config as plain_mail_config
 from feedwright.errors import DeliveryError
@@ -44,25 +43,18 @@ def _server_context(authority: trustme.CA) -> ssl.SSLContext:
 @pytest.fixture
 def starttls_server(authority: trustme.CA) -> Iterator[MailServer]:
     """Plain SMTP that insists on STARTTLS before anything, and on a login after it."""
-    with running_server(
-        RecordingHandler(),
+    yield from serving(
         tls_context=_server_context(authority),
         require_starttls=True,
         authenticator=blog_login,
         auth_required=True,
-    ) as server:
-        yield server
+    )
 
 
 @pytest.fixture
 def tls_server(authority: trustme.CA) -> Iterator[MailServer]:
     """SMTP inside TLS from the first byte (port 465 style)."""
-    with running_server(
-        RecordingHandler(),
-        ssl_context=_server_context(authority),
-        server_hostname="127.0.0.1",
-    ) as server:
-        yield server
+    yield from serving(ssl_context=_server_context(authority), server_hostname="127.0.0.1")
 
 
 def mail_config(port: int, security: str, ca_file: Path | None, login: bool = False) -> str:
