@@ -192,10 +192,16 @@ def test_digest_files_are_deterministic_and_parse(make_site: SiteFactory) -> Non
     assert "List-Unsubscribe" not in message  # no unsubscribe URL configured
 
 
-def test_user_templates_override_the_defaults(make_site: SiteFactory, tmp_path: Path) -> None:
+@pytest.fixture
+def mine(tmp_path: Path) -> Path:
+    """A folder for the user's own digest templates."""
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    return folder
+
+
+def test_user_templates_override_the_defaults(make_site: SiteFactory, mine: Path) -> None:
     site = make_site(SIMPLE_POSTS)
-    mine = tmp_path / "mine"
-    mine.mkdir()
     (mine / "digest.txt.j2").write_text(
         "{% for post in posts %}* {{ post.title }} <{{ post.url }}>\n{% endfor %}"
     )
@@ -215,11 +221,9 @@ def test_user_templates_override_the_defaults(make_site: SiteFactory, tmp_path: 
 
 
 def test_a_misspelt_variable_names_the_template_and_line(
-    make_site: SiteFactory, tmp_path: Path
+    make_site: SiteFactory, mine: Path
 ) -> None:
     site = make_site(SIMPLE_POSTS)
-    mine = tmp_path / "mine"
-    mine.mkdir()
     (mine / "digest.txt.j2").write_text(
         "Hello\n{% for post in posts %}\n{{ post.titel }}\n{% endfor %}\n"
     )
@@ -234,11 +238,9 @@ def test_a_misspelt_variable_names_the_template_and_line(
 
 
 def test_a_template_that_makes_no_document_is_a_template_error(
-    make_site: SiteFactory, tmp_path: Path
+    make_site: SiteFactory, mine: Path
 ) -> None:
     site = make_site(SIMPLE_POSTS)
-    mine = tmp_path / "mine"
-    mine.mkdir()
     (mine / "digest.html.j2").write_text("{# nothing yet #}\n")
     with pytest.raises(DigestTemplateError, match=r"digest.html.j2: the template made an empty"):
         digest_site(site, DigestOptions(last=1, templates=mine, now=NOW))
