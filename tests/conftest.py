@@ -150,6 +150,18 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     }
 
 
+# Front matter written like the posts users send: a "+0000" date PyYAML leaves as text,
+# quoted lists, a number, and an unbalanced bracket in the title.
+SEED_FRONT_MATTER = """layout: post
+title: "「新しいモデルの日本展開"
+date: 2025-11-29 04:40:08 +0000
+categories: ["技術分析"]
+tags: ["AI", "最新ニュース", "技術動向"]
+author: "テスト編集部"
+excerpt: "新しいモデルの日本展開について詳しく見ていきます。"
+reading_time: 8
+"""
+
 SIMPLE_POSTS: dict[str, str | bytes] = {
     "2025-11-29-second.md": """
         ---

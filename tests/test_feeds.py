@@ -7,20 +7,12 @@ from datetime import UTC, datetime
 
 from lxml import etree
 
-from conftest import NOW, SIMPLE_POSTS, SiteFactory, build, parse_feed
+from conftest import NOW, SEED_FRONT_MATTER, SIMPLE_POSTS, SiteFactory, build, parse_feed
 from feedwright.posts.collect import collect
 
-SEED_LIKE_POST = """
+SEED_LIKE_POST = f"""
 ---
-layout: post
-title: "「新しいモデルの日本展開"
-date: 2025-11-29 04:40:08 +0000
-categories: ["技術分析"]
-tags: ["AI", "最新ニュース", "技術動向"]
-author: "テスト編集部"
-excerpt: "新しいモデルの日本展開について詳しく見ていきます。"
-reading_time: 8
----
+{SEED_FRONT_MATTER}---
 
 新しいモデルの日本展開
 
