@@ -116,6 +116,14 @@ def build(site: Site, **options: Unpack[BuildSwitches]) -> BuildResult:
     return build_site(site, BuildOptions(now=NOW, **options))
 
 
+@pytest.fixture
+def simple_site(make_site: SiteFactory) -> Site:
+    """SIMPLE_POSTS with the default config, built once."""
+    site = make_site(SIMPLE_POSTS)
+    build(site)
+    return site
+
+
 def send(site: Site, retries: int = 2, **options: Unpack[SendSwitches]) -> SendResult:
     """Send with the fixed NOW, trying a temporary failure ``retries`` more times at once."""
     settings = SendOptions(now=NOW, retry_delays=(0.0,) * retries, **options)

@@ -13,6 +13,7 @@ from conftest import NOW, SIMPLE_POSTS, SiteFactory, build, snapshot
 from feedwright.errors import InvalidPostsError
 from feedwright.posts.collect import collect
 from feedwright.posts.files import MAX_POST_BYTES
+from feedwright.site.model import Site
 
 GOOD = "---\ntitle: Good\ndate: 2025-01-01\n---\nFine.\n"
 
@@ -98,10 +99,10 @@ def test_duplicate_urls_are_reported(make_site: SiteFactory) -> None:
     assert problem.path.name == "2025-01-02-b.md" and "same id" in problem.message
 
 
-def test_invalid_post_stops_the_build_and_keeps_old_outputs(make_site: SiteFactory) -> None:
-    site = make_site(SIMPLE_POSTS)
-    build(site)
-    before = snapshot(site.output)
+def test_invalid_post_stops_the_build_and_keeps_old_outputs(
+    make_site: SiteFactory, simple_site: Site
+) -> None:
+    before = snapshot(simple_site.output)
     broken = make_site(
         {
             **SIMPLE_POSTS,
@@ -112,7 +113,7 @@ def test_invalid_post_stops_the_build_and_keeps_old_outputs(make_site: SiteFacto
     with pytest.raises(InvalidPostsError) as caught:
         build(broken)
     assert [p.path.name for p in caught.value.problems] == ["bad.md"]
-    assert snapshot(site.output) == before
+    assert snapshot(simple_site.output) == before
 
 
 def test_skip_invalid_builds_from_the_valid_posts(make_site: SiteFactory) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from conftest import SIMPLE_POSTS, SiteFactory, build, snapshot
 from feedwright.errors import OutputError
+from feedwright.site.model import Site
 from feedwright.writer import write_atomic
 
 
@@ -36,12 +37,10 @@ def test_two_builds_give_identical_bytes_and_leave_files_alone(make_site: SiteFa
     assert snapshot_with_times(site.output) == before
 
 
-def test_a_fresh_output_folder_gets_the_same_bytes(make_site: SiteFactory, tmp_path: Path) -> None:
-    site = make_site(SIMPLE_POSTS)
-    build(site)
-    other = replace(site, output=tmp_path / "elsewhere")
+def test_a_fresh_output_folder_gets_the_same_bytes(simple_site: Site, tmp_path: Path) -> None:
+    other = replace(simple_site, output=tmp_path / "elsewhere")
     build(other)
-    assert snapshot(site.output) == snapshot(other.output)
+    assert snapshot(simple_site.output) == snapshot(other.output)
 
 
 def test_a_changed_post_rewrites_only_what_changed(make_site: SiteFactory) -> None:

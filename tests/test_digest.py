@@ -174,13 +174,13 @@ def test_the_text_part_is_wrapped_and_readable(make_site: SiteFactory) -> None:
     assert japanese and all(not line.startswith(("、", "。")) for line in japanese)
 
 
-def test_digest_files_are_deterministic_and_parse(make_site: SiteFactory) -> None:
-    site = make_site(SIMPLE_POSTS)
-    build(site)
-    first = {name: (site.output / name).read_bytes() for name in ("digest.html", "digest.eml")}
-    again = build(site)
+def test_digest_files_are_deterministic_and_parse(simple_site: Site) -> None:
+    first = {
+        name: (simple_site.output / name).read_bytes() for name in ("digest.html", "digest.eml")
+    }
+    again = build(simple_site)
     assert not [path for path in again.report.written if path.name.startswith("digest")]
-    assert {name: (site.output / name).read_bytes() for name in first} == first
+    assert {name: (simple_site.output / name).read_bytes() for name in first} == first
     message = email.message_from_bytes(first["digest.eml"], policy=policy.default)
     assert isinstance(message, EmailMessage)
     assert [part.get_content_type() for part in message.iter_parts()] == [
