@@ -20,6 +20,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthenticatorType, AuthResult, Envelope, LoginPassword, Session
 from hypothesis import HealthCheck, settings
+from typer.testing import CliRunner
 
 from feedwright.commands.build import BuildOptions, BuildResult, build_site
 from feedwright.commands.send import SendOptions, SendResult, send_site
@@ -52,6 +53,9 @@ lang = "en"
 """
 
 SiteFactory = Callable[..., Site]
+
+# The command line run in this process (typer's test runner).
+runner = CliRunner()
 
 
 def write_posts(folder: Path, posts: dict[str, str | bytes]) -> None:

@@ -13,9 +13,8 @@ from urllib.parse import urlsplit
 import lxml.html
 import pytest
 from lxml.etree import _Element
-from typer.testing import CliRunner
 
-from conftest import DEFAULT_CONFIG, NOW, SIMPLE_POSTS, SiteFactory, build, write_posts
+from conftest import DEFAULT_CONFIG, NOW, SIMPLE_POSTS, SiteFactory, build, runner, write_posts
 from feedwright.cli import app
 from feedwright.commands.digest import DigestOptions, digest_site
 from feedwright.errors import DigestTemplateError
@@ -25,8 +24,6 @@ from feedwright.mail.recipients import Recipient
 from feedwright.mail.wrapping import display_width
 from feedwright.posts.collect import collect
 from feedwright.site.model import Site
-
-runner = CliRunner()
 
 HOSTILE_POSTS: dict[str, str | bytes] = {
     "2025-11-29-script.md": """
