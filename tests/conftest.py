@@ -2,28 +2,31 @@
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import os
 import select
 import socket
+import ssl
 import textwrap
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, TypedDict, Unpack
 
 import feedparser
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, AuthenticatorType, AuthResult, Envelope, LoginPassword, Session
 from hypothesis import HealthCheck, settings
+from typer.testing import CliRunner
 
 from feedwright.commands.build import BuildOptions, BuildResult, build_site
 from feedwright.commands.send import SendOptions, SendResult, send_site
 from feedwright.site.config import load_site
 from feedwright.site.model import Site
+from feedwright.speed import Speed
 
 # Property tests: the same examples on every run in CI (a failure there is reproducible);
 # HYPOTHESIS_PROFILE=explore looks for new ones.
@@ -50,6 +53,9 @@ lang = "en"
 """
 
 SiteFactory = Callable[..., Site]
+
+# The command line run in this process (typer's test runner).
+runner = CliRunner()
 
 
 def write_posts(folder: Path, posts: dict[str, str | bytes]) -> None:
@@ -87,14 +93,44 @@ def make_site(tmp_path: Path) -> SiteFactory:
     return factory
 
 
-def build(site: Site, **options: object) -> BuildResult:
+class BuildSwitches(TypedDict, total=False):
+    """The fields of BuildOptions that a test may set (``now`` is always NOW)."""
+
+    drafts: bool
+    future: bool
+    skip_invalid: bool
+    speed: Speed
+
+
+class SendSwitches(TypedDict, total=False):
+    """The fields of SendOptions that a test may set (``now`` and ``retry_delays`` are
+    set by ``send``)."""
+
+    dry_run: bool
+    wait: bool
+    rate: float | None
+    templates: Path | None
+    to_file: Path | None
+    skip_invalid: bool
+    speed: Speed
+
+
+def build(site: Site, **options: Unpack[BuildSwitches]) -> BuildResult:
     """Build with the fixed NOW."""
-    return build_site(site, BuildOptions(now=NOW, **options))  # type: ignore[arg-type]
+    return build_site(site, BuildOptions(now=NOW, **options))
 
 
-def send(site: Site, retries: int = 2, **options: object) -> SendResult:
+@pytest.fixture
+def simple_site(make_site: SiteFactory) -> Site:
+    """SIMPLE_POSTS with the default config, built once."""
+    site = make_site(SIMPLE_POSTS)
+    build(site)
+    return site
+
+
+def send(site: Site, retries: int = 2, **options: Unpack[SendSwitches]) -> SendResult:
     """Send with the fixed NOW, trying a temporary failure ``retries`` more times at once."""
-    settings = SendOptions(now=NOW, retry_delays=(0.0,) * retries, **options)  # type: ignore[arg-type]
+    settings = SendOptions(now=NOW, retry_delays=(0.0,) * retries, **options)
     return send_site(site, settings)
 
 
@@ -116,6 +152,27 @@ def parse_feed(path: Path) -> feedparser.FeedParserDict:
     assert parsed.bozo == 0, f"{path.name}: {parsed.get('bozo_exception')}"
     return parsed
 
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` (a site's output, say) by relative path."""
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+# Front matter written like the posts users send: a "+0000" date PyYAML leaves as text,
+# quoted lists, a number, and an unbalanced bracket in the title.
+SEED_FRONT_MATTER = """layout: post
+title: "「新しいモデルの日本展開"
+date: 2025-11-29 04:40:08 +0000
+categories: ["技術分析"]
+tags: ["AI", "最新ニュース", "技術動向"]
+author: "テスト編集部"
+excerpt: "新しいモデルの日本展開について詳しく見ていきます。"
+reading_time: 8
+"""
 
 SIMPLE_POSTS: dict[str, str | bytes] = {
     "2025-11-29-second.md": """
@@ -145,7 +202,8 @@ class RecordingHandler:
 
     - ``refuse``: address → reply given at RCPT TO (e.g. "550 5.1.1 no such user"),
     - ``temporary``: address → how many times to answer 451 before accepting,
-    - ``drop_after``: after this many accepted messages, drop every connection at DATA.
+    - ``drop_after``: after this many accepted messages, drop every connection at DATA,
+    - ``intercept_rcpt``: a subclass's reply at RCPT TO that comes before all of these.
     """
 
     def __init__(self) -> None:
@@ -154,7 +212,16 @@ class RecordingHandler:
         self.temporary: dict[str, int] = {}
         self.drop_after: int | None = None
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]
+    async def handle_RCPT(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        rcpt_options: list[str],
+    ) -> str:
+        if (reply := self.intercept_rcpt(address)) is not None:
+            return reply
         if address in self.refuse:
             return self.refuse[address]
         if self.temporary.get(address, 0) > 0:
@@ -163,14 +230,21 @@ class RecordingHandler:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         if self.drop_after is not None and len(self.messages) >= self.drop_after:
+            assert server.transport is not None
             server.transport.close()
             return "421 4.3.2 Closing connection"
+        # At DATA, aiosmtpd has the sender (MAIL FROM came first) and the content.
+        assert envelope.mail_from is not None and envelope.original_content is not None
         self.messages.append(
             (envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
         )
         return "250 2.0.0 Message accepted"
+
+    def intercept_rcpt(self, address: str) -> str | None:
+        """The reply to give at RCPT TO instead of the usual one, if any (for subclasses)."""
+        return None
 
     def recipients(self) -> list[str]:
         """Every recipient address of every accepted message, in order."""
@@ -193,10 +267,38 @@ class MailServer:
     handler: RecordingHandler
 
 
-@contextlib.contextmanager
-def running_server(handler: RecordingHandler, **options: object) -> Iterator[MailServer]:
-    """An aiosmtpd server with ``handler`` on a free port of 127.0.0.1 for the ``with``
-    block; ``options`` go to aiosmtpd (TLS, logins…)."""
+def blog_login(
+    server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: object
+) -> AuthResult:
+    """An aiosmtpd authenticator that lets in blog / secret, and no one else."""
+    ok = (
+        isinstance(auth_data, LoginPassword)
+        and auth_data.login == b"blog"
+        and auth_data.password == b"secret"
+    )
+    # handled=False: aiosmtpd answers 235 or 535 itself.
+    return AuthResult(success=ok, handled=False)
+
+
+class ServerOptions(TypedDict, total=False):
+    """What the tests pass to aiosmtpd's Controller (TLS, logins)."""
+
+    ssl_context: ssl.SSLContext
+    server_hostname: str
+    tls_context: ssl.SSLContext
+    require_starttls: bool
+    authenticator: AuthenticatorType
+    auth_required: bool
+    auth_require_tls: bool
+
+
+def serving(
+    handler: RecordingHandler | None = None, **options: Unpack[ServerOptions]
+) -> Iterator[MailServer]:
+    """For a fixture, ``yield from`` it: an aiosmtpd server on a free port of 127.0.0.1
+    for one test, with ``handler`` (a new RecordingHandler by default); ``options`` go to
+    aiosmtpd (TLS, logins…)."""
+    handler = RecordingHandler() if handler is None else handler
     controller = Controller(handler, hostname="127.0.0.1", port=free_port(), **options)
     controller.start()
     try:
@@ -208,8 +310,7 @@ def running_server(handler: RecordingHandler, **options: object) -> Iterator[Mai
 @pytest.fixture
 def smtp_server() -> Iterator[MailServer]:
     """A plain SMTP server for one test."""
-    with running_server(RecordingHandler()) as server:
-        yield server
+    yield from serving()
 
 
 def mail_config(port: int, recipients: list[str], extra: str = "") -> str:

@@ -8,14 +8,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from conftest import DEFAULT_CONFIG, SIMPLE_POSTS, parse_feed, write_posts
+from conftest import DEFAULT_CONFIG, SIMPLE_POSTS, parse_feed, runner, write_posts
 from feedwright import __version__
 from feedwright.cli import app
 from feedwright.site import templates
-
-runner = CliRunner()
 
 
 @pytest.fixture

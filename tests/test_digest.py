@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import re
+from collections.abc import Iterator
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -11,9 +12,9 @@ from urllib.parse import urlsplit
 
 import lxml.html
 import pytest
-from typer.testing import CliRunner
+from lxml.etree import _Element
 
-from conftest import DEFAULT_CONFIG, NOW, SIMPLE_POSTS, SiteFactory, build, write_posts
+from conftest import DEFAULT_CONFIG, NOW, SIMPLE_POSTS, SiteFactory, build, runner, write_posts
 from feedwright.cli import app
 from feedwright.commands.digest import DigestOptions, digest_site
 from feedwright.errors import DigestTemplateError
@@ -23,8 +24,6 @@ from feedwright.mail.recipients import Recipient
 from feedwright.mail.wrapping import display_width
 from feedwright.posts.collect import collect
 from feedwright.site.model import Site
-
-runner = CliRunner()
 
 HOSTILE_POSTS: dict[str, str | bytes] = {
     "2025-11-29-script.md": """
@@ -63,6 +62,21 @@ def render(site: Site, count: int | None = None) -> tuple[str, str]:
     return digest.html, digest.text
 
 
+def _elements(document: _Element, path: str) -> list[_Element]:
+    """The elements an XPath finds (lxml's stubs allow any kind of XPath result)."""
+    found = document.xpath(path)
+    assert isinstance(found, list)
+    elements = [item for item in found if isinstance(item, _Element)]
+    assert len(elements) == len(found)
+    return elements
+
+
+def _name(name: str | bytes) -> str:
+    """An attribute name: lxml gives str (its stubs allow bytes too)."""
+    assert isinstance(name, str)
+    return name
+
+
 def test_the_html_is_a_complete_email_document(make_site: SiteFactory) -> None:
     html, _ = render(make_site(HOSTILE_POSTS, DEFAULT_CONFIG.replace('"en"', '"ja"')))
     document = lxml.html.document_fromstring(html)
@@ -70,7 +84,8 @@ def test_the_html_is_a_complete_email_document(make_site: SiteFactory) -> None:
     assert document.get("lang") == "ja"
     head_metas = {meta.get("name") or meta.get("charset") for meta in document.iter("meta")}
     assert {"utf-8", "viewport", "color-scheme", "supported-color-schemes"} <= head_metas
-    body = document.body
+    body = document.find("body")
+    assert body is not None
     first = next(iter(body))
     assert "preheader" in first.get("class", "") and "display: none" in first.get("style", "")
     # A table layout at most 600 px wide, with the Outlook wrapper around it.
@@ -87,8 +102,10 @@ def test_nothing_dangerous_or_relative_is_left(make_site: SiteFactory) -> None:
     assert "&lt;script&gt;alert('x')&lt;/script&gt; &amp; friends</a>" in html
     assert "&lt;b&gt;bold&lt;/b&gt;" in html
     for element in document.iter():
-        assert not [name for name in element.attrib if name.lower().startswith("on")]
-    for element, attribute, link, _ in document.iterlinks():
+        assert not [name for name in element.attrib if _name(name).lower().startswith("on")]
+    # HtmlElement.iterlinks, which lxml's stubs leave out (they type the document as _Element).
+    links: Iterator[tuple[_Element, str | None, str, int]] = lxml.html.iterlinks(document)
+    for element, attribute, link, _ in links:
         assert urlsplit(link).scheme in ("https", "http"), (element.tag, attribute, link)
     assert "javascript:" not in html
     images = document.findall(".//img")
@@ -101,14 +118,16 @@ def test_css_is_inlined_and_only_media_rules_stay_in_the_head(make_site: SiteFac
     html, _ = render(make_site(HOSTILE_POSTS))
     document = lxml.html.document_fromstring(html)
     styles = document.findall(".//style")
-    assert len(styles) == 1 and styles[0].getparent().tag == "head"
+    assert len(styles) == 1
+    parent = styles[0].getparent()
+    assert parent is not None and parent.tag == "head"
     css = styles[0].text or ""
     assert len(css.encode()) < 16_000
     assert "@media" in css and "prefers-color-scheme: dark" in css
     assert re.sub(r"@media[^{]*\{(?:[^{}]*\{[^{}]*\})*[^{}]*\}", "", css).strip() == ""
-    title_link = document.xpath("//h2[contains(@class, 'post-title')]/a")[0]
+    title_link = _elements(document, "//h2[contains(@class, 'post-title')]/a")[0]
     assert "color:" in title_link.get("style", "")
-    assert "padding:" in document.xpath("//td[contains(@class, 'post')]")[0].get("style", "")
+    assert "padding:" in _elements(document, "//td[contains(@class, 'post')]")[0].get("style", "")
 
 
 def test_a_huge_digest_stays_under_the_clipping_limit(tmp_path: Path) -> None:
@@ -152,13 +171,13 @@ def test_the_text_part_is_wrapped_and_readable(make_site: SiteFactory) -> None:
     assert japanese and all(not line.startswith(("、", "。")) for line in japanese)
 
 
-def test_digest_files_are_deterministic_and_parse(make_site: SiteFactory) -> None:
-    site = make_site(SIMPLE_POSTS)
-    build(site)
-    first = {name: (site.output / name).read_bytes() for name in ("digest.html", "digest.eml")}
-    again = build(site)
+def test_digest_files_are_deterministic_and_parse(simple_site: Site) -> None:
+    first = {
+        name: (simple_site.output / name).read_bytes() for name in ("digest.html", "digest.eml")
+    }
+    again = build(simple_site)
     assert not [path for path in again.report.written if path.name.startswith("digest")]
-    assert {name: (site.output / name).read_bytes() for name in first} == first
+    assert {name: (simple_site.output / name).read_bytes() for name in first} == first
     message = email.message_from_bytes(first["digest.eml"], policy=policy.default)
     assert isinstance(message, EmailMessage)
     assert [part.get_content_type() for part in message.iter_parts()] == [
@@ -170,10 +189,16 @@ def test_digest_files_are_deterministic_and_parse(make_site: SiteFactory) -> Non
     assert "List-Unsubscribe" not in message  # no unsubscribe URL configured
 
 
-def test_user_templates_override_the_defaults(make_site: SiteFactory, tmp_path: Path) -> None:
+@pytest.fixture
+def mine(tmp_path: Path) -> Path:
+    """A folder for the user's own digest templates."""
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    return folder
+
+
+def test_user_templates_override_the_defaults(make_site: SiteFactory, mine: Path) -> None:
     site = make_site(SIMPLE_POSTS)
-    mine = tmp_path / "mine"
-    mine.mkdir()
     (mine / "digest.txt.j2").write_text(
         "{% for post in posts %}* {{ post.title }} <{{ post.url }}>\n{% endfor %}"
     )
@@ -193,11 +218,9 @@ def test_user_templates_override_the_defaults(make_site: SiteFactory, tmp_path: 
 
 
 def test_a_misspelt_variable_names_the_template_and_line(
-    make_site: SiteFactory, tmp_path: Path
+    make_site: SiteFactory, mine: Path
 ) -> None:
     site = make_site(SIMPLE_POSTS)
-    mine = tmp_path / "mine"
-    mine.mkdir()
     (mine / "digest.txt.j2").write_text(
         "Hello\n{% for post in posts %}\n{{ post.titel }}\n{% endfor %}\n"
     )
@@ -212,11 +235,9 @@ def test_a_misspelt_variable_names_the_template_and_line(
 
 
 def test_a_template_that_makes_no_document_is_a_template_error(
-    make_site: SiteFactory, tmp_path: Path
+    make_site: SiteFactory, mine: Path
 ) -> None:
     site = make_site(SIMPLE_POSTS)
-    mine = tmp_path / "mine"
-    mine.mkdir()
     (mine / "digest.html.j2").write_text("{# nothing yet #}\n")
     with pytest.raises(DigestTemplateError, match=r"digest.html.j2: the template made an empty"):
         digest_site(site, DigestOptions(last=1, templates=mine, now=NOW))

@@ -14,7 +14,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -25,7 +25,8 @@ from conftest import (
     RecordingHandler,
     SiteFactory,
     mail_config,
-    running_server,
+    serving,
+    snapshot,
 )
 from feedwright.site.model import Site
 
@@ -53,25 +54,18 @@ def command(*args: str) -> list[str]:
     return [sys.executable, "-m", "feedwright", *args]
 
 
-def run(*args: str, **options: object) -> subprocess.CompletedProcess[str]:
-    """Run the command line to its end."""
-    return subprocess.run(  # type: ignore[call-overload, no-any-return]
-        command(*args), capture_output=True, text=True, check=False, **options
+def run(
+    *args: str, preexec_fn: Callable[[], object] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the command line to its end (``preexec_fn`` runs in the child before it starts)."""
+    return subprocess.run(
+        command(*args), capture_output=True, text=True, check=False, preexec_fn=preexec_fn
     )
 
 
 def start(*args: str) -> subprocess.Popen[bytes]:
     """Start the command line, to kill it later (its output is not kept)."""
     return subprocess.Popen(command(*args), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    """Every file under ``folder`` by relative path."""
-    return {
-        path.relative_to(folder).as_posix(): path.read_bytes()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
-    }
 
 
 def temporaries(folder: Path) -> list[str]:
@@ -224,18 +218,17 @@ class KillingHandler(RecordingHandler):
         self.kill_after = kill_after
         self.victim: int | None = None
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]
+    def intercept_rcpt(self, address: str) -> str | None:
         if self.victim is not None and len(self.messages) == self.kill_after:
             os.kill(self.victim, signal.SIGKILL)
             self.victim = None
             return "451 4.3.0 Going away"
-        return await super().handle_RCPT(server, session, envelope, address, rcpt_options)
+        return None
 
 
 @pytest.fixture
 def killing_server() -> Iterator[MailServer]:
-    with running_server(KillingHandler(kill_after=7)) as server:
-        yield server
+    yield from serving(KillingHandler(kill_after=7))
 
 
 def test_sigkill_during_send_then_resume_no_duplicate_no_loss(

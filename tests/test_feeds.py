@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
+import feedparser
 from lxml import etree
 
-from conftest import NOW, SIMPLE_POSTS, SiteFactory, build, parse_feed
+from conftest import NOW, SEED_FRONT_MATTER, SIMPLE_POSTS, SiteFactory, build, parse_feed
 from feedwright.posts.collect import collect
+from feedwright.site.model import Site
 
-SEED_LIKE_POST = """
+SEED_LIKE_POST = f"""
 ---
-layout: post
-title: "「新しいモデルの日本展開"
-date: 2025-11-29 04:40:08 +0000
-categories: ["技術分析"]
-tags: ["AI", "最新ニュース", "技術動向"]
-author: "テスト編集部"
-excerpt: "新しいモデルの日本展開について詳しく見ていきます。"
-reading_time: 8
----
+{SEED_FRONT_MATTER}---
 
 新しいモデルの日本展開
 
@@ -38,10 +33,14 @@ reading_time: 8
 """
 
 
-def test_atom_fields_match_the_posts(make_site: SiteFactory) -> None:
-    site = make_site(SIMPLE_POSTS)
-    build(site)
-    feed = parse_feed(site.output / "feed.atom")
+def first_entries(site: Site) -> Iterator[tuple[str, feedparser.FeedParserDict]]:
+    """The first entry of the Atom feed, then of the RSS feed, each with its feed's name."""
+    for name in ("feed.atom", "feed.rss"):
+        yield name, parse_feed(site.output / name).entries[0]
+
+
+def test_atom_fields_match_the_posts(simple_site: Site) -> None:
+    feed = parse_feed(simple_site.output / "feed.atom")
     assert feed.version == "atom10"
     assert feed.feed.title == "Test Blog"
     assert feed.feed.link == "https://blog.example.org/"
@@ -66,14 +65,12 @@ def test_atom_fields_match_the_posts(make_site: SiteFactory) -> None:
     assert feed.feed.author == "Test Author"
 
 
-def test_rss_fields_match_the_posts(make_site: SiteFactory) -> None:
-    site = make_site(SIMPLE_POSTS)
-    build(site)
-    feed = parse_feed(site.output / "feed.rss")
+def test_rss_fields_match_the_posts(simple_site: Site) -> None:
+    feed = parse_feed(simple_site.output / "feed.rss")
     assert feed.version == "rss20"
     assert feed.feed.link == "https://blog.example.org/"
     assert feed.feed.language == "en"
-    raw = (site.output / "feed.rss").read_text(encoding="utf-8")
+    raw = (simple_site.output / "feed.rss").read_text(encoding="utf-8")
     assert 'atom:link href="https://blog.example.org/feed.rss" rel="self"' in raw
     assert "<lastBuildDate>Sat, 29 Nov 2025 04:40:08 +0000</lastBuildDate>" in raw
     second = feed.entries[0]
@@ -89,10 +86,8 @@ def test_rss_fields_match_the_posts(make_site: SiteFactory) -> None:
     assert second.author == "Test Author"  # as dc:creator: RSS <author> must be an email
 
 
-def test_json_feed(make_site: SiteFactory) -> None:
-    site = make_site(SIMPLE_POSTS)
-    build(site)
-    document = json.loads((site.output / "feed.json").read_text(encoding="utf-8"))
+def test_json_feed(simple_site: Site) -> None:
+    document = json.loads((simple_site.output / "feed.json").read_text(encoding="utf-8"))
     assert document["version"] == "https://jsonfeed.org/version/1.1"
     assert document["feed_url"] == "https://blog.example.org/feed.json"
     assert [item["title"] for item in document["items"]] == ["Second post", "First post"]
@@ -168,8 +163,7 @@ def test_control_characters_and_cdata_end(make_site: SiteFactory) -> None:
     post = '---\ntitle: "Bell\\a and \\x0b tab ]]> end"\ndate: 2025-01-02\n---\nText \x0c with ]]> inside <b>b</b>.\n'
     site = make_site({"2025-01-02-ctl.md": post})
     build(site)
-    for name in ("feed.atom", "feed.rss"):
-        entry = parse_feed(site.output / name).entries[0]
+    for name, entry in first_entries(site):
         assert entry.title == "Bell and tab ]]> end"  # one line, spaces collapsed
         assert "]]&gt;" in entry.content[0].value
         etree.fromstring((site.output / name).read_bytes())  # strict XML parser accepts it
@@ -224,8 +218,7 @@ def test_image_becomes_thumbnail_and_enclosure(make_site: SiteFactory) -> None:
     post = "---\ntitle: Pic\ndate: 2025-01-02\nimage: /images/photo.jpg\n---\nx\n"
     site = make_site({"2025-01-02-pic.md": post})
     build(site)
-    for name in ("feed.atom", "feed.rss"):
-        entry = parse_feed(site.output / name).entries[0]
+    for _, entry in first_entries(site):
         assert entry.media_thumbnail[0]["url"] == "https://blog.example.org/images/photo.jpg"
         enclosures = [link for link in entry.links if link.rel == "enclosure"]
         assert [(e.href, e.type) for e in enclosures] == [

@@ -13,24 +13,12 @@ import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
 
+from conftest import SEED_FRONT_MATTER
 from feedwright.errors import PostError
 from feedwright.posts.flat_yaml import read_flat_yaml
 from feedwright.posts.front_matter import load_yaml_with_pyyaml
 
 PATH = Path("post.md")
-
-# Written like the posts users send: a "+0000" date PyYAML leaves as text, quoted lists,
-# a number, and an unbalanced bracket in the title.
-SEED_SHAPED = """layout: post
-title: "「京都の秋」、朝の散歩"
-date: 2025-11-29 04:40:08 +0000
-categories: ["旅行記"]
-tags: ["京都", "写真", "AI"]
-author: "編集部"
-excerpt: "紅葉の名所を、朝早くに歩きました。"
-reading_time: 8
-"""
-
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
@@ -61,15 +49,15 @@ def typed(value: Any) -> Any:
 
 
 def test_seed_shaped_front_matter_is_read_with_its_types_and_lines() -> None:
-    flat = read_flat_yaml(SEED_SHAPED, 1)
+    flat = read_flat_yaml(SEED_FRONT_MATTER, 1)
     assert flat is not None
     data, lines = flat
-    assert data["title"] == "「京都の秋」、朝の散歩"
+    assert data["title"] == "「新しいモデルの日本展開"
     assert data["date"] == "2025-11-29 04:40:08 +0000"
-    assert data["tags"] == ["京都", "写真", "AI"]
+    assert data["tags"] == ["AI", "最新ニュース", "技術動向"]
     assert typed(data["reading_time"]) == ("int", 8)
     assert lines == {key: number for number, key in enumerate(data, start=1)}
-    assert typed(flat) == typed(load_yaml_with_pyyaml(SEED_SHAPED, PATH))
+    assert typed(flat) == typed(load_yaml_with_pyyaml(SEED_FRONT_MATTER, PATH))
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DEFAULT_CONFIG, SiteFactory, build, read_to_end, write_posts
+from conftest import DEFAULT_CONFIG, SiteFactory, build, read_to_end, snapshot, write_posts
 from feedwright.commands import outputs
 from feedwright.commands.build import BuildResult
 from feedwright.commands.outputs import OutputPlan, Rendered
@@ -40,20 +40,12 @@ def _posts(count: int) -> dict[str, str | bytes]:
     return posts
 
 
-def _outputs(site: Site) -> dict[str, bytes]:
-    return {
-        str(path.relative_to(site.output)): path.read_bytes()
-        for path in sorted(site.output.rglob("*"))
-        if path.is_file()
-    }
-
-
-def _built_here(site: Site, tmp_path: Path, **options: object) -> tuple[Site, BuildResult]:
+def _built_here(site: Site, tmp_path: Path, skip_invalid: bool = False) -> tuple[Site, BuildResult]:
     """A copy of ``site`` built as a small site is: rendered in the build's own process."""
     copy = tmp_path / "here"
     shutil.copytree(site.root, copy, ignore=shutil.ignore_patterns(".feedwright", "out"))
     here = load_site(copy)
-    return here, build(here, speed=Speed(render_ahead_from=None), **options)
+    return here, build(here, speed=Speed(render_ahead_from=None), skip_invalid=skip_invalid)
 
 
 def _warnings(result: BuildResult) -> list[tuple[str, int | None, str]]:
@@ -71,7 +63,7 @@ def test_rendering_ahead_gives_the_same_outputs_and_warnings(
     here, in_process = _built_here(site, tmp_path)
     ahead = build(site, speed=AHEAD)
     assert ahead.render_ahead == "rendered"
-    assert _outputs(site) == _outputs(here)
+    assert snapshot(site.output) == snapshot(here.output)
     assert _warnings(ahead) == _warnings(in_process)
     assert any("---END---" in message for _, _, message in _warnings(ahead))
     assert [post.has_body for post in ahead.collection.posts] == [
@@ -93,7 +85,7 @@ def test_a_body_the_render_process_cannot_read_is_reported_as_without_it(
     skipped = build(site, skip_invalid=True, speed=AHEAD)
     assert skipped.render_ahead == "failed", "the build rendered in its own process"
     assert [problem.path.name for problem in skipped.collection.problems] == [newest.name]
-    assert _outputs(site) == _outputs(here)
+    assert snapshot(site.output) == snapshot(here.output)
     assert _warnings(skipped) == _warnings(in_process)
     with pytest.raises(InvalidPostsError) as raised:
         build(site, speed=AHEAD)
@@ -114,7 +106,7 @@ def test_a_render_process_that_dies_changes_nothing(
 
     monkeypatch.setattr(outputs, "render_plan", dies_in_the_render_process)
     assert build(site, speed=AHEAD).render_ahead == "failed"
-    assert _outputs(site) == _outputs(here)
+    assert snapshot(site.output) == snapshot(here.output)
     assert multiprocessing.active_children() == []
 
 
@@ -140,7 +132,7 @@ def test_without_a_render_process_to_be_had_the_build_renders_itself(
 
     monkeypatch.setattr(os, "fork", no_process)
     assert build(site, speed=AHEAD).render_ahead == "none"
-    assert _outputs(site) == _outputs(here)
+    assert snapshot(site.output) == snapshot(here.output)
 
 
 # A build that makes a render process, says so, and waits to be killed; with "worker", it

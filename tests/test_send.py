@@ -12,15 +12,12 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from conftest import NOW, MailServer, SiteFactory, free_port, mail_config, send, write_posts
+from conftest import NOW, MailServer, SiteFactory, free_port, mail_config, runner, send, write_posts
 from feedwright.cli import app
 from feedwright.errors import ConfigError, DeliveryError, StateError
 from feedwright.mail.records import state_lock
 from feedwright.site.config import load_site
-
-runner = CliRunner()
 
 POSTS: dict[str, str | bytes] = {
     "2025-11-29-kyoto.md": """

@@ -9,9 +9,15 @@ from pathlib import Path
 
 import pytest
 import trustme
-from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from conftest import AUTUMN_POST, MailServer, RecordingHandler, SiteFactory, running_server, send
+from conftest import (
+    AUTUMN_POST,
+    MailServer,
+    SiteFactory,
+    blog_login,
+    send,
+    serving,
+)
 from conftest import mail_config as plain_mail_config
 from feedwright.errors import DeliveryError
 
@@ -34,33 +40,21 @@ def _server_context(authority: trustme.CA) -> ssl.SSLContext:
     return context
 
 
-def _login(server, session, envelope, mechanism, auth_data):  # type: ignore[no-untyped-def]
-    ok = isinstance(auth_data, LoginPassword) and auth_data.password == b"secret"
-    return AuthResult(success=ok, handled=False)
-
-
 @pytest.fixture
 def starttls_server(authority: trustme.CA) -> Iterator[MailServer]:
     """Plain SMTP that insists on STARTTLS before anything, and on a login after it."""
-    with running_server(
-        RecordingHandler(),
+    yield from serving(
         tls_context=_server_context(authority),
         require_starttls=True,
-        authenticator=_login,
+        authenticator=blog_login,
         auth_required=True,
-    ) as server:
-        yield server
+    )
 
 
 @pytest.fixture
 def tls_server(authority: trustme.CA) -> Iterator[MailServer]:
     """SMTP inside TLS from the first byte (port 465 style)."""
-    with running_server(
-        RecordingHandler(),
-        ssl_context=_server_context(authority),
-        server_hostname="127.0.0.1",
-    ) as server:
-        yield server
+    yield from serving(ssl_context=_server_context(authority), server_hostname="127.0.0.1")
 
 
 def mail_config(port: int, security: str, ca_file: Path | None, login: bool = False) -> str:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import feedwright
-from conftest import NOW, SIMPLE_POSTS, SiteFactory, build, write_posts
+from conftest import NOW, SIMPLE_POSTS, SiteFactory, build, snapshot, write_posts
 from feedwright.commands.build import BuildOptions, build_site
 from feedwright.speed import Speed
 
@@ -17,27 +17,19 @@ HEAVY = ("yaml", "frontmatter", "regex", "feedgen", "lxml", "premailer", "jinja2
          "markdown_it", "multiprocessing", "concurrent.futures", "smtplib")  # fmt: skip
 
 
-def output_files(folder: Path) -> dict[str, bytes]:
-    return {
-        str(path.relative_to(folder)): path.read_bytes()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
-    }
-
-
 def test_without_shortcuts_a_build_writes_the_same_bytes(
     make_site: SiteFactory, tmp_path: Path
 ) -> None:
     site = make_site(SIMPLE_POSTS)
     build(site)
-    fast = output_files(site.output)
+    fast = snapshot(site.output)
     plain_output = tmp_path / "plain"
     plain = build_site(
         feedwright.load_site(site.root, output=plain_output),
         BuildOptions(now=NOW, speed=Speed.off()),
     )
     assert plain.render_ahead == "none"
-    assert output_files(plain_output) == fast
+    assert snapshot(plain_output) == fast
 
 
 def test_without_shortcuts_a_build_keeps_no_record_and_no_cache(make_site: SiteFactory) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DEFAULT_CONFIG, NOW, SIMPLE_POSTS, SiteFactory, build, write_posts
+from conftest import DEFAULT_CONFIG, NOW, SIMPLE_POSTS, SiteFactory, build, snapshot, write_posts
 from feedwright.commands.build import BuildOptions
 from feedwright.site.config import load_site
 from feedwright.site.model import Site
@@ -84,21 +84,13 @@ def _many_posts(count: int) -> dict[str, str | bytes]:
     return posts
 
 
-def _outputs(site: Site) -> dict[str, bytes]:
-    return {
-        str(path.relative_to(site.output)): path.read_bytes()
-        for path in sorted(site.output.rglob("*"))
-        if path.is_file()
-    }
-
-
 def _fresh_build(site: Site, tmp_path: Path) -> dict[str, bytes]:
     """The outputs of the same site built from nothing: no record, no cache, no outputs."""
     copy = tmp_path / "fresh"
     shutil.copytree(site.root, copy, ignore=shutil.ignore_patterns(".feedwright", "out"))
     fresh = load_site(copy)
     build(fresh)
-    return _outputs(fresh)
+    return snapshot(fresh.output)
 
 
 OLD_POST: dict[str, str | bytes] = {
@@ -119,7 +111,7 @@ def test_a_change_that_no_output_shows_renders_nothing(
     assert result.report.written == []
     assert len(result.report.unchanged) == len(first.files)
     assert len(result.collection.posts) == 13
-    assert _outputs(site) == _fresh_build(site, tmp_path)
+    assert snapshot(site.output) == _fresh_build(site, tmp_path)
     assert is_up_to_date(site, KEY, NOW) == len(first.files)  # and the record is current
 
 
@@ -145,7 +137,7 @@ def test_a_change_that_an_output_shows_renders_it(
         (site.output / "feed.json").write_text("{}")
     result = build(site)
     assert result.report.written
-    assert _outputs(site) == _fresh_build(site, tmp_path)
+    assert snapshot(site.output) == _fresh_build(site, tmp_path)
 
 
 def test_a_build_whose_changes_show_nowhere_loads_no_renderer(make_site: SiteFactory) -> None:
