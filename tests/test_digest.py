@@ -28,8 +28,8 @@ from feedwright.site.model import Site
 HOSTILE_POSTS: dict[str, str | bytes] = {
     "2025-11-29-script.md": """
         ---
-        title: "<script>alert('x')</script> & friends"
         date: 2025-11-29 04:40:08 +0000
+        title: "<script>alert('x')</script> & friends"
         tags: ["<b>bold</b>"]
         excerpt: "An excerpt with <img src=x onerror=alert(1)> in it & more."
         image:
