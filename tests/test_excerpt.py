@@ -1,6 +1,6 @@
 import regex
 
-from feedwright.posts.excerpt import ELLIPSIS, make_excerpt, truncate
+from feedwright.posts.excerpt import ELLIPSIS, excerpt_text, truncate
 
 
 def graphemes(text: str) -> int:
@@ -49,23 +49,23 @@ def test_graphemes_are_never_split() -> None:
 
 def test_front_matter_excerpt_wins_and_markdown_is_removed() -> None:
     body = "First paragraph.\n\nSecond."
-    assert make_excerpt("An **excerpt** with a [link](x.html)", body, "<!--more-->", 200) == (
+    assert excerpt_text("An **excerpt** with a [link](x.html)", body, "<!--more-->") == (
         "An excerpt with a link"
     )
 
 
 def test_text_before_the_separator() -> None:
     body = "Intro *one*\n\nIntro two\n\n<!--more-->\n\nRest of the post."
-    assert make_excerpt(None, body, "<!--more-->", 200) == "Intro one Intro two"
+    assert excerpt_text(None, body, "<!--more-->") == "Intro one Intro two"
 
 
 def test_first_paragraph_without_html() -> None:
     body = "# Heading\n\nFirst <em>para</em> with `code`.\n\nSecond paragraph."
-    assert make_excerpt(None, body, "<!--more-->", 200) == "First para with code."
+    assert excerpt_text(None, body, "<!--more-->") == "First para with code."
 
 
 def test_excerpt_is_cut_to_the_configured_length() -> None:
     body = "これは長い段落です。" * 50
-    result = make_excerpt(None, body, "<!--more-->", 30)
+    result = truncate(excerpt_text(None, body, "<!--more-->"), 30)
     assert graphemes(result) == 30
     assert result.endswith(ELLIPSIS)

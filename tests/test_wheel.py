@@ -28,6 +28,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     [wheel] = wheels.glob("feedwright-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "feedwright/templates/feed.xsl" in names
+    assert "feedwright/py.typed" in names  # the library's types reach its users
     subprocess.run([*pip, "install", "--no-deps", "--target", str(target), str(wheel)], check=True)
     return target
 

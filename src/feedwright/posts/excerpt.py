@@ -57,8 +57,3 @@ def excerpt_text(front_matter_excerpt: str | None, body: str, separator: str) ->
     """The whole plain-text excerpt of a post: front matter first, then the body's opening."""
     source = front_matter_excerpt if front_matter_excerpt else excerpt_markdown(body, separator)
     return markdown_to_text(source)
-
-
-def make_excerpt(front_matter_excerpt: str | None, body: str, separator: str, limit: int) -> str:
-    """The plain-text excerpt of a post, shortened to ``limit`` characters."""
-    return truncate(excerpt_text(front_matter_excerpt, body, separator), limit)
