@@ -107,7 +107,7 @@ def build_site(
         shortcuts.posts_read()  # while the render process renders
         rendered = ahead.result() if ahead is not None else None
         if rendered is not None:
-            _take_bodies(collection, rendered)
+            _take_bodies(collection, plan, rendered)
             files = rendered.files
         else:
             files = _render_here(site, collection, plan, options)
@@ -192,12 +192,15 @@ def _render_here(
             collection.posts = [post for post in collection.posts if post.source not in broken]
             plan = outputs.plan_outputs(site, collection.posts)
             continue
-        _take_bodies(collection, rendered)
+        _take_bodies(collection, plan, rendered)
         return rendered.files
 
 
-def _take_bodies(collection: Collection, rendered: Rendered) -> None:
-    """Complete ``collection`` with the bodies and warnings ``rendered`` read."""
-    bodies = rendered.bodies
-    collection.posts = [bodies.get(post.source, post) for post in collection.posts]
+def _take_bodies(collection: Collection, plan: OutputPlan, rendered: Rendered) -> None:
+    """Complete ``collection`` with the bodies and warnings ``rendered`` read for ``plan``,
+    which was made from the collection's posts."""
+    # The plan's posts are the collection's own objects, so they are found by identity:
+    # hashing the Paths of a big site's 10,000 posts would take longer than all the rest.
+    complete = {id(post): rendered.bodies[post.source] for post in plan.posts()}
+    collection.posts = [complete.get(id(post), post) for post in collection.posts]
     collection.warnings.extend(rendered.warnings)

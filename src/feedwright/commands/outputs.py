@@ -13,11 +13,15 @@ from feedwright.posts.model import Post
 from feedwright.site.model import Site
 from feedwright.writer import OutputFile
 
-# The renderers (feedgen, lxml, premailer, Jinja2, markdown-it) are imported by the
-# functions that render: a build whose changes show in no output never needs them, and
-# importing them takes longer than the rest of such a build. A render process imports
-# them ahead (see speed.render_ahead), in this order.
-RENDERERS = (
+# What rendering imports: the readers of a post's body (PyYAML, python-frontmatter,
+# regex) and the renderers (feedgen, lxml, premailer, Jinja2, markdown-it). They are
+# imported by the functions that use them: a build whose changes show in no output never
+# needs them, and importing them takes longer than the rest of such a build. A render
+# process imports them ahead (see speed.render_ahead), in this order: it is forked before
+# the build reads any post, so it has none of them.
+RENDERING_IMPORTS = (
+    "feedwright.posts.front_matter",
+    "feedwright.posts.parse",
     "feedwright.feeds.render",
     "feedwright.mail.digest",
     "feedwright.posts.excerpt",
@@ -105,7 +109,7 @@ def prepare_to_render(site: Site) -> None:
     that counts, which waits on them otherwise, is a third quicker."""
     from feedwright.speed.render_ahead import import_ahead
 
-    import_ahead(RENDERERS)
+    import_ahead(RENDERING_IMPORTS)
     if not site.digest.preview:
         return
     from feedwright.mail.digest import DigestRenderer
