@@ -256,3 +256,36 @@ def test_each_warning_is_reported_once_cached_or_not(make_site: SiteFactory) -> 
         )
         for post in result.collection.posts:
             assert len(post.warnings) == len(set(post.warnings)) == 2
+
+
+def test_a_post_edited_after_its_header_was_read_gets_its_new_body(
+    make_site: SiteFactory,
+) -> None:
+    # `send --wait` reads the headers, then waits for the lock, maybe for long, and only
+    # then reads the bodies: the front matter may have changed length meanwhile.
+    site = make_site({"2025-01-01-p.md": "---\ntitle: Helo\ndate: 2025-01-01\n---\nHello.\n"})
+    headers = collect(site, now=NOW, bodies=False).posts
+    post = site.root / "_posts" / "2025-01-01-p.md"
+    for front_matter in ("title: Hello, a typo fixed\ndate: 2025-01-01\nauthor: A", "title: H"):
+        post.write_text(f"---\n{front_matter}\n---\nHello, again.\n", encoding="utf-8")
+        bodies, problems = collect_module.load_bodies(site, headers)
+        assert problems == []
+        assert bodies[post].body.strip() == "Hello, again."
+
+
+def test_front_matter_that_closes_where_the_head_is_cut_gives_the_same_excerpt(
+    make_site: SiteFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The closing line of the front matter is the head's last, and blank lines follow it
+    # in the file: with Jekyll's "\n\n" separator, the excerpt is the first paragraph.
+    start, end = "---\ntitle: Long\ndate: 2025-01-01\nnote: ", "\n---\n"
+    text = start + "x" * (HEAD_BYTES - len(start) - len(end)) + end
+    assert len(text.encode()) == HEAD_BYTES
+    config = DEFAULT_CONFIG.replace('lang = "en"', 'lang = "en"\nexcerpt_separator = "\\n\\n"')
+    site = make_site({"2025-01-01-long.md": text + "\n\n\nFirst paragraph.\n\nSecond.\n"}, config)
+    lazy = render_site(site, BuildOptions(now=NOW, speed=Speed(cache=False)))
+    monkeypatch.setattr(files, "HEAD_BYTES", 10**9)  # the post read whole
+    whole = render_site(site, BuildOptions(now=NOW, speed=Speed(cache=False)))
+    assert {f.path: f.content for f in lazy.files} == {f.path: f.content for f in whole.files}
+    [post] = lazy.collection.posts
+    assert post.excerpt == "First paragraph."

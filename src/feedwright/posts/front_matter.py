@@ -26,6 +26,8 @@ _YAML_FIX = (
 # The split front matter text keeps the line break of the opening `---` line, so its first
 # line (line 0 to YAML) is the file's line 1.
 _FIRST_LINE = 1
+# The line that closes front matter, YAML's or TOML's (see the handlers' FM_BOUNDARY).
+_CLOSING_LINE = re.compile(r"(?:-{3,}|\+{3,})[ \t]*")
 _TOML_FIX = "fix the TOML syntax on that line (strings need quotes, keys need `=`)"
 
 
@@ -126,18 +128,31 @@ def whole_source(data: bytes, path: Path) -> SourceFile:
 
 
 def head_source(head: bytes, path: Path) -> SourceFile:
-    """The front matter in the head of a post file (see ``files.read_head``); or, when it
-    goes on past the head (or the head has a fault to report in full), the whole file."""
+    """The front matter in the head of a post file (see ``files.read_head``); or the whole
+    file's, when it goes on past the head (or the head has a fault to report in full)."""
     try:
-        return split_front_matter(decode_post(head, path), path)
+        source = split_front_matter(decode_post(head, path), path)
     except PostError:
         return whole_source(read_post_bytes(path), path)
+    if not source.body.strip():
+        # The closing line takes the blank lines after it with it: cut off at the head's
+        # end, it may have stopped short of them, and the body would start elsewhere
+        # than in the whole file. (A post with no body at all is read again: it is short.)
+        return whole_source(read_post_bytes(path), path)
+    return source
 
 
 def body_at(data: bytes, path: Path, offset: int) -> str:
     """The body of a post file whose front matter was split off before: its decoded text
-    from ``offset`` (a SourceFile's ``body_offset``)."""
-    return decode_post(data, path)[offset:]
+    from ``offset`` (a SourceFile's ``body_offset``), or, when the file has changed since
+    and the front matter no longer ends there, the body of the file split again."""
+    text = decode_post(data, path)
+    # Where front matter ends, its closing line (and blank lines) stands just before, and
+    # the body starts with a line break (or the file ends).
+    ends_there = offset <= len(text) and text[offset : offset + 1] in ("", "\n")
+    if ends_there and _CLOSING_LINE.fullmatch(text[:offset].rstrip().rsplit("\n", 1)[-1]):
+        return text[offset:]
+    return split_front_matter(text, path).body
 
 
 def load_yaml_with_pyyaml(front: str, path: Path) -> tuple[dict[str, Any], dict[str, int]]:
