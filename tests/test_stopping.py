@@ -4,18 +4,23 @@ the build's stdout, so cron or a `| tee` would wait for ever)."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from conftest import NOW, SiteFactory, read_to_end
+from conftest import DEFAULT_CONFIG, NOW, SiteFactory, read_to_end, write_posts
 from feedwright.posts import collect as collect_module
 from feedwright.posts import files
+from feedwright.site.config import load_site
 from feedwright.speed import Speed
 from feedwright.speed.parse_workers import cached_reader
 
@@ -123,3 +128,66 @@ def _slow_head_bytes(path: Path) -> bytes:
     # Here, not in the test: the workers are sent the function by its name.
     time.sleep(0.02)
     return files.read_head(path)
+
+
+def test_stopped_while_the_batches_are_handed_out_the_workers_stop_at_once(
+    make_site: SiteFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    post = "---\ntitle: 記事 {0}\ndate: 2025-01-01 09:00:00 +0900\n---\n本文 {0}\n"
+    site = make_site({f"post-{number}.md": post.format(number) for number in range(400)})
+    monkeypatch.setattr(collect_module, "read_head", _slow_head_bytes)  # before the workers fork
+    submit = ProcessPoolExecutor.submit
+    submitted: list[float] = []
+
+    def interrupted_submit(pool: ProcessPoolExecutor, *args: Any) -> Future[Any]:
+        submitted.append(time.monotonic())
+        if len(submitted) == 3:
+            raise KeyboardInterrupt  # Ctrl-C, with two batches (1.3 s each) given out
+        return submit(pool, *args)
+
+    monkeypatch.setattr(ProcessPoolExecutor, "submit", interrupted_submit)
+    workers = cached_reader(site, Speed(workers=2, parallel_from=2), None)
+    with pytest.raises(KeyboardInterrupt):
+        collect_module.collect(site, now=NOW, bodies=False, read=workers)
+    assert time.monotonic() - submitted[-1] < 1, "the workers parsed the batches given out"
+    assert multiprocessing.active_children() == []
+
+
+def test_a_collection_that_stops_leaves_the_workers_of_another_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two sites read at once in two threads of one process (a library caller); the first
+    # stops on an error after the second's workers started: they go on.
+    post = "---\ntitle: 記事 {0}\ndate: 2025-01-01 09:00:00 +0900\n---\n本文 {0}\n"
+    sites = []
+    for name in ("a", "b"):
+        write_posts(tmp_path / name / "_posts", {f"p-{n}.md": post.format(n) for n in range(300)})
+        (tmp_path / name / "feedwright.toml").write_text(DEFAULT_CONFIG, encoding="utf-8")
+        sites.append(load_site(tmp_path / name))
+    monkeypatch.setattr(collect_module, "read_head", _slow_head_bytes)  # before the workers fork
+    first_running, second_running = threading.Event(), threading.Event()
+
+    def first_stops(done: int, total: int) -> None:
+        first_running.set()
+        second_running.wait(30)
+        raise RuntimeError("the first collection stops")
+
+    def second_runs(done: int, total: int) -> None:
+        second_running.set()
+
+    read = [cached_reader(site, Speed(workers=2, parallel_from=2), None) for site in sites]
+    second: list[int] = []
+
+    def collect_second() -> None:
+        first_running.wait(30)  # the first one's workers are at work
+        collected = collect_module.collect(
+            sites[1], now=NOW, bodies=False, progress=second_runs, read=read[1]
+        )
+        second.append(len(collected.posts))
+
+    thread = threading.Thread(target=collect_second)
+    thread.start()
+    with pytest.raises(RuntimeError, match="first collection stops"):
+        collect_module.collect(sites[0], now=NOW, bodies=False, progress=first_stops, read=read[0])
+    thread.join(60)
+    assert second == [300], "the second collection lost its workers"

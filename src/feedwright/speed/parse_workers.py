@@ -13,6 +13,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from multiprocessing.process import BaseProcess
 from typing import Any
 
 from feedwright.errors import Problem
@@ -111,12 +112,9 @@ def _parsed(
     if workers < 2:
         yield map(parse, batches)
         return
-    before = set(multiprocessing.active_children())
+    context = _WorkerContext()
     pool = ProcessPoolExecutor(
-        workers,
-        mp_context=multiprocessing.get_context("fork"),
-        initializer=start_worker,
-        initargs=(os.getpid(),),
+        workers, mp_context=context, initializer=start_worker, initargs=(os.getpid(),)
     )
     with pool:
         try:
@@ -125,12 +123,31 @@ def _parsed(
             # workers stopped.
             futures = [pool.submit(parse, batch) for batch in batches]
         except OSError:  # no worker to be had: stop those forked before the failure
-            stop_processes(set(multiprocessing.active_children()) - before)
+            stop_processes(context.workers)
             yield map(parse, batches)
             return
+        except BaseException:  # Ctrl-C while the batches are handed out
+            stop_processes(context.workers)
+            raise
         try:
             yield (future.result() for future in futures)
         except BaseException:
             # The executor finds its workers gone, fails the batches left, and ends.
-            stop_processes(set(multiprocessing.active_children()) - before)
+            stop_processes(context.workers)
             raise
+
+
+class _WorkerContext(multiprocessing.context.ForkContext):
+    """The fork start method, keeping the processes the pool makes through it: the pool
+    has no public way to stop its workers, and these are its own, not the other children
+    of this process (another pool's, in another thread)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.workers: list[BaseProcess] = []
+
+    def Process(self, *args: Any, **kwargs: Any) -> BaseProcess:  # type: ignore[override]
+        """A worker process, kept in ``workers``."""
+        process = multiprocessing.context.ForkProcess(*args, **kwargs)
+        self.workers.append(process)
+        return process
