@@ -41,9 +41,8 @@ def start_worker(build_pid: int) -> None:
 def stop_processes(processes: Iterable[BaseProcess]) -> None:
     """Stop forked processes at once, whatever they are doing: a pool's workers when the
     build stops, or those it started before it failed to start the others (they would wait
-    for work for ever, and this process would not exit). The process pool has no public
-    way to stop its workers, so they are found as this process's children that were not
-    there before the pool."""
+    for work for ever, and this process would not exit)."""
     for process in processes:
-        process.terminate()
-        process.join()
+        if process.pid is not None:  # not one whose fork failed
+            process.terminate()
+            process.join()
