@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -106,3 +107,29 @@ def test_digest_smtp_and_state_settings(tmp_path: Path) -> None:
     default = load_site(tmp_path)
     assert (default.smtp.port, default.smtp.security) == (587, "starttls")
     assert default.state_path == tmp_path / ".feedwright" / "state.json"
+
+
+@pytest.mark.parametrize(
+    ("toml", "first"),
+    [
+        ('[site]\nurl = "https://x.org"\nexcerpt_length = 5\n', "the site has no title"),
+        (
+            '[site]\ntitle = "T"\nurl = "https://x.org"\ntimezone = "Mars/Base"\nlang = "!"\n',
+            "unknown time zone",
+        ),
+        (
+            '[site]\ntitle = "T"\nurl = "https://x.org"\ntimezone = "Mars/Base"\nauthor = 3\n',
+            "unknown time zone",
+        ),
+        (
+            '[site]\ntitle = "T"\nurl = "https://x.org"\nexcerpt_length = "x"\n[feeds]\nlimit = "x"\n',
+            "`limit` in [feeds]",
+        ),
+    ],
+)
+def test_of_several_mistakes_the_same_one_is_named_first(
+    tmp_path: Path, toml: str, first: str
+) -> None:
+    (tmp_path / "feedwright.toml").write_text(toml)
+    with pytest.raises(ConfigError, match=re.escape(first)):
+        load_site(tmp_path)
