@@ -145,20 +145,24 @@ def load_site(
             site_table[key] = jekyll[key]
     # Where the site's identity came from, for the errors about it.
     source = config_path if config_path.exists() else jekyll_path
+    # Checked in this order, so that of several mistakes the first one named stays the same.
+    title = _title(source, site_table.get("title"))
+    url = _site_url(source, site_table.get("url"), site_table.get("baseurl"))
+    timezone = _timezone(source, str(site_table.get("timezone", "UTC")))
+    lang = _lang(source, str(site_table.get("lang", "en")))
+    feeds = _feed_settings(config_path, data.get("feeds", {}))
     excerpt_length = _typed(
         config_path, "site", "excerpt_length", site_table.get("excerpt_length", 200), int
     )
-    if excerpt_length < 10:
-        raise ConfigError(config_path, "`excerpt_length` must be at least 10")
     output_dir = Path(str(site_table.get("output", "out")))
     site = Site(
         root=root,
-        title=_title(source, site_table.get("title")),
-        url=_site_url(source, site_table.get("url"), site_table.get("baseurl")),
+        title=title,
+        url=url,
         description=str(site_table.get("description") or ""),
         author=_author(site_table.get("author"), source),
-        lang=_lang(source, str(site_table.get("lang", "en"))),
-        timezone=_timezone(source, str(site_table.get("timezone", "UTC"))),
+        lang=lang,
+        timezone=timezone,
         permalink=_typed(
             config_path, "site", "permalink", site_table.get("permalink", "date"), str
         ),
@@ -166,7 +170,7 @@ def load_site(
         output=output_dir if output_dir.is_absolute() else root / output_dir,
         excerpt_separator=str(site_table.get("excerpt_separator", "<!--more-->")),
         excerpt_length=excerpt_length,
-        feeds=_feed_settings(config_path, data.get("feeds", {})),
+        feeds=feeds,
         digest=_digest_settings(config_path, root, data.get("digest", {}), excerpt_length),
         smtp=_smtp_settings(config_path, root, data.get("smtp", {})),
         recipients=_recipient_list(config_path, data.get("recipients", {})),
@@ -174,6 +178,8 @@ def load_site(
         state_file=_site_path(config_path, root, "state", "path", data),
         config_path=config_path if config_path.exists() else None,
     )
+    if site.excerpt_length < 10:
+        raise ConfigError(config_path, "`excerpt_length` must be at least 10")
     return replace(site, output=output) if output is not None else site
 
 
