@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from feedwright.errors import InvalidPostsError
-from feedwright.posts.collect import Collection, ProgressCallback, collect
+from feedwright.posts.collect import Collection, ProgressCallback, collect, take_bodies
 from feedwright.site.model import Site
 from feedwright.speed import Speed
 from feedwright.speed.shortcuts import Shortcuts
@@ -18,7 +18,7 @@ from feedwright.writer import OutputFile, WriteReport, write_files
 # What plans and renders the outputs is imported once the build knows it has work to do:
 # a build that finds nothing changed does not (see commands.outputs).
 if TYPE_CHECKING:
-    from feedwright.commands.outputs import OutputPlan, Rendered
+    from feedwright.commands.outputs import OutputPlan
 
 
 @dataclass
@@ -107,7 +107,7 @@ def build_site(
         shortcuts.posts_read()  # while the render process renders
         rendered = ahead.result() if ahead is not None else None
         if rendered is not None:
-            _take_bodies(collection, plan, rendered)
+            take_bodies(collection, plan.posts(), rendered.bodies)
             files = rendered.files
         else:
             files = _render_here(site, collection, plan, options)
@@ -187,20 +187,8 @@ def _render_here(
         except InvalidPostsError as error:
             if not options.skip_invalid:
                 raise
-            collection.problems.extend(error.problems)
-            broken = {problem.path for problem in error.problems}
-            collection.posts = [post for post in collection.posts if post.source not in broken]
+            take_bodies(collection, [], {}, error.problems)
             plan = outputs.plan_outputs(site, collection.posts)
             continue
-        _take_bodies(collection, plan, rendered)
+        take_bodies(collection, plan.posts(), rendered.bodies)
         return rendered.files
-
-
-def _take_bodies(collection: Collection, plan: OutputPlan, rendered: Rendered) -> None:
-    """Complete ``collection`` with the bodies and warnings ``rendered`` read for ``plan``,
-    which was made from the collection's posts."""
-    # The plan's posts are the collection's own objects, so they are found by identity:
-    # hashing the Paths of a big site's 10,000 posts would take longer than all the rest.
-    complete = {id(post): rendered.bodies[post.source] for post in plan.posts()}
-    collection.posts = [complete.get(id(post), post) for post in collection.posts]
-    collection.warnings.extend(rendered.warnings)

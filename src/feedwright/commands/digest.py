@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from feedwright.commands.build import check_valid, collect_headers
-from feedwright.errors import OptionError
-from feedwright.posts.collect import Collection, body_warnings, load_bodies
+from feedwright.errors import InvalidPostsError, OptionError
+from feedwright.posts.collect import Collection, load_bodies, take_bodies
 from feedwright.posts.dates import DateError, parse_date
 from feedwright.posts.model import Post
 from feedwright.site.model import Site
@@ -100,9 +100,9 @@ def digest_site(site: Site, options: DigestOptions | None = None) -> DigestResul
     shortcuts.posts_read()
     chosen, since = select_digest_posts(site, collection.posts, options, now)
     bodies, problems = load_bodies(site, chosen)
-    collection.problems.extend(problems)
-    check_valid(collection, options.skip_invalid, shortcuts)
-    collection.warnings.extend(body_warnings(chosen, bodies))
+    if problems and not options.skip_invalid:
+        raise InvalidPostsError([*collection.problems, *problems])
+    take_bodies(collection, chosen, bodies, problems)
     posts = [bodies[post.source] for post in chosen if post.source in bodies]
     result = DigestResult(collection=collection, posts=posts, since=since)
     if posts:

@@ -6,9 +6,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from feedwright.errors import InvalidPostsError, Problem
+from feedwright.errors import InvalidPostsError
 from feedwright.feeds.groups import FeedGroup, feed_groups
-from feedwright.posts.collect import body_warnings, load_bodies
+from feedwright.posts.collect import load_bodies
 from feedwright.posts.model import Post
 from feedwright.site.model import Site
 from feedwright.writer import OutputFile
@@ -72,8 +72,6 @@ class Rendered:
 
     files: list[OutputFile]
     bodies: dict[Path, Post]
-    # The warnings of those bodies (a stray `---END---` line…), in the order of the plan.
-    warnings: list[Problem]
 
 
 def render_plan(site: Site, plan: OutputPlan) -> Rendered:
@@ -91,7 +89,6 @@ def render_plan(site: Site, plan: OutputPlan) -> Rendered:
     bodies, problems = load_bodies(site, shown)
     if problems:
         raise InvalidPostsError(problems)
-    warnings = body_warnings(shown, bodies)
     plan = plan.with_bodies(bodies)
     stylesheet = read_template_bytes("feed.xsl") if site.feeds.stylesheet else None
     files = render_feeds(site, plan.feeds, stylesheet)
@@ -99,7 +96,7 @@ def render_plan(site: Site, plan: OutputPlan) -> Rendered:
         # A preview of the digest of the newest posts, to look at before sending.
         digest = DigestRenderer(site).render(plan.preview, preview_recipient(site))
         files.extend(digest_files(site, digest))
-    return Rendered(files, bodies, warnings)
+    return Rendered(files, bodies)
 
 
 def prepare_to_render(site: Site) -> None:

@@ -191,15 +191,29 @@ def load_bodies(site: Site, posts: Sequence[Post]) -> tuple[dict[Path, Post], li
     return complete, problems
 
 
-def body_warnings(headers: Sequence[Post], bodies: Mapping[Path, Post]) -> list[Problem]:
-    """The warnings the bodies of ``headers`` gave when ``load_bodies`` read them (as
-    ``bodies``): those after the header's, which ``collect`` reported already."""
-    return [
+def take_bodies(
+    collection: Collection,
+    headers: Sequence[Post],
+    bodies: Mapping[Path, Post],
+    problems: Sequence[Problem] = (),
+) -> None:
+    """Complete ``collection`` with what ``load_bodies`` gave for ``headers``, some of its
+    posts: ``bodies`` replace them, their warnings are added (those after the header's,
+    which ``collect`` reported already), and the posts of ``problems`` are invalid."""
+    # The headers are the collection's own objects, so they are found by identity:
+    # hashing the Paths of a big site's 10,000 posts would take longer than all the rest.
+    complete = {id(post): bodies[post.source] for post in headers if post.source in bodies}
+    collection.posts = [complete.get(id(post), post) for post in collection.posts]
+    collection.warnings.extend(
         warning
         for post in headers
         if post.source in bodies
         for warning in bodies[post.source].warnings[len(post.warnings) :]
-    ]
+    )
+    if problems:
+        collection.problems.extend(problems)
+        broken = {problem.path for problem in problems}
+        collection.posts = [post for post in collection.posts if post.source not in broken]
 
 
 def _duplicate_ids(posts: list[Post]) -> list[Problem]:
