@@ -20,6 +20,7 @@ from conftest import (
     write_posts,
 )
 from feedwright.commands.build import BuildOptions, render_site
+from feedwright.commands.digest import DigestOptions, digest_site
 from feedwright.errors import InvalidPostsError
 from feedwright.posts import collect as collect_module
 from feedwright.posts import files
@@ -289,3 +290,17 @@ def test_front_matter_that_closes_where_the_head_is_cut_gives_the_same_excerpt(
     assert {f.path: f.content for f in lazy.files} == {f.path: f.content for f in whole.files}
     [post] = lazy.collection.posts
     assert post.excerpt == "First paragraph."
+
+
+def test_a_digest_leaves_out_a_post_whose_body_cannot_be_read(make_site: SiteFactory) -> None:
+    site = make_site(big_posts(4), CONFIG)
+    newest = sorted((site.root / "_posts").glob("*.md"))[-1]
+    newest.write_bytes(newest.read_bytes() + b"\xff\n")
+    result = digest_site(site, DigestOptions(last=2, skip_invalid=True, now=NOW))
+    assert [problem.path for problem in result.collection.problems] == [newest]
+    assert newest not in {post.source for post in result.collection.posts}
+    assert len(result.posts) == 1 and all(post.has_body for post in result.posts)
+    shown = {post.source for post in result.posts}
+    assert all(post.has_body for post in result.collection.posts if post.source in shown)
+    with pytest.raises(InvalidPostsError):
+        digest_site(site, DigestOptions(last=2, now=NOW))
