@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 
 from conftest import DEFAULT_CONFIG, NOW, SIMPLE_POSTS, SiteFactory, build, snapshot, write_posts
 from feedwright.commands.build import BuildOptions
+from feedwright.commands.posts import list_site
 from feedwright.site.config import load_site
 from feedwright.site.model import Site
 from feedwright.speed.uptodate import scan_inputs, up_to_date_outputs
@@ -158,3 +160,21 @@ def test_a_build_whose_changes_show_nowhere_loads_no_renderer(make_site: SiteFac
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     ).stdout
     assert loaded.strip() == "[]"
+
+
+def test_a_templates_folder_that_cannot_be_listed_is_no_traceback(
+    make_site: SiteFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = make_site(SIMPLE_POSTS, DEFAULT_CONFIG + '[digest]\ntemplates = "email"\n')
+    (site.root / "email").mkdir()
+    list_folder = Path.iterdir
+
+    def unreadable(folder: Path) -> Iterator[Path]:
+        if folder.name == "email":
+            raise PermissionError(13, "Permission denied", str(folder))
+        return list_folder(folder)
+
+    monkeypatch.setattr(Path, "iterdir", unreadable)
+    assert len(list_site(site, now=NOW).posts) == 2  # list, digest and send scan it too
+    build(site)
+    assert not build(site).up_to_date, "a folder that cannot be read is never up to date"

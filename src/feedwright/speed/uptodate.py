@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -56,8 +57,16 @@ class InputScan:
 def scan_inputs(site: Site, options: Iterable[object]) -> InputScan:
     """List and stat everything a build's outputs depend on; read no post."""
     settings = hashlib.sha256(f"{__version__}\n{site!r}\n{list(options)!r}\n".encode())
-    if site.digest.templates is not None and site.digest.templates.is_dir():
-        for name, key in stat_files(sorted(map(str, site.digest.templates.iterdir()))):
+    templates = site.digest.templates
+    if templates is not None and templates.is_dir():
+        try:
+            names = sorted(map(str, templates.iterdir()))
+        except OSError:
+            # Rendering will say what is wrong with the folder; until it can be read, no
+            # build counts as up to date.
+            names = []
+            settings.update(os.urandom(16))
+        for name, key in stat_files(names):
             settings.update(f"{name}\0{key}\n".encode())
     files = stat_files(post_file_names(site))
     fingerprint = hashlib.sha256(settings.hexdigest().encode())
