@@ -335,6 +335,12 @@ to = [{listed}]
     )
 
 
+def subscribers_config(port: int, file_name: str = "subscribers.txt") -> str:
+    """A site config like ``mail_config``'s whose recipients are read from ``file_name`` in
+    the site folder."""
+    return mail_config(port, []).replace("to = []", f'file = "{file_name}"')
+
+
 def read_to_end(stream: IO[bytes], seconds: float) -> bytes | None:
     """What is left to read on a pipe, once every process holding its other end has closed
     it; None if some process still holds it after ``seconds``."""

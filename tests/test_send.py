@@ -13,7 +13,17 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NOW, MailServer, SiteFactory, free_port, mail_config, runner, send, write_posts
+from conftest import (
+    NOW,
+    MailServer,
+    SiteFactory,
+    free_port,
+    mail_config,
+    runner,
+    send,
+    subscribers_config,
+    write_posts,
+)
 from feedwright.cli import app
 from feedwright.errors import ConfigError, DeliveryError, StateError
 from feedwright.mail.records import state_lock
@@ -351,3 +361,22 @@ def test_cli_send_to_file_and_dry_run(
     sent = runner.invoke(app, ["send", str(site.root), "--to-file", str(listing)])
     assert sent.exit_code == 0, sent.output
     assert parse(smtp_server.handler.messages[0][2])["To"].addresses[0].display_name == "山田 花子"
+
+
+def test_a_malformed_line_in_the_subscriber_file_is_reported_and_everyone_else_is_mailed(
+    make_site: SiteFactory, smtp_server: MailServer
+) -> None:
+    site = make_site(POSTS, subscribers_config(smtp_server.port))
+    listing = site.root / "subscribers.txt"
+    listing.write_text("a@example.org\nb@example.org>\nc@example.org\n", encoding="utf-8")
+    result = runner.invoke(app, ["--quiet", "send", str(site.root)])
+    assert result.exit_code == 0, result.output
+    assert smtp_server.handler.recipients() == ["a@example.org", "c@example.org"]
+    (warning,) = result.stderr.splitlines()
+    assert warning.startswith(f"warning: {listing}:2: 'b@example.org>' is not ")
+    assert " — " in warning
+    # Fixed, the line joins like any new subscriber: the posts it missed are not mailed.
+    listing.write_text("a@example.org\nb@example.org\nc@example.org\n", encoding="utf-8")
+    again = runner.invoke(app, ["--quiet", "send", str(site.root)])
+    assert again.exit_code == 0 and again.output == ""
+    assert len(smtp_server.handler.messages) == 2
