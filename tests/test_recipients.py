@@ -105,3 +105,53 @@ def test_repeats_are_dropped_without_regard_to_case() -> None:
     )
     assert [r.email for r in unique] == ["A@example.org", "b@example.org"]
     assert repeats == ["a@EXAMPLE.org"]
+
+
+# Names that end the To header once their RFC 2047 encoded words are decoded, or hold
+# another control character (an escape, NEL, a line separator).
+HOSTILE_NAMES = [
+    "=?utf-8?q?M=0D=0ABcc:_victim@evil.example?=",
+    "=?utf-8?q?M=0D=0A=0D=0Aforged_body?=",
+    "=?utf-8?b?TQpCY2M6IHZpY3RpbUBldmlsLmV4YW1wbGU=?=",
+    "=?utf-8?q?red=1B[31m?=",
+    "=?utf-8?q?next=C2=85line?=",
+    "=?utf-8?q?one=E2=80=A8two?=",
+    "bell\a",
+]
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_a_csv_name_that_decodes_to_a_control_character_is_refused(
+    tmp_path: Path, name: str
+) -> None:
+    listing = tmp_path / "list.csv"
+    listing.write_text(f"email,name\nvictim@example.org,{name}\nb@example.org,B\n")
+    recipients, problems = read_recipients_file(listing)
+    assert recipients == [Recipient("b@example.org", "B")]
+    (problem,) = problems
+    assert problem.line == 2 and problem.message.startswith("name column: ")
+    assert "control character" in problem.message
+
+
+def test_a_csv_name_with_a_line_break_inside_quotes_is_refused(tmp_path: Path) -> None:
+    listing = tmp_path / "list.csv"
+    listing.write_text('email,name\nvictim@example.org,"M\nBcc: victim@evil.example"\n')
+    recipients, problems = read_recipients_file(listing)
+    assert recipients == [] and problems[0].message.startswith("name column: ")
+
+
+@pytest.mark.parametrize("name", [*HOSTILE_NAMES, '"=?utf-8?q?red=1B[31m?="'])
+def test_an_address_whose_name_decodes_to_a_control_character_is_refused(name: str) -> None:
+    with pytest.raises(ValueError, match="control character"):
+        parse_address(f"{name} <a@example.org>")
+
+
+def test_an_address_with_a_line_break_in_a_quoted_encoded_name_is_refused() -> None:
+    with pytest.raises(ValueError):
+        parse_address('"=?utf-8?q?M=0D=0ABcc:_victim@evil.example?=" <a@example.org>')
+
+
+def test_an_encoded_csv_name_is_decoded(tmp_path: Path) -> None:
+    listing = tmp_path / "list.csv"
+    listing.write_text("email,name\njose@example.org,=?utf-8?q?Jos=C3=A9__P?=\n")
+    assert read_recipients_file(listing) == ([Recipient("jose@example.org", "José P")], [])

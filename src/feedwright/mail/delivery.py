@@ -9,12 +9,11 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.message import EmailMessage
 from pathlib import Path
 
-from feedwright.errors import ConfigError, DeliveryError, FeedwrightError
+from feedwright.errors import ConfigError, DeliveryError, FeedwrightError, HeaderInjectionError
 from feedwright.mail.digest import DigestRenderer
-from feedwright.mail.message import build_message, sender_address
+from feedwright.mail.message import build_message, message_bytes, sender_address
 from feedwright.mail.recipients import Recipient
 from feedwright.mail.records import (
     DeliveryState,
@@ -165,7 +164,7 @@ class SmtpConnection:
         if settings.username:
             smtp.login(settings.username, self.password or "")
 
-    def send(self, message: EmailMessage, sender: str, recipient: str) -> None:
+    def send(self, message: bytes, sender: str, recipient: str) -> None:
         """Send one message to one address; raise TemporaryFailure or PermanentFailure.
 
         A 5xx refusal of the *sender* concerns every message, so it stops the run with a
@@ -174,7 +173,7 @@ class SmtpConnection:
         if self.smtp is None:
             self.smtp = self._open()
         try:
-            self.smtp.send_message(message, from_addr=sender, to_addrs=[recipient])
+            self.smtp.sendmail(sender, [recipient], message)
         except smtplib.SMTPRecipientsRefused as error:
             self._forget_if_closed()
             code, response = error.recipients.get(recipient, (550, b"refused"))
@@ -241,7 +240,7 @@ class RateLimiter:
 
 def send_with_retries(
     connection: SmtpConnection,
-    message: EmailMessage,
+    message: bytes,
     sender: str,
     recipient: str,
     delays: Sequence[float],
@@ -447,13 +446,15 @@ def _names_the_address(reason: str) -> bool:
 
 def _message_for(
     site: Site, renderer: DigestRenderer, recipient: Recipient, owed: list[Post], now: datetime
-) -> tuple[EmailMessage, tuple[Post, ...]]:
-    """The message for one recipient and the posts it covers (with those over the size cap)."""
+) -> tuple[bytes, tuple[Post, ...]]:
+    """The message for one recipient, as it goes on the wire, and the posts it covers (with
+    those over the size cap)."""
     digest = renderer.render(owed, recipient)
     try:
-        message = build_message(site, digest, recipient.address, now)
-    except (ValueError, TypeError) as error:
-        # The email package refuses header values it cannot fold; config checks should
-        # have caught them, so name the recipient to help find the cause.
+        message = message_bytes(build_message(site, digest, recipient.address, now))
+    except (ValueError, TypeError, HeaderInjectionError) as error:
+        # The email package refuses header values it cannot fold, and the mail policy those
+        # that would inject a header; config checks should have caught them, so name the
+        # recipient to help find the cause.
         raise DeliveryError(f"cannot build the message for {recipient.email}: {error}") from None
     return message, digest.posts

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from feedwright.errors import ConfigError, Problem
-from feedwright.site.addresses import parse_address
+from feedwright.site.addresses import parse_address, parse_display_name
 from feedwright.site.model import Site
 
 # The email package is imported where addresses are parsed: every command loads the
@@ -105,7 +105,11 @@ def _csv_recipient(record: dict[str, str]) -> Recipient:
         raise ValueError(f"email column: {error}") from error
     if address.display_name:
         raise ValueError(f"email column: {email!r}: put the name in the name column")
-    return Recipient(email=address.addr_spec, name=" ".join(name.split()))
+    try:
+        display_name = parse_display_name(name)
+    except ValueError as error:
+        raise ValueError(f"name column: {error}") from error
+    return Recipient(email=address.addr_spec, name=display_name)
 
 
 def unique_recipients(recipients: Iterable[Recipient]) -> tuple[list[Recipient], list[str]]:
