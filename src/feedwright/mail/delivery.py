@@ -52,6 +52,10 @@ class ConnectFailure(TemporaryFailure):
     """The server could not be reached at all."""
 
 
+class ConnectionLost(TemporaryFailure):
+    """The session ended without an answer to this message (the server closed it)."""
+
+
 class PermanentFailure(Exception):
     """A 5xx answer for one recipient: trying again will not help."""
 
@@ -102,6 +106,9 @@ class SmtpConnection:
         self.settings = settings
         self.password = password
         self.smtp: smtplib.SMTP | None = None
+        # Messages the open session has taken: a session that took one and then closed
+        # is a server that closes after each message, not one in trouble.
+        self.accepted = 0
 
     def _open(self) -> smtplib.SMTP:
         settings = self.settings
@@ -167,11 +174,27 @@ class SmtpConnection:
     def send(self, message: bytes, sender: str, recipient: str) -> None:
         """Send one message to one address; raise TemporaryFailure or PermanentFailure.
 
-        A 5xx refusal of the *sender* concerns every message, so it stops the run with a
-        DeliveryError instead of being recorded against each recipient.
+        When a session that has taken a message is found closed (many servers close after
+        each message), a new one is opened at once; the retry delays are for answers that
+        say "try later" and for failures of a fresh session. A 5xx refusal of the *sender*
+        concerns every message, so it stops the run with a DeliveryError instead of being
+        recorded against each recipient.
         """
+        reused = self.smtp is not None and self.accepted > 0
+        try:
+            self._send_once(message, sender, recipient)
+        except ConnectionLost:
+            if not reused:
+                raise
+            # The server answered nothing of this message: send it on a new session now,
+            # as a retry would after its delay (a failure there is an ordinary one).
+            self._send_once(message, sender, recipient)
+
+    def _send_once(self, message: bytes, sender: str, recipient: str) -> None:
+        """One attempt at sending, on the open session or a new one."""
         if self.smtp is None:
             self.smtp = self._open()
+            self.accepted = 0
         try:
             self.smtp.sendmail(sender, [recipient], message)
         except smtplib.SMTPRecipientsRefused as error:
@@ -191,7 +214,8 @@ class SmtpConnection:
             raise _code_failure(error.smtp_code, _response_text(error.smtp_error)) from None
         except (smtplib.SMTPException, OSError) as error:
             self.close()
-            raise TemporaryFailure(f"connection lost: {error or type(error).__name__}") from None
+            raise ConnectionLost(f"connection lost: {error or type(error).__name__}") from None
+        self.accepted += 1
 
     def _forget_if_closed(self) -> None:
         # smtplib closes the socket itself on a 421 ("service closing"); the next message
