@@ -143,12 +143,17 @@ def site_recipients(
         if problems and not found:
             _refuse_unusable_file(problems)
     recipients, repeats = unique_recipients(found)
-    source = listing or site.config_path or site.root
+    source = recipients_source(site, to_file)
     warnings = problems + [
         Problem(source, f"{email} is listed more than once", "it gets one message")
         for email in repeats
     ]
     return recipients, warnings
+
+
+def recipients_source(site: Site, to_file: Path | None = None) -> Path:
+    """The file a warning about the recipients names: the list file, else the config."""
+    return to_file or site.recipients_file or site.config_path or site.root
 
 
 def _refuse_unusable_file(problems: list[Problem]) -> None:
