@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import os
 import select
@@ -128,9 +129,12 @@ def simple_site(make_site: SiteFactory) -> Site:
     return site
 
 
-def send(site: Site, retries: int = 2, **options: Unpack[SendSwitches]) -> SendResult:
-    """Send with the fixed NOW, trying a temporary failure ``retries`` more times at once."""
-    settings = SendOptions(now=NOW, retry_delays=(0.0,) * retries, **options)
+def send(
+    site: Site, retries: int = 2, delay: float = 0.0, **options: Unpack[SendSwitches]
+) -> SendResult:
+    """Send with the fixed NOW, trying a temporary failure ``retries`` more times, each
+    ``delay`` seconds after the last (at once by default)."""
+    settings = SendOptions(now=NOW, retry_delays=(delay,) * retries, **options)
     return send_site(site, settings)
 
 
@@ -203,6 +207,8 @@ class RecordingHandler:
     - ``refuse``: address → reply given at RCPT TO (e.g. "550 5.1.1 no such user"),
     - ``temporary``: address → how many times to answer 451 before accepting,
     - ``drop_after``: after this many accepted messages, drop every connection at DATA,
+    - ``close_after_each``: close the connection after each accepted message (as some
+      providers do), once the client has the answer,
     - ``intercept_rcpt``: a subclass's reply at RCPT TO that comes before all of these.
     """
 
@@ -211,6 +217,7 @@ class RecordingHandler:
         self.refuse: dict[str, str] = {}
         self.temporary: dict[str, int] = {}
         self.drop_after: int | None = None
+        self.close_after_each = False
 
     async def handle_RCPT(
         self,
@@ -240,6 +247,10 @@ class RecordingHandler:
         self.messages.append(
             (envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
         )
+        if self.close_after_each:
+            # Closed on the next turn of the event loop: after aiosmtpd has written the 250.
+            assert server.transport is not None
+            asyncio.get_running_loop().call_soon(server.transport.close)
         return "250 2.0.0 Message accepted"
 
     def intercept_rcpt(self, address: str) -> str | None:
@@ -333,6 +344,12 @@ timeout = 5
 to = [{listed}]
 """
     )
+
+
+def subscribers_config(port: int, file_name: str = "subscribers.txt") -> str:
+    """A site config like ``mail_config``'s whose recipients are read from ``file_name`` in
+    the site folder."""
+    return mail_config(port, []).replace("to = []", f'file = "{file_name}"')
 
 
 def read_to_end(stream: IO[bytes], seconds: float) -> bytes | None:

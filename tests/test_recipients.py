@@ -7,8 +7,14 @@ from pathlib import Path
 import pytest
 
 from feedwright.errors import ConfigError
-from feedwright.mail.recipients import Recipient, read_recipients_file, unique_recipients
+from feedwright.mail.recipients import (
+    Recipient,
+    read_recipients_file,
+    site_recipients,
+    unique_recipients,
+)
 from feedwright.site.addresses import parse_address
+from feedwright.site.model import Site
 
 
 def test_one_address_a_line_with_comments_and_names(tmp_path: Path) -> None:
@@ -16,10 +22,10 @@ def test_one_address_a_line_with_comments_and_names(tmp_path: Path) -> None:
     listing.write_text(
         "# subscribers\n\na@example.org\n山田 花子 <hanako@example.jp>\n  \n", encoding="utf-8"
     )
-    assert read_recipients_file(listing) == [
-        Recipient("a@example.org"),
-        Recipient("hanako@example.jp", "山田 花子"),
-    ]
+    assert read_recipients_file(listing) == (
+        [Recipient("a@example.org"), Recipient("hanako@example.jp", "山田 花子")],
+        [],
+    )
 
 
 def test_csv_with_email_and_name_columns(tmp_path: Path) -> None:
@@ -28,10 +34,10 @@ def test_csv_with_email_and_name_columns(tmp_path: Path) -> None:
         '\ufeffname,email,joined\n"Doe, Jane",jane@example.org,2024\n,b@example.org,2025\n',
         encoding="utf-8",
     )
-    assert read_recipients_file(listing) == [
-        Recipient("jane@example.org", "Doe, Jane"),
-        Recipient("b@example.org"),
-    ]
+    assert read_recipients_file(listing) == (
+        [Recipient("jane@example.org", "Doe, Jane"), Recipient("b@example.org")],
+        [],
+    )
 
 
 @pytest.mark.parametrize(
@@ -46,9 +52,36 @@ def test_csv_with_email_and_name_columns(tmp_path: Path) -> None:
 def test_a_bad_address_names_the_file_and_line(tmp_path: Path, content: str, line: int) -> None:
     listing = tmp_path / "list.txt"
     listing.write_text(content)
+    _, problems = read_recipients_file(listing)
+    assert str(problems[0]).startswith(f"{listing}:{line}: ")
+
+
+@pytest.mark.parametrize(
+    ("content", "line"),
+    [
+        ("a@example.org\nnot an address\nb@example.org\n", 2),
+        ("email,name\na@example.org,A\nbroken,B\nb@example.org,\n", 3),
+    ],
+)
+def test_a_malformed_line_is_reported_and_the_others_are_kept(
+    tmp_path: Path, content: str, line: int
+) -> None:
+    listing = tmp_path / "list.txt"
+    listing.write_text(content)
+    recipients, problems = read_recipients_file(listing)
+    assert [recipient.email for recipient in recipients] == ["a@example.org", "b@example.org"]
+    (problem,) = problems
+    assert problem.path == listing and problem.line == line
+    assert "is not an email address" in problem.message and "skipped" in problem.hint
+
+
+def test_a_file_with_no_usable_line_is_an_error(tmp_path: Path) -> None:
+    listing = tmp_path / "list.txt"
+    listing.write_text("not an address\nx@\n")
     with pytest.raises(ConfigError) as caught:
-        read_recipients_file(listing)
-    assert str(caught.value).startswith(f"{listing}:{line}: ")
+        site_recipients(Site(root=tmp_path, title="t", url="https://e.org"), listing)
+    assert str(caught.value).startswith(f"{listing}:1: ")
+    assert "no line of it holds a usable address" in str(caught.value)
 
 
 @pytest.mark.parametrize(
@@ -72,3 +105,53 @@ def test_repeats_are_dropped_without_regard_to_case() -> None:
     )
     assert [r.email for r in unique] == ["A@example.org", "b@example.org"]
     assert repeats == ["a@EXAMPLE.org"]
+
+
+# Names that end the To header once their RFC 2047 encoded words are decoded, or hold
+# another control character (an escape, NEL, a line separator).
+HOSTILE_NAMES = [
+    "=?utf-8?q?M=0D=0ABcc:_victim@evil.example?=",
+    "=?utf-8?q?M=0D=0A=0D=0Aforged_body?=",
+    "=?utf-8?b?TQpCY2M6IHZpY3RpbUBldmlsLmV4YW1wbGU=?=",
+    "=?utf-8?q?red=1B[31m?=",
+    "=?utf-8?q?next=C2=85line?=",
+    "=?utf-8?q?one=E2=80=A8two?=",
+    "bell\a",
+]
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_a_csv_name_that_decodes_to_a_control_character_is_refused(
+    tmp_path: Path, name: str
+) -> None:
+    listing = tmp_path / "list.csv"
+    listing.write_text(f"email,name\nvictim@example.org,{name}\nb@example.org,B\n")
+    recipients, problems = read_recipients_file(listing)
+    assert recipients == [Recipient("b@example.org", "B")]
+    (problem,) = problems
+    assert problem.line == 2 and problem.message.startswith("name column: ")
+    assert "control character" in problem.message
+
+
+def test_a_csv_name_with_a_line_break_inside_quotes_is_refused(tmp_path: Path) -> None:
+    listing = tmp_path / "list.csv"
+    listing.write_text('email,name\nvictim@example.org,"M\nBcc: victim@evil.example"\n')
+    recipients, problems = read_recipients_file(listing)
+    assert recipients == [] and problems[0].message.startswith("name column: ")
+
+
+@pytest.mark.parametrize("name", [*HOSTILE_NAMES, '"=?utf-8?q?red=1B[31m?="'])
+def test_an_address_whose_name_decodes_to_a_control_character_is_refused(name: str) -> None:
+    with pytest.raises(ValueError, match="control character"):
+        parse_address(f"{name} <a@example.org>")
+
+
+def test_an_address_with_a_line_break_in_a_quoted_encoded_name_is_refused() -> None:
+    with pytest.raises(ValueError):
+        parse_address('"=?utf-8?q?M=0D=0ABcc:_victim@evil.example?=" <a@example.org>')
+
+
+def test_an_encoded_csv_name_is_decoded(tmp_path: Path) -> None:
+    listing = tmp_path / "list.csv"
+    listing.write_text("email,name\njose@example.org,=?utf-8?q?Jos=C3=A9__P?=\n")
+    assert read_recipients_file(listing) == ([Recipient("jose@example.org", "José P")], [])

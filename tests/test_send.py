@@ -8,14 +8,26 @@ import json
 import threading
 import time
 from email import policy
+from email.headerregistry import Address
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 
-from conftest import NOW, MailServer, SiteFactory, free_port, mail_config, runner, send, write_posts
+from conftest import (
+    NOW,
+    MailServer,
+    SiteFactory,
+    free_port,
+    mail_config,
+    runner,
+    send,
+    subscribers_config,
+    write_posts,
+)
 from feedwright.cli import app
-from feedwright.errors import ConfigError, DeliveryError, StateError
+from feedwright.errors import ConfigError, DeliveryError, HeaderInjectionError, StateError
+from feedwright.mail.message import MAIL_POLICY, message_bytes
 from feedwright.mail.records import state_lock
 from feedwright.site.config import load_site
 
@@ -351,3 +363,67 @@ def test_cli_send_to_file_and_dry_run(
     sent = runner.invoke(app, ["send", str(site.root), "--to-file", str(listing)])
     assert sent.exit_code == 0, sent.output
     assert parse(smtp_server.handler.messages[0][2])["To"].addresses[0].display_name == "山田 花子"
+
+
+def test_a_malformed_line_in_the_subscriber_file_is_reported_and_everyone_else_is_mailed(
+    make_site: SiteFactory, smtp_server: MailServer
+) -> None:
+    site = make_site(POSTS, subscribers_config(smtp_server.port))
+    listing = site.root / "subscribers.txt"
+    listing.write_text("a@example.org\nb@example.org>\nc@example.org\n", encoding="utf-8")
+    result = runner.invoke(app, ["--quiet", "send", str(site.root)])
+    assert result.exit_code == 0, result.output
+    assert smtp_server.handler.recipients() == ["a@example.org", "c@example.org"]
+    (warning,) = result.stderr.splitlines()
+    assert warning.startswith(f"warning: {listing}:2: 'b@example.org>' is not ")
+    assert " — " in warning
+    # Fixed, the line joins like any new subscriber: the posts it missed are not mailed.
+    listing.write_text("a@example.org\nb@example.org\nc@example.org\n", encoding="utf-8")
+    again = runner.invoke(app, ["--quiet", "send", str(site.root)])
+    assert again.exit_code == 0 and again.output == ""
+    assert len(smtp_server.handler.messages) == 2
+
+
+def test_a_name_in_the_csv_cannot_inject_a_header(
+    make_site: SiteFactory, smtp_server: MailServer, tmp_path: Path
+) -> None:
+    site = make_site(POSTS, mail_config(smtp_server.port, []))
+    listing = tmp_path / "list.csv"
+    listing.write_text(
+        "email,name\n"
+        "a@example.org,=?utf-8?q?M=0D=0ABcc:_victim@evil.example?=\n"
+        "b@example.org,=?utf-8?q?M=0D=0A=0D=0Aforged_body?=\n"
+        "c@example.org,Carol\n"
+    )
+    result = send(site, to_file=listing)
+    for _, _, raw in smtp_server.handler.messages:
+        assert b"Bcc" not in raw and b"victim" not in raw and b"forged" not in raw
+        assert parse(raw)["Bcc"] is None
+        assert titles_in(raw) == ["「京都の秋、朝の散歩", "Feeds & <mail>"]
+    assert smtp_server.handler.recipients() == ["c@example.org"]
+    assert [(problem.line, problem.message[:11]) for problem in result.warnings] == [
+        (2, "name column"),
+        (3, "name column"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("header", "value"),
+    [
+        ("To", Address("=?utf-8?q?M=0D=0ABcc:_victim@evil.example?=", "a", "example.org")),
+        ("From", Address("Blog =?utf-8?q?=0D=0A=0D=0Aforged_body?=", "news", "example.org")),
+        ("Subject", "Blog: =?utf-8?q?x=0D=0ABcc:_victim@evil.example?="),
+        ("Subject", "=?utf-8?b?eA1CY2M6IHZpY3RpbUBldmlsLmV4YW1wbGU=?="),
+        ("List-ID", '"=?utf-8?q?x=0ABcc:_victim@evil.example?=" <digest.example.org>'),
+    ],
+)
+def test_the_mail_policy_refuses_a_header_that_would_not_stay_one_header(
+    header: str, value: str | Address
+) -> None:
+    message = EmailMessage(policy=MAIL_POLICY)
+    message[header] = value
+    message.set_content("body")
+    with pytest.raises(HeaderInjectionError, match=f"the {header} header would start another"):
+        message_bytes(message)
+    with pytest.raises(HeaderInjectionError):
+        message.as_string()

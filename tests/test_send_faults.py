@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -19,7 +20,7 @@ from conftest import (
     serving,
 )
 from feedwright.errors import DeliveryError
-from feedwright.mail.delivery import MAX_FAILURES_IN_A_ROW
+from feedwright.mail.delivery import MAX_FAILURES_IN_A_ROW, RETRY_DELAYS
 from feedwright.site.model import Site
 
 POSTS = AUTUMN_POST
@@ -110,6 +111,34 @@ def test_a_421_at_rcpt_opens_a_new_session_for_the_next_message(mailing: Mailing
     result = send(site, retries=0)
     assert [r.email for r, _ in result.report.deferred] == ["r0@example.org"]
     assert mailing.handler.recipients() == ["r1@example.org"]
+
+
+def test_a_server_that_closes_after_each_message_costs_no_retry_delay(mailing: Mailing) -> None:
+    mailing.handler.close_after_each = True
+    recipients = RECIPIENTS[:4]
+    site = mailing.site(recipients)
+    started = time.monotonic()
+    result = send(site, retries=1, delay=RETRY_DELAYS[0])
+    elapsed = time.monotonic() - started
+    assert not result.report.failed
+    assert mailing.handler.recipients() == recipients  # each exactly once
+    # Before, each message after the first waited out a retry delay on the closed session.
+    waited_before = (len(recipients) - 1) * RETRY_DELAYS[0]
+    assert elapsed < waited_before / 4
+
+
+def test_the_retry_delay_is_kept_for_try_later_and_for_a_fresh_session(
+    mailing: Mailing, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slept: list[float] = []
+    monkeypatch.setattr("feedwright.mail.delivery.time.sleep", slept.append)
+    mailing.handler.temporary["r0@example.org"] = 1  # a 451: try later
+    mailing.handler.drop_after = 2  # r2's sessions drop at DATA, the fresh one too
+    site = mailing.site(RECIPIENTS[:3])
+    result = send(site, retries=1, delay=7.0)
+    assert [r.email for r, _ in result.report.deferred] == ["r2@example.org"]
+    assert slept == [7.0, 7.0]
+    assert mailing.handler.recipients() == RECIPIENTS[:2]
 
 
 @pytest.fixture

@@ -1,12 +1,24 @@
-"""What the state remembers across runs: moved posts, floods of posts, who is subscribed."""
+"""What the state remembers across runs: moved posts, floods of posts, who is subscribed
+(and that one missing from a run keeps their place)."""
 
 from __future__ import annotations
 
 import json
 
-from conftest import AUTUMN_POST, NOW, MailServer, SiteFactory, mail_config, send, write_posts
+from conftest import (
+    AUTUMN_POST,
+    NOW,
+    MailServer,
+    SiteFactory,
+    mail_config,
+    send,
+    subscribers_config,
+    write_posts,
+)
 from feedwright.commands.digest import DigestOptions, digest_site
+from feedwright.commands.send import SendResult
 from feedwright.site.config import load_site
+from feedwright.site.model import Site
 
 POSTS: dict[str, str | bytes] = {
     **AUTUMN_POST,
@@ -71,23 +83,114 @@ def test_a_flood_of_new_posts_mails_only_the_newest_max_posts(
     assert send(site, retries=0).report.planned == []
 
 
-def test_a_recipient_who_leaves_and_comes_back_gets_only_what_is_new(
-    make_site: SiteFactory, smtp_server: MailServer
-) -> None:
+def b_goes_missing(make_site: SiteFactory, smtp_server: MailServer) -> tuple[Site, str]:
+    """A site that has mailed POSTS to a and b, and whose list now lacks b; with the config
+    that lists both."""
     both = mail_config(smtp_server.port, ["a@example.org", "b@example.org"])
     site = make_site(POSTS, both)
     send(site, retries=0)
-    # b unsubscribes; a post goes out while b is away.
     (site.root / "feedwright.toml").write_text(both.replace(', "b@example.org"', ""))
+    return site, both
+
+
+def test_a_recipient_missing_from_a_run_gets_what_they_missed_when_listed_again(
+    make_site: SiteFactory, smtp_server: MailServer
+) -> None:
+    site, both = b_goes_missing(make_site, smtp_server)
+    # A post goes out while b is away.
     write_posts(site.root / "_posts", new_post(1))
     away = send(load_site(site.root), retries=0)
-    assert away.report.start.left == 1
-    # b subscribes again; only the post after their return reaches them.
+    assert away.report.start.away == ["b@example.org"]
+    # b is listed again: the post they missed reaches them with the next one, once.
     (site.root / "feedwright.toml").write_text(both)
     write_posts(site.root / "_posts", new_post(2))
     back = send(load_site(site.root), retries=0)
     planned = {r.email: [post.title for post in posts] for r, posts in back.report.planned}
-    assert planned == {"a@example.org": ["New post 2"], "b@example.org": ["New post 2"]}
+    assert planned == {
+        "a@example.org": ["New post 2"],
+        "b@example.org": ["New post 2", "New post 1"],
+    }
+    assert send(load_site(site.root), retries=0).report.planned == []
+
+
+def test_a_recipient_back_from_away_whose_message_fails_still_gets_each_post_once(
+    make_site: SiteFactory, smtp_server: MailServer
+) -> None:
+    site, both = b_goes_missing(make_site, smtp_server)
+    write_posts(site.root / "_posts", new_post(1))
+    send(load_site(site.root), retries=0)
+    (site.root / "feedwright.toml").write_text(both)
+    smtp_server.handler.temporary["b@example.org"] = 1  # b is back, but their server says later
+    write_posts(site.root / "_posts", new_post(2))
+    failed = send(load_site(site.root), retries=0)
+    assert [r.email for r, _ in failed.report.deferred] == ["b@example.org"]
+    write_posts(site.root / "_posts", new_post(3))
+    last = send(load_site(site.root), retries=0)
+    planned = {r.email: [post.title for post in posts] for r, posts in last.report.planned}
+    assert planned == {
+        "a@example.org": ["New post 3"],
+        "b@example.org": ["New post 3", "New post 2", "New post 1"],
+    }
+    assert send(load_site(site.root), retries=0).report.planned == []
+    assert "away" not in json.loads(site.state_path.read_text())
+
+
+def test_a_briefly_cut_subscriber_file_loses_no_one(
+    make_site: SiteFactory, smtp_server: MailServer
+) -> None:
+    site = make_site(POSTS, subscribers_config(smtp_server.port))
+    listing = site.root / "subscribers.txt"
+    everyone = "a@example.org\nb@example.org\nc@example.org\n"
+    received: dict[str, list[str]] = {}
+
+    def send_and_note() -> SendResult:
+        result = send(site, retries=0)
+        assert not result.report.failed
+        for recipient, posts in result.report.planned:
+            received.setdefault(recipient.email, []).extend(post.title for post in posts)
+        return result
+
+    listing.write_text(everyone)
+    send_and_note()
+    write_posts(site.root / "_posts", new_post(1))
+    listing.write_text("a@example.org\n")  # cut: an editor, a failed `git pull`
+    (warning,) = send_and_note().warnings
+    assert str(warning).startswith(
+        f"{listing}: 2 recipients of earlier sends are not listed (b@example.org, c@example.org)"
+    )
+    listing.write_text(everyone)  # restored
+    send_and_note()
+    write_posts(site.root / "_posts", new_post(2))
+    send_and_note()
+    every_post = sorted(["秋の散歩", "Why feeds", "New post 1", "New post 2"])
+    assert {email: sorted(titles) for email, titles in received.items()} == {
+        "a@example.org": every_post,
+        "b@example.org": every_post,
+        "c@example.org": every_post,
+    }
+    # What was planned is what the server took: each post once per recipient.
+    assert sorted(smtp_server.handler.recipients()) == sorted(
+        ["a@example.org"] * 3 + ["b@example.org"] * 3 + ["c@example.org"] * 3
+    )
+
+
+def test_a_recipient_away_for_many_posts_keeps_the_state_small(
+    make_site: SiteFactory, smtp_server: MailServer
+) -> None:
+    site, both = b_goes_missing(make_site, smtp_server)
+    for number in range(1, 4):
+        write_posts(site.root / "_posts", new_post(number))
+        send(load_site(site.root), retries=0)
+    # Every post is done: who has it is dropped, and b's claim is one entry, not one a post.
+    state = json.loads(site.state_path.read_text())
+    assert all(record["done"] and "sent" not in record for record in state["posts"].values())
+    assert state["away"] == {"b@example.org": 2}
+    (site.root / "feedwright.toml").write_text(both)
+    back = send(load_site(site.root), retries=0)
+    assert [(r.email, len(posts)) for r, posts in back.report.planned] == [("b@example.org", 3)]
+    state = json.loads(site.state_path.read_text())
+    assert "away" not in state
+    assert all(record["done"] and "sent" not in record for record in state["posts"].values())
 
 
 def test_the_default_digest_shows_what_the_next_send_would_mail(
@@ -108,6 +211,11 @@ def test_the_default_digest_shows_what_the_next_send_would_mail(
     only_b = load_site(site.root)
     assert send(only_b, retries=0).report.deferred
     (site.root / "feedwright.toml").write_text(config)
+    # a was missing from that run, and keeps their place: the next send mails them the post.
+    assert [
+        post.title for post in digest_site(load_site(site.root), DigestOptions(now=NOW)).posts
+    ] == ["New post 1"]
+    assert not send(load_site(site.root), retries=0).report.failed
     assert [
         post.title for post in digest_site(load_site(site.root), DigestOptions(now=NOW)).posts
     ] == []

@@ -94,3 +94,7 @@ class DeliveryError(FeedwrightError):
     """Sending stopped or some deliveries failed; what was sent is recorded."""
 
     exit_code = 4
+
+
+class HeaderInjectionError(FeedwrightError):
+    """A mail header that, written out, would start another header or end the headers."""

@@ -169,5 +169,3 @@ def _print_run_start(start: RunStart, dry_run: bool) -> None:
         )
     if start.moved:
         say(f"{verb} {posts_count(start.moved)} under a new URL or file, not as new")
-    if start.left:
-        say(f"{verb} {start.left} recipients no longer listed as unsubscribed")

@@ -9,7 +9,7 @@ from pathlib import Path
 from feedwright.commands.build import check_valid, collect_headers
 from feedwright.errors import Problem
 from feedwright.mail.delivery import DeliveryOptions, DeliveryReport, send_digests
-from feedwright.mail.recipients import Recipient, site_recipients
+from feedwright.mail.recipients import Recipient, recipients_source, site_recipients
 from feedwright.posts.collect import Collection, ProgressCallback
 from feedwright.site.model import Site
 from feedwright.speed import Speed
@@ -51,4 +51,18 @@ def send_site(
     check_valid(collection, options.skip_invalid, shortcuts)
     shortcuts.posts_read()
     report = send_digests(site, collection.posts, recipients, options, progress)
+    if report.start.away:
+        warnings.append(_away_warning(site, options.to_file, report.start.away))
     return SendResult(collection, recipients, warnings, report)
+
+
+def _away_warning(site: Site, to_file: Path | None, away: list[str]) -> Problem:
+    """Say who is missing from the list (once, in the first run that mails without them):
+    a list cut by mistake shows here, whether or not ``--quiet`` hides the rest."""
+    shown = ", ".join(away[:3]) + (", …" if len(away) > 3 else "")
+    return Problem(
+        recipients_source(site, to_file),
+        f"{len(away)} recipients of earlier sends are not listed ({shown})",
+        "they keep their place and get the posts they miss once listed again; "
+        "restore the list if it was cut by mistake",
+    )

@@ -9,12 +9,11 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.message import EmailMessage
 from pathlib import Path
 
-from feedwright.errors import ConfigError, DeliveryError, FeedwrightError
+from feedwright.errors import ConfigError, DeliveryError, FeedwrightError, HeaderInjectionError
 from feedwright.mail.digest import DigestRenderer
-from feedwright.mail.message import build_message, sender_address
+from feedwright.mail.message import build_message, message_bytes, sender_address
 from feedwright.mail.recipients import Recipient
 from feedwright.mail.records import (
     DeliveryState,
@@ -51,6 +50,10 @@ class TemporaryFailure(Exception):
 
 class ConnectFailure(TemporaryFailure):
     """The server could not be reached at all."""
+
+
+class ConnectionLost(TemporaryFailure):
+    """The session ended without an answer to this message (the server closed it)."""
 
 
 class PermanentFailure(Exception):
@@ -103,6 +106,9 @@ class SmtpConnection:
         self.settings = settings
         self.password = password
         self.smtp: smtplib.SMTP | None = None
+        # Messages the open session has taken: a session that took one and then closed
+        # is a server that closes after each message, not one in trouble.
+        self.accepted = 0
 
     def _open(self) -> smtplib.SMTP:
         settings = self.settings
@@ -165,16 +171,32 @@ class SmtpConnection:
         if settings.username:
             smtp.login(settings.username, self.password or "")
 
-    def send(self, message: EmailMessage, sender: str, recipient: str) -> None:
+    def send(self, message: bytes, sender: str, recipient: str) -> None:
         """Send one message to one address; raise TemporaryFailure or PermanentFailure.
 
-        A 5xx refusal of the *sender* concerns every message, so it stops the run with a
-        DeliveryError instead of being recorded against each recipient.
+        When a session that has taken a message is found closed (many servers close after
+        each message), a new one is opened at once; the retry delays are for answers that
+        say "try later" and for failures of a fresh session. A 5xx refusal of the *sender*
+        concerns every message, so it stops the run with a DeliveryError instead of being
+        recorded against each recipient.
         """
+        reused = self.smtp is not None and self.accepted > 0
+        try:
+            self._send_once(message, sender, recipient)
+        except ConnectionLost:
+            if not reused:
+                raise
+            # The server answered nothing of this message: send it on a new session now,
+            # as a retry would after its delay (a failure there is an ordinary one).
+            self._send_once(message, sender, recipient)
+
+    def _send_once(self, message: bytes, sender: str, recipient: str) -> None:
+        """One attempt at sending, on the open session or a new one."""
         if self.smtp is None:
             self.smtp = self._open()
+            self.accepted = 0
         try:
-            self.smtp.send_message(message, from_addr=sender, to_addrs=[recipient])
+            self.smtp.sendmail(sender, [recipient], message)
         except smtplib.SMTPRecipientsRefused as error:
             self._forget_if_closed()
             code, response = error.recipients.get(recipient, (550, b"refused"))
@@ -192,7 +214,8 @@ class SmtpConnection:
             raise _code_failure(error.smtp_code, _response_text(error.smtp_error)) from None
         except (smtplib.SMTPException, OSError) as error:
             self.close()
-            raise TemporaryFailure(f"connection lost: {error or type(error).__name__}") from None
+            raise ConnectionLost(f"connection lost: {error or type(error).__name__}") from None
+        self.accepted += 1
 
     def _forget_if_closed(self) -> None:
         # smtplib closes the socket itself on a 421 ("service closing"); the next message
@@ -241,7 +264,7 @@ class RateLimiter:
 
 def send_with_retries(
     connection: SmtpConnection,
-    message: EmailMessage,
+    message: bytes,
     sender: str,
     recipient: str,
     delays: Sequence[float],
@@ -447,13 +470,15 @@ def _names_the_address(reason: str) -> bool:
 
 def _message_for(
     site: Site, renderer: DigestRenderer, recipient: Recipient, owed: list[Post], now: datetime
-) -> tuple[EmailMessage, tuple[Post, ...]]:
-    """The message for one recipient and the posts it covers (with those over the size cap)."""
+) -> tuple[bytes, tuple[Post, ...]]:
+    """The message for one recipient, as it goes on the wire, and the posts it covers (with
+    those over the size cap)."""
     digest = renderer.render(owed, recipient)
     try:
-        message = build_message(site, digest, recipient.address, now)
-    except (ValueError, TypeError) as error:
-        # The email package refuses header values it cannot fold; config checks should
-        # have caught them, so name the recipient to help find the cause.
+        message = message_bytes(build_message(site, digest, recipient.address, now))
+    except (ValueError, TypeError, HeaderInjectionError) as error:
+        # The email package refuses header values it cannot fold, and the mail policy those
+        # that would inject a header; config checks should have caught them, so name the
+        # recipient to help find the cause.
         raise DeliveryError(f"cannot build the message for {recipient.email}: {error}") from None
     return message, digest.posts

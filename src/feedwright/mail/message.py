@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import format_datetime, quote
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from feedwright.errors import HeaderInjectionError
 from feedwright.mail.recipients import Recipient
 from feedwright.site.addresses import parse_address
 from feedwright.site.model import Site
@@ -24,9 +25,48 @@ DIGEST_HTML = "digest.html"
 DIGEST_TEXT = "digest.txt"
 DIGEST_MESSAGE = "digest.eml"
 
+
+class HeaderCheckingPolicy(EmailPolicy):
+    """The email package's policy, refusing to write a header that would not stay one header.
+
+    The email package decodes the encoded words it parses (``=?utf-8?q?=0D=0A?=`` is CR LF),
+    also inside a quoted name, and writes the result back out as it is: a name or a title
+    could add a ``Bcc:`` line or end the headers. Python checks this itself only from 3.11.10
+    and 3.12.5 (``verify_generated_headers``), so feedwright checks on every interpreter.
+    """
+
+    def fold(self, name: str, value: str) -> str:
+        """The header as text, checked."""
+        folded: str = super().fold(name, value)
+        check_folded_header(name, folded, self.linesep)
+        return folded
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        """The header as bytes (what SMTP and ``.eml`` files get), checked."""
+        folded = super().fold_binary(name, value)
+        check_folded_header(name, folded.decode("utf-8", "surrogateescape"), self.linesep)
+        return folded
+
+
+def check_folded_header(name: str, folded: str, linesep: str) -> None:
+    """Raise HeaderInjectionError unless ``folded`` is exactly one header: its first line,
+    then only continuation lines (starting with a space or a tab, not blank), each ended by
+    ``linesep``, with no line break anywhere else."""
+    lines = folded.split(linesep)
+    ends_once = lines.pop() == ""
+    continued = all(line[:1] in (" ", "\t") and line.strip() for line in lines[1:])
+    if ends_once and continued and not any("\r" in line or "\n" in line for line in lines):
+        return
+    raise HeaderInjectionError(
+        f"the {name} header would start another header or end the headers: {folded!r} — a "
+        "name, title or subject holds a line break (perhaps as an =?…?= encoded word); "
+        "remove it"
+    )
+
+
 # CRLF line ends as on the wire; 7-bit transfer encodings (quoted-printable or base64,
 # whichever is shorter) because not every relay accepts 8-bit bodies.
-MAIL_POLICY = policy.SMTP.clone(cte_type="7bit")
+MAIL_POLICY = HeaderCheckingPolicy(linesep="\r\n", cte_type="7bit")
 
 
 def sender_address(site: Site) -> Address:
@@ -91,7 +131,8 @@ def _list_phrase(title: str) -> str:
 
 
 def message_bytes(message: EmailMessage) -> bytes:
-    """The message as it travels over SMTP (and as a ``.eml`` file)."""
+    """The message as it travels over SMTP (and as a ``.eml`` file); HeaderInjectionError
+    when a header would not stay one header."""
     return message.as_bytes(policy=MAIL_POLICY)
 
 

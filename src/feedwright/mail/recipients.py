@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from feedwright.errors import ConfigError, Problem
-from feedwright.site.addresses import parse_address
+from feedwright.site.addresses import parse_address, parse_display_name
 from feedwright.site.model import Site
 
 # The email package is imported where addresses are parsed: every command loads the
@@ -47,12 +47,13 @@ def recipient_from_text(text: str) -> Recipient:
     return Recipient(email=address.addr_spec, name=address.display_name)
 
 
-def read_recipients_file(path: Path) -> list[Recipient]:
-    """Read a list of recipients.
+def read_recipients_file(path: Path) -> tuple[list[Recipient], list[Problem]]:
+    """Read a list of recipients, and a problem for each line that holds no usable one.
 
     Two formats: one address a line (``Name <addr>`` allowed; ``#`` comments and blank lines
     skipped), or CSV whose header row has an ``email`` column and optionally a ``name`` one.
-    Raises ConfigError naming the file and line of the first bad address.
+    A bad line is skipped, not fatal: one typo must not keep the digest from everyone else.
+    Raises ConfigError only when the file cannot be read.
     """
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -62,39 +63,53 @@ def read_recipients_file(path: Path) -> list[Recipient]:
     first = next((line for line in lines if line.strip() and not line.startswith("#")), "")
     if "email" in [cell.strip().lower() for cell in first.split(",")]:
         return _read_csv(path, text)
-    recipients = []
+    recipients, problems = [], []
     for number, line in enumerate(lines, start=1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         try:
             recipients.append(recipient_from_text(line))
         except ValueError as error:
-            raise ConfigError(path, str(error), "write one address a line", number) from error
-    return recipients
+            problems.append(Problem(path, str(error), _SKIPPED_LINE, number))
+    return recipients, problems
 
 
-def _read_csv(path: Path, text: str) -> list[Recipient]:
+# The hint of a line that holds no usable recipient.
+_SKIPPED_LINE = "write one address a line; this line is skipped until then"
+_SKIPPED_ROW = "fix that row; it is skipped until then"
+
+
+def _read_csv(path: Path, text: str) -> tuple[list[Recipient], list[Problem]]:
     rows = csv.reader(io.StringIO(text))
     header: list[str] | None = None
-    recipients = []
+    recipients, problems = [], []
     for row in rows:
         if not any(cell.strip() for cell in row) or row[0].startswith("#"):
             continue
         if header is None:
             header = [cell.strip().lower() for cell in row]
             continue
-        record = dict(zip(header, row, strict=False))
-        email, name = record.get("email", "").strip(), record.get("name", "").strip()
         try:
-            address = parse_address(email)
-            if address.display_name:
-                raise ValueError(f"{email!r}: put the name in the name column")
+            recipients.append(_csv_recipient(dict(zip(header, row, strict=False))))
         except ValueError as error:
-            raise ConfigError(
-                path, str(error), "fix the email column of that row", rows.line_num
-            ) from error
-        recipients.append(Recipient(email=address.addr_spec, name=" ".join(name.split())))
-    return recipients
+            problems.append(Problem(path, str(error), _SKIPPED_ROW, rows.line_num))
+    return recipients, problems
+
+
+def _csv_recipient(record: dict[str, str]) -> Recipient:
+    """The recipient of one CSV row (its cells by column name); ValueError when unusable."""
+    email, name = record.get("email", "").strip(), record.get("name", "").strip()
+    try:
+        address = parse_address(email)
+    except ValueError as error:
+        raise ValueError(f"email column: {error}") from error
+    if address.display_name:
+        raise ValueError(f"email column: {email!r}: put the name in the name column")
+    try:
+        display_name = parse_display_name(name)
+    except ValueError as error:
+        raise ValueError(f"name column: {error}") from error
+    return Recipient(email=address.addr_spec, name=display_name)
 
 
 def unique_recipients(recipients: Iterable[Recipient]) -> tuple[list[Recipient], list[str]]:
@@ -114,18 +129,41 @@ def site_recipients(
 ) -> tuple[list[Recipient], list[Problem]]:
     """The recipients of a send: ``to_file`` when given, else the config's list and file.
 
-    Returns them without repeats, plus a warning for each repeat.
+    Returns them without repeats, plus a warning for each repeat and for each line of the
+    file that holds no usable address (skipped). Raises ConfigError when no line does.
     """
-    if to_file is not None:
-        found = read_recipients_file(to_file)
-    else:
+    found: list[Recipient] = []
+    problems: list[Problem] = []
+    if to_file is None:
         found = [recipient_from_text(text) for text in site.recipients]
-        if site.recipients_file is not None:
-            found += read_recipients_file(site.recipients_file)
+    listing = to_file or site.recipients_file
+    if listing is not None:
+        read, problems = read_recipients_file(listing)
+        found += read
+        if problems and not found:
+            _refuse_unusable_file(problems)
     recipients, repeats = unique_recipients(found)
-    source = to_file or site.recipients_file or site.config_path or site.root
-    warnings = [
+    source = recipients_source(site, to_file)
+    warnings = problems + [
         Problem(source, f"{email} is listed more than once", "it gets one message")
         for email in repeats
     ]
     return recipients, warnings
+
+
+def recipients_source(site: Site, to_file: Path | None = None) -> Path:
+    """The file a warning about the recipients names: the list file, else the config."""
+    return to_file or site.recipients_file or site.config_path or site.root
+
+
+def _refuse_unusable_file(problems: list[Problem]) -> None:
+    """Raise the first problem of a file none of whose lines could be read: the wrong file,
+    most likely, and there is no one to send to."""
+    first = problems[0]
+    others = f" (and {len(problems) - 1} more lines like it)" if len(problems) > 1 else ""
+    raise ConfigError(
+        first.path,
+        f"{first.message}{others}: no line of it holds a usable address",
+        "check that this is the subscriber list",
+        first.line,
+    )

@@ -15,9 +15,18 @@ A post is known by its feed id, which is its URL unless the post sets ``id``. Ea
 also keeps the post's file, so when a URL changes (a new permalink pattern, a new site
 address) the record follows the file instead of the post being mailed again.
 
-The recipients of a run are the subscriber list. One who is missing from a run that saw
-new posts is forgotten, as if they had unsubscribed; if they come back they join again and
-get only the posts seen from then on, not the ones published while they were away.
+The recipients of a run are the subscriber list, but absence from it never unsubscribes
+anyone: a list can be cut for a moment (an editor, a failed ``git pull``). One who is
+missing from a run that sees new posts is *away* from that run on, and keeps their place:
+listed again, they get the posts seen since they joined that they have not had, those
+published while they were away included. (Unsubscribing explicitly is for a later
+subscriber database.)
+
+A post is *done* once everyone owed it has it; who has it is then dropped, so the state
+stays small. A recipient away since before a post was seen is owed it by their absence
+alone (they get nothing while away), so they do not keep it from being done: their claim
+is the one number in ``away``, not an entry in every post they miss. It ends when a
+message reaches them (or is refused for good).
 """
 
 from __future__ import annotations
@@ -53,12 +62,19 @@ class PostRecord:
     failed: dict[str, str] = field(default_factory=dict)
     # The post's file relative to the site, so the record survives a change of URL.
     source: str | None = None
-    # Everyone who was owed the post has it (or was refused): `sent` is dropped, so the
-    # state stays small however many posts and recipients a site has.
+    # Everyone who was owed the post has it (or was refused), but for recipients away since
+    # before it was seen: `sent` is dropped, so the state stays small however many posts
+    # and recipients a site has.
     done: bool = False
 
-    def done_for(self, key: str) -> bool:
-        """True when this recipient has the post, or it was permanently refused for them."""
+    def done_for(self, key: str, away_since: int | None = None) -> bool:
+        """True when this recipient has the post, or it was permanently refused for them.
+
+        ``away_since`` is the run since which the recipient is away, if they are: a post
+        seen since then has not reached them, whatever ``done`` says.
+        """
+        if away_since is not None and self.seen >= away_since:
+            return key in self.sent or key in self.failed
         return self.done or key in self.sent or key in self.failed
 
 
@@ -71,6 +87,9 @@ class DeliveryState:
     last_sent: str | None = None
     recipients: dict[str, int] = field(default_factory=dict)
     posts: dict[str, PostRecord] = field(default_factory=dict)
+    # Recipients missing from a run that saw new posts, and since which run: they are owed
+    # every post seen from then on, until a message reaches them.
+    away: dict[str, int] = field(default_factory=dict)
 
 
 def load_state(path: Path) -> DeliveryState:
@@ -110,6 +129,7 @@ def _from_json(path: Path, data: Any) -> DeliveryState:
         last_sent=data.get("last_sent"),
         recipients={str(key): int(run) for key, run in data["recipients"].items()},
         posts=posts,
+        away={str(key): int(run) for key, run in data.get("away", {}).items()},
     )
 
 
@@ -135,6 +155,8 @@ def state_json(state: DeliveryState) -> bytes:
         "recipients": dict(sorted(state.recipients.items())),
         "posts": posts,
     }
+    if state.away:
+        data["away"] = dict(sorted(state.away.items()))
     # Compact: the state is rewritten after every message, and without indentation the json
     # module uses its C encoder (about 5 times faster on a site with 10,000 posts).
     # `python -m json.tool state.json` shows it readably.
@@ -157,12 +179,14 @@ class RunStart:
     archived: int = 0
     moved: int = 0
     joined: int = 0
-    left: int = 0
+    # Recipients of earlier runs missing from this one, which sees new posts (they keep
+    # their place).
+    away: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
         """True when the state must be saved."""
-        return bool(self.new_posts or self.moved or self.joined or self.left)
+        return bool(self.new_posts or self.moved or self.joined or self.away)
 
 
 def source_key(path: Path, root: Path) -> str:
@@ -180,14 +204,14 @@ def begin_run(
     max_posts: int,
     root: Path,
 ) -> RunStart:
-    """Record what this run sees for the first time: posts, moved posts and recipients.
+    """Record what this run sees for the first time: posts, moved posts, recipients, and
+    recipients who are away (missing from a run that sees new posts).
 
     ``posts`` are the published posts, newest first; ``root`` is the site folder (posts are
     matched to their records by file when their id changed). Bumps ``state.runs`` when
     anything changed.
     """
     run = state.runs + 1
-    first_run = not state.posts
     start = RunStart()
     _follow_moved_posts(state, posts, root, start)
     for post in posts:
@@ -207,10 +231,11 @@ def begin_run(
     for key in listed - state.recipients.keys():
         state.recipients[key] = run
         start.joined += 1
-    if start.new_posts and not first_run:
-        for key in state.recipients.keys() - listed:
-            del state.recipients[key]
-            start.left += 1
+    if start.new_posts:
+        # Missing now, so this run's new posts do not reach them: from here on, their
+        # absence is what says they are owed a post (see compact).
+        start.away = sorted(state.recipients.keys() - listed - state.away.keys())
+        state.away.update(dict.fromkeys(start.away, run))
     if start.changed:
         state.runs = run
     return start
@@ -240,13 +265,15 @@ def _follow_moved_posts(
 
 def pending_posts(state: DeliveryState, posts: Sequence[Post], recipient: Recipient) -> list[Post]:
     """The posts (of ``posts``, in their order) that ``recipient`` is still owed."""
-    joined = state.recipients.get(recipient.key)
+    key = recipient.key
+    joined = state.recipients.get(key)
     if joined is None:
         return []
+    away_since = state.away.get(key)
     owed = []
     for post in posts:
         record = state.posts.get(post.id)
-        if record and record.seen >= joined and not record.done_for(recipient.key):
+        if record and record.seen >= joined and not record.done_for(key, away_since):
             owed.append(post)
     return owed
 
@@ -254,18 +281,25 @@ def pending_posts(state: DeliveryState, posts: Sequence[Post], recipient: Recipi
 def record_sent(
     state: DeliveryState, posts: Sequence[Post], recipient: Recipient, when: str
 ) -> None:
-    """Note that ``recipient`` has ``posts``."""
+    """Note that ``recipient`` has ``posts`` (every post they were owed: they are no longer
+    away)."""
     for post in posts:
-        state.posts[post.id].sent.add(recipient.key)
+        record = state.posts[post.id]
+        # Done already says it, of everyone who is not away.
+        if not record.done:
+            record.sent.add(recipient.key)
+    state.away.pop(recipient.key, None)
     state.last_sent = when
 
 
 def record_refused(
     state: DeliveryState, posts: Sequence[Post], recipient: Recipient, reason: str
 ) -> None:
-    """Note that the server refused ``posts`` for ``recipient`` for good; no retry."""
+    """Note that the server refused ``posts`` (every post they were owed) for ``recipient``
+    for good; no retry."""
     for post in posts:
         state.posts[post.id].failed[recipient.key] = reason
+    state.away.pop(recipient.key, None)
 
 
 def unsent_posts(
@@ -294,25 +328,32 @@ def unsent_posts(
 
 
 def compact(state: DeliveryState) -> bool:
-    """Mark the posts that no listed recipient is still owed as done, dropping who has them
-    (the refusals stay, as a record of what went wrong).
+    """Mark as done each post that everyone owed it has (or was refused), dropping who has
+    it; the refusals stay, as a record of what went wrong. Recipients away since before the
+    post was seen do not hold it open: their absence says they are owed it.
 
     Returns True when anything changed. The state is rewritten after every message, so
     keeping it small keeps each send fast.
     """
     changed = False
     for record in state.posts.values():
-        if record.done:
-            continue
-        if all(
-            record.done_for(key)
-            for key, joined in state.recipients.items()
-            if record.seen >= joined
-        ):
+        if not record.done and not _held_open(state, record):
             record.done = True
             record.sent.clear()
             changed = True
     return changed
+
+
+def _held_open(state: DeliveryState, record: PostRecord) -> bool:
+    """True when a recipient lacks the post and only its record can say so (not one away
+    since before it was seen, listed again or not: ``away`` says so for them)."""
+    for key, joined in state.recipients.items():
+        away_since = state.away.get(key)
+        if record.seen < joined or (away_since is not None and record.seen >= away_since):
+            continue
+        if not record.done_for(key):
+            return True
+    return False
 
 
 def lock_path(state_path: Path) -> Path:
