@@ -118,3 +118,61 @@ def test_the_most_tags_a_post_may_have_make_their_feeds(make_site: SiteFactory) 
     assert len(list((site.output / "tag").glob("*.atom"))) == MAX_NAMES
     (entry,) = parse_feed(site.output / "tag" / "t99.atom").entries
     assert len(entry.tags) == MAX_NAMES
+
+
+SCRIPT_URL_CONFIG = DEFAULT_CONFIG.replace(
+    'author = "Test Author"', 'author = { name = "Site Author", uri = "javascript:alert(1)" }'
+)
+# Posts whose image or author's address is a script, inline data or not a URL at all.
+SCRIPT_URL_POSTS: dict[str, str | bytes] = {
+    "2025-11-29-script.md": '---\ntitle: Script\ndate: 2025-11-29\nimage: " JavaScript:alert(1)"\n'
+    'author: {name: Mallory, uri: "data:text/html,<script>alert(1)</script>"}\n---\nx\n',
+    "2025-11-28-data.md": "---\ntitle: Data\ndate: 2025-11-28\nimage:\n"
+    "  path: data:image/svg+xml;base64,PHN2Zz4=\n  alt: A picture\n"
+    'author:\n  name: Eve\n  uri: "java\\tscript:evil()"\n---\nx\n',
+    "2025-11-27-broken.md": '---\ntitle: Broken\ndate: 2025-11-27\nimage: "http://[oops"\n---\nx\n',
+    "2025-11-26-fine.md": "---\ntitle: Fine\ndate: 2025-11-26\nimage: /img/a.png\n"
+    "author: {name: Alice, uri: /about/alice/}\n---\nx\n",
+}
+
+
+def test_script_and_data_urls_never_reach_the_feeds(make_site: SiteFactory) -> None:
+    site = make_site(SCRIPT_URL_POSTS, SCRIPT_URL_CONFIG)
+    result = build(site)
+    posts = {post.title: post for post in result.collection.posts}
+    assert [title for title in posts if posts[title].image] == ["Fine"]
+    warned = {(w.path.name, w.line): w.message for w in result.collection.warnings}
+    assert set(warned) == {
+        ("feedwright.toml", None),
+        ("2025-11-29-script.md", 4),
+        ("2025-11-29-script.md", 5),
+        ("2025-11-28-data.md", 4),
+        ("2025-11-28-data.md", 7),
+        ("2025-11-27-broken.md", 4),
+    }
+    assert all("not an http(s) URL" in message for message in warned.values())
+    assert "`author`" in warned[("feedwright.toml", None)]
+    for name in ("feed.atom", "feed.rss", "feed.json"):
+        content = (site.output / name).read_bytes().lower()
+        for scheme in (b"javascript", b"java\tscript", b"data:image", b"data:text", b"[oops"):
+            assert scheme not in content, (name, scheme)
+    atom = parse_feed(site.output / "feed.atom")
+    assert "href" not in atom.feed.author_detail
+    by_title = {entry.title: entry for entry in atom.entries}
+    assert by_title["Fine"].media_thumbnail[0]["url"] == "https://blog.example.org/img/a.png"
+    assert by_title["Fine"].author_detail.href == "https://blog.example.org/about/alice/"
+    for title in ("Script", "Data", "Broken"):
+        assert "media_thumbnail" not in by_title[title], title
+        assert "href" not in by_title[title].get("author_detail", {}), title
+    for entry in parse_feed(site.output / "feed.rss").entries:
+        assert ("media_thumbnail" in entry) == (entry.title == "Fine"), entry.title
+    items = {
+        item["title"]: item
+        for item in json.loads((site.output / "feed.json").read_bytes())["items"]
+    }
+    assert items["Fine"]["image"] == "https://blog.example.org/img/a.png"
+    assert items["Fine"]["authors"] == [
+        {"name": "Alice", "url": "https://blog.example.org/about/alice/"}
+    ]
+    assert items["Script"]["authors"] == [{"name": "Mallory"}]
+    assert "image" not in items["Data"] and "image" not in items["Broken"]

@@ -88,7 +88,7 @@ def collect(
     # order, which differs where a name and a folder share a start (`2025-x.md`, `2025/`).
     files = sorted(files, key=lambda file: file[0])
     in_site_root = posts_location(site) == (site.root, None)
-    result = Collection(files=len(files))
+    result = Collection(files=len(files), warnings=list(site.warnings))
     for outcome in (read or read_here(site))(files, bodies, progress):
         if isinstance(outcome, Problem):
             # Loose Markdown files (README.md…) in a site folder are not posts.

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote, urlsplit
 
 from feedwright.errors import PostError, Problem
 from feedwright.posts.dates import DateError, date_from_filename, parse_date
@@ -16,7 +16,14 @@ from feedwright.posts.front_matter import SourceFile
 from feedwright.posts.model import Image, Post
 from feedwright.posts.permalinks import escape_permalink, post_path
 from feedwright.site.model import Author, Site
-from feedwright.site.values import normalise_lang, parse_author
+from feedwright.site.values import (
+    WEB_URL_HINT,
+    normalise_lang,
+    not_a_web_url,
+    parse_author,
+    web_url,
+    with_web_uri,
+)
 
 # The most categories, and the most tags, one post may have.
 MAX_NAMES = 100
@@ -80,14 +87,17 @@ class _Fields:
             self.metadata[key] = cleaned
             if removed:
                 codes = ", ".join(f"U+{ord(character):04X}" for character in sorted(removed))
-                self.warnings.append(
-                    Problem(
-                        source.path,
-                        f"`{key}` contains control characters ({codes}); they were left out",
-                        "remove them from the front matter",
-                        source.key_lines.get(key),
-                    )
+                self.warn(
+                    key,
+                    f"`{key}` contains control characters ({codes}); they were left out",
+                    "remove them from the front matter",
                 )
+
+    def warn(self, key: str, message: str, hint: str) -> None:
+        """Record a warning about ``key``, at its line."""
+        self.warnings.append(
+            Problem(self.source.path, message, hint, self.source.key_lines.get(key))
+        )
 
     def fail(self, key: str, message: str, hint: str) -> PostError:
         return PostError(self.source.path, message, hint, self.source.key_lines.get(key))
@@ -172,14 +182,23 @@ class _Fields:
             )
         return unique
 
-    def author(self) -> Author | None:
+    def author(self, post_url: str) -> Author | None:
+        """The post's author; a ``uri`` that is not a web address is left out, with a warning
+        (Jekyll would still build the post), and a relative one is made absolute."""
         try:
-            return parse_author(self.metadata.get("author"))
+            author = parse_author(self.metadata.get("author"))
         except ValueError as error:
             raise self.fail("author", str(error), _AUTHOR_HINT) from error
+        if author is None:
+            return None
+        author, left_out = with_web_uri(author, post_url)
+        if left_out is not None:
+            self.warn("author", not_a_web_url("the uri of `author`", left_out), WEB_URL_HINT)
+        return author
 
     def image(self, post_url: str) -> Image | None:
-        """The post's image, its URL made absolute against the post's own URL."""
+        """The post's image, its URL made absolute against the post's own URL; None, with a
+        warning, when it is not a web address (``javascript:``, ``data:``)."""
         value = self.metadata.get("image")
         details: Mapping[str, object] = {}
         if isinstance(value, Mapping):  # jekyll-seo-tag style: image: {path: ..., alt: ...}
@@ -191,9 +210,13 @@ class _Fields:
             raise self.fail(
                 "image", "`image` must be a path or URL", "write `image: /images/photo.jpg`"
             )
+        url = web_url(value, post_url)
+        if url is None:
+            self.warn("image", not_a_web_url("`image`", value), WEB_URL_HINT)
+            return None
         alt = details.get("alt")
         return Image(
-            url=urljoin(post_url, value.strip()),
+            url=url,
             alt=alt.strip() if isinstance(alt, str) else "",
             width=self._pixels(details.get("width")),
             height=self._pixels(details.get("height")),
@@ -353,7 +376,7 @@ def parse_header(source: SourceFile, site: Site, zone: tzinfo) -> Post:
         title=title,
         date=date,
         updated=updated,
-        author=fields.author(),
+        author=fields.author(url),
         categories=categories,
         tags=fields.names("tags", "tag"),
         excerpt="",

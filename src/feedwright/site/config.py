@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from feedwright.errors import ConfigError
+from feedwright.errors import ConfigError, Problem
 from feedwright.site.addresses import parse_address
 from feedwright.site.jekyll import JEKYLL_CONFIG, JEKYLL_SITE_KEYS, read_jekyll_config
 from feedwright.site.model import (
@@ -25,7 +25,13 @@ from feedwright.site.model import (
     site_timezone,
 )
 from feedwright.site.subject import check_subject_template
-from feedwright.site.values import normalise_lang, parse_author
+from feedwright.site.values import (
+    WEB_URL_HINT,
+    normalise_lang,
+    not_a_web_url,
+    parse_author,
+    with_web_uri,
+)
 
 CONFIG_NAME = "feedwright.toml"
 
@@ -87,14 +93,21 @@ def _suggest(word: str, choices: Any) -> str:
     return f"did you mean `{close[0]}`?" if close else f"known names: {', '.join(sorted(choices))}"
 
 
-def _author(value: Any, path: Path) -> Author | None:
+def _author(value: Any, path: Path, site_url: str) -> tuple[Author | None, list[Problem]]:
+    """The site's author, and a warning when its uri, not a web address, was left out (as
+    from a post's author: a feed takes only http(s) URLs)."""
     try:
         author = parse_author(value)
     except ValueError as error:
         raise ConfigError(path, str(error), 'write author = "Jane Doe"') from error
-    if author and author.email:
+    if author is None:
+        return None, []
+    if author.email:
         _check_address(path, "site", "author.email", author.email)
-    return author
+    author, left_out = with_web_uri(author, site_url + "/")
+    if left_out is None:
+        return author, []
+    return author, [Problem(path, not_a_web_url("the uri of `author`", left_out), WEB_URL_HINT)]
 
 
 def _has_control_character(text: str, allowed: str = "") -> bool:
@@ -155,12 +168,13 @@ def load_site(
         config_path, "site", "excerpt_length", site_table.get("excerpt_length", 200), int
     )
     output_dir = Path(str(site_table.get("output", "out")))
+    author, warnings = _author(site_table.get("author"), source, url)
     site = Site(
         root=root,
         title=title,
         url=url,
         description=str(site_table.get("description") or ""),
-        author=_author(site_table.get("author"), source),
+        author=author,
         lang=lang,
         timezone=timezone,
         permalink=_typed(
@@ -177,6 +191,7 @@ def load_site(
         recipients_file=_site_path(config_path, root, "recipients", "file", data),
         state_file=_site_path(config_path, root, "state", "path", data),
         config_path=config_path if config_path.exists() else None,
+        warnings=tuple(warnings),
     )
     if site.excerpt_length < 10:
         raise ConfigError(config_path, "`excerpt_length` must be at least 10")

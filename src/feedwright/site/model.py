@@ -8,6 +8,8 @@ from datetime import UTC, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from feedwright.errors import Problem
+
 
 @dataclass(frozen=True)
 class Author:
@@ -87,6 +89,9 @@ class Site:
     recipients_file: Path | None = None
     state_file: Path | None = None
     config_path: Path | None = None
+    # What the configuration held that was left out, each with a warning; reported with the
+    # posts' warnings (see posts.collect).
+    warnings: tuple[Problem, ...] = ()
 
     @property
     def base_url(self) -> str:
