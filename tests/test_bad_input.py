@@ -14,6 +14,7 @@ from feedwright.errors import InvalidPostsError
 from feedwright.posts.collect import collect
 from feedwright.posts.files import MAX_POST_BYTES
 from feedwright.site.model import Site
+from feedwright.speed import Speed
 
 GOOD = "---\ntitle: Good\ndate: 2025-01-01\n---\nFine.\n"
 
@@ -37,6 +38,8 @@ BAD_POSTS: dict[str, tuple[str | bytes, int | None, str]] = {
     "zero-date": ("---\ntitle: T\ndate: 0000-00-00\n---\nx\n", 3, "`date` is not a valid date"),
     "year-99999": ("---\ntitle: T\ndate: 99999-01-01\n---\nx\n", 3, "`date` is not a valid date"),
     "date-list": ("---\ntitle: T\ndate: [2025-01-01, 2025-01-02]\n---\nx\n", 3, "is not a date"),
+    "year-1-east": ("---\ntitle: T\ndate: 0001-01-01 00:00:00 +1400\n---\nx\n", 3, "out of range"),
+    "year-9999-west": ("---\ntitle: T\ndate: 2025-01-01\nupdated: 9999-12-31 23:59:59 -1200\n---\nx\n", 4, "out of range"),
     "bad-offset": ("---\ntitle: T\ndate: 2025-01-01 10:00 +25:00\n---\nx\n", 3, "out of range"),
     "bad-updated": ("---\ntitle: T\ndate: 2025-01-01\nlastmod: soon\n---\nx\n", 4, "`lastmod`"),
     "bad-draft": ("---\ntitle: T\ndate: 2025-01-01\ndraft: maybe\n---\nx\n", 4, "true or false"),
@@ -87,6 +90,52 @@ def test_accepted_oddities(make_site: SiteFactory) -> None:
     assert set(by_title) == {"BOM", "CRLF", "2025", "K"}
     assert by_title["CRLF"].excerpt == "Line one"
     assert by_title["K"].extra == {"カテゴリ": "追加"}
+
+
+def test_a_date_out_of_range_in_the_site_time_zone_is_reported(make_site: SiteFactory) -> None:
+    # Dates without an offset, and file names' dates, are taken in the site's time zone.
+    config = '[site]\ntitle = "T"\nurl = "https://b.example.org"\ntimezone = "Pacific/Kiritimati"\n'
+    posts = {
+        "2025-01-01-ok.md": GOOD,
+        "early.md": "---\ntitle: Early\ndate: 0001-01-01\n---\nx\n",
+        "0001-01-01-named.md": "---\ntitle: Named\n---\nx\n",
+    }
+    site = make_site(posts, config)
+    collection = collect(site, now=NOW)
+    assert [post.title for post in collection.posts] == ["Good"]
+    messages = {
+        problem.path.name: (problem.line, problem.message) for problem in collection.problems
+    }
+    assert messages["early.md"][0] == 3 and "out of range" in messages["early.md"][1]
+    assert messages["0001-01-01-named.md"] == (1, "the post has no date")
+
+
+# A file name that is not UTF-8 (bytes as Linux keeps them, as Python shows them).
+NOT_UTF8_NAME = os.fsdecode(b"2025-01-02-\xff.md")
+
+
+@pytest.mark.parametrize(
+    "speed",
+    [Speed(), Speed.off(), Speed(cache=False, workers=2, parallel_from=2)],
+    ids=["shortcuts", "off", "workers"],
+)
+def test_a_file_name_that_is_not_utf8_is_an_invalid_post(
+    make_site: SiteFactory, speed: Speed
+) -> None:
+    site = make_site({"2025-01-01-ok.md": GOOD, NOT_UTF8_NAME: GOOD})
+    with pytest.raises(InvalidPostsError) as caught:
+        build(site, speed=speed)
+    [problem] = caught.value.problems
+    assert problem.path == site.root / "_posts" / NOT_UTF8_NAME
+    assert problem.message == "the file name is not valid UTF-8 (byte 0xff)"
+    assert str(problem) == (
+        f"{site.root / '_posts'}/2025-01-02-\\xff.md: {problem.message} — {problem.hint}"
+    )
+    for _ in range(2):  # the second time, from the cache and the build record
+        result = build(site, skip_invalid=True, speed=speed)
+        if not result.up_to_date:
+            assert [post.title for post in result.collection.posts] == ["Good"]
+    assert (site.output / "feed.atom").is_file()
 
 
 def test_duplicate_urls_are_reported(make_site: SiteFactory) -> None:

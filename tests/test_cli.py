@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+from typer.testing import Result
 
 from conftest import DEFAULT_CONFIG, SIMPLE_POSTS, parse_feed, runner, write_posts
 from feedwright import __version__
@@ -100,6 +102,41 @@ def test_check_and_list(site_dir: Path) -> None:
     write_posts(site_dir / "_posts", {"bad.md": "---\ndate: 2025-01-01\n---\n"})
     failing = runner.invoke(app, ["check", str(site_dir)])
     assert failing.exit_code == 1 and "bad.md:1: the post has no title" in failing.stderr
+
+
+# Posts that once ended a command with a traceback: dates that leave the range of a
+# datetime when moved to UTC, and a file name that is not UTF-8.
+UNREADABLE_POSTS: dict[str, str | bytes] = {
+    "2025-01-01-east.md": "---\ntitle: East\ndate: 0001-01-01 00:00:00 +1400\n---\nx\n",
+    "2025-01-02-west.md": "---\ntitle: West\ndate: 9999-12-31 23:59:59 -1200\n---\nx\n",
+    os.fsdecode(b"2025-01-03-\xff.md"): "---\ntitle: Bad name\n---\nx\n",
+}
+
+
+def reported(result: Result) -> bool:
+    """Whether a command ended by reporting (an exit code), not by an exception."""
+    return result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_dates_out_of_range_and_names_not_utf8_are_reported(site_dir: Path) -> None:
+    write_posts(site_dir / "_posts", UNREADABLE_POSTS)
+    posts = site_dir / "_posts"
+    expected = [
+        f"error: {posts / '2025-01-01-east.md'}:3: `date` is not a valid date: ",
+        f"error: {posts / '2025-01-02-west.md'}:3: `date` is not a valid date: ",
+        f"error: {posts}/2025-01-03-\\xff.md: the file name is not valid UTF-8 (byte 0xff) — ",
+    ]
+    for command in ("build", "check", "list"):
+        result = runner.invoke(app, [command, str(site_dir)])
+        assert reported(result), (command, result.exception)
+        assert result.exit_code == 1, command
+        assert all(line in result.stderr for line in expected), (command, result.stderr)
+    assert not (site_dir / "out").exists()
+    skipped = runner.invoke(app, ["build", str(site_dir), "--skip-invalid"])
+    assert reported(skipped) and skipped.exit_code == 0, skipped.exception
+    assert all(line in skipped.stderr for line in expected)
+    feed = parse_feed(site_dir / "out" / "feed.atom")
+    assert [entry.title for entry in feed.entries] == ["Second post", "First post"]
 
 
 def test_usage_errors_exit_2(site_dir: Path) -> None:

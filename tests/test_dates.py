@@ -53,6 +53,9 @@ def test_naive_values_take_the_site_time_zone() -> None:
         "2025-13-01",
         "2025-11-29 25:00",
         "2025-11-29 10:00 +25:00",
+        "0001-01-01 00:00:00 +1400",  # the year 0 in UTC
+        "9999-12-31 23:59:59 -1200",  # the year 10000 in UTC
+        "0001-01-01",  # too close to the year 0 to be shown in every time zone
         2025,
         True,
         ["2025-01-01"],
@@ -68,6 +71,7 @@ def test_date_from_filename() -> None:
     assert date_from_filename("2024-02-05-hello.md", UTC) == datetime(2024, 2, 5, tzinfo=UTC)
     assert date_from_filename("hello.md", UTC) is None
     assert date_from_filename("2024-02-30-bad.md", UTC) is None
+    assert date_from_filename("0001-01-01-early.md", UTC) is None
 
 
 def test_unknown_time_zone() -> None:

@@ -6,6 +6,7 @@ Every message follows ``path:line: what is wrong — how to fix``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,9 @@ class Problem:
     line: int | None = None
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else f"{self.path}"
+        # A path that is not UTF-8 shows its odd bytes as \xff: it can be printed anywhere.
+        path = os.fsencode(self.path).decode("utf-8", "backslashreplace")
+        where = f"{path}:{self.line}" if self.line else path
         text = f"{where}: {self.message}"
         return f"{text} — {self.hint}" if self.hint else text
 

@@ -15,6 +15,11 @@ _ISO_LIKE = re.compile(
     re.VERBOSE,
 )
 _FILENAME_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-")
+# The earliest and the latest moment a post may have: a day inside the years 1 to 9999 that
+# Python's datetime holds, so that the date can be shown in any time zone (no offset is a
+# day long). 0001-01-01 00:00 +14:00 is a moment of the year 0, which nothing can show.
+EARLIEST = datetime.min.replace(tzinfo=UTC) + timedelta(days=1)
+LATEST = datetime.max.replace(tzinfo=UTC) - timedelta(days=1)
 
 
 class DateError(ValueError):
@@ -55,13 +60,28 @@ def _from_iso_like(match: re.Match[str], zone: tzinfo) -> datetime:
     return value.replace(tzinfo=zone)
 
 
+def _within_range(value: datetime) -> datetime:
+    """``value``, when it lies between EARLIEST and LATEST; else DateError."""
+    if not EARLIEST <= value <= LATEST:
+        raise DateError(
+            f"{value.isoformat(' ')} is out of range: a date must fall between "
+            f"{EARLIEST.date().isoformat()} and {LATEST.date().isoformat()} in UTC"
+        )
+    return value
+
+
 def parse_date(value: object, zone: tzinfo) -> datetime:
     """Return an aware datetime for a front matter value.
 
     Accepts datetimes and dates (from YAML or TOML), and strings in ISO 8601 (``T`` or space,
     ``Z`` or numeric offset, also ``+0000``) or RFC 822 form. Values with no offset are taken
-    in ``zone``, the site's time zone. Anything else raises DateError.
+    in ``zone``, the site's time zone. Anything else, or a moment out of range (see
+    EARLIEST and LATEST), raises DateError.
     """
+    return _within_range(_aware_datetime(value, zone))
+
+
+def _aware_datetime(value: object, zone: tzinfo) -> datetime:
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=zone)
     if isinstance(value, date):
@@ -85,12 +105,13 @@ def parse_date(value: object, zone: tzinfo) -> datetime:
 
 
 def date_from_filename(name: str, zone: tzinfo) -> datetime | None:
-    """The date in a Jekyll file name such as ``2025-11-29-title.md``, or None."""
+    """The date in a Jekyll file name such as ``2025-11-29-title.md``, or None (also when it
+    is no date, or out of range)."""
     match = _FILENAME_DATE.match(name)
     if not match:
         return None
     year, month, day = (int(group) for group in match.groups())
     try:
-        return datetime(year, month, day, tzinfo=zone)
-    except ValueError:
+        return _within_range(datetime(year, month, day, tzinfo=zone))
+    except ValueError:  # DateError too
         return None

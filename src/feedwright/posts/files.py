@@ -111,7 +111,8 @@ def path_order(name: str) -> str:
 
 
 def read_post_bytes(path: Path) -> bytes:
-    """The bytes of a post file: a regular file of at most MAX_POST_BYTES."""
+    """The bytes of a post file: a regular file of at most MAX_POST_BYTES, with a UTF-8 name."""
+    _check_name(path)
     data = _read_regular_file(path, MAX_POST_BYTES + 1)
     if len(data) > MAX_POST_BYTES:
         raise PostError(
@@ -128,6 +129,7 @@ def read_head(path: Path) -> bytes:
     (A file shorter than HEAD_BYTES is read whole, but its body is left for
     ``collect.load_bodies`` all the same: a header is a header, whatever the file's size.)
     """
+    _check_name(path)
     head = _read_regular_file(path, HEAD_BYTES)
     if len(head) == HEAD_BYTES:
         # Cut at the last line end, so that no UTF-8 character is split.
@@ -143,6 +145,25 @@ def starts_with_front_matter(path: Path) -> bool:
     except PostError:
         return True
     return start.startswith((b"---", b"+++"))
+
+
+def _check_name(path: Path) -> None:
+    """PostError when the name of a post file (or of a folder it is in) is not UTF-8.
+
+    Python holds such a name with surrogates, which no feed, URL or message can hold: the
+    post's URL, for one, is made from its name. (Not checked while the files are listed:
+    a loose file in a site folder that is not a post is never read, nor reported.)
+    """
+    raw = os.fsencode(path)
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        part = "file name" if os.sep.encode() not in raw[error.start :] else "name of a folder"
+        raise PostError(
+            path,
+            f"the {part} is not valid UTF-8 (byte 0x{raw[error.start]:02x})",
+            "rename it: feeds and URLs are UTF-8",
+        ) from error
 
 
 def _read_regular_file(path: Path, limit: int) -> bytes:

@@ -67,11 +67,17 @@ def scan_inputs(site: Site, options: Iterable[object]) -> InputScan:
             names = []
             settings.update(os.urandom(16))
         for name, key in stat_files(names):
-            settings.update(f"{name}\0{key}\n".encode())
+            settings.update(_file_bytes(f"{name}\0{key}\n"))
     files = stat_files(post_file_names(site))
     fingerprint = hashlib.sha256(settings.hexdigest().encode())
-    fingerprint.update("".join(f"{name}\0{key}\n" for name, key in files).encode())
+    fingerprint.update(_file_bytes("".join(f"{name}\0{key}\n" for name, key in files)))
     return InputScan(settings.hexdigest(), files, fingerprint.hexdigest())
+
+
+def _file_bytes(text: str) -> bytes:
+    """Text that holds file names, as bytes: a name that is not UTF-8 (which Python holds
+    with surrogates) as the bytes it has on disk, for the fingerprint to hold it too."""
+    return text.encode("utf-8", "surrogateescape")
 
 
 def shown_fingerprint(settings: str, shown: Iterable[tuple[str, Iterable[Path]]]) -> str:
@@ -82,7 +88,7 @@ def shown_fingerprint(settings: str, shown: Iterable[tuple[str, Iterable[Path]]]
     for name, sources in shown:
         fingerprint.update(f"{name}\n".encode())
         for source, key in stat_files([str(source) for source in sources]):
-            fingerprint.update(f"{source}\0{key}\n".encode())
+            fingerprint.update(_file_bytes(f"{source}\0{key}\n"))
     return fingerprint.hexdigest()
 
 
