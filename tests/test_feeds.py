@@ -285,3 +285,20 @@ def test_updated_field_and_empty_site(make_site: SiteFactory) -> None:
     feed = parse_feed(empty.output / "feed.atom")
     assert feed.entries == [] and feed.feed.updated == "1970-01-01T00:00:00+00:00"
     assert datetime.fromisoformat(feed.feed.updated) < datetime.now(UTC)
+
+
+def test_tags_with_long_names_get_feed_files_whose_names_fit(make_site: SiteFactory) -> None:
+    # 90 letters of four bytes each (NFKC keeps them): 360 bytes, where a file name may
+    # have 255. The last two share their first 361 bytes.
+    long = "𠀀" * 90
+    tags = [long, "x" * 300, long + "a", long + "b"]
+    config = '[site]\ntitle = "T"\nurl = "https://b.example.org"\n[feeds]\nby = ["tag"]\n'
+    post = f"---\ntitle: Long\ndate: 2025-01-02\ntags: {json.dumps(tags, ensure_ascii=False)}\n---\nx\n"
+    site = make_site({"2025-01-02-long.md": post}, config)
+    build(site)
+    names = sorted(path.name for path in (site.output / "tag").iterdir())
+    assert len(names) == 3 * len(tags)  # an Atom, RSS and JSON feed for each tag
+    assert max(len(name.encode()) for name in names) <= 255
+    titles = {parse_feed(path).feed.title for path in (site.output / "tag").glob("*.atom")}
+    assert titles == {f"T — Tag: {tag}" for tag in tags}
+    assert any(name.startswith("x" * 200) for name in names)  # cut by bytes, not at 80
