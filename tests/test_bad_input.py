@@ -45,7 +45,17 @@ BAD_POSTS: dict[str, tuple[str | bytes, int | None, str]] = {
     "bad-draft": ("---\ntitle: T\ndate: 2025-01-01\ndraft: maybe\n---\nx\n", 4, "true or false"),
     "bad-tags": ("---\ntitle: T\ndate: 2025-01-01\ntags: {a: 1}\n---\nx\n", 4, "`tags` must be a list"),
     "bad-lang": ("---\ntitle: T\ndate: 2025-01-01\nlang: 日本語\n---\nx\n", 4, "not a language tag"),
+    "line-separator": ('---\ntitle: "a\u2028b"\ndate: 2025-01-01\nbad: x: y\n---\nx\n', 4, "invalid YAML front matter"),
+    "duplicate-in-flow-mapping": ("---\ntitle: T\nauthor: {name: a, name: b}\n---\nx\n", 3, "appears twice (first on line 3)"),
+    "duplicate-in-block-mapping": ("---\ntitle: T\nauthor:\n  name: a\n  email: a@example.org\n  name: b\n---\nx\n", 6, "appears twice (first on line 4)"),
+    "duplicate-in-a-list": ("---\ntitle: T\nlinks:\n  - {href: a, rel: x}\n  - href: b\n    href: c\n---\nx\n", 6, "appears twice (first on line 5)"),
+    "non-character": ("---\ntitle: T\nsub: |\n  a\n  b\uffff\n---\nx\n", 5, "U+FFFF is not allowed"),
+    "non-character-and-star": ("---\ntitle: T *\nsub: b\uffff\n---\nx\n", 3, "U+FFFF is not allowed"),
     "toml-error": ('+++\ntitle = "T"\ndate = nope\n+++\nx\n', 3, "invalid TOML front matter"),
+    "toml-unclosed-string": ('+++\ntitle = "T\ndate = 2025-01-01\n+++\nx\n', 2, "invalid TOML front matter"),
+    "toml-unclosed-literal": ("+++\ntitle = 'T\ndate = 2025-01-01\n+++\nx\n", 2, "never closed"),
+    "toml-unclosed-multiline": ('+++\ntitle = "T"\nsummary = """One\n\nTwo.\ndate = 2025-01-01\n+++\nx\n', 3, "never closed"),
+    "toml-unclosed-array": ('+++\ntitle = "T"\ndate = 2025-01-01\ntags = ["a",\n  "b"\n+++\nx\n', 4, "never closed"),
     "shift-jis": ("---\ntitle: 日本語\n---\n".encode("shift_jis"), 2, "not valid UTF-8"),
     "latin-1": ("---\ntitle: café\n---\n".encode("latin-1"), 2, "not valid UTF-8"),
     "empty": (b"", None, "the file is empty"),
@@ -68,6 +78,7 @@ def test_bad_post_message(make_site: SiteFactory, name: str) -> None:
     assert problem.hint, "every problem says how to fix it"
     where = f"{problem.path}:{line}" if line else f"{problem.path}"
     assert str(problem).startswith(f"{where}: {problem.message} — ")
+    assert "\n" not in str(problem) and "(," not in problem.message, "one line, whole words"
 
 
 def test_no_date_anywhere(make_site: SiteFactory) -> None:

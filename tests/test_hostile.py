@@ -176,3 +176,39 @@ def test_script_and_data_urls_never_reach_the_feeds(make_site: SiteFactory) -> N
     ]
     assert items["Script"]["authors"] == [{"name": "Mallory"}]
     assert "image" not in items["Data"] and "image" not in items["Broken"]
+
+
+# Raw control characters (not escapes) in front matter, read by PyYAML, by the fast reader
+# of flat YAML and by tomllib: C0, DEL and C1 (NEL, which YAML takes for a line break).
+RAW_CONTROL_POSTS: dict[str, str | bytes] = {
+    "2025-11-29-yaml.md": '---\ntitle: "bell\x07 esc\x1b end"\ndate: 2025-11-29\n'
+    "tags: [a\x85b, c]\nsummary: |\n  one\n  two\x9b three\n---\nBody.\n",
+    "2025-11-28-flat.md": "---\ntitle: Flat\x7f one\ndate: 2025-11-28\n---\nBody.\n",
+    "2025-11-27-toml.md": '+++\ntitle = "TOML\x0c one"\ndate = 2025-11-27\n+++\nBody.\n',
+    "2025-11-26-nel.md": "---\ntitle: a\x85b\nc: d\n---\nBody.\n",
+}
+
+
+def test_raw_control_characters_are_left_out_with_a_warning_at_their_line(
+    make_site: SiteFactory,
+) -> None:
+    site = make_site(RAW_CONTROL_POSTS)
+    result = build(site)
+    assert result.collection.problems == []
+    posts = {post.source.name: post for post in result.collection.posts}
+    assert [post.title for post in posts.values()] == ["bell esc end", "Flat one", "TOML one", "ab"]
+    assert posts["2025-11-29-yaml.md"].tags == ("ab", "c")
+    assert posts["2025-11-29-yaml.md"].front_excerpt == "one\ntwo three"
+    warned = {(w.path.name, w.line): w.message for w in result.collection.warnings}
+    left_out = "contains control characters ({}); they were left out"
+    assert warned == {
+        ("2025-11-29-yaml.md", 2): "`title` " + left_out.format("U+0007, U+001B"),
+        ("2025-11-29-yaml.md", 4): "`tags` " + left_out.format("U+0085"),
+        ("2025-11-29-yaml.md", 7): "`summary` " + left_out.format("U+009B"),
+        ("2025-11-28-flat.md", 2): "`title` " + left_out.format("U+007F"),
+        ("2025-11-27-toml.md", 2): "`title` " + left_out.format("U+000C"),
+        ("2025-11-26-nel.md", 2): "`title` " + left_out.format("U+0085"),
+    }
+    for name in ("feed.atom", "feed.rss"):
+        titles = [entry.title for entry in parse_feed(site.output / name).entries]
+        assert titles == ["bell esc end", "Flat one", "TOML one", "ab"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 import yaml
 from frontmatter.default_handlers import BaseHandler, YAMLHandler
 
-from feedwright.errors import PostError
+from feedwright.errors import PostError, Problem
 from feedwright.posts.files import read_post_bytes
 from feedwright.posts.flat_yaml import read_flat_yaml
 
@@ -29,6 +30,10 @@ _FIRST_LINE = 1
 # The line that closes front matter, YAML's or TOML's (see the handlers' FM_BOUNDARY).
 _CLOSING_LINE = re.compile(r"(?:-{3,}|\+{3,})[ \t]*")
 _TOML_FIX = "fix the TOML syntax on that line (strings need quotes, keys need `=`)"
+# Control characters other than tab and line ends: C0, DEL and C1 (NEL included). XML
+# forbids most of them and they break mail headers. (Format characters such as
+# right-to-left marks and joiners are not controls: they are kept.)
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 class TOMLHandler(BaseHandler):
@@ -71,6 +76,8 @@ class SourceFile:
     # True when no front matter value can hold a control character: the flat reader, which
     # read it, takes none (and no escapes that would make one).
     clean: bool = False
+    # The warnings of the split: raw control characters left out of the front matter.
+    warnings: tuple[Problem, ...] = ()
 
 
 def decode_post(data: bytes, path: Path) -> str:
@@ -94,32 +101,96 @@ def decode_post(data: bytes, path: Path) -> str:
 
 
 def split_front_matter(text: str, path: Path) -> SourceFile:
-    """Split decoded post text into a SourceFile; raise PostError on malformed front matter."""
+    """Split decoded post text into a SourceFile; raise PostError on malformed front matter.
+
+    Raw control characters are left out of the front matter before it is parsed, with a
+    warning for each line that had some.
+    """
     for kind, handler in _HANDLERS:
-        if not handler.detect(text):
-            continue
-        try:
-            front, body = handler.split(text)
-        except ValueError as error:
-            delimiter = handler.START_DELIMITER
-            raise PostError(
-                path,
-                f"the {kind} front matter that starts here has no closing `{delimiter}` line",
-                f"add a line with just `{delimiter}` after the last front matter key",
-                1,
-            ) from error
-        body_offset = len(text) - len(body)
-        body_line = text.count("\n", 0, body_offset) + 1
-        if kind == "TOML":
-            metadata, key_lines = _load_toml(front, path)
-            return SourceFile(path, metadata, key_lines, body, body_line, body_offset)
-        # Most front matter is flat `key: value` lines, which flat_yaml reads 4 times as
-        # fast; it reads them as PyYAML does, and leaves everything else to PyYAML.
-        flat = read_flat_yaml(front, _FIRST_LINE)
-        if flat is not None:
-            return SourceFile(path, *flat, body, body_line, body_offset, clean=True)
-        return SourceFile(path, *load_yaml_with_pyyaml(front, path), body, body_line, body_offset)
+        if handler.detect(text):
+            return _split(kind, handler, text, path)
     return SourceFile(path, {}, {}, text, 1, clean=True)
+
+
+def _split(kind: str, handler: BaseHandler, text: str, path: Path) -> SourceFile:
+    try:
+        front, body = handler.split(text)
+    except ValueError as error:
+        delimiter = handler.START_DELIMITER
+        raise PostError(
+            path,
+            f"the {kind} front matter that starts here has no closing `{delimiter}` line",
+            f"add a line with just `{delimiter}` after the last front matter key",
+            1,
+        ) from error
+    body_offset = len(text) - len(body)
+    body_line = text.count("\n", 0, body_offset) + 1
+    # Most front matter is flat `key: value` lines, which flat_yaml reads 4 times as fast;
+    # it reads them as PyYAML does, and leaves everything else to PyYAML, control
+    # characters included: what it reads has none to leave out.
+    flat = read_flat_yaml(front, _FIRST_LINE) if kind == "YAML" else None
+    if flat is not None:
+        return SourceFile(path, *flat, body, body_line, body_offset, clean=True)
+    front, controls = _without_controls(front)
+    metadata, key_lines, clean = _parse(kind, front, path, flat_again=bool(controls))
+    warnings = tuple(
+        control_warning(path, _key_at(line, key_lines), characters, line)
+        for line, characters in controls.items()
+    )
+    return SourceFile(path, metadata, key_lines, body, body_line, body_offset, clean, warnings)
+
+
+def _parse(
+    kind: str, front: str, path: Path, flat_again: bool
+) -> tuple[dict[str, Any], dict[str, int], bool]:
+    """The mapping of front matter, each key's line, and whether no value can hold a
+    control character (see SourceFile.clean). ``flat_again``: YAML that was not flat
+    before its control characters were left out may be now."""
+    if kind == "TOML":
+        return *_load_toml(front, path), False
+    flat = read_flat_yaml(front, _FIRST_LINE) if flat_again else None
+    if flat is not None:
+        return *flat, True
+    return *load_yaml_with_pyyaml(front, path), False
+
+
+def _without_controls(front: str) -> tuple[str, dict[int, set[str]]]:
+    """``front`` without raw control characters, and those removed from each of its lines.
+
+    YAML refuses them, with an error that names no line, or takes NEL (U+0085) for a line
+    break, which moves every line after it; and no feed or mail header can hold them.
+    Nearly all front matter has none, and then this is one regex search.
+    """
+    if CONTROL_CHARACTERS.search(front) is None:
+        return front, {}
+    removed: dict[int, set[str]] = {}
+    for number, line in enumerate(front.split("\n"), start=_FIRST_LINE):
+        found = CONTROL_CHARACTERS.findall(line)
+        if found:
+            removed[number] = set(found)
+    return CONTROL_CHARACTERS.sub("", front), removed
+
+
+def _key_at(line: int, key_lines: dict[str, int]) -> str | None:
+    """The top-level key whose value ``line`` is part of (the last that starts on it or
+    before), or None."""
+    before = [(start, key) for key, start in key_lines.items() if start <= line]
+    return max(before)[1] if before else None
+
+
+def control_warning(
+    path: Path, key: str | None, characters: Iterable[str], line: int | None
+) -> Problem:
+    """The warning that the control ``characters`` were left out of ``key``'s value (or of
+    the front matter, with no key)."""
+    codes = ", ".join(f"U+{ord(character):04X}" for character in sorted(set(characters)))
+    where = f"`{key}`" if key is not None else "the front matter"
+    return Problem(
+        path,
+        f"{where} contains control characters ({codes}); they were left out",
+        "remove them from the front matter",
+        line,
+    )
 
 
 def whole_source(data: bytes, path: Path) -> SourceFile:
@@ -157,45 +228,71 @@ def body_at(data: bytes, path: Path, offset: int) -> str:
 
 def load_yaml_with_pyyaml(front: str, path: Path) -> tuple[dict[str, Any], dict[str, int]]:
     """YAML front matter's mapping and each key's line, read by PyYAML; PostError (with
-    the line) when it is not valid YAML or not a mapping."""
-    if "*" in front:  # only then can there be an alias; the event scan costs a second parse
-        _reject_aliases(front, path)
+    the line) when it is not valid YAML or not a mapping, or repeats a key."""
     loader = _FrontMatterLoader(front)
     try:
-        node = loader.get_single_node()
-        if node is None:
-            return {}, {}
-        if not isinstance(node, yaml.MappingNode):
-            raise PostError(
-                path,
-                "the front matter is not a mapping of keys to values",
-                "write it as `key: value` lines, such as `title: My post`",
-                _FIRST_LINE + node.start_mark.line,
-            )
-        key_lines = _key_lines(node, path)
-        data = loader.construct_document(node)
+        return _load_yaml(loader, front, path)
     except yaml.MarkedYAMLError as error:
         raise _yaml_error(error, front, path) from error
+    except yaml.reader.ReaderError as error:  # a character YAML does not take, such as U+FFFF
+        raise PostError(
+            path,
+            f"invalid YAML front matter: the character U+{error.character:04X} is not allowed",
+            "remove it",
+            _FIRST_LINE + front.count("\n", 0, error.position),
+        ) from error
     except (yaml.YAMLError, TypeError, ValueError) as error:
         raise PostError(path, f"invalid YAML front matter: {error}", _YAML_FIX) from error
     finally:
         loader.dispose()
+
+
+def _load_yaml(
+    loader: _FrontMatterLoader, front: str, path: Path
+) -> tuple[dict[str, Any], dict[str, int]]:
+    if "*" in front:  # only then can there be an alias; the event scan costs a second parse
+        _reject_aliases(front, path)
+    node = loader.get_single_node()
+    if node is None:
+        return {}, {}
+    if not isinstance(node, yaml.MappingNode):
+        raise PostError(
+            path,
+            "the front matter is not a mapping of keys to values",
+            "write it as `key: value` lines, such as `title: My post`",
+            _file_line(front, node.start_mark.index),
+        )
+    key_lines = _key_lines(node, front, path)
+    _refuse_repeated_keys_inside(node, front, path)
+    data = loader.construct_document(node)
     return {str(key): value for key, value in data.items()}, key_lines
+
+
+def _file_line(front: str, index: int) -> int:
+    """The line of the file at a place PyYAML marks in ``front`` (its ``mark.index``).
+
+    Counted in the text, not taken from ``mark.line``: YAML 1.1 also takes NEL, U+2028 and
+    U+2029 for line breaks, which they are not in the file, so every line after one of them
+    would be off.
+    """
+    return _FIRST_LINE + front.count("\n", 0, index)
 
 
 def _yaml_error(error: yaml.MarkedYAMLError, front: str, path: Path) -> PostError:
     problem = error.problem or error.context or "invalid YAML"
     mark = error.problem_mark or error.context_mark
-    line = _FIRST_LINE + mark.line if mark else None
+    line = _file_line(front, mark.index) if mark else None
     # An unclosed quote or bracket is only noticed at the end of the input: point at the
     # line where it was opened (the context) or, failing that, the last line of text.
     end = len(front.rstrip())
     if mark is not None and mark.index >= end:
         if error.context:
             problem = f"{problem} ({error.context})"
-        context = error.context_mark
-        opened = context.line if context is not None and context.index < end else None
-        line = _FIRST_LINE + (opened if opened is not None else front[:end].count("\n"))
+        opened = error.context_mark
+        if opened is not None and opened.index < end:
+            line = _file_line(front, opened.index)
+        else:
+            line = _FIRST_LINE + front.count("\n", 0, end)
     return PostError(path, f"invalid YAML front matter: {problem}", _YAML_FIX, line)
 
 
@@ -205,50 +302,118 @@ def _reject_aliases(front: str, path: Path) -> None:
     An alias makes several values share one node, so a small "billion laughs" document
     grows into gigabytes as soon as its values are walked or copied.
     """
-    try:
-        for event in yaml.parse(front, Loader=_FrontMatterLoader):
-            if isinstance(event, yaml.AliasEvent):
-                raise PostError(
-                    path,
-                    "YAML aliases (*name) are not supported in front matter",
-                    "write the value out in full",
-                    _FIRST_LINE + event.start_mark.line if event.start_mark else None,
-                )
-    except yaml.MarkedYAMLError as error:
-        raise _yaml_error(error, front, path) from error
-
-
-def _key_lines(root: yaml.MappingNode, path: Path) -> dict[str, int]:
-    """The line of each top-level key; a key given twice is an error (YAML keeps the last)."""
-    key_lines: dict[str, int] = {}
-    for key_node, _ in root.value:
-        key = str(key_node.value)
-        line = _FIRST_LINE + key_node.start_mark.line
-        if key in key_lines:
+    for event in yaml.parse(front, Loader=_FrontMatterLoader):
+        if isinstance(event, yaml.AliasEvent):
             raise PostError(
                 path,
-                f"the key {key!r} appears twice (first on line {key_lines[key]})",
-                "keep one of them",
-                line,
+                "YAML aliases (*name) are not supported in front matter",
+                "write the value out in full",
+                _file_line(front, event.start_mark.index) if event.start_mark else None,
             )
+
+
+def _key_lines(root: yaml.MappingNode, front: str, path: Path) -> dict[str, int]:
+    """The line of each top-level key; a key given twice is an error (YAML keeps the last)."""
+    key_lines: dict[str, int] = {}
+    # The keys come in the order of the text: each line count goes on from the last one.
+    line, counted = _FIRST_LINE, 0
+    for key_node, _ in root.value:
+        key = str(key_node.value)
+        line += front.count("\n", counted, key_node.start_mark.index)
+        counted = key_node.start_mark.index
+        if key in key_lines:
+            raise _repeated_key(path, key, key_lines[key], line)
         key_lines[key] = line
     return key_lines
 
 
-_TOML_LINE = re.compile(r"at line (\d+)")
+def _refuse_repeated_keys_inside(root: yaml.MappingNode, front: str, path: Path) -> None:
+    """A key given twice in a mapping inside the front matter (``author: {name: a, name:
+    b}``) is an error too, as at the top: YAML would keep the last one without a word."""
+    # The lists and mappings in the front matter (scalars hold no key).
+    nodes = [value for _, value in root.value if isinstance(value, yaml.CollectionNode)]
+    while nodes:  # a loop, not recursion: hostile front matter may nest thousands deep
+        node = nodes.pop()
+        if isinstance(node, yaml.MappingNode):
+            _refuse_repeats(node, front, path)
+            children = [value for _, value in node.value]
+        else:
+            children = node.value
+        nodes.extend(child for child in children if isinstance(child, yaml.CollectionNode))
+
+
+def _refuse_repeats(mapping: yaml.MappingNode, front: str, path: Path) -> None:
+    # A key is its tag and text: `1` (an int) and `"1"` (text) are two keys.
+    seen: dict[tuple[str, str], yaml.Node] = {}
+    for key_node, _ in mapping.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            continue
+        first = seen.setdefault((key_node.tag, key_node.value), key_node)
+        if first is not key_node:
+            first_line = _file_line(front, first.start_mark.index)
+            line = _file_line(front, key_node.start_mark.index)
+            raise _repeated_key(path, key_node.value, first_line, line)
+
+
+def _repeated_key(path: Path, key: str, first_line: int, line: int) -> PostError:
+    return PostError(
+        path,
+        f"the key {key!r} appears twice (first on line {first_line})",
+        "keep one of them",
+        line,
+    )
+
+
+# Where tomllib says an error is: "(at line 3, column 7)" or "(at end of document)".
+_TOML_PLACE = re.compile(r" \((?:at line (\d+), column \d+|at end of document)\)$")
+# How far back from the end of TOML front matter to look for where a string, array or table
+# that is never closed starts: each line looked at parses the lines before it again.
+_TOML_LOOKBACK_LINES = 200
+_TOML_LOOKBACK_CHARACTERS = 50_000
 
 
 def _load_toml(front: str, path: Path) -> tuple[dict[str, Any], dict[str, int]]:
     try:
         data = tomllib.loads(front)
     except tomllib.TOMLDecodeError as error:
-        match = _TOML_LINE.search(str(error))
-        line = _FIRST_LINE + int(match.group(1)) - 1 if match else None  # TOML counts from 1
-        message = _TOML_LINE.sub("", str(error)).strip(" ()")
-        raise PostError(path, f"invalid TOML front matter: {message}", _TOML_FIX, line) from error
+        raise _toml_error(error, front, path) from error
     key_lines: dict[str, int] = {}
     for number, text in enumerate(front.split("\n"), start=_FIRST_LINE):
         match = re.match(r"\s*[\"']?([A-Za-z0-9_-]+)[\"']?\s*=", text)
         if match and match.group(1) in data:
             key_lines.setdefault(match.group(1), number)
     return data, key_lines
+
+
+def _toml_error(error: tomllib.TOMLDecodeError, front: str, path: Path) -> PostError:
+    """The PostError of TOML front matter that does not parse, at its line: where tomllib
+    noticed the error or, when it ran into the end (a string, array or table that is never
+    closed), where that starts."""
+    message = str(error)
+    place = _TOML_PLACE.search(message)
+    if place is None:
+        return PostError(path, f"invalid TOML front matter: {message}", _TOML_FIX)
+    message = message[: place.start()]
+    if place.group(1) is not None:
+        line: int | None = _FIRST_LINE + int(place.group(1)) - 1  # TOML counts from 1
+    else:
+        line = _unclosed_from(front)
+        message += " (what starts on this line is never closed)" if line else ""
+    return PostError(path, f"invalid TOML front matter: {message}", _TOML_FIX, line)
+
+
+def _unclosed_from(front: str) -> int | None:
+    """The line where what runs to the end of TOML front matter starts: the line after the
+    last lines that parse on their own. Looked for near the end of small front matter
+    only (None elsewhere), as each line looked at is a parse."""
+    if len(front) > _TOML_LOOKBACK_CHARACTERS:
+        return None
+    lines = front.split("\n")
+    last = len(lines) - 1  # all of the lines do not parse
+    for count in range(last, max(last - _TOML_LOOKBACK_LINES, 0) - 1, -1):
+        try:
+            tomllib.loads("\n".join(lines[:count]))
+        except tomllib.TOMLDecodeError:
+            continue
+        return _FIRST_LINE + count
+    return None

@@ -12,7 +12,7 @@ from urllib.parse import quote, urlsplit
 
 from feedwright.errors import PostError, Problem
 from feedwright.posts.dates import DateError, date_from_filename, parse_date
-from feedwright.posts.front_matter import SourceFile
+from feedwright.posts.front_matter import CONTROL_CHARACTERS, SourceFile, control_warning
 from feedwright.posts.model import Image, Post
 from feedwright.posts.permalinks import escape_permalink, post_path
 from feedwright.site.model import Author, Site
@@ -42,18 +42,14 @@ _STRAY_MARKER = re.compile(r"^[ \t]*-{3,}[ \t]*END[ \t]*-{3,}[ \t]*$", re.IGNORE
 _MIN_REPEATED_PARAGRAPH = 40
 
 
-# Control characters other than tab and line ends: XML forbids most of them and they break
-# mail headers. (Format characters such as right-to-left marks and joiners are kept.)
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-
-
 def _without_control_characters(value: Any) -> tuple[Any, set[str]]:
-    """``value`` (text, or lists and mappings of it) without control characters, and the
-    characters that were removed."""
+    """``value`` (text, or lists and mappings of it) without control characters (made by
+    escapes such as ``"\\a"``: raw ones were left out before parsing), and the characters
+    that were removed."""
     if isinstance(value, str):
-        if _CONTROL_CHARACTERS.search(value) is None:
+        if CONTROL_CHARACTERS.search(value) is None:
             return value, set()
-        return _CONTROL_CHARACTERS.sub("", value), set(_CONTROL_CHARACTERS.findall(value))
+        return CONTROL_CHARACTERS.sub("", value), set(CONTROL_CHARACTERS.findall(value))
     removed: set[str] = set()
     if isinstance(value, list):
         items = []
@@ -77,7 +73,7 @@ class _Fields:
 
     def __init__(self, source: SourceFile):
         self.source = source
-        self.warnings: list[Problem] = []
+        self.warnings: list[Problem] = list(source.warnings)
         self.metadata: dict[str, Any] = {}
         if source.clean:
             self.metadata = source.metadata
@@ -86,12 +82,8 @@ class _Fields:
             cleaned, removed = _without_control_characters(value)
             self.metadata[key] = cleaned
             if removed:
-                codes = ", ".join(f"U+{ord(character):04X}" for character in sorted(removed))
-                self.warn(
-                    key,
-                    f"`{key}` contains control characters ({codes}); they were left out",
-                    "remove them from the front matter",
-                )
+                line = source.key_lines.get(key)
+                self.warnings.append(control_warning(source.path, key, removed, line))
 
     def warn(self, key: str, message: str, hint: str) -> None:
         """Record a warning about ``key``, at its line."""
