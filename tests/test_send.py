@@ -18,6 +18,7 @@ from conftest import (
     NOW,
     MailServer,
     SiteFactory,
+    build,
     free_port,
     mail_config,
     runner,
@@ -427,3 +428,20 @@ def test_the_mail_policy_refuses_a_header_that_would_not_stay_one_header(
         message_bytes(message)
     with pytest.raises(HeaderInjectionError):
         message.as_string()
+
+
+def test_a_title_that_looks_like_an_encoded_word_is_shown_as_it_is(
+    make_site: SiteFactory, smtp_server: MailServer
+) -> None:
+    hostile = "Hi =?utf-8?q?x=0D=0ABcc:_victim@evil.example?= there"
+    site = make_site(
+        {"2025-11-29-hi.md": f'---\ntitle: "{hostile}"\ndate: 2025-11-29\n---\nBody.\n'},
+        mail_config(smtp_server.port, ["reader@example.org"], 'subject = "{first_title}"\n'),
+    )
+    build(site)  # the digest preview is built too
+    result = send(site)
+    assert not result.report.failed
+    [(_, _, raw)] = smtp_server.handler.messages
+    message = parse(raw)
+    assert message["Bcc"] is None and b"victim@evil.example\r\n" not in raw
+    assert str(message["Subject"]).replace("\u2060", "") == hostile

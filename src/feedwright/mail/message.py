@@ -96,7 +96,7 @@ def build_message(site: Site, digest: Digest, to: Address, date: datetime) -> Em
     sender = sender_address(site)
     digest_hash = _digest_hash(site, digest, to)
     message = EmailMessage(policy=MAIL_POLICY)
-    message["Subject"] = digest.subject
+    message["Subject"] = as_literal_text(digest.subject)
     message["From"] = sender
     message["To"] = to
     if site.digest.reply_to:
@@ -104,7 +104,7 @@ def build_message(site: Site, digest: Digest, to: Address, date: datetime) -> Em
     message["Date"] = format_datetime(date)
     message["Message-ID"] = f"<{digest_hash[:32]}.digest@{sender.domain}>"
     host = urlsplit(site.url).hostname or sender.domain
-    message["List-ID"] = f"{_list_phrase(site.title)} <digest.{host}>"
+    message["List-ID"] = f"{_list_phrase(as_literal_text(site.title))} <digest.{host}>"
     unsubscribe = []
     if digest.unsubscribe_url:
         unsubscribe.append(f"<{digest.unsubscribe_url}>")
@@ -120,6 +120,15 @@ def build_message(site: Site, digest: Digest, to: Address, date: datetime) -> Em
     message.add_alternative(digest.html, subtype="html", charset="utf-8")
     message.set_boundary(f"=_feedwright_{digest_hash[32:56]}")
     return message
+
+
+def as_literal_text(text: str) -> str:
+    """``text`` as a header shows it, letter for letter: the email package decodes any
+    ``=?charset?q?…?=`` in a value it is given, as if the value came off the wire, so a
+    title holding one would be changed into what it encodes (a line break, say, which the
+    mail policy then refuses). A word joiner (U+2060), which shows as nothing, keeps each
+    ``=?`` from starting an encoded word."""
+    return text.replace("=?", "=\u2060?")
 
 
 def _list_phrase(title: str) -> str:
