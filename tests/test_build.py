@@ -11,7 +11,7 @@ import pytest
 from conftest import SIMPLE_POSTS, SiteFactory, build, snapshot
 from feedwright.errors import OutputError
 from feedwright.site.model import Site
-from feedwright.writer import write_atomic
+from feedwright.writer import OutputFile, write_atomic, write_files
 
 
 def snapshot_with_times(folder: Path) -> dict[str, tuple[bytes, int]]:
@@ -101,3 +101,11 @@ def test_a_failed_write_keeps_the_old_file(
         write_atomic(target, b"new")
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["feed.atom"]  # no temporary file left
+
+
+def test_two_outputs_with_one_name_are_an_error_and_change_nothing(tmp_path: Path) -> None:
+    (tmp_path / "feed.xml").write_bytes(b"old")
+    files = [OutputFile("feed.xml", b"atom"), OutputFile("feed.xml", b"rss")]
+    with pytest.raises(OutputError, match=r"feed\.xml: two outputs have this name"):
+        write_files(tmp_path, files)
+    assert snapshot(tmp_path) == {"feed.xml": b"old"}  # no temporary file either

@@ -6,6 +6,7 @@ Each test runs the real command line in a child process, the way cron does.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import random
 import resource
@@ -24,11 +25,14 @@ from conftest import (
     MailServer,
     RecordingHandler,
     SiteFactory,
+    build,
     mail_config,
     serving,
     snapshot,
 )
+from feedwright.errors import OutputError
 from feedwright.site.model import Site
+from feedwright.speed import Speed
 
 TAG_POOL = [f"tag-{number}" for number in range(60)]
 
@@ -122,7 +126,11 @@ def test_sigkill_during_build_leaves_each_file_old_or_new(
         changed = {
             name for name in after if not name.endswith(".tmp") and after[name] != old.get(name)
         }
-        interrupted += process.returncode == -signal.SIGKILL and 0 < len(changed) < len(new)
+        # Killed while it wrote: every new file is first written to a temporary one, and
+        # only then are they all renamed into place; so the kill left temporary files, or
+        # it came during the renames and some files are new.
+        writing = any(name.endswith(".tmp") for name in after) or 0 < len(changed) < len(new)
+        interrupted += process.returncode == -signal.SIGKILL and writing
     assert interrupted >= 3, "the kills must land while the build is writing"
     # The next run completes the job and sweeps up what the killed ones left.
     assert run("-q", "build", str(site.root)).returncode == 0
@@ -249,3 +257,41 @@ def test_sigkill_during_send_then_resume_no_duplicate_no_loss(
     again = run("send", str(site.root))
     assert again.returncode == 0 and "no new posts" in again.stdout
     assert len(handler.messages) == len(recipients)
+
+
+def test_a_folder_in_the_way_of_one_output_changes_no_output(make_site: SiteFactory) -> None:
+    site, old = built_then_edited(make_site, 10, CONFIG)
+    # The digest preview's message, written last, cannot be written: a folder has its name.
+    (site.output / "digest.eml").unlink()
+    (site.output / "digest.eml").mkdir()
+    del old["digest.eml"]
+    done = run("build", str(site.root))
+    assert done.returncode == 1
+    assert snapshot(site.output) == old
+    assert temporaries(site.output) == []
+    assert "digest.eml: cannot write: a folder is in the way" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_disk_that_fills_partway_changes_no_output(
+    make_site: SiteFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site, old = built_then_edited(make_site, 10, CONFIG)
+    assert len(old) > 30
+    synced = 0
+    fsync = os.fsync
+
+    def fills_after_five_files(descriptor: int) -> None:
+        # The disk has room for five of the new files: the sixth cannot be synced.
+        nonlocal synced
+        synced += 1
+        if synced > 5:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        fsync(descriptor)
+
+    monkeypatch.setattr(os, "fsync", fills_after_five_files)
+    with pytest.raises(OutputError, match="No space left on device — check the output folder"):
+        build(site, speed=Speed.off())
+    assert synced > 5
+    assert snapshot(site.output) == old
+    assert temporaries(site.output) == []

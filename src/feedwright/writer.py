@@ -37,37 +37,83 @@ def write_atomic(path: Path, content: bytes, mode: int = 0o644, durable: bool = 
     ``durable`` also syncs the folder, so the rename itself survives a power cut (the
     delivery state needs that; a feed that comes back one build old does no harm).
     """
+    if _holds(path, content):
+        return False
+    temporary = _write_temporary(path, content, mode)
+    _rename(temporary, path)
+    if durable:
+        try:
+            _sync_folder(path.parent)
+        except OSError as error:
+            raise _cannot_write(path, error) from error
+    return True
+
+
+def _cannot_write(path: Path, error: OSError) -> OutputError:
+    return OutputError(f"{path}: cannot write: {error.strerror} — check the output folder")
+
+
+def _holds(path: Path, content: bytes) -> bool:
+    """True when ``path`` is a file that holds exactly ``content``."""
+    try:
+        return (
+            path.is_file() and path.stat().st_size == len(content) and path.read_bytes() == content
+        )
+    except OSError as error:
+        raise _cannot_write(path, error) from error
+
+
+def _write_temporary(path: Path, content: bytes, mode: int) -> str:
+    """A complete, synced temporary file beside ``path`` holding ``content``: its name.
+
+    Raises OutputError, leaving no temporary file, when it cannot be written; or when a
+    folder has the name of ``path``, which a rename could not replace.
+    """
     import tempfile  # here: checking that a build is up to date writes nothing
 
+    if path.is_dir() and not path.is_symlink():
+        raise OutputError(
+            f"{path}: cannot write: a folder is in the way — remove or rename that folder"
+        )
     try:
-        if path.is_file() and path.stat().st_size == len(content) and path.read_bytes() == content:
-            return False
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(
             prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
         )
     except OSError as error:
-        raise OutputError(
-            f"{path}: cannot write: {error.strerror} — check the output folder"
-        ) from error
-    try:
+        raise _cannot_write(path, error) from error
+    with _removed_on_failure(temporary, path):
         with os.fdopen(handle, "wb") as stream:
             stream.write(content)
             stream.flush()
             os.fsync(stream.fileno())
         os.chmod(temporary, mode)
+    return temporary
+
+
+def _rename(temporary: str, path: Path) -> None:
+    """Put the temporary file in place of ``path`` (OutputError, and no temporary file
+    left, when that fails)."""
+    with _removed_on_failure(temporary, path):
         os.replace(temporary, path)
-        if durable:
-            _sync_folder(path.parent)
-    except BaseException as error:  # Ctrl-C too: no temporary file is left behind
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        if not isinstance(error, OSError):
-            raise
-        raise OutputError(
-            f"{path}: cannot write: {error.strerror} — check the output folder"
-        ) from error
-    return True
+
+
+@contextlib.contextmanager
+def _removed_on_failure(temporary: str, path: Path) -> Iterator[None]:
+    """Remove ``temporary`` when the block fails, Ctrl-C too, so that no temporary file is
+    left behind; an OSError becomes the OutputError about ``path``."""
+    try:
+        yield
+    except BaseException as error:
+        _remove(temporary)
+        if isinstance(error, OSError):
+            raise _cannot_write(path, error) from error
+        raise
+
+
+def _remove(temporary: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(temporary)
 
 
 def _sync_folder(folder: Path) -> None:
@@ -86,28 +132,84 @@ def _inside(folder: Path, relative: str) -> Path:
 
 
 def write_files(folder: Path, files: Iterable[OutputFile]) -> WriteReport:
-    """Write each file into ``folder``, each atomically; unchanged files are left alone.
+    """Write each file into ``folder``, all or none; unchanged files are left alone.
 
-    Two runs writing into one folder take turns (a lock on the folder), and each run first
-    removes the temporary files a killed run left behind.
+    See ``staged_files``: every file is written to a temporary file first, and only once
+    all of them are, are they renamed into place.
     """
-    report = WriteReport()
-    files = list(files)
-    targets = [_inside(folder, file.path) for file in files]
+    with staged_files(folder) as staged:
+        staged.add(files)
+        return staged.commit()
+
+
+class StagedFiles:
+    """Output files on their way into one folder: each is written (and synced) to a
+    temporary file beside its target as it is added, and ``commit`` renames them all into
+    place. Until then no output has changed, so a failure on the way (a full disk, a
+    folder in the way) leaves every output as it was. Made by ``staged_files``."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        # Each file added, by its path in the folder (with ``/``), in the order added.
+        self.paths: list[str] = []
+        self._added: set[str] = set()
+        self._temporaries: dict[Path, str] = {}
+        self._unchanged: list[Path] = []
+
+    def add(self, files: Iterable[OutputFile]) -> None:
+        """Write each file to its temporary file, unless the file already holds its
+        bytes. Raises OutputError when one cannot be written, or when two have one path."""
+        for file in files:
+            path = _inside(self.folder, file.path)
+            if file.path in self._added:
+                raise OutputError(
+                    f"{path}: two outputs have this name — one would replace the other"
+                )
+            self._added.add(file.path)
+            self.paths.append(file.path)
+            if _holds(path, file.content):
+                self._unchanged.append(path)
+            else:
+                self._temporaries[path] = _write_temporary(path, file.content, 0o644)
+
+    def commit(self) -> WriteReport:
+        """Rename every temporary file into place: the new outputs, all at once."""
+        report = WriteReport(unchanged=list(self._unchanged))
+        while self._temporaries:
+            path, temporary = next(iter(self._temporaries.items()))
+            del self._temporaries[path]
+            _rename(temporary, path)
+            report.written.append(path)
+        return report
+
+    def discard(self) -> None:
+        """Forget every file added so far and remove its temporary file."""
+        for temporary in self._temporaries.values():
+            _remove(temporary)
+        self._temporaries.clear()
+        self._unchanged.clear()
+        self._added.clear()
+        self.paths.clear()
+
+
+@contextlib.contextmanager
+def staged_files(folder: Path) -> Iterator[StagedFiles]:
+    """Files to write into ``folder``, all or none (see ``StagedFiles``), under a lock on
+    the folder: two runs writing into it take turns. What is not committed when the block
+    ends is discarded; and then the temporary files a killed run left beside these outputs
+    are removed."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise OutputError(
-            f"{folder}: cannot write: {error.strerror} — check the output folder"
-        ) from error
+        raise _cannot_write(folder, error) from error
     with folder_lock(folder):
-        remove_stale_temporaries(targets)
-        for path, file in zip(targets, files, strict=True):
-            if write_atomic(path, file.content):
-                report.written.append(path)
-            else:
-                report.unchanged.append(path)
-    return report
+        staged = StagedFiles(folder)
+        try:
+            yield staged
+        finally:
+            targets = [folder / path for path in staged.paths]
+            staged.discard()
+            remove_stale_temporaries(targets)
 
 
 @contextlib.contextmanager
