@@ -162,3 +162,12 @@ def test_as_a_subprocess(site_dir: Path) -> None:
         [sys.executable, "-m", "feedwright", "--version"], capture_output=True, text=True
     )
     assert version.returncode == 0 and version.stdout == f"feedwright {__version__}\n"
+
+
+def test_feeds_by_tag_from_the_command_line_check_their_file_names(site_dir: Path) -> None:
+    config = DEFAULT_CONFIG + '[feeds]\natom = "atom.xml"\nrss = "rss.xml"\n'
+    (site_dir / "feedwright.toml").write_text(textwrap.dedent(config))
+    result = runner.invoke(app, ["build", str(site_dir), "--by", "tag"])
+    assert result.exit_code == 1, result.output
+    assert "`atom` and `rss` in [feeds] both end in .xml" in result.stderr
+    assert not (site_dir / "out").exists()

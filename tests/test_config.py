@@ -6,7 +6,10 @@ from pathlib import Path
 import pytest
 
 from feedwright.errors import ConfigError
+from feedwright.feeds.render import STYLESHEET_NAME
+from feedwright.mail.message import DIGEST_HTML, DIGEST_MESSAGE, DIGEST_TEXT
 from feedwright.site.config import load_site
+from feedwright.site.model import PREVIEW_FILES, STYLESHEET_FILE
 
 
 def test_jekyll_config_is_enough(tmp_path: Path) -> None:
@@ -133,3 +136,45 @@ def test_of_several_mistakes_the_same_one_is_named_first(
     (tmp_path / "feedwright.toml").write_text(toml)
     with pytest.raises(ConfigError, match=re.escape(first)):
         load_site(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("feeds", "digest", "words"),
+    [
+        ('atom = "feed.xml"\nrss = "feed.xml"', "", "`atom` and `rss` in [feeds] both name"),
+        ('json = "feed.atom"', "", "`atom` and `json` in [feeds] both name"),
+        ('rss = "Feed.Atom"', "", "`atom` and `rss` in [feeds] both name"),  # macOS, Windows
+        ('rss = "feed.xsl"', "", "`rss` and `stylesheet` in [feeds] both name"),
+        ('json = "digest.eml"', "", "`json` in [feeds] and `preview` in [digest] both name"),
+        (
+            'atom = "atom.xml"\nrss = "rss.xml"\nby = ["tag"]',
+            "",
+            "`atom` and `rss` in [feeds] both end in .xml",
+        ),
+    ],
+)
+def test_two_outputs_with_one_file_name_are_a_config_error(
+    tmp_path: Path, feeds: str, digest: str, words: str
+) -> None:
+    (tmp_path / "feedwright.toml").write_text(f"{_SITE}[feeds]\n{feeds}\n[digest]\n{digest}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_site(tmp_path)
+    assert words in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "toml",
+    [
+        '[feeds]\natom = "atom.xml"\nrss = "rss.xml"\n',  # no feeds per tag: no tag/NAME.xml
+        '[feeds]\nrss = "feed.xsl"\nstylesheet = false\n',
+        '[feeds]\njson = "digest.html"\n[digest]\npreview = false\n',
+    ],
+)
+def test_output_names_that_meet_no_other_output_are_accepted(tmp_path: Path, toml: str) -> None:
+    (tmp_path / "feedwright.toml").write_text(_SITE + toml)
+    load_site(tmp_path)
+
+
+def test_the_outputs_config_checks_are_the_files_a_build_writes() -> None:
+    assert PREVIEW_FILES == (DIGEST_HTML, DIGEST_TEXT, DIGEST_MESSAGE)
+    assert STYLESHEET_FILE == STYLESHEET_NAME

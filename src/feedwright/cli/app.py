@@ -7,7 +7,7 @@ import gc
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
@@ -15,7 +15,7 @@ import typer
 
 from feedwright import __version__
 from feedwright.errors import FeedwrightError, InvalidPostsError, Problem
-from feedwright.site.config import load_site, parse_groups
+from feedwright.site.config import load_site, with_feed_groups
 from feedwright.site.model import Site
 
 # rich's progress bar and table are imported by the commands that use them: a build that
@@ -175,8 +175,8 @@ def load(ctx: typer.Context, site: Path, output: Path | None, by: str | None = N
     options: GlobalOptions = ctx.obj
     loaded = run(lambda: load_site(site, options.config, output=output))
     if by is not None:
-        groups = run(lambda: parse_groups([part for part in by.split(",") if part.strip()]))
-        loaded = replace(loaded, feeds=replace(loaded.feeds, by=groups))
+        groups = [part for part in by.split(",") if part.strip()]
+        loaded = run(lambda: with_feed_groups(loaded, groups))
     return loaded
 
 

@@ -12,7 +12,6 @@ import posixpath
 import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
@@ -25,11 +24,11 @@ from feedwright import __version__
 from feedwright.feeds.groups import FeedGroup
 from feedwright.posts.markdown import absolutize_links, render_markdown
 from feedwright.posts.model import Post
-from feedwright.site.model import Author, Site
+from feedwright.site.model import STYLESHEET_FILE, Author, Site, group_feed_suffix
 from feedwright.writer import OutputFile
 
 MEDIA_NS = "http://search.yahoo.com/mrss/"
-STYLESHEET_NAME = "feed.xsl"
+STYLESHEET_NAME = STYLESHEET_FILE
 GENERATOR_URI = "https://pypi.org/project/feedwright/"
 # The feed of a site with no posts yet still needs a fixed `updated`; the clock is not used.
 _NO_POSTS_DATE = datetime(1970, 1, 1, tzinfo=UTC)
@@ -222,7 +221,7 @@ def _json_feed(site: Site, group: FeedGroup, self_url: str, renderer: ContentRen
 def _file_path(group: FeedGroup, configured_name: str) -> str:
     if not group.folder:
         return configured_name
-    return group.folder + (PurePosixPath(configured_name).suffix or ".xml")
+    return group.folder + group_feed_suffix(configured_name)
 
 
 def render_feeds(

@@ -6,7 +6,7 @@ import re
 import tomllib
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,12 +16,15 @@ from feedwright.site.addresses import parse_address
 from feedwright.site.jekyll import JEKYLL_CONFIG, JEKYLL_SITE_KEYS, read_jekyll_config
 from feedwright.site.model import (
     DEFAULT_SUBJECT,
+    PREVIEW_FILES,
     SMTP_SECURITY,
+    STYLESHEET_FILE,
     Author,
     DigestSettings,
     FeedSettings,
     Site,
     SmtpSettings,
+    group_feed_suffix,
     site_timezone,
 )
 from feedwright.site.subject import check_subject_template
@@ -195,7 +198,70 @@ def load_site(
     )
     if site.excerpt_length < 10:
         raise ConfigError(config_path, "`excerpt_length` must be at least 10")
+    check_output_names(site)
     return replace(site, output=output) if output is not None else site
+
+
+@dataclass(frozen=True)
+class _Setting:
+    """A key of the configuration, for the messages that name it."""
+
+    key: str
+    table: str
+
+    def __str__(self) -> str:
+        return f"`{self.key}` in [{self.table}]"
+
+
+def check_output_names(site: Site) -> None:
+    """ConfigError when two of the files a build writes would have one name, so that one
+    would overwrite the other: two feeds, a feed and the stylesheet or a file of the digest
+    preview, or, with feeds per category and tag, two feeds' extensions. Names that differ
+    only in case count as one: they are one file on macOS and Windows."""
+    feeds = site.feeds
+    names = [(_Setting(key, "feeds"), getattr(feeds, key)) for key in ("atom", "rss", "json")]
+    others = list(names)
+    if feeds.stylesheet:
+        others.append((_Setting("stylesheet", "feeds"), STYLESHEET_FILE))
+    if site.digest.preview:
+        others.extend((_Setting("preview", "digest"), name) for name in PREVIEW_FILES)
+    clash = _first_clash(others)
+    if clash is not None:
+        first, second, name = clash
+        raise ConfigError(
+            site.config_path,
+            f"{_both(first, second)} name the file {name!r}: one would overwrite the other",
+            f"give `{first.key}` a file name of its own",
+        )
+    clash = _first_clash([(key, group_feed_suffix(name)) for key, name in names])
+    if clash is not None and feeds.by:
+        first, second, suffix = clash
+        raise ConfigError(
+            site.config_path,
+            f"{_both(first, second)} end in {suffix}: their feeds per category and tag "
+            f"(such as tag/NAME{suffix}) would overwrite each other",
+            f"give `{second.key}` another extension",
+        )
+
+
+def _first_clash(
+    settings: list[tuple[_Setting, str]],
+) -> tuple[_Setting, _Setting, str] | None:
+    """The first two settings with one file name (in any case), and the name; None when
+    every name differs."""
+    seen: dict[str, _Setting] = {}
+    for setting, name in settings:
+        first = seen.setdefault(name.casefold(), setting)
+        if first != setting:
+            return first, setting, name
+    return None
+
+
+def _both(first: _Setting, second: _Setting) -> str:
+    """ "`atom` and `rss` in [feeds] both", or with two tables, each with its own."""
+    if first.table == second.table:
+        return f"`{first.key}` and `{second.key}` in [{first.table}] both"
+    return f"{first} and {second} both"
 
 
 def _title(source: Path, title: object) -> str:
@@ -400,6 +466,14 @@ def _recipient_list(path: Path, table: Mapping[str, Any]) -> tuple[str, ...]:
     if not isinstance(values, list):
         raise ConfigError(path, "`to` in [recipients] must be a list of addresses")
     return tuple(_check_address(path, "recipients", "to", str(value)) for value in values)
+
+
+def with_feed_groups(site: Site, values: Any) -> Site:
+    """``site`` with feeds per category and/or tag as ``values`` says (see
+    ``parse_groups``; the command line's ``--by``), its file names checked again."""
+    site = replace(site, feeds=replace(site.feeds, by=parse_groups(values)))
+    check_output_names(site)
+    return site
 
 
 def parse_groups(values: Any, path: Path | None = None) -> tuple[str, ...]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from feedwright.errors import Problem
@@ -32,6 +32,18 @@ class FeedSettings:
     rss: str = "feed.rss"
     json: str = "feed.json"
     id_scheme: str = "url"
+
+
+# The files a build writes beside the feeds: the feeds' stylesheet (``[feeds]
+# stylesheet``) and the digest preview (``[digest] preview``).
+STYLESHEET_FILE = "feed.xsl"
+PREVIEW_FILES = ("digest.html", "digest.txt", "digest.eml")
+
+
+def group_feed_suffix(name: str) -> str:
+    """The extension of the feeds per category and tag of the feed file ``name``:
+    ``feed.atom`` gives ``tag/python.atom``; a name without one gives ``.xml``."""
+    return PurePosixPath(name).suffix or ".xml"
 
 
 SMTP_SECURITY = ("starttls", "tls", "none")
