@@ -14,6 +14,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -33,6 +34,7 @@ from conftest import (
 from feedwright.errors import OutputError
 from feedwright.site.model import Site
 from feedwright.speed import Speed
+from feedwright.writer import folder_lock
 
 TAG_POOL = [f"tag-{number}" for number in range(60)]
 
@@ -295,3 +297,35 @@ def test_a_disk_that_fills_partway_changes_no_output(
     assert synced > 5
     assert snapshot(site.output) == old
     assert temporaries(site.output) == []
+
+
+def test_a_build_removes_what_a_killed_build_left_in_the_data_folder(
+    make_site: SiteFactory,
+) -> None:
+    site = make_site(many_posts(3, "v1"), CONFIG)
+    site.data_folder.mkdir()
+    # A build killed while it saved its front matter cache and its record left these.
+    for name in ("posts-cache.jsonl", "build-record.json"):
+        (site.data_folder / f".{name}.k1ll3d00.tmp").write_bytes(b"half of it")
+    assert run("-q", "build", str(site.root)).returncode == 0
+    assert temporaries(site.data_folder) == []
+    assert (site.data_folder / "posts-cache.jsonl").is_file()
+    assert (site.data_folder / "build-record.json").is_file()
+
+
+def test_a_build_leaves_alone_what_another_build_is_writing(make_site: SiteFactory) -> None:
+    site = make_site(many_posts(3, "v1"), CONFIG)
+    site.data_folder.mkdir()
+    cache = site.data_folder / "posts-cache.jsonl"
+    being_written = site.data_folder / ".posts-cache.jsonl.wr1t1ng0.tmp"
+    # Another build, saving its cache: it holds the lock on the folder while it writes.
+    with folder_lock(site.data_folder):
+        being_written.write_bytes(b"half of it")
+        builder = threading.Thread(target=build, args=(site,))
+        builder.start()
+        builder.join(timeout=1.0)
+        assert being_written.read_bytes() == b"half of it"
+        being_written.rename(cache)  # the other build is done with it
+    builder.join()
+    assert temporaries(site.data_folder) == []
+    assert cache.read_bytes() != b"half of it", "this build saved its cache after the other"

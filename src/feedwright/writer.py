@@ -49,6 +49,20 @@ def write_atomic(path: Path, content: bytes, mode: int = 0o644, durable: bool = 
     return True
 
 
+def write_shared(path: Path, content: bytes) -> bool:
+    """``write_atomic`` for a file that every run of feedwright on a site may write (the
+    front matter cache, the build record), with the temporary files of it that a killed
+    run left removed first. Under a lock on its folder: a run that is writing the file
+    meanwhile is waited for, so that its temporary file is never taken for a leftover."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with folder_lock(path.parent):
+            remove_stale_temporaries([path])
+            return write_atomic(path, content)
+    except OSError as error:  # the folder cannot be made or opened
+        raise _cannot_write(path, error) from error
+
+
 def _cannot_write(path: Path, error: OSError) -> OutputError:
     return OutputError(f"{path}: cannot write: {error.strerror} — check the output folder")
 

@@ -28,7 +28,7 @@ from feedwright.errors import OutputError, Problem
 from feedwright.posts.files import FileKey
 from feedwright.posts.model import Image, Post
 from feedwright.site.model import Author, Site
-from feedwright.writer import write_atomic
+from feedwright.writer import write_shared
 
 CACHE_NAME = "posts-cache.jsonl"
 # The name of format 1 and 2, removed when the new one is written.
@@ -143,7 +143,7 @@ def save_cache(cache: HeaderCache) -> None:
         lines.append(line)
     cache.changed = False
     with contextlib.suppress(OutputError):
-        write_atomic(cache.path, b"\n".join(lines) + b"\n")
+        write_shared(cache.path, b"\n".join(lines) + b"\n")
         # The cache of an earlier feedwright, in a format no longer read.
         with contextlib.suppress(OSError):
             (cache.path.parent / _OLD_CACHE_NAME).unlink()

@@ -120,10 +120,10 @@ def record_build(
     content = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
     # Imported here: checking a record, all a build that finds nothing changed does, writes
     # nothing.
-    from feedwright.writer import write_atomic
+    from feedwright.writer import write_shared
 
     with contextlib.suppress(OutputError):
-        write_atomic(record_path(site), content.encode("utf-8"))
+        write_shared(record_path(site), content.encode("utf-8"))
 
 
 def up_to_date_outputs(site: Site, inputs: str, now: datetime) -> list[str] | None:
