@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import email
+import errno
+import os
 import re
+import tempfile
 from collections.abc import Iterator
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
+from typing import NoReturn
 from urllib.parse import urlsplit
 
 import lxml.html
@@ -278,3 +282,30 @@ def test_header_values_that_need_quoting_survive_the_message(make_site: SiteFact
     assert (to.display_name, to.addr_spec) == ("John, Jr.", '"john doe"@example.org')
     assert str(message["List-ID"]) == "号外 特集 速報 <digest.blog.example.org>"
     assert all(len(line) <= 78 for line in raw.split(b"\r\n"))
+
+
+def _disk_full(*args: object, **kwargs: object) -> NoReturn:
+    """Jinja2 writes each compiled template to a named temporary file: on a full disk."""
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def test_compiled_templates_that_cannot_be_kept_are_a_warning_for_build(
+    make_site: SiteFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = make_site(SIMPLE_POSTS)
+    monkeypatch.setattr(tempfile, "NamedTemporaryFile", _disk_full)
+    result = build(site)
+    assert "Second post" in (site.output / "digest.html").read_text(encoding="utf-8")
+    (warning,) = [w for w in result.collection.warnings if w.path.name == "compiled-templates"]
+    assert "No space left on device" in str(warning)
+
+
+def test_compiled_templates_that_cannot_be_kept_are_a_warning_for_digest(
+    make_site: SiteFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = make_site(SIMPLE_POSTS)
+    monkeypatch.setattr(tempfile, "NamedTemporaryFile", _disk_full)
+    result = digest_site(site, DigestOptions(last=5, now=NOW))
+    assert result.digest is not None and result.report.written
+    (warning,) = [w for w in result.collection.warnings if w.path.name == "compiled-templates"]
+    assert str(warning).startswith(f"{site.data_folder / 'compiled-templates'}: ")

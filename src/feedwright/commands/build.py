@@ -18,7 +18,7 @@ from feedwright.writer import OutputFile, WriteReport, write_files
 # What plans and renders the outputs is imported once the build knows it has work to do:
 # a build that finds nothing changed does not (see commands.outputs).
 if TYPE_CHECKING:
-    from feedwright.commands.outputs import OutputPlan
+    from feedwright.commands.outputs import OutputPlan, Rendered
 
 
 @dataclass
@@ -107,7 +107,7 @@ def build_site(
         shortcuts.posts_read()  # while the render process renders
         rendered = ahead.result() if ahead is not None else None
         if rendered is not None:
-            take_bodies(collection, plan.posts(), rendered.bodies)
+            _take_rendered(collection, plan, rendered)
             files = rendered.files
         else:
             files = _render_here(site, collection, plan, options)
@@ -190,5 +190,12 @@ def _render_here(
             take_bodies(collection, [], {}, error.problems)
             plan = outputs.plan_outputs(site, collection.posts)
             continue
-        take_bodies(collection, plan.posts(), rendered.bodies)
+        _take_rendered(collection, plan, rendered)
         return rendered.files
+
+
+def _take_rendered(collection: Collection, plan: OutputPlan, rendered: Rendered) -> None:
+    """Complete ``collection`` with the bodies ``rendered`` read for ``plan``, which was
+    made from its posts, and with the warnings of rendering them."""
+    take_bodies(collection, plan.posts(), rendered.bodies)
+    collection.warnings.extend(rendered.warnings)

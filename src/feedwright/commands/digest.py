@@ -111,5 +111,6 @@ def digest_site(site: Site, options: DigestOptions | None = None) -> DigestResul
 
         renderer = DigestRenderer(site, options.templates)
         result.digest = renderer.render(posts, preview_recipient(site))
+        collection.warnings.extend(renderer.warnings)
         result.report = write_files(site.output, digest_files(site, result.digest))
     return result

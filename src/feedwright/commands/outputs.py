@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from feedwright.errors import InvalidPostsError
+from feedwright.errors import InvalidPostsError, Problem
 from feedwright.feeds.groups import FeedGroup, feed_groups
 from feedwright.posts.collect import load_bodies
 from feedwright.posts.model import Post
@@ -72,6 +72,9 @@ class Rendered:
 
     files: list[OutputFile]
     bodies: dict[Path, Post]
+    # What rendering them found wrong that the outputs do without (the digest's templates
+    # not kept compiled…); the bodies' own warnings are in ``bodies``.
+    warnings: list[Problem]
 
 
 def render_plan(site: Site, plan: OutputPlan) -> Rendered:
@@ -90,13 +93,16 @@ def render_plan(site: Site, plan: OutputPlan) -> Rendered:
     if problems:
         raise InvalidPostsError(problems)
     plan = plan.with_bodies(bodies)
+    warnings: list[Problem] = []
     stylesheet = read_template_bytes("feed.xsl") if site.feeds.stylesheet else None
     files = render_feeds(site, plan.feeds, stylesheet)
     if plan.preview:
         # A preview of the digest of the newest posts, to look at before sending.
-        digest = DigestRenderer(site).render(plan.preview, preview_recipient(site))
+        renderer = DigestRenderer(site)
+        digest = renderer.render(plan.preview, preview_recipient(site))
         files.extend(digest_files(site, digest))
-    return Rendered(files, bodies)
+        warnings.extend(renderer.warnings)
+    return Rendered(files, bodies, warnings)
 
 
 def prepare_to_render(site: Site) -> None:

@@ -15,7 +15,7 @@ from urllib.parse import quote, urlsplit
 import jinja2
 from premailer import Premailer
 
-from feedwright.errors import DigestTemplateError
+from feedwright.errors import DigestTemplateError, Problem
 from feedwright.mail.recipients import Recipient
 from feedwright.mail.wrapping import wrap
 from feedwright.posts.excerpt import truncate
@@ -141,16 +141,44 @@ def digest_entry(post: Post, site: Site, excerpt_length: int) -> DigestEntry:
     )
 
 
-def _compiled_templates(site: Site) -> jinja2.BytecodeCache | None:
+class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
+    """Jinja2's cache of compiled templates in ``folder``, which no render ever fails for:
+    a template it cannot keep (a full disk, a folder that cannot be written) is compiled
+    again the next time, and ``warnings`` says why, once."""
+
+    def __init__(self, folder: Path, warnings: list[Problem]) -> None:
+        super().__init__(str(folder))
+        self.folder = folder
+        self.warnings = warnings
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError as error:
+            if not self.warnings:  # each template fails alike: once is enough
+                self.warnings.append(_not_kept(self.folder, error))
+
+
+def _not_kept(folder: Path, error: OSError) -> Problem:
+    return Problem(
+        folder,
+        f"cannot keep the digest's templates compiled: {error.strerror}",
+        "the digest is rendered all the same, compiling its templates each time",
+    )
+
+
+def _compiled_templates(site: Site, warnings: list[Problem]) -> jinja2.BytecodeCache | None:
     """Where the digest's templates are kept compiled, in the site's data folder (safe to
     delete; a changed template is compiled again): compiling them takes a fifth of the
-    time of rendering the digest of 20 posts."""
+    time of rendering the digest of 20 posts. A folder that cannot be made is a warning
+    (added to ``warnings``), and the templates are compiled each time."""
     folder = site.data_folder / "compiled-templates"
     try:
         folder.mkdir(parents=True, exist_ok=True)
-    except OSError:  # a folder that cannot be written: compile each time
+    except OSError as error:
+        warnings.append(_not_kept(folder, error))
         return None
-    return jinja2.FileSystemBytecodeCache(str(folder))
+    return _CompiledTemplates(folder, warnings)
 
 
 class DigestRenderer:
@@ -159,6 +187,8 @@ class DigestRenderer:
 
     def __init__(self, site: Site, templates: Path | None = None):
         self.site = site
+        # What went wrong that a digest does not need: its compiled templates not kept.
+        self.warnings: list[Problem] = []
         user_dir = templates or site.digest.templates
         if user_dir is not None and not user_dir.is_dir():
             raise DigestTemplateError(user_dir, "the templates folder does not exist")
@@ -172,7 +202,7 @@ class DigestRenderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
-            bytecode_cache=_compiled_templates(site),
+            bytecode_cache=_compiled_templates(site, self.warnings),
         )
         self.environment.filters["wrap"] = wrap
         self.premailer = Premailer(
