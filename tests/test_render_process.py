@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ from feedwright.site.config import load_site
 from feedwright.site.model import Site
 from feedwright.speed import Speed
 from feedwright.speed.header_cache import load_cache
+from feedwright.writer import OutputFile
 
 CONFIG = DEFAULT_CONFIG + "[feeds]\nlimit = 3\nby = ['tag']\n[digest]\nmax_posts = 4\n"
 
@@ -204,3 +206,31 @@ def test_the_render_process_renders_with_a_stand_in_for_requests(
     )
     assert fresh.stdout == "rendered\n", fresh.stderr
     assert (site.output / "digest.html").is_file()
+
+
+def test_a_render_process_that_dies_after_handing_over_some_files_changes_nothing(
+    make_site: SiteFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(outputs, "BATCH_BYTES", 1)  # each file a batch of its own
+    render_in_batches = outputs.render_in_batches
+
+    def dies_after_two_batches(
+        site: Site, plan: OutputPlan, hand_over: Callable[[list[OutputFile]], None]
+    ) -> Rendered:
+        handed: list[list[OutputFile]] = []
+
+        def hand_over_two(batch: list[OutputFile]) -> None:
+            if len(handed) == 2:
+                os._exit(3)  # the build has two of the files, and renders them all again
+            handed.append(batch)
+            hand_over(batch)
+
+        return render_in_batches(site, plan, hand_over_two)
+
+    monkeypatch.setattr(outputs, "render_in_batches", dies_after_two_batches)
+    site = make_site(_posts(12), CONFIG)
+    result = build(site, speed=AHEAD)
+    assert result.render_ahead == "failed"
+    here, _ = _built_here(site, tmp_path)
+    assert snapshot(site.output) == snapshot(here.output)  # no temporary file either
+    assert sorted(result.files) == sorted(snapshot(site.output))

@@ -28,6 +28,7 @@ _PUBLIC = {
     "BuildResult": "feedwright.commands.build",
     "build_site": "feedwright.commands.build",
     "render_site": "feedwright.commands.build",
+    "RenderResult": "feedwright.commands.build",
     "DigestOptions": "feedwright.commands.digest",
     "DigestResult": "feedwright.commands.digest",
     "digest_site": "feedwright.commands.digest",
@@ -55,6 +56,7 @@ __all__ = [
     "FeedwrightError",
     "Post",
     "Problem",
+    "RenderResult",
     "SendOptions",
     "SendResult",
     "Site",
@@ -71,7 +73,13 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from feedwright.commands.build import BuildOptions, BuildResult, build_site, render_site
+    from feedwright.commands.build import (
+        BuildOptions,
+        BuildResult,
+        RenderResult,
+        build_site,
+        render_site,
+    )
     from feedwright.commands.digest import DigestOptions, DigestResult, digest_site
     from feedwright.commands.posts import check_site, list_site
     from feedwright.commands.send import SendOptions, SendResult, send_site

@@ -162,13 +162,16 @@ class StagedFiles:
     place. Until then no output has changed, so a failure on the way (a full disk, a
     folder in the way) leaves every output as it was. Made by ``staged_files``."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, new_folders: list[Path]) -> None:
         self.folder = folder
         # Each file added, by its path in the folder (with ``/``), in the order added.
         self.paths: list[str] = []
         self._added: set[str] = set()
         self._temporaries: dict[Path, str] = {}
         self._unchanged: list[Path] = []
+        # The folders made for the files so far, outermost first: a failed write removes
+        # them again.
+        self._new_folders = new_folders
 
     def add(self, files: Iterable[OutputFile]) -> None:
         """Write each file to its temporary file, unless the file already holds its
@@ -184,11 +187,13 @@ class StagedFiles:
             if _holds(path, file.content):
                 self._unchanged.append(path)
             else:
+                self._new_folders.extend(_missing_folders(path.parent))
                 self._temporaries[path] = _write_temporary(path, file.content, 0o644)
 
     def commit(self) -> WriteReport:
         """Rename every temporary file into place: the new outputs, all at once."""
         report = WriteReport(unchanged=list(self._unchanged))
+        self._new_folders.clear()  # they hold outputs now
         while self._temporaries:
             path, temporary = next(iter(self._temporaries.items()))
             del self._temporaries[path]
@@ -200,6 +205,10 @@ class StagedFiles:
         """Forget every file added so far and remove its temporary file."""
         for temporary in self._temporaries.values():
             _remove(temporary)
+        for folder in reversed(self._new_folders):
+            with contextlib.suppress(OSError):  # not empty: someone else's file is there
+                folder.rmdir()
+        self._new_folders.clear()
         self._temporaries.clear()
         self._unchanged.clear()
         self._added.clear()
@@ -212,18 +221,28 @@ def staged_files(folder: Path) -> Iterator[StagedFiles]:
     the folder: two runs writing into it take turns. What is not committed when the block
     ends is discarded; and then the temporary files a killed run left beside these outputs
     are removed."""
+    new_folders = _missing_folders(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise _cannot_write(folder, error) from error
     with folder_lock(folder):
-        staged = StagedFiles(folder)
+        staged = StagedFiles(folder, new_folders)
         try:
             yield staged
         finally:
             targets = [folder / path for path in staged.paths]
             staged.discard()
             remove_stale_temporaries(targets)
+
+
+def _missing_folders(folder: Path) -> list[Path]:
+    """``folder`` and those of its parents that do not exist, outermost first."""
+    missing = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    return missing[::-1]
 
 
 @contextlib.contextmanager

@@ -4,6 +4,7 @@ them, in that order; with the shortcuts of ``speed`` unless they are switched of
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -13,12 +14,13 @@ from feedwright.posts.collect import Collection, ProgressCallback, collect, take
 from feedwright.site.model import Site
 from feedwright.speed import Speed
 from feedwright.speed.shortcuts import Shortcuts
-from feedwright.writer import OutputFile, WriteReport, write_files
+from feedwright.writer import OutputFile, StagedFiles, WriteReport, staged_files
 
 # What plans and renders the outputs is imported once the build knows it has work to do:
 # a build that finds nothing changed does not (see commands.outputs).
 if TYPE_CHECKING:
     from feedwright.commands.outputs import OutputPlan, Rendered
+    from feedwright.speed.render_ahead import RenderProcess
 
 
 @dataclass
@@ -42,7 +44,9 @@ class BuildResult:
     """What a build read and what it wrote."""
 
     collection: Collection
-    files: list[OutputFile] = field(default_factory=list)
+    # The path in the output folder of each file the build rendered, written or found
+    # already as it was; none when it rendered nothing.
+    files: list[str] = field(default_factory=list)
     report: WriteReport = field(default_factory=WriteReport)
     # True when nothing had changed since the last build: no post was read.
     up_to_date: bool = False
@@ -52,9 +56,17 @@ class BuildResult:
     render_ahead: str = "none"
 
 
+@dataclass
+class RenderResult:
+    """What ``render_site`` read, and every output file it rendered."""
+
+    collection: Collection
+    files: list[OutputFile]
+
+
 def render_site(
     site: Site, options: BuildOptions | None = None, progress: ProgressCallback | None = None
-) -> BuildResult:
+) -> RenderResult:
     """Collect the posts and render every output file in memory, writing nothing.
 
     Raises InvalidPostsError when any post is invalid, unless ``skip_invalid`` is set.
@@ -67,8 +79,9 @@ def render_site(
     from feedwright.commands import outputs
 
     plan = outputs.plan_outputs(site, collection.posts)
-    files = _render_here(site, collection, plan, options)
-    return BuildResult(collection, files)
+    files: list[OutputFile] = []
+    _render_here(site, collection, plan, options, files.extend)
+    return RenderResult(collection, files)
 
 
 def build_site(
@@ -76,10 +89,11 @@ def build_site(
 ) -> BuildResult:
     """Build the site's feeds and digest preview into its output folder.
 
-    Every file is rendered before the first is written, so an invalid post (or any other
-    error) leaves the previous outputs as they were. Nothing is read when nothing changed
-    since the last build, and nothing rendered when the posts the outputs show are the
-    same files, unchanged (see speed.uptodate).
+    Every file is written to a temporary file as it is rendered, and they are renamed
+    into place only once all of them are, so an invalid post (or any other error) leaves
+    the previous outputs as they were (see writer.staged_files). Nothing is read when
+    nothing changed since the last build, and nothing rendered when the posts the outputs
+    show are the same files, unchanged (see speed.uptodate).
     """
     options = options or BuildOptions()
     now = options.now or datetime.now(UTC)
@@ -91,7 +105,7 @@ def build_site(
     from feedwright.commands import outputs
 
     prepare = functools.partial(outputs.prepare_to_render, site)
-    with shortcuts.render_ahead(prepare, outputs.render_plan) as ahead:
+    with shortcuts.render_ahead(prepare, outputs.render_in_batches) as ahead:
         collection = _collect_valid(site, options, now, progress, shortcuts)
         plan = outputs.plan_outputs(site, collection.posts)
         kept = None if collection.problems else shortcuts.unchanged(plan.shown())
@@ -105,18 +119,36 @@ def build_site(
         if ahead is not None:
             ahead.send(site, plan)
         shortcuts.posts_read()  # while the render process renders
-        rendered = ahead.result() if ahead is not None else None
-        if rendered is not None:
-            _take_rendered(collection, plan, rendered)
-            files = rendered.files
-        else:
-            files = _render_here(site, collection, plan, options)
-        result = BuildResult(collection, files, write_files(site.output, files))
-        if ahead is not None:
-            result.render_ahead = "failed" if rendered is None else "rendered"
+        result = BuildResult(collection)
+        with staged_files(site.output) as staged:
+            result.render_ahead = _render(site, collection, plan, options, ahead, staged)
+            result.report = staged.commit()
+            result.files = list(staged.paths)
     if not collection.problems:
-        shortcuts.built([file.path for file in files], collection.next_due)
+        shortcuts.built(result.files, collection.next_due)
     return result
+
+
+def _render(
+    site: Site,
+    collection: Collection,
+    plan: OutputPlan,
+    options: BuildOptions,
+    ahead: RenderProcess[Rendered] | None,
+    staged: StagedFiles,
+) -> str:
+    """Render ``plan`` into ``staged``: in the render process ``ahead`` when there is one
+    and it can, else here. What became of the render process (see BuildResult)."""
+    if ahead is None:
+        _render_here(site, collection, plan, options, staged.add)
+        return "none"
+    rendered = ahead.result(staged.add)
+    if rendered is None:
+        staged.discard()  # what it handed over before it failed
+        _render_here(site, collection, plan, options, staged.add)
+        return "failed"
+    _take_rendered(collection, plan, rendered)
+    return "rendered"
 
 
 def _kept(
@@ -175,10 +207,15 @@ def check_valid(collection: Collection, skip_invalid: bool, shortcuts: Shortcuts
 
 
 def _render_here(
-    site: Site, collection: Collection, plan: OutputPlan, options: BuildOptions
-) -> list[OutputFile]:
-    """``outputs.render_plan`` in this process. A body that cannot be read makes its post
-    invalid: an error, or with ``skip_invalid`` the post is dropped and the plan made again."""
+    site: Site,
+    collection: Collection,
+    plan: OutputPlan,
+    options: BuildOptions,
+    keep: Callable[[Iterable[OutputFile]], None],
+) -> None:
+    """``outputs.render_plan`` in this process, each file given to ``keep`` as it is made.
+    A body that cannot be read makes its post invalid: an error, or with ``skip_invalid``
+    the post is dropped and the plan made again."""
     from feedwright.commands import outputs
 
     while True:
@@ -190,8 +227,9 @@ def _render_here(
             take_bodies(collection, [], {}, error.problems)
             plan = outputs.plan_outputs(site, collection.posts)
             continue
-        _take_rendered(collection, plan, rendered)
-        return rendered.files
+        keep(rendered.files)
+        _take_rendered(collection, plan, rendered)  # now that its warnings are all there
+        return
 
 
 def _take_rendered(collection: Collection, plan: OutputPlan, rendered: Rendered) -> None:

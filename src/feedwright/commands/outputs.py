@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,39 +70,71 @@ def plan_outputs(site: Site, posts: list[Post]) -> OutputPlan:
 class Rendered:
     """The output files of a plan, and the posts it shows, now with their bodies."""
 
-    files: list[OutputFile]
+    # Made as they are taken, one feed at a time: a build holds one feed's files at once,
+    # not all of them. (In the answer of a render process, which hands them over on the
+    # way, it is empty.)
+    files: Iterable[OutputFile]
     bodies: dict[Path, Post]
-    # What rendering them found wrong that the outputs do without (the digest's templates
-    # not kept compiled…); the bodies' own warnings are in ``bodies``.
+    # What rendering them found wrong that the outputs do without (a post a feed carries
+    # without its content, the digest's templates not kept compiled…), added as the files
+    # are made; the bodies' own warnings are in ``bodies``.
     warnings: list[Problem]
 
 
 def render_plan(site: Site, plan: OutputPlan) -> Rendered:
-    """Read the bodies of the posts ``plan`` shows, then render every output.
+    """Read the bodies of the posts ``plan`` shows, then render every output as its files
+    are taken (see ``Rendered.files``).
 
     Raises InvalidPostsError when a body cannot be read (bad UTF-8 after the front
     matter, say), before anything is rendered.
     """
-    from feedwright.feeds.render import render_feeds
-    from feedwright.mail.digest import DigestRenderer
-    from feedwright.mail.message import digest_files, preview_recipient
-    from feedwright.site.templates import read_template_bytes
-
     shown = plan.posts()
     bodies, problems = load_bodies(site, shown)
     if problems:
         raise InvalidPostsError(problems)
-    plan = plan.with_bodies(bodies)
     warnings: list[Problem] = []
+    return Rendered(_render_files(site, plan.with_bodies(bodies), warnings), bodies, warnings)
+
+
+def _render_files(site: Site, plan: OutputPlan, warnings: list[Problem]) -> Iterator[OutputFile]:
+    from feedwright.feeds.render import ContentRenderer, render_feeds
+    from feedwright.mail.digest import DigestRenderer
+    from feedwright.mail.message import digest_files, preview_recipient
+    from feedwright.site.templates import read_template_bytes
+
     stylesheet = read_template_bytes("feed.xsl") if site.feeds.stylesheet else None
-    files = render_feeds(site, plan.feeds, stylesheet)
+    contents = ContentRenderer(site)
+    yield from render_feeds(site, plan.feeds, stylesheet, contents)
+    warnings.extend(contents.warnings)
     if plan.preview:
         # A preview of the digest of the newest posts, to look at before sending.
         renderer = DigestRenderer(site)
         digest = renderer.render(plan.preview, preview_recipient(site))
-        files.extend(digest_files(site, digest))
+        yield from digest_files(site, digest)
         warnings.extend(renderer.warnings)
-    return Rendered(files, bodies, warnings)
+
+
+# A render process hands the files it makes to the build in batches of about this many
+# bytes: most builds' files in one, as they are small; big ones a few at a time.
+BATCH_BYTES = 8_000_000
+
+
+def render_in_batches(
+    site: Site, plan: OutputPlan, hand_over: Callable[[list[OutputFile]], None]
+) -> Rendered:
+    """``render_plan`` in a render process: the files go to ``hand_over`` in batches as
+    they are made, and the answer holds the bodies and the warnings."""
+    rendered = render_plan(site, plan)
+    batch: list[OutputFile] = []
+    size = 0
+    for file in rendered.files:
+        batch.append(file)
+        size += len(file.content)
+        if size >= BATCH_BYTES:
+            hand_over(batch)
+            batch, size = [], 0
+    hand_over(batch)
+    return Rendered([], rendered.bodies, rendered.warnings)
 
 
 def prepare_to_render(site: Site) -> None:

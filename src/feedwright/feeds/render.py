@@ -10,7 +10,7 @@ import json
 import mimetypes
 import posixpath
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -21,8 +21,9 @@ from feedgen.util import xml_elem
 from lxml import etree
 
 from feedwright import __version__
+from feedwright.errors import Problem
 from feedwright.feeds.groups import FeedGroup
-from feedwright.posts.markdown import absolutize_links, render_markdown
+from feedwright.posts.markdown import TooMuchMarkdown, absolutize_links, render_markdown
 from feedwright.posts.model import Post
 from feedwright.site.model import STYLESHEET_FILE, Author, Site, group_feed_suffix
 from feedwright.writer import OutputFile
@@ -81,17 +82,61 @@ class _MediaEntry(BaseEntryExtension):  # type: ignore[misc]
 
 
 class ContentRenderer:
-    """Renders each post's HTML once per build, though a post may appear in many feeds."""
+    """Renders each post's content (its HTML) once per build, though a post may appear in
+    many feeds, and says which posts' content each feed carries: newest first, as long as
+    the feed's content stays within ``[feeds] max_content_mb``, and none whose Markdown is
+    too big to render (see ``markdown.MAX_PIECES``). A post that a feed carries without
+    its content carries its summary; ``warnings`` says so, once a post."""
 
-    def __init__(self) -> None:
-        self._cache: dict[str, str] = {}
+    def __init__(self, site: Site) -> None:
+        self.max_content_mb = site.feeds.max_content_mb
+        self.warnings: list[Problem] = []
+        # Each post's HTML and its size in bytes, by file; None when it is not rendered.
+        self._cache: dict[str, tuple[str, int] | None] = {}
 
-    def html(self, post: Post) -> str:
-        """The post's full content as HTML with absolute links and only XML-safe characters."""
+    def html(self, post: Post) -> tuple[str, int] | None:
+        """The post's full content as HTML with absolute links and only XML-safe
+        characters, and its size in bytes; None when its Markdown is too big to render."""
         key = str(post.source)
         if key not in self._cache:
-            self._cache[key] = xml_safe(absolutize_links(render_markdown(post.body), post.url))
+            try:
+                html = xml_safe(absolutize_links(render_markdown(post.body), post.url))
+                self._cache[key] = (html, len(html.encode("utf-8")))
+            except TooMuchMarkdown as error:
+                self._cache[key] = None
+                self._warn(post, f"its Markdown has {error}: too much to render")
         return self._cache[key]
+
+    def contents(self, posts: Sequence[Post], feed_path: str) -> list[str | None]:
+        """The content each of ``posts`` (newest first) carries in the feed ``feed_path``
+        (and its RSS and JSON twins): its HTML, or None for its summary."""
+        room = self.max_content_mb * 1_000_000
+        contents: list[str | None] = []
+        for post in posts:
+            rendered = self.html(post)
+            if rendered is not None and rendered[1] > room:
+                self._warn(
+                    post,
+                    f"its content ({rendered[1] / 1_000_000:.3g} MB of HTML) would take "
+                    f"{feed_path} past the {self.max_content_mb:g} MB of post content a feed "
+                    "carries",
+                )
+                rendered = None
+            if rendered is not None:
+                room -= rendered[1]
+            contents.append(rendered[0] if rendered is not None else None)
+        return contents
+
+    def _warn(self, post: Post, reason: str) -> None:
+        if any(warning.path == post.source for warning in self.warnings):
+            return  # one warning a post is enough, whichever feeds leave its content out
+        self.warnings.append(
+            Problem(
+                post.source,
+                f"{reason}, so the feeds carry its summary instead",
+                "split the post, or raise `max_content_mb` in [feeds]",
+            )
+        )
 
 
 def feed_url(site: Site, path: str) -> str:
@@ -129,7 +174,7 @@ def _with_stylesheet(document: bytes, document_path: str) -> bytes:
 
 
 def _generator(
-    site: Site, group: FeedGroup, self_url: str, renderer: ContentRenderer
+    site: Site, group: FeedGroup, self_url: str, contents: Sequence[str | None]
 ) -> FeedGenerator:
     feed = FeedGenerator()
     feed.register_extension("media", _MediaFeed, _MediaEntry)
@@ -145,12 +190,13 @@ def _generator(
     feed.author(_author_dict(_feed_author(site)))
     feed.generator("feedwright", version=__version__, uri=GENERATOR_URI)
     feed.updated(_updated(group.posts))
-    for post in group.posts:
-        _add_entry(feed, site, post, renderer)
+    for post, content in zip(group.posts, contents, strict=True):
+        _add_entry(feed, site, post, content)
     return feed
 
 
-def _add_entry(feed: FeedGenerator, site: Site, post: Post, renderer: ContentRenderer) -> None:
+def _add_entry(feed: FeedGenerator, site: Site, post: Post, content: str | None) -> None:
+    """One post as an entry; ``content`` is its HTML, or None to carry only its summary."""
     entry = feed.add_entry(order="append")
     entry.id(post.id)
     entry.guid(post.id, permalink=post.id == post.url)
@@ -165,8 +211,8 @@ def _add_entry(feed: FeedGenerator, site: Site, post: Post, renderer: ContentRen
         entry.dc.dc_creator(xml_safe(author.name))
     if post.excerpt:
         entry.summary(xml_safe(post.excerpt), type="text")
-    if not site.feeds.summary_only:
-        entry.content(renderer.html(post), type="html")
+    if content is not None:
+        entry.content(content, type="html")
     names = dict.fromkeys((*post.categories, *post.tags))
     if names:
         # One call with the whole list: feedgen re-checks every category it already holds on
@@ -180,11 +226,11 @@ def _json_author(author: Author) -> dict[str, str]:
     return {"name": author.name, **({"url": author.uri} if author.uri else {})}
 
 
-def _json_item(site: Site, post: Post, renderer: ContentRenderer) -> dict[str, Any]:
-    """One post as a JSON Feed item."""
+def _json_item(site: Site, post: Post, content: str | None) -> dict[str, Any]:
+    """One post as a JSON Feed item; ``content`` is its HTML, or None for its summary."""
     item: dict[str, Any] = {"id": post.id, "url": post.url, "title": post.title}
-    if not site.feeds.summary_only:
-        item["content_html"] = renderer.html(post)
+    if content is not None:
+        item["content_html"] = content
     else:
         item["content_text"] = post.excerpt
     if post.excerpt:
@@ -203,7 +249,9 @@ def _json_item(site: Site, post: Post, renderer: ContentRenderer) -> dict[str, A
     return item
 
 
-def _json_feed(site: Site, group: FeedGroup, self_url: str, renderer: ContentRenderer) -> bytes:
+def _json_feed(
+    site: Site, group: FeedGroup, self_url: str, contents: Sequence[str | None]
+) -> bytes:
     document: dict[str, Any] = {
         "version": "https://jsonfeed.org/version/1.1",
         "title": group.title,
@@ -214,7 +262,9 @@ def _json_feed(site: Site, group: FeedGroup, self_url: str, renderer: ContentRen
         document["description"] = site.description
     document["language"] = site.lang
     document["authors"] = [_json_author(_feed_author(site))]
-    document["items"] = [_json_item(site, post, renderer) for post in group.posts]
+    document["items"] = [
+        _json_item(site, post, content) for post, content in zip(group.posts, contents, strict=True)
+    ]
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
@@ -225,31 +275,32 @@ def _file_path(group: FeedGroup, configured_name: str) -> str:
 
 
 def render_feeds(
-    site: Site, groups: Sequence[FeedGroup], stylesheet: bytes | None
-) -> list[OutputFile]:
+    site: Site, groups: Sequence[FeedGroup], stylesheet: bytes | None, renderer: ContentRenderer
+) -> Iterator[OutputFile]:
     """The files of each feed of ``groups`` (see ``groups.feed_groups``; its posts with
-    their bodies), plus the XSL stylesheet.
+    their bodies), plus the XSL stylesheet: made one feed at a time as they are taken, so
+    that only one feed's files need be in memory at once. ``renderer`` renders the posts'
+    content, and keeps the warnings about it.
 
     ``stylesheet`` is the XSL to ship beside the feeds; None leaves it out (and the
     ``<?xml-stylesheet?>`` instruction too).
     """
-    renderer = ContentRenderer()
     settings = site.feeds
-    files: list[OutputFile] = []
     for group in groups:
         atom_path = _file_path(group, settings.atom)
         rss_path = _file_path(group, settings.rss)
         json_path = _file_path(group, settings.json)
-        atom = _generator(site, group, feed_url(site, atom_path), renderer).atom_str(pretty=True)
-        rss = _generator(site, group, feed_url(site, rss_path), renderer).rss_str(pretty=True)
+        if settings.summary_only:
+            contents: list[str | None] = [None] * len(group.posts)
+        else:
+            contents = renderer.contents(group.posts, atom_path)
+        atom = _generator(site, group, feed_url(site, atom_path), contents).atom_str(pretty=True)
+        rss = _generator(site, group, feed_url(site, rss_path), contents).rss_str(pretty=True)
         if stylesheet is not None:
             atom = _with_stylesheet(atom, atom_path)
             rss = _with_stylesheet(rss, rss_path)
-        files.append(OutputFile(atom_path, atom))
-        files.append(OutputFile(rss_path, rss))
-        files.append(
-            OutputFile(json_path, _json_feed(site, group, feed_url(site, json_path), renderer))
-        )
+        yield OutputFile(atom_path, atom)
+        yield OutputFile(rss_path, rss)
+        yield OutputFile(json_path, _json_feed(site, group, feed_url(site, json_path), contents))
     if stylesheet is not None:
-        files.append(OutputFile(STYLESHEET_NAME, stylesheet))
-    return files
+        yield OutputFile(STYLESHEET_NAME, stylesheet)

@@ -6,7 +6,7 @@ import unicodedata
 
 import regex
 
-from feedwright.posts.markdown import first_paragraph, markdown_to_text
+from feedwright.posts.markdown import TooMuchMarkdown, first_paragraph, markdown_to_text
 
 ELLIPSIS = "…"
 _GRAPHEME = regex.compile(r"\X")
@@ -54,6 +54,11 @@ def truncate(text: str, limit: int) -> str:
 
 
 def excerpt_text(front_matter_excerpt: str | None, body: str, separator: str) -> str:
-    """The whole plain-text excerpt of a post: front matter first, then the body's opening."""
-    source = front_matter_excerpt if front_matter_excerpt else excerpt_markdown(body, separator)
-    return markdown_to_text(source)
+    """The whole plain-text excerpt of a post: front matter first, then the body's opening;
+    none ("") from Markdown too big to render (see ``markdown.MAX_PIECES``)."""
+    try:
+        if front_matter_excerpt:
+            return markdown_to_text(front_matter_excerpt)
+        return markdown_to_text(excerpt_markdown(body, separator))
+    except TooMuchMarkdown:
+        return ""

@@ -42,7 +42,10 @@ _SITE_KEYS = {
     "title", "url", "baseurl", "description", "author", "lang", "timezone", "permalink",
     "posts", "output", "excerpt_separator", "excerpt_length",
 }  # fmt: skip
-_FEED_KEYS = {"limit", "summary_only", "by", "stylesheet", "atom", "rss", "json", "id_scheme"}
+_FEED_KEYS = {
+    "limit", "summary_only", "by", "stylesheet", "atom", "rss", "json", "id_scheme",
+    "max_content_mb",
+}  # fmt: skip
 _DIGEST_KEYS = {
     "subject", "from", "reply_to", "unsubscribe_url", "unsubscribe_mailto", "max_posts",
     "excerpt_length", "templates", "preview",
@@ -330,6 +333,14 @@ def _feed_settings(path: Path, table: Mapping[str, Any]) -> FeedSettings:
         raise ConfigError(
             path, f"`id_scheme` must be one of {sorted(_ID_SCHEMES)}, not {id_scheme!r}"
         )
+    max_content_mb = _typed(
+        path, "feeds", "max_content_mb", table.get("max_content_mb", defaults.max_content_mb),
+        (int, float),
+    )  # fmt: skip
+    if not max_content_mb > 0:
+        raise ConfigError(
+            path, f"`max_content_mb` in [feeds] must be more than 0, not {max_content_mb!r}"
+        )
     names = {}
     for key in ("atom", "rss", "json"):
         name = _typed(path, "feeds", key, table.get(key, getattr(defaults, key)), str)
@@ -342,6 +353,7 @@ def _feed_settings(path: Path, table: Mapping[str, Any]) -> FeedSettings:
         by=by,
         stylesheet=_typed(path, "feeds", "stylesheet", table.get("stylesheet", True), bool),
         id_scheme=id_scheme,
+        max_content_mb=max_content_mb,
         **names,
     )
 

@@ -32,6 +32,8 @@ class FeedSettings:
     rss: str = "feed.rss"
     json: str = "feed.json"
     id_scheme: str = "url"
+    # The most post content (its HTML, in millions of bytes) that one feed carries.
+    max_content_mb: float = 16
 
 
 # The files a build writes beside the feeds: the feeds' stylesheet (``[feeds]

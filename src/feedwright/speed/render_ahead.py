@@ -3,7 +3,9 @@
 Importing feedgen, lxml, premailer, Jinja2 and markdown-it takes about 0.2 s: as long as
 reading the front matter of 10,000 posts from the cache. So a build of a big site forks at
 its start a process that imports them at once and waits. Once the posts are collected, it
-is sent the job (the posts the outputs show), renders, and answers with the result.
+is sent the job (the posts the outputs show), renders, handing the build the files on the
+way (so that neither process holds all of a big build's files at once), and answers with
+the rest of the result.
 
 Everything here that changes a process as a whole (its cycle collector, a stand-in
 module) happens in the forked process only, never in the build's.
@@ -34,9 +36,15 @@ from typing import Any, Generic, TypeVar
 Result = TypeVar("Result")
 
 
+# What the process sends: parts of the result on the way, then the answer.
+_PART, _ANSWER = "part", "answer"
+
+
 class RenderProcess(Generic[Result]):
     """A forked process that runs ``prepare`` at once, then ``render`` on the one job it is
-    sent. Use it as a context manager: leaving stops the process."""
+    sent: ``render(*job, hand_over)``, where ``hand_over(part)`` sends the build a part of
+    the result at once (see ``result``). Use it as a context manager: leaving stops the
+    process."""
 
     def __init__(self, prepare: Callable[[], object], render: Callable[..., Result]) -> None:
         context = multiprocessing.get_context("fork")
@@ -58,15 +66,21 @@ class RenderProcess(Generic[Result]):
         except Exception:  # the process died, or the job would not pickle: render here
             self._failed = True
 
-    def result(self) -> Result | None:
-        """Wait for the job's result; None when the process could not render it."""
+    def result(self, take: Callable[[Any], None]) -> Result | None:
+        """Wait for the job's answer, giving ``take`` each part the process hands over on
+        the way; None when the process could not render the job (``take`` may have had
+        some of its parts by then)."""
         if self._failed:
             return None
-        try:
-            answer: Result | None = self._connection.recv()
-        except Exception:  # the process died, or its result would not unpickle: render here
-            return None
-        return answer
+        while True:
+            try:
+                kind, value = self._connection.recv()
+            except Exception:  # the process died, or its result would not unpickle
+                return None
+            if kind == _ANSWER:
+                answer: Result | None = value
+                return answer
+            take(value)
 
     def close(self) -> None:
         """Stop the process, whatever it is doing (it writes nothing)."""
@@ -117,15 +131,19 @@ def _serve(
         job = connection.recv()
     except Exception:  # an import that fails, or the build that went away (EOFError)
         return
+
+    def hand_over(part: object) -> None:
+        connection.send((_PART, part))
+
     try:
-        answer = render(*job)
+        answer = render(*job, hand_over)
     except Exception:  # the build renders again in its own process and reports the error
         answer = None
     try:
-        connection.send(answer)
+        connection.send((_ANSWER, answer))
     except Exception:  # a result that does not pickle (the build renders again), or no build
         with contextlib.suppress(Exception):
-            connection.send(None)
+            connection.send((_ANSWER, None))
 
 
 def _job_arrives(connection: Connection, build_pid: int) -> bool:
