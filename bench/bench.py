@@ -18,6 +18,12 @@ several runs:
 with the peak RSS of each. If `hugo` is on PATH, Hugo builds the same posts (RSS limited
 to 20 items) and the table shows our cold time over Hugo's.
 
+Then two sites of one hostile post each, built cold (`--no-hostile` leaves them out):
+
+- a 10 MB post with 100 tags and 100 categories, in 201 feeds (5.7 GB of feeds: the post
+  is under the content a feed carries, so each of them carries it);
+- a 7 MB post of a million links (more markup than a post may have to be rendered).
+
     .venv/bin/python bench/bench.py --baseline 7f147e7   # A/B: this checkout against a revision
     make bench BENCH_ARGS="--baseline main --runs 5"
 
@@ -219,6 +225,57 @@ def cases(count: int) -> list[Case]:
     ]
 
 
+def write_site(root: Path, post: str) -> None:
+    """A site of one post, built with feeds per category and tag."""
+    (root / "_posts").mkdir(parents=True)
+    (root / "feedwright.toml").write_text(
+        '[site]\ntitle = "Hostile"\nurl = "https://bench.example.org"\nlang = "ja"\n'
+        '[feeds]\nby = ["category", "tag"]\n',
+        encoding="utf-8",
+    )
+    (root / "_posts" / "2025-11-29-hostile.md").write_text(post, encoding="utf-8")
+
+
+def generate_many_feeds(root: Path) -> None:
+    """A 10 MB post of Japanese paragraphs with 100 tags and 100 categories."""
+    chance = random.Random(10)
+    paragraphs: list[str] = []
+    while sum(len(text.encode()) for text in paragraphs) < 10_000_000:
+        paragraphs.append(paragraph(chance))
+    tags = ", ".join(f"t{number}" for number in range(100))
+    categories = ", ".join(f"c{number}" for number in range(100))
+    front = f"---\ntitle: 長い記事\ntags: [{tags}]\ncategories: [{categories}]\n---\n"
+    write_site(root, front + "\n\n".join(paragraphs) + "\n")
+
+
+def generate_million_links(root: Path) -> None:
+    """A 7 MB post of a million links."""
+    write_site(root, "---\ntitle: リンク集\n---\n" + "[a](b) " * 1_000_000 + "\n")
+
+
+HOSTILE = {
+    "10 MB post in 201 feeds": generate_many_feeds,
+    "7 MB of 1M links": generate_million_links,
+}
+
+
+def bench_hostile(runs: int, work: Path) -> dict[str, Measure]:
+    """The cold build of each hostile site."""
+    results = {}
+    for name, generate_hostile in HOSTILE.items():
+        print(f"{name} …", file=sys.stderr)
+        root = work / name.replace(" ", "-")
+        generate_hostile(root)
+
+        def clean(_: int, root: Path = root) -> None:
+            shutil.rmtree(root / "out", ignore_errors=True)
+            shutil.rmtree(root / ".feedwright", ignore_errors=True)
+
+        results[name] = measure(feedwright("build", str(root)), runs, clean)
+        shutil.rmtree(root)
+    return results
+
+
 def generate(root: Path, count: int) -> None:
     print(f"generating {count:,} posts …", file=sys.stderr)
     generate_site(root, count)
@@ -360,6 +417,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="runs of each command (median)")
     parser.add_argument("--no-hugo", action="store_true", help="do not time Hugo")
     parser.add_argument(
+        "--no-hostile", action="store_true", help="do not time the two hostile posts"
+    )
+    parser.add_argument(
         "--baseline",
         metavar="REV",
         help="time this checkout against the git revision REV, interleaved (no Hugo)",
@@ -374,15 +434,18 @@ def main() -> None:
         for count in options.sizes:
             for name, result in bench_size(count, options.runs, hugo, Path(folder)).items():
                 rows.append((count, name, result))
+        if not options.no_hostile:
+            for name, result in bench_hostile(options.runs, Path(folder)).items():
+                rows.append((1, name, result))
     print(f"\nfeedwright benchmark — {platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}, median of {options.runs} runs")  # fmt: skip
-    print(f"{'posts':>8}  {'command':<18} {'seconds':>8} {'peak RSS':>10}  vs Hugo")
+    print(f"{'posts':>8}  {'command':<23} {'seconds':>8} {'peak RSS':>10}  vs Hugo")
     for count, name, result in rows:
         hugo_row = next((r for c, n, r in rows if c == count and n == "hugo build"), None)
         ratio = ""
         if hugo_row and name == "cold build":
             ratio = f"{result.seconds / hugo_row.seconds:.2f}×"
-        print(f"{count:>8,}  {name:<18} {result.seconds:>8.2f} {result.peak_mb:>7.0f} MB  {ratio}")
+        print(f"{count:>8,}  {name:<23} {result.seconds:>8.2f} {result.peak_mb:>7.0f} MB  {ratio}")
 
 
 if __name__ == "__main__":
