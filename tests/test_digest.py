@@ -309,3 +309,13 @@ def test_compiled_templates_that_cannot_be_kept_are_a_warning_for_digest(
     assert result.digest is not None and result.report.written
     (warning,) = [w for w in result.collection.warnings if w.path.name == "compiled-templates"]
     assert str(warning).startswith(f"{site.data_folder / 'compiled-templates'}: ")
+
+
+def test_the_digest_command_prints_the_warnings_with_verbose(make_site: SiteFactory) -> None:
+    marked = "---\ntitle: Marked\ndate: 2025-11-20\n---\nText.\n\n---END---\n"
+    site = make_site({"2025-11-20-marked.md": marked})
+    quiet = runner.invoke(app, ["digest", str(site.root), "--last", "1"])
+    verbose = runner.invoke(app, ["--verbose", "digest", str(site.root), "--last", "1"])
+    assert quiet.exit_code == verbose.exit_code == 0
+    assert "---END---" not in quiet.stderr
+    assert "warning: " in verbose.stderr and "stray `---END---` line" in verbose.stderr

@@ -62,6 +62,8 @@ def digest(
     )
     result = run(lambda: digest_site(loaded, digest_options))
     print_problems(result.collection.problems)
+    if options.verbose:
+        print_problems(result.collection.warnings, "warning")
     if result.digest is None:
         if not options.quiet:
             say(f"no new posts since {result.since}")
