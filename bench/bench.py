@@ -15,7 +15,8 @@ several runs:
 - old post added: a build after a post dated years back was added (no output changes);
 - digest: `feedwright digest --last 20`;
 
-with the peak RSS of each. If `hugo` is on PATH, Hugo builds the same posts (RSS limited
+with the peak RSS of each. The sources are compiled to bytecode first, as installing
+feedwright does (a machine with PYTHONDONTWRITEBYTECODE set would time the compiler). If `hugo` is on PATH, Hugo builds the same posts (RSS limited
 to 20 items) and the table shows our cold time over Hugo's.
 
 Then two sites of one hostile post each, built cold (`--no-hostile` leaves them out):
@@ -178,6 +179,14 @@ def measure(command: list[str], runs: int, before: Callable[[int], None] | None 
             before(attempt)
         samples.append(run_once(command))
     return Measure.of(samples)
+
+
+def compile_sources(folder: Path) -> None:
+    """Compile the Python files under ``folder`` to bytecode, as installing a package does:
+    where PYTHONDONTWRITEBYTECODE is set (it is on the machines this is developed on), each
+    run would otherwise compile every module it imports, and the benchmark would time the
+    compiler."""
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(folder)], check=True)
 
 
 def feedwright(*args: str) -> list[str]:
@@ -406,6 +415,8 @@ def main_ab(sizes: list[int], runs: int, revision: str) -> None:
         print(f"feedwright A/B — {platform.machine()}, {os.cpu_count()} cores, "
               f"Python {platform.python_version()}, median of {runs} interleaved runs\n"
               f"current: {CHECKOUT} at {head}; baseline: {revision} = {commit[:12]}")  # fmt: skip
+        compile_sources(CHECKOUT / "src")
+        compile_sources(baseline / "src")
         for count in sizes:
             print_comparison(count, compare_size(count, runs, baseline, Path(folder)))
             sys.stdout.flush()
@@ -429,6 +440,7 @@ def main() -> None:
         main_ab(options.sizes, options.runs, options.baseline)
         return
     hugo = None if options.no_hugo else shutil.which("hugo")
+    compile_sources(CHECKOUT / "src")
     rows = []
     with tempfile.TemporaryDirectory(prefix="feedwright-bench-") as folder:
         for count in options.sizes:
