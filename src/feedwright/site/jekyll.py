@@ -33,3 +33,13 @@ def read_jekyll_config(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise ConfigError(path, f"cannot read: {error}") from error
     return data if isinstance(data, dict) else {}
+
+
+def jekyll_site_values(jekyll: dict[str, Any]) -> dict[str, Any]:
+    """The values of ``JEKYLL_SITE_KEYS`` that ``_config.yml`` sets (null and empty ones
+    count as unset), with the site's ``name`` as its title when it has no ``title``, as
+    jekyll-feed takes it (``site.title | default: site.name``)."""
+    values = {key: jekyll[key] for key in JEKYLL_SITE_KEYS if jekyll.get(key) not in (None, "")}
+    if "title" not in values and jekyll.get("name") not in (None, "", False):
+        values["title"] = jekyll["name"]
+    return values
