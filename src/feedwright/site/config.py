@@ -13,7 +13,12 @@ from urllib.parse import urlsplit
 
 from feedwright.errors import ConfigError, Problem
 from feedwright.site.addresses import parse_address
-from feedwright.site.jekyll import JEKYLL_CONFIG, jekyll_site_values, read_jekyll_config
+from feedwright.site.jekyll import (
+    JEKYLL_CONFIG,
+    jekyll_site_values,
+    read_defaults,
+    read_jekyll_config,
+)
 from feedwright.site.model import (
     DEFAULT_SUBJECT,
     PREVIEW_FILES,
@@ -173,6 +178,7 @@ def load_site(
     )
     output_dir = Path(str(site_table.get("output", "out")))
     author, author_warnings = _author(site_table.get("author"), source, url)
+    defaults, default_warnings = read_defaults(jekyll_path, jekyll)
     site = Site(
         root=root,
         title=title,
@@ -195,7 +201,8 @@ def load_site(
         recipients_file=_site_path(config_path, root, "recipients", "file", data),
         state_file=_site_path(config_path, root, "state", "path", data),
         config_path=config_path if config_path.exists() else None,
-        warnings=tuple(warnings + author_warnings),
+        defaults=defaults,
+        warnings=tuple(warnings + author_warnings + default_warnings),
     )
     if site.excerpt_length < 10:
         raise ConfigError(config_path, "`excerpt_length` must be at least 10")

@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from feedwright.errors import ConfigError
+from feedwright.errors import ConfigError, Problem
+from feedwright.site.model import FrontMatterDefault
 
 JEKYLL_CONFIG = "_config.yml"
 # The keys of ``_config.yml`` that mean the same as in feedwright's [site] table.
@@ -42,4 +43,58 @@ def jekyll_site_values(jekyll: dict[str, Any]) -> dict[str, Any]:
     values = {key: jekyll[key] for key in JEKYLL_SITE_KEYS if jekyll.get(key) not in (None, "")}
     if "title" not in values and jekyll.get("name") not in (None, "", False):
         values["title"] = jekyll["name"]
+    # The posts collection's own permalink wins over the site's, as in Jekyll.
+    collections = jekyll.get("collections")
+    posts = collections.get("posts") if isinstance(collections, dict) else None
+    permalink = posts.get("permalink") if isinstance(posts, dict) else None
+    if isinstance(permalink, str) and permalink.strip():
+        values["permalink"] = permalink
     return values
+
+
+# Jekyll's old names of the scope types, which it still accepts.
+_OLD_TYPES = {"post": "posts", "page": "pages", "draft": "drafts"}
+
+
+def read_defaults(
+    path: Path, jekyll: dict[str, Any]
+) -> tuple[tuple[FrontMatterDefault, ...], list[Problem]]:
+    """The front matter defaults of ``_config.yml`` (its ``defaults:`` list), and a warning
+    for each entry Jekyll leaves out (no ``values`` mapping, or an odd ``scope``)."""
+    entries = jekyll.get("defaults")
+    if not isinstance(entries, list):
+        return (), []
+    defaults: list[FrontMatterDefault] = []
+    warnings: list[Problem] = []
+    for number, entry in enumerate(entries, start=1):
+        default = _default(entry)
+        if default is None:
+            warnings.append(
+                Problem(
+                    path,
+                    f"entry {number} of `defaults` is left out: it needs a `values` mapping "
+                    "and a `scope` with a text `path` and `type`",
+                    "write `- scope: {path: _posts, type: posts}` then `values: {layout: post}`",
+                )
+            )
+        else:
+            defaults.append(default)
+    return tuple(defaults), warnings
+
+
+def _default(entry: object) -> FrontMatterDefault | None:
+    """One entry of ``defaults:``, or None when it is not one Jekyll can use."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("values"), dict):
+        return None
+    scope = entry.get("scope", {})
+    if not isinstance(scope, dict):
+        return None
+    scope_path = scope.get("path", "")
+    scope_type = scope.get("type")
+    if scope_path is None:
+        scope_path = ""
+    if not isinstance(scope_path, str) or not isinstance(scope_type, str | None):
+        return None
+    if scope_type is not None:
+        scope_type = _OLD_TYPES.get(scope_type, scope_type)
+    return FrontMatterDefault(path=scope_path, type=scope_type, values=entry["values"])
