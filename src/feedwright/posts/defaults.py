@@ -17,15 +17,32 @@ POSTS_TYPE = "posts"
 
 
 def with_defaults(source: SourceFile, site: Site) -> SourceFile:
-    """``source`` with the site's front matter defaults merged under its own front matter
-    (its own values win; mappings are merged key by key, as Jekyll does)."""
-    if not site.defaults:
-        return source
-    defaults = defaults_for(site, source.path)
-    if not defaults:
+    """``source`` with what the site sets for it: its front matter defaults merged under its
+    own front matter (its own values win; mappings are merged key by key, as Jekyll does),
+    and its author looked up in the site's authors as jekyll-feed does."""
+    metadata = source.metadata
+    if site.defaults:
+        defaults = defaults_for(site, source.path)
+        metadata = deep_merge(defaults, metadata) if defaults else metadata
+    metadata = with_site_author(metadata, site.authors)
+    if metadata is source.metadata:
         return source
     # Not `clean`: a default's text was never checked for control characters.
-    return replace(source, metadata=deep_merge(defaults, source.metadata), clean=False)
+    return replace(source, metadata=metadata, clean=False)
+
+
+def with_site_author(metadata: dict[str, Any], authors: Mapping[str, object]) -> dict[str, Any]:
+    """``metadata`` with the post's author as jekyll-feed takes it: ``author``, else the first
+    of ``authors``; a key of the site's ``authors`` stands for the author it names."""
+    author = metadata.get("author")
+    listed = metadata.get("authors")
+    if (author is None or author is False or author == "") and isinstance(listed, list) and listed:
+        author = listed[0]
+    if isinstance(author, str) and author in authors:
+        author = authors[author]
+    if author is metadata.get("author"):
+        return metadata
+    return {**metadata, "author": author}
 
 
 def defaults_for(site: Site, path: Path) -> dict[str, Any]:

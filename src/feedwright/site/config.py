@@ -15,7 +15,9 @@ from feedwright.errors import ConfigError, Problem
 from feedwright.site.addresses import parse_address
 from feedwright.site.jekyll import (
     JEKYLL_CONFIG,
+    jekyll_feed_values,
     jekyll_site_values,
+    read_authors,
     read_defaults,
     read_jekyll_config,
 )
@@ -172,13 +174,15 @@ def load_site(
     title, url, warnings = _title_and_url(source, site_table, jekyll_path.exists())
     timezone = _timezone(source, str(site_table.get("timezone", "UTC")))
     lang = _lang(source, str(site_table.get("lang", "en")))
-    feeds = _feed_settings(config_path, data.get("feeds", {}))
+    jekyll_feeds, feed_warnings = jekyll_feed_values(jekyll_path, jekyll)
+    feeds = _feed_settings(config_path, {**jekyll_feeds, **data.get("feeds", {})})
     excerpt_length = _typed(
         config_path, "site", "excerpt_length", site_table.get("excerpt_length", 200), int
     )
     output_dir = Path(str(site_table.get("output", "out")))
     author, author_warnings = _author(site_table.get("author"), source, url)
     defaults, default_warnings = read_defaults(jekyll_path, jekyll)
+    authors, authors_warnings = read_authors(root) if jekyll_path.exists() else ({}, [])
     site = Site(
         root=root,
         title=title,
@@ -202,7 +206,10 @@ def load_site(
         state_file=_site_path(config_path, root, "state", "path", data),
         config_path=config_path if config_path.exists() else None,
         defaults=defaults,
-        warnings=tuple(warnings + author_warnings + default_warnings),
+        authors=authors,
+        warnings=tuple(
+            warnings + feed_warnings + author_warnings + default_warnings + authors_warnings
+        ),
     )
     if site.excerpt_length < 10:
         raise ConfigError(config_path, "`excerpt_length` must be at least 10")

@@ -120,6 +120,9 @@ class Site:
     config_path: Path | None = None
     # A Jekyll site's front matter defaults, in the order of ``_config.yml``.
     defaults: tuple[FrontMatterDefault, ...] = ()
+    # A Jekyll site's authors by key (``_data/authors.yml``): a post whose ``author`` is a
+    # key gets that author (a name, or a mapping with ``name``, ``email``, ``uri``).
+    authors: Mapping[str, object] = field(default_factory=dict, hash=False)
     # What the configuration held that was left out, each with a warning; reported with the
     # posts' warnings (see posts.collect).
     warnings: tuple[Problem, ...] = ()
