@@ -43,7 +43,8 @@ _SITE = '[site]\ntitle = "T"\nurl = "https://x.org"\n'
     [
         ('[site]\ntitle = "T"\nurl = "https://x.org"\ntitel = "typo"\n', "did you mean `title`"),
         ('[site]\ntitle = "T"\nurl = "https://x.org"\n[feed]\nlimit = 3\n', "unknown table [feed]"),
-        ('[site]\ntitle = "T"\n', "not an absolute http(s) URL"),
+        ('[site]\ntitle = "T"\n', "the site has no `url`"),
+        ('[site]\ntitle = "T"\nurl = "ftp://x.org"\n', "not an absolute http(s) URL"),
         ('[site]\nurl = "https://x.org"\n', "has no title"),
         (
             '[site]\ntitle = "T"\nurl = "https://x.org"\ntimezone = "Mars/Base"\n',

@@ -12,9 +12,10 @@ from urllib.parse import quote, urlsplit
 
 from feedwright.errors import PostError, Problem
 from feedwright.posts.dates import DateError, date_from_filename, parse_date
+from feedwright.posts.defaults import with_defaults
 from feedwright.posts.front_matter import CONTROL_CHARACTERS, SourceFile, control_warning
 from feedwright.posts.model import Image, Post
-from feedwright.posts.permalinks import escape_permalink, post_path
+from feedwright.posts.permalinks import post_path
 from feedwright.site.model import Author, Site
 from feedwright.site.values import (
     WEB_URL_HINT,
@@ -315,6 +316,7 @@ def with_body(post: Post, body: str, site: Site) -> Post:
 def parse_header(source: SourceFile, site: Site, zone: tzinfo) -> Post:
     """Validate one post's front matter and build the Post without its body (``has_body`` is
     False); raise PostError if it is unusable. Only the front matter of ``source`` is used."""
+    source = with_defaults(source, site)
     fields = _Fields(source)
     path = source.path
     # One line wherever it goes (a mail subject, a feed reader's list): runs of whitespace,
@@ -343,16 +345,14 @@ def parse_header(source: SourceFile, site: Site, zone: tzinfo) -> Post:
     file_slug = file_slug_of(path)
     slug = fields.text("slug")
     permalink = fields.text("permalink")
-    if permalink:
-        url_path = escape_permalink(permalink)
-    else:
-        url_path = post_path(
-            site.permalink,
-            date=date.astimezone(zone),
-            categories=categories,
-            file_slug=file_slug,
-            slug=slug,
-        )
+    url_path = post_path(
+        permalink or site.permalink,
+        date=date.astimezone(zone),
+        categories=categories,
+        file_slug=file_slug,
+        slug=slug,
+        front_matter=bool(permalink),
+    )
     url = site.base_url + url_path
     lang_text = fields.text("lang")
     lang = normalise_lang(lang_text) if lang_text else None

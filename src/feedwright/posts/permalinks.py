@@ -58,10 +58,9 @@ _VALUES: dict[str, Callable[[datetime, tuple[str, ...], str], str]] = {
 
 
 @functools.lru_cache(maxsize=64)
-def _pattern_parts(permalink: str) -> tuple[tuple[str, str], ...]:
-    """The pattern of ``permalink`` cut into (text, placeholder name) pairs, the last name
-    empty: ``/:year/:title/`` gives ``("/", "year"), ("/", "title"), ("/", "")``."""
-    pattern = resolve_pattern(permalink)
+def _pattern_parts(pattern: str) -> tuple[tuple[str, str], ...]:
+    """``pattern`` cut into (text, placeholder name) pairs, the last name empty:
+    ``/:year/:title/`` gives ``("/", "year"), ("/", "title"), ("/", "")``."""
     parts = []
     position = 0
     for match in _PLACEHOLDER.finditer(pattern):
@@ -78,20 +77,25 @@ def post_path(
     categories: tuple[str, ...],
     file_slug: str,
     slug: str | None,
+    front_matter: bool = False,
 ) -> str:
     """The URL path of a post for a permalink pattern or preset, as Jekyll builds it.
 
     ``date`` must already be in the site's time zone; ``file_slug`` is the file name without
     its date prefix and extension; ``slug`` is the front matter ``slug`` when there is one.
+    A ``front_matter`` permalink (or one from the site's defaults) has its placeholders
+    filled in too, but is never a preset name (``pretty`` is the path ``/pretty``), and its
+    own text is percent-encoded.
     """
+    pattern = permalink if front_matter else resolve_pattern(permalink)
     pieces = []
-    for text, name in _pattern_parts(permalink):
+    for text, name in _pattern_parts(pattern):
         pieces.append(text)
         if name:
             pieces.append(_escape_path(_VALUES[name](date, categories, slug or file_slug)))
     # Jekyll's sanitize_url: no "..", no "./", no doubled slashes, always a leading slash.
-    path = ("/" + "".join(pieces)).replace("..", "/").replace("./", "")
-    return _SLASHES.sub("/", path)
+    path = _SLASHES.sub("/", ("/" + "".join(pieces)).replace("..", "/").replace("./", ""))
+    return escape_permalink(path) if front_matter else path
 
 
 @functools.lru_cache(maxsize=4_096)

@@ -13,7 +13,14 @@ from urllib.parse import urlsplit
 
 from feedwright.errors import ConfigError, Problem
 from feedwright.site.addresses import parse_address
-from feedwright.site.jekyll import JEKYLL_CONFIG, JEKYLL_SITE_KEYS, read_jekyll_config
+from feedwright.site.jekyll import (
+    JEKYLL_CONFIG,
+    jekyll_feed_values,
+    jekyll_site_values,
+    read_authors,
+    read_defaults,
+    read_jekyll_config,
+)
 from feedwright.site.model import (
     DEFAULT_SUBJECT,
     PREVIEW_FILES,
@@ -159,22 +166,23 @@ def load_site(
     site_table: dict[str, Any] = dict(data.get("site", {}))
     jekyll_path = root / JEKYLL_CONFIG
     jekyll = read_jekyll_config(jekyll_path) if jekyll_path.exists() else {}
-    for key in JEKYLL_SITE_KEYS:
-        if key not in site_table and jekyll.get(key) not in (None, ""):
-            site_table[key] = jekyll[key]
+    for key, value in jekyll_site_values(jekyll).items():
+        site_table.setdefault(key, value)
     # Where the site's identity came from, for the errors about it.
     source = config_path if config_path.exists() else jekyll_path
     # Checked in this order, so that of several mistakes the first one named stays the same.
-    title = _title(source, site_table.get("title"))
-    url = _site_url(source, site_table.get("url"), site_table.get("baseurl"))
+    title, url, warnings = _title_and_url(source, site_table, jekyll_path.exists())
     timezone = _timezone(source, str(site_table.get("timezone", "UTC")))
     lang = _lang(source, str(site_table.get("lang", "en")))
-    feeds = _feed_settings(config_path, data.get("feeds", {}))
+    jekyll_feeds, feed_warnings = jekyll_feed_values(jekyll_path, jekyll)
+    feeds = _feed_settings(config_path, {**jekyll_feeds, **data.get("feeds", {})})
     excerpt_length = _typed(
         config_path, "site", "excerpt_length", site_table.get("excerpt_length", 200), int
     )
     output_dir = Path(str(site_table.get("output", "out")))
-    author, warnings = _author(site_table.get("author"), source, url)
+    author, author_warnings = _author(site_table.get("author"), source, url)
+    defaults, default_warnings = read_defaults(jekyll_path, jekyll)
+    authors, authors_warnings = read_authors(root) if jekyll_path.exists() else ({}, [])
     site = Site(
         root=root,
         title=title,
@@ -197,7 +205,11 @@ def load_site(
         recipients_file=_site_path(config_path, root, "recipients", "file", data),
         state_file=_site_path(config_path, root, "state", "path", data),
         config_path=config_path if config_path.exists() else None,
-        warnings=tuple(warnings),
+        defaults=defaults,
+        authors=authors,
+        warnings=tuple(
+            warnings + feed_warnings + author_warnings + default_warnings + authors_warnings
+        ),
     )
     if site.excerpt_length < 10:
         raise ConfigError(config_path, "`excerpt_length` must be at least 10")
@@ -267,6 +279,34 @@ def _both(first: _Setting, second: _Setting) -> str:
     return f"{first} and {second} both"
 
 
+def _title_and_url(
+    source: Path, site_table: Mapping[str, Any], jekyll_site: bool
+) -> tuple[str, str, list[Problem]]:
+    """The site's title and URL, and the warning when the title fell back to the address.
+
+    A Jekyll site builds with no title (jekyll-feed then writes a feed without one, and
+    readers show its address instead), so on a Jekyll site the address stands in for it.
+    """
+    title = site_table.get("title")
+    if jekyll_site and (title is None or (isinstance(title, str) and not title.strip())):
+        url = _site_url(source, site_table.get("url"), site_table.get("baseurl"), jekyll_site)
+        address = urlsplit(url)
+        fallback = address.netloc + address.path
+        warning = Problem(
+            source,
+            f"the site has no title (nor name); its feeds are titled {fallback!r}, as feed "
+            "readers show jekyll-feed's feed with no title",
+            f"add `title: My blog` to {JEKYLL_CONFIG}",
+        )
+        return fallback, url, [warning]
+    title = _title(source, title)
+    return (
+        title,
+        _site_url(source, site_table.get("url"), site_table.get("baseurl"), jekyll_site),
+        [],
+    )
+
+
 def _title(source: Path, title: object) -> str:
     """The site's title: required, on one line."""
     if not isinstance(title, str) or not title.strip():
@@ -282,8 +322,16 @@ def _title(source: Path, title: object) -> str:
     return title.strip()
 
 
-def _site_url(source: Path, url: object, baseurl: object) -> str:
+def _site_url(source: Path, url: object, baseurl: object, jekyll_site: bool) -> str:
     """The site's public address, an absolute http(s) URL, with ``baseurl`` appended."""
+    if url is None or url == "":
+        raise ConfigError(
+            source,
+            "the site has no `url`: feeds need the public address of the site",
+            f"add `url: https://example.org` to {JEKYLL_CONFIG}"
+            if jekyll_site
+            else f'add url = "https://example.org" under [site] in {CONFIG_NAME}',
+        )
     if (
         not isinstance(url, str)
         or urlsplit(url).scheme not in ("http", "https")

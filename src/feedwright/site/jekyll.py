@@ -6,9 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from feedwright.errors import ConfigError
+from feedwright.errors import ConfigError, Problem
+from feedwright.site.model import FrontMatterDefault
+from feedwright.site.values import parse_author
 
 JEKYLL_CONFIG = "_config.yml"
+# The data files Jekyll reads ``site.data.authors`` from, which jekyll-feed looks authors up in.
+AUTHORS_DATA = ("_data/authors.yml", "_data/authors.yaml")
 # The keys of ``_config.yml`` that mean the same as in feedwright's [site] table.
 JEKYLL_SITE_KEYS = (
     "title", "description", "url", "baseurl", "author", "lang", "timezone", "permalink",
@@ -33,3 +37,131 @@ def read_jekyll_config(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise ConfigError(path, f"cannot read: {error}") from error
     return data if isinstance(data, dict) else {}
+
+
+def jekyll_site_values(jekyll: dict[str, Any]) -> dict[str, Any]:
+    """The values of ``JEKYLL_SITE_KEYS`` that ``_config.yml`` sets (null and empty ones
+    count as unset), with the site's ``name`` as its title when it has no ``title``, as
+    jekyll-feed takes it (``site.title | default: site.name``)."""
+    values = {key: jekyll[key] for key in JEKYLL_SITE_KEYS if jekyll.get(key) not in (None, "")}
+    if "title" not in values and jekyll.get("name") not in (None, "", False):
+        values["title"] = jekyll["name"]
+    # The posts collection's own permalink wins over the site's, as in Jekyll.
+    collections = jekyll.get("collections")
+    posts = collections.get("posts") if isinstance(collections, dict) else None
+    permalink = posts.get("permalink") if isinstance(posts, dict) else None
+    if isinstance(permalink, str) and permalink.strip():
+        values["permalink"] = permalink
+    return values
+
+
+# Jekyll's old names of the scope types, which it still accepts.
+_OLD_TYPES = {"post": "posts", "page": "pages", "draft": "drafts"}
+
+
+def read_defaults(
+    path: Path, jekyll: dict[str, Any]
+) -> tuple[tuple[FrontMatterDefault, ...], list[Problem]]:
+    """The front matter defaults of ``_config.yml`` (its ``defaults:`` list), and a warning
+    for each entry Jekyll leaves out (no ``values`` mapping, or an odd ``scope``)."""
+    entries = jekyll.get("defaults")
+    if not isinstance(entries, list):
+        return (), []
+    defaults: list[FrontMatterDefault] = []
+    warnings: list[Problem] = []
+    for number, entry in enumerate(entries, start=1):
+        default = _default(entry)
+        if default is None:
+            warnings.append(
+                Problem(
+                    path,
+                    f"entry {number} of `defaults` is left out: it needs a `values` mapping "
+                    "and a `scope` with a text `path` and `type`",
+                    "write `- scope: {path: _posts, type: posts}` then `values: {layout: post}`",
+                )
+            )
+        else:
+            defaults.append(default)
+    return tuple(defaults), warnings
+
+
+def _default(entry: object) -> FrontMatterDefault | None:
+    """One entry of ``defaults:``, or None when it is not one Jekyll can use."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("values"), dict):
+        return None
+    scope = entry.get("scope", {})
+    if not isinstance(scope, dict):
+        return None
+    scope_path = scope.get("path", "")
+    scope_type = scope.get("type")
+    if scope_path is None:
+        scope_path = ""
+    if not isinstance(scope_path, str) or not isinstance(scope_type, str | None):
+        return None
+    if scope_type is not None:
+        scope_type = _OLD_TYPES.get(scope_type, scope_type)
+    return FrontMatterDefault(path=scope_path, type=scope_type, values=entry["values"])
+
+
+def jekyll_feed_values(path: Path, jekyll: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
+    """The [feeds] values that jekyll-feed's ``feed:`` block sets: ``path`` (the Atom feed's
+    file name), ``posts_limit`` and ``excerpt_only``; a warning for each one left out."""
+    block = jekyll.get("feed")
+    if not isinstance(block, dict):
+        return {}, []
+    values: dict[str, Any] = {}
+    warnings: list[Problem] = []
+    name = block.get("path")
+    if isinstance(name, str) and _plain_name(name.lstrip("/")):
+        values["atom"] = name.lstrip("/")
+    elif name is not None:
+        warnings.append(
+            Problem(
+                path,
+                f"`feed.path` {name!r} is left out: feedwright writes its feeds in the output "
+                "folder, under a plain file name",
+                "write `path: feed.xml`, or set atom under [feeds] in feedwright.toml",
+            )
+        )
+    limit = block.get("posts_limit")
+    if isinstance(limit, int) and not isinstance(limit, bool) and limit >= 1:
+        values["limit"] = limit
+    elif limit is not None:
+        warnings.append(
+            Problem(path, f"`feed.posts_limit` {limit!r} is left out", "write `posts_limit: 10`")
+        )
+    if "excerpt_only" in block:
+        values["summary_only"] = _liquid_true(block["excerpt_only"])
+    return values, warnings
+
+
+def _plain_name(name: str) -> bool:
+    """True for a file name with no folder in it, as [feeds] takes."""
+    return bool(name) and "/" not in name and "\\" not in name and not name.startswith(".")
+
+
+def _liquid_true(value: object) -> bool:
+    """Whether jekyll-feed's ``… | default: …`` takes ``value`` as set: anything but
+    nothing, false, and empty text, lists and mappings."""
+    if value is None or value is False:
+        return False
+    return not (isinstance(value, str | list | dict) and not value)
+
+
+def read_authors(root: Path) -> tuple[dict[str, object], list[Problem]]:
+    """The authors by key of ``_data/authors.yml`` (jekyll-feed's ``site.data.authors``),
+    and a warning for each entry that is not a name or a mapping with a ``name``."""
+    path = next((root / name for name in AUTHORS_DATA if (root / name).is_file()), None)
+    if path is None:
+        return {}, []
+    authors: dict[str, object] = {}
+    warnings: list[Problem] = []
+    for key, value in read_jekyll_config(path).items():
+        try:
+            parse_author(value)
+        except ValueError as error:
+            hint = "write `KEY: {name: Jane Doe, email: jane@example.org}`"
+            warnings.append(Problem(path, f"author `{key}` is left out: {error}", hint))
+        else:
+            authors[str(key)] = value
+    return authors, warnings

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from pathlib import Path, PurePosixPath
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from feedwright.errors import Problem
@@ -81,6 +83,19 @@ class SmtpSettings:
 
 
 @dataclass(frozen=True)
+class FrontMatterDefault:
+    """One entry of a Jekyll site's ``defaults:`` list: front matter ``values`` for the
+    files its scope covers (see ``posts.defaults``)."""
+
+    # The scope's ``path``, as written: "" covers every file; it may hold glob characters.
+    path: str
+    # The scope's ``type`` ("posts", "pages"…), None when it has none (every type).
+    type: str | None
+    # The values: a mapping, hashed by nothing (a Site is never a dict key).
+    values: Mapping[str, Any] = field(default_factory=dict, hash=False)
+
+
+@dataclass(frozen=True)
 class Site:
     """Everything feedwright knows about a site: its identity and where things live."""
 
@@ -103,6 +118,11 @@ class Site:
     recipients_file: Path | None = None
     state_file: Path | None = None
     config_path: Path | None = None
+    # A Jekyll site's front matter defaults, in the order of ``_config.yml``.
+    defaults: tuple[FrontMatterDefault, ...] = ()
+    # A Jekyll site's authors by key (``_data/authors.yml``): a post whose ``author`` is a
+    # key gets that author (a name, or a mapping with ``name``, ``email``, ``uri``).
+    authors: Mapping[str, object] = field(default_factory=dict, hash=False)
     # What the configuration held that was left out, each with a warning; reported with the
     # posts' warnings (see posts.collect).
     warnings: tuple[Problem, ...] = ()
