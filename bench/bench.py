@@ -16,8 +16,9 @@ several runs:
 - digest: `feedwright digest --last 20`;
 
 with the peak RSS of each. The sources are compiled to bytecode first, as installing
-feedwright does (a machine with PYTHONDONTWRITEBYTECODE set would time the compiler). If `hugo` is on PATH, Hugo builds the same posts (RSS limited
-to 20 items) and the table shows our cold time over Hugo's.
+feedwright does (a machine with PYTHONDONTWRITEBYTECODE set would time the compiler). If
+`hugo` is on PATH, Hugo builds the same posts (RSS limited to 20 items) and the table
+shows our cold time over Hugo's.
 
 Then two sites of one hostile post each, built cold (`--no-hostile` leaves them out):
 
