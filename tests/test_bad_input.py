@@ -27,7 +27,6 @@ BAD_POSTS: dict[str, tuple[str | bytes, int | None, str]] = {
     "no-closing": ("---\ntitle: T\ndate: 2025-01-01\n\nBody without end\n", 1, "no closing `---` line"),
     "list-front-matter": ("---\n- a\n- b\n---\nx\n", 2, "not a mapping"),
     "scalar-front-matter": ("---\njust text\n---\nx\n", 2, "not a mapping"),
-    "duplicate-key": ("---\ntitle: A\ndate: 2025-01-01\ntitle: B\n---\nx\n", 4, "appears twice"),
     "alias": ("---\ntitle: &t T\nsubtitle: *t\n---\nx\n", 3, "aliases"),
     "alias-bomb": ("---\ntitle: T\na: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n---\nx\n", 4, "aliases"),
     "no-title": ("---\ndate: 2025-01-01\n---\nx\n", 1, "has no title"),
@@ -46,9 +45,6 @@ BAD_POSTS: dict[str, tuple[str | bytes, int | None, str]] = {
     "bad-tags": ("---\ntitle: T\ndate: 2025-01-01\ntags: {a: 1}\n---\nx\n", 4, "`tags` must be a list"),
     "bad-lang": ("---\ntitle: T\ndate: 2025-01-01\nlang: 日本語\n---\nx\n", 4, "not a language tag"),
     "line-separator": ('---\ntitle: "a\u2028b"\ndate: 2025-01-01\nbad: x: y\n---\nx\n', 4, "invalid YAML front matter"),
-    "duplicate-in-flow-mapping": ("---\ntitle: T\nauthor: {name: a, name: b}\n---\nx\n", 3, "appears twice (first on line 3)"),
-    "duplicate-in-block-mapping": ("---\ntitle: T\nauthor:\n  name: a\n  email: a@example.org\n  name: b\n---\nx\n", 6, "appears twice (first on line 4)"),
-    "duplicate-in-a-list": ("---\ntitle: T\nlinks:\n  - {href: a, rel: x}\n  - href: b\n    href: c\n---\nx\n", 6, "appears twice (first on line 5)"),
     "non-character": ("---\ntitle: T\nsub: |\n  a\n  b\uffff\n---\nx\n", 5, "U+FFFF is not allowed"),
     "non-character-and-star": ("---\ntitle: T *\nsub: b\uffff\n---\nx\n", 3, "U+FFFF is not allowed"),
     "toml-error": ('+++\ntitle = "T"\ndate = nope\n+++\nx\n', 3, "invalid TOML front matter"),
@@ -79,6 +75,40 @@ def test_bad_post_message(make_site: SiteFactory, name: str) -> None:
     where = f"{problem.path}:{line}" if line else f"{problem.path}"
     assert str(problem).startswith(f"{where}: {problem.message} — ")
     assert "\n" not in str(problem) and "(," not in problem.message, "one line, whole words"
+
+
+# A key written twice, which Jekyll builds keeping the last value (checked with Jekyll 4.3):
+# (file content, the value read, the lines the warning names). These were errors before.
+# fmt: off
+REPEATED_KEYS: dict[str, tuple[str, object, tuple[int, int]]] = {
+    "top-level": ("---\ntitle: A\ndate: 2025-01-01\ntitle: B\n---\nx\n", "B", (2, 4)),
+    "in-flow-mapping": ("---\ntitle: T\nauthor: {name: a, name: b}\n---\nx\n", "b", (3, 3)),
+    "in-block-mapping": ("---\ntitle: T\nauthor:\n  name: a\n  email: a@example.org\n  name: b\n---\nx\n", "b", (4, 6)),
+    "in-a-list": ("---\ntitle: T\nlinks:\n  - {href: a, rel: x}\n  - href: b\n    href: c\n---\nx\n", "c", (5, 6)),
+}
+# fmt: on
+
+
+@pytest.mark.parametrize("name", sorted(REPEATED_KEYS))
+def test_a_key_written_twice_keeps_the_last_value_with_a_warning(
+    make_site: SiteFactory, name: str
+) -> None:
+    content, value, (first, last) = REPEATED_KEYS[name]
+    site = make_site({f"2025-01-02-{name}.md": content})
+    collection = collect(site, now=NOW)
+    assert collection.problems == []
+    [post] = collection.posts
+    read = {
+        "top-level": post.title,
+        "in-flow-mapping": post.author and post.author.name,
+        "in-block-mapping": post.author and post.author.name,
+        "in-a-list": post.extra.get("links", [{}, {}])[1].get("href"),
+    }[name]
+    assert read == value
+    [warning] = post.warnings
+    assert warning.path == site.root / "_posts" / f"2025-01-02-{name}.md"
+    assert warning.line == last
+    assert f"appears twice, on lines {first} and {last}" in warning.message
 
 
 def test_no_date_anywhere(make_site: SiteFactory) -> None:
