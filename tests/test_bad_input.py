@@ -258,3 +258,20 @@ def test_an_unreadable_post_is_named_with_its_reason(make_site: SiteFactory) -> 
     assert done.returncode == 1
     assert f"{secret}: cannot read the file: Permission denied — check that it" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_date_jekyll_reads_sloppily_is_built_with_a_warning(make_site: SiteFactory) -> None:
+    # Jekyll 4.3 builds this post at 18:30:22 in the site's time zone (Ruby's Time.parse
+    # ignores what follows the time).
+    sloppy = "---\ntitle: Sloppy\ndate: 2023-01-29 18:30:22 2023 -0800\n---\nx\n"
+    neat = "---\ntitle: Neat\ndate: Jan 5, 2020\n---\nx\n"
+    site = make_site({"sloppy.md": sloppy, "neat.md": neat})
+    collection = collect(site, now=NOW)
+    assert collection.problems == []
+    by_title = {post.title: post for post in collection.posts}
+    assert by_title["Sloppy"].date.isoformat() == "2023-01-29T18:30:22+00:00"
+    assert by_title["Neat"].date.isoformat() == "2020-01-05T00:00:00+00:00"
+    assert by_title["Neat"].warnings == ()
+    [warning] = by_title["Sloppy"].warnings
+    assert (warning.path.name, warning.line) == ("sloppy.md", 3)
+    assert "'2023 -0800' was ignored" in warning.message and warning.hint

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from feedwright.errors import PostError, Problem
-from feedwright.posts.dates import DateError, date_from_filename, parse_date
+from feedwright.posts.dates import DateError, date_from_filename, read_date
 from feedwright.posts.front_matter import CONTROL_CHARACTERS, SourceFile, control_warning
 from feedwright.posts.model import Image, Post
 from feedwright.posts.permalinks import escape_permalink, post_path
@@ -116,13 +116,20 @@ class _Fields:
         if value is None or value == "":
             return None
         try:
-            return parse_date(value, zone)
+            parsed, sloppy = read_date(value, zone)
         except DateError as error:
             raise self.fail(
                 key,
                 f"`{key}` is not a valid date: {error}",
                 f"write it like `{key}: 2025-11-29 04:40:08 +0900` or `{key}: 2025-11-29`",
             ) from error
+        if sloppy:
+            self.warn(
+                key,
+                f"`{key}` is read as {parsed.isoformat(' ')}, as Jekyll reads it: {sloppy}",
+                f"write it like `{key}: 2025-11-29 04:40:08 +0900`",
+            )
+        return parsed
 
     def flag(self, key: str) -> bool | None:
         value = self.metadata.get(key)
