@@ -29,8 +29,6 @@ BAD_POSTS: dict[str, tuple[str | bytes, int | None, str]] = {
     "scalar-front-matter": ("---\njust text\n---\nx\n", 2, "not a mapping"),
     "alias": ("---\ntitle: &t T\nsubtitle: *t\n---\nx\n", 3, "aliases"),
     "alias-bomb": ("---\ntitle: T\na: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n---\nx\n", 4, "aliases"),
-    "no-title": ("---\ndate: 2025-01-01\n---\nx\n", 1, "has no title"),
-    "empty-title": ('---\ntitle: "  "\ndate: 2025-01-01\n---\nx\n', 2, "has no title"),
     "title-list": ("---\ntitle: [a, b]\n---\nx\n", 2, "`title` must be text"),
     "bad-date": ("---\ntitle: T\ndate: yesterday\n---\nx\n", 3, "`date` is not a valid date"),
     "feb-30": ("---\ntitle: T\ndate: 2025-02-30\n---\nx\n", 3, "day is out of range"),
@@ -41,7 +39,6 @@ BAD_POSTS: dict[str, tuple[str | bytes, int | None, str]] = {
     "year-9999-west": ("---\ntitle: T\ndate: 2025-01-01\nupdated: 9999-12-31 23:59:59 -1200\n---\nx\n", 4, "out of range"),
     "bad-offset": ("---\ntitle: T\ndate: 2025-01-01 10:00 +25:00\n---\nx\n", 3, "out of range"),
     "bad-updated": ("---\ntitle: T\ndate: 2025-01-01\nlastmod: soon\n---\nx\n", 4, "`lastmod`"),
-    "bad-draft": ("---\ntitle: T\ndate: 2025-01-01\ndraft: maybe\n---\nx\n", 4, "true or false"),
     "bad-tags": ("---\ntitle: T\ndate: 2025-01-01\ntags: {a: 1}\n---\nx\n", 4, "`tags` must be a list"),
     "bad-lang": ("---\ntitle: T\ndate: 2025-01-01\nlang: 日本語\n---\nx\n", 4, "not a language tag"),
     "line-separator": ('---\ntitle: "a\u2028b"\ndate: 2025-01-01\nbad: x: y\n---\nx\n', 4, "invalid YAML front matter"),
@@ -275,3 +272,32 @@ def test_a_date_jekyll_reads_sloppily_is_built_with_a_warning(make_site: SiteFac
     [warning] = by_title["Sloppy"].warnings
     assert (warning.path.name, warning.line) == ("sloppy.md", 3)
     assert "'2023 -0800' was ignored" in warning.message and warning.hint
+
+
+# Posts Jekyll 4.3 builds (checked with a Jekyll build): the post is built, with a warning
+# at the line. (file name, content, warning line, words of the warning)
+# fmt: off
+BUILT_WITH_A_WARNING: dict[str, tuple[str, str, int, str]] = {
+    "no-title": ("2025-01-02-no-title-here.md", "---\ndate: 2025-01-02\n---\nx\n", 1, "titled 'No Title Here' from its file name"),
+    "null-title": ("2025-01-02-null_title-\u00c4B.md", "---\ntitle:\n---\nx\n", 2, "titled 'Null_title \u00c4b' from its file name"),
+    "empty-title": ("2025-01-02-empty.md", '---\ntitle: "  "\n---\nx\n', 2, "titled 'Empty' from its file name"),
+    "author-list": ("2025-01-02-authors.md", "---\ntitle: T\nauthor: [a, b]\n---\nx\n", 3, "`author` must be a name or a mapping"),
+    "image-number": ("2025-01-02-image.md", "---\ntitle: T\nimage: 123\n---\nx\n", 3, "`image` must be a path or URL, not int 123; it is ignored"),
+    "draft-maybe": ("2025-01-02-draft.md", "---\ntitle: T\ndraft: maybe\n---\nx\n", 3, "`draft` must be true or false, not 'maybe'; it is ignored"),
+    "published-maybe": ("2025-01-02-published.md", "---\ntitle: T\npublished: maybe\n---\nx\n", 3, "`published` must be true or false"),
+}
+# fmt: on
+
+
+@pytest.mark.parametrize("name", sorted(BUILT_WITH_A_WARNING))
+def test_what_jekyll_builds_is_built_with_a_warning(make_site: SiteFactory, name: str) -> None:
+    file_name, content, line, words = BUILT_WITH_A_WARNING[name]
+    site = make_site({file_name: content})
+    collection = collect(site, now=NOW)
+    assert collection.problems == []
+    [post] = collection.posts
+    [warning] = post.warnings
+    assert (warning.path.name, warning.line) == (file_name, line)
+    assert words in warning.message and warning.hint
+    # The odd value is ignored: no author of its own (the site's is shown), no image, no draft.
+    assert post.author is None and post.image is None and not post.draft
