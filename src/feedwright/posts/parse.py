@@ -12,6 +12,7 @@ from urllib.parse import quote, urlsplit
 
 from feedwright.errors import PostError, Problem
 from feedwright.posts.dates import DateError, date_from_filename, read_date
+from feedwright.posts.files import folder_categories
 from feedwright.posts.front_matter import CONTROL_CHARACTERS, SourceFile, control_warning
 from feedwright.posts.model import Image, Post
 from feedwright.posts.permalinks import escape_permalink, post_path
@@ -364,7 +365,10 @@ def parse_header(source: SourceFile, site: Site, zone: tzinfo) -> Post:
     updated = None
     for key in _UPDATED_KEYS:
         updated = updated or fields.date(key, zone)
-    categories = fields.names("categories", "category")
+    # Jekyll's categories: the folders above a nested `_posts` folder, then the front matter's.
+    categories = tuple(
+        dict.fromkeys(folder_categories(site, path) + fields.names("categories", "category"))
+    )
     file_slug = file_slug_of(path)
     slug = fields.text("slug")
     permalink = fields.text("permalink")
