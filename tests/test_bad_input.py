@@ -27,11 +27,8 @@ BAD_POSTS: dict[str, tuple[str | bytes, int | None, str]] = {
     "no-closing": ("---\ntitle: T\ndate: 2025-01-01\n\nBody without end\n", 1, "no closing `---` line"),
     "list-front-matter": ("---\n- a\n- b\n---\nx\n", 2, "not a mapping"),
     "scalar-front-matter": ("---\njust text\n---\nx\n", 2, "not a mapping"),
-    "duplicate-key": ("---\ntitle: A\ndate: 2025-01-01\ntitle: B\n---\nx\n", 4, "appears twice"),
     "alias": ("---\ntitle: &t T\nsubtitle: *t\n---\nx\n", 3, "aliases"),
     "alias-bomb": ("---\ntitle: T\na: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n---\nx\n", 4, "aliases"),
-    "no-title": ("---\ndate: 2025-01-01\n---\nx\n", 1, "has no title"),
-    "empty-title": ('---\ntitle: "  "\ndate: 2025-01-01\n---\nx\n', 2, "has no title"),
     "title-list": ("---\ntitle: [a, b]\n---\nx\n", 2, "`title` must be text"),
     "bad-date": ("---\ntitle: T\ndate: yesterday\n---\nx\n", 3, "`date` is not a valid date"),
     "feb-30": ("---\ntitle: T\ndate: 2025-02-30\n---\nx\n", 3, "day is out of range"),
@@ -42,13 +39,9 @@ BAD_POSTS: dict[str, tuple[str | bytes, int | None, str]] = {
     "year-9999-west": ("---\ntitle: T\ndate: 2025-01-01\nupdated: 9999-12-31 23:59:59 -1200\n---\nx\n", 4, "out of range"),
     "bad-offset": ("---\ntitle: T\ndate: 2025-01-01 10:00 +25:00\n---\nx\n", 3, "out of range"),
     "bad-updated": ("---\ntitle: T\ndate: 2025-01-01\nlastmod: soon\n---\nx\n", 4, "`lastmod`"),
-    "bad-draft": ("---\ntitle: T\ndate: 2025-01-01\ndraft: maybe\n---\nx\n", 4, "true or false"),
     "bad-tags": ("---\ntitle: T\ndate: 2025-01-01\ntags: {a: 1}\n---\nx\n", 4, "`tags` must be a list"),
     "bad-lang": ("---\ntitle: T\ndate: 2025-01-01\nlang: 日本語\n---\nx\n", 4, "not a language tag"),
     "line-separator": ('---\ntitle: "a\u2028b"\ndate: 2025-01-01\nbad: x: y\n---\nx\n', 4, "invalid YAML front matter"),
-    "duplicate-in-flow-mapping": ("---\ntitle: T\nauthor: {name: a, name: b}\n---\nx\n", 3, "appears twice (first on line 3)"),
-    "duplicate-in-block-mapping": ("---\ntitle: T\nauthor:\n  name: a\n  email: a@example.org\n  name: b\n---\nx\n", 6, "appears twice (first on line 4)"),
-    "duplicate-in-a-list": ("---\ntitle: T\nlinks:\n  - {href: a, rel: x}\n  - href: b\n    href: c\n---\nx\n", 6, "appears twice (first on line 5)"),
     "non-character": ("---\ntitle: T\nsub: |\n  a\n  b\uffff\n---\nx\n", 5, "U+FFFF is not allowed"),
     "non-character-and-star": ("---\ntitle: T *\nsub: b\uffff\n---\nx\n", 3, "U+FFFF is not allowed"),
     "toml-error": ('+++\ntitle = "T"\ndate = nope\n+++\nx\n', 3, "invalid TOML front matter"),
@@ -79,6 +72,40 @@ def test_bad_post_message(make_site: SiteFactory, name: str) -> None:
     where = f"{problem.path}:{line}" if line else f"{problem.path}"
     assert str(problem).startswith(f"{where}: {problem.message} — ")
     assert "\n" not in str(problem) and "(," not in problem.message, "one line, whole words"
+
+
+# A key written twice, which Jekyll builds keeping the last value (checked with Jekyll 4.3):
+# (file content, the value read, the lines the warning names). These were errors before.
+# fmt: off
+REPEATED_KEYS: dict[str, tuple[str, object, tuple[int, int]]] = {
+    "top-level": ("---\ntitle: A\ndate: 2025-01-01\ntitle: B\n---\nx\n", "B", (2, 4)),
+    "in-flow-mapping": ("---\ntitle: T\nauthor: {name: a, name: b}\n---\nx\n", "b", (3, 3)),
+    "in-block-mapping": ("---\ntitle: T\nauthor:\n  name: a\n  email: a@example.org\n  name: b\n---\nx\n", "b", (4, 6)),
+    "in-a-list": ("---\ntitle: T\nlinks:\n  - {href: a, rel: x}\n  - href: b\n    href: c\n---\nx\n", "c", (5, 6)),
+}
+# fmt: on
+
+
+@pytest.mark.parametrize("name", sorted(REPEATED_KEYS))
+def test_a_key_written_twice_keeps_the_last_value_with_a_warning(
+    make_site: SiteFactory, name: str
+) -> None:
+    content, value, (first, last) = REPEATED_KEYS[name]
+    site = make_site({f"2025-01-02-{name}.md": content})
+    collection = collect(site, now=NOW)
+    assert collection.problems == []
+    [post] = collection.posts
+    read = {
+        "top-level": post.title,
+        "in-flow-mapping": post.author and post.author.name,
+        "in-block-mapping": post.author and post.author.name,
+        "in-a-list": post.extra.get("links", [{}, {}])[1].get("href"),
+    }[name]
+    assert read == value
+    [warning] = post.warnings
+    assert warning.path == site.root / "_posts" / f"2025-01-02-{name}.md"
+    assert warning.line == last
+    assert f"appears twice, on lines {first} and {last}" in warning.message
 
 
 def test_no_date_anywhere(make_site: SiteFactory) -> None:
@@ -228,3 +255,49 @@ def test_an_unreadable_post_is_named_with_its_reason(make_site: SiteFactory) -> 
     assert done.returncode == 1
     assert f"{secret}: cannot read the file: Permission denied — check that it" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_date_jekyll_reads_sloppily_is_built_with_a_warning(make_site: SiteFactory) -> None:
+    # Jekyll 4.3 builds this post at 18:30:22 in the site's time zone (Ruby's Time.parse
+    # ignores what follows the time).
+    sloppy = "---\ntitle: Sloppy\ndate: 2023-01-29 18:30:22 2023 -0800\n---\nx\n"
+    neat = "---\ntitle: Neat\ndate: Jan 5, 2020\n---\nx\n"
+    site = make_site({"sloppy.md": sloppy, "neat.md": neat})
+    collection = collect(site, now=NOW)
+    assert collection.problems == []
+    by_title = {post.title: post for post in collection.posts}
+    assert by_title["Sloppy"].date.isoformat() == "2023-01-29T18:30:22+00:00"
+    assert by_title["Neat"].date.isoformat() == "2020-01-05T00:00:00+00:00"
+    assert by_title["Neat"].warnings == ()
+    [warning] = by_title["Sloppy"].warnings
+    assert (warning.path.name, warning.line) == ("sloppy.md", 3)
+    assert "'2023 -0800' was ignored" in warning.message and warning.hint
+
+
+# Posts Jekyll 4.3 builds (checked with a Jekyll build): the post is built, with a warning
+# at the line. (file name, content, warning line, words of the warning)
+# fmt: off
+BUILT_WITH_A_WARNING: dict[str, tuple[str, str, int, str]] = {
+    "no-title": ("2025-01-02-no-title-here.md", "---\ndate: 2025-01-02\n---\nx\n", 1, "titled 'No Title Here' from its file name"),
+    "null-title": ("2025-01-02-null_title-\u00c4B.md", "---\ntitle:\n---\nx\n", 2, "titled 'Null_title \u00c4b' from its file name"),
+    "empty-title": ("2025-01-02-empty.md", '---\ntitle: "  "\n---\nx\n', 2, "titled 'Empty' from its file name"),
+    "author-list": ("2025-01-02-authors.md", "---\ntitle: T\nauthor: [a, b]\n---\nx\n", 3, "`author` must be a name or a mapping"),
+    "image-number": ("2025-01-02-image.md", "---\ntitle: T\nimage: 123\n---\nx\n", 3, "`image` must be a path or URL, not int 123; it is ignored"),
+    "draft-maybe": ("2025-01-02-draft.md", "---\ntitle: T\ndraft: maybe\n---\nx\n", 3, "`draft` must be true or false, not 'maybe'; it is ignored"),
+    "published-maybe": ("2025-01-02-published.md", "---\ntitle: T\npublished: maybe\n---\nx\n", 3, "`published` must be true or false"),
+}
+# fmt: on
+
+
+@pytest.mark.parametrize("name", sorted(BUILT_WITH_A_WARNING))
+def test_what_jekyll_builds_is_built_with_a_warning(make_site: SiteFactory, name: str) -> None:
+    file_name, content, line, words = BUILT_WITH_A_WARNING[name]
+    site = make_site({file_name: content})
+    collection = collect(site, now=NOW)
+    assert collection.problems == []
+    [post] = collection.posts
+    [warning] = post.warnings
+    assert (warning.path.name, warning.line) == (file_name, line)
+    assert words in warning.message and warning.hint
+    # The odd value is ignored: no author of its own (the site's is shown), no image, no draft.
+    assert post.author is None and post.image is None and not post.draft

@@ -1,9 +1,9 @@
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from feedwright.posts.dates import DateError, date_from_filename, parse_date
+from feedwright.posts.dates import DateError, date_from_filename, parse_date, read_date
 from feedwright.site.model import site_timezone
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -77,3 +77,52 @@ def test_date_from_filename() -> None:
 def test_unknown_time_zone() -> None:
     with pytest.raises(ValueError, match="unknown time zone 'Mars/Olympus_Mons'"):
         site_timezone("Mars/Olympus_Mons")
+
+
+PST = timezone(timedelta(hours=-8))
+EST = timezone(timedelta(hours=-5))
+
+
+# Dates Jekyll 4.3 builds (Ruby's Time.parse reads them), each checked with
+# `TZ=Asia/Tokyo ruby -e 'require "time"; p Time.parse(ARGV[0])' VALUE` and a Jekyll build:
+# (value, the moment Ruby reads, whether feedwright warns: Ruby ignored part of it).
+@pytest.mark.parametrize(
+    ("value", "expected", "sloppy"),
+    [
+        # Ruby takes a zone only right after the time: the offset here is ignored.
+        ("2023-01-29 18:30:22 2023 -0800", datetime(2023, 1, 29, 18, 30, 22, tzinfo=TOKYO), True),
+        ("2017-02-10 00:10::00 -03:00", datetime(2017, 2, 10, 0, 10, tzinfo=TOKYO), True),
+        ("Jan 5, 2020", datetime(2020, 1, 5, tzinfo=TOKYO), False),
+        ("January 5th, 2020 10:00", datetime(2020, 1, 5, 10, tzinfo=TOKYO), False),
+        ("5 Jan 2020", datetime(2020, 1, 5, tzinfo=TOKYO), False),
+        ("5 January 2020 3:04 pm", datetime(2020, 1, 5, 15, 4, tzinfo=TOKYO), False),
+        ("2020/01/05", datetime(2020, 1, 5, tzinfo=TOKYO), False),
+        ("2020/1/5 12:00 am", datetime(2020, 1, 5, tzinfo=TOKYO), False),
+        ("Sun 2020-01-05", datetime(2020, 1, 5, tzinfo=TOKYO), False),
+        ("Sunday, 5 Jan 2020", datetime(2020, 1, 5, tzinfo=TOKYO), False),
+        ("2020-01-05 10:00 PST", datetime(2020, 1, 5, 10, tzinfo=PST), False),
+        ("2020-01-05T10:00 PST", datetime(2020, 1, 5, 10, tzinfo=PST), False),
+        ("2020-01-05 10:00 EST", datetime(2020, 1, 5, 10, tzinfo=EST), False),
+        ("2020-01-05 10:00:00 UTC", datetime(2020, 1, 5, 10, tzinfo=UTC), False),
+        ("2020-01-05 10:00 +03", datetime(2020, 1, 5, 10, tzinfo=timezone(timedelta(hours=3))), False),
+        ("10:00 2020-01-05", datetime(2020, 1, 5, 10, tzinfo=TOKYO), False),
+        # Zone names and offsets Ruby does not know: taken in the local (the site's) zone.
+        ("2020-01-05 10:00 CET", datetime(2020, 1, 5, 10, tzinfo=TOKYO), True),
+        ("2020-01-05 10:00 UTC+3", datetime(2020, 1, 5, 10, tzinfo=TOKYO), True),
+    ],
+)  # fmt: skip
+def test_dates_as_ruby_reads_them(value: str, expected: datetime, sloppy: bool) -> None:
+    parsed, note = read_date(value, TOKYO)
+    assert parsed == expected and parsed.utcoffset() == expected.utcoffset()
+    assert (note is not None) == sloppy
+    assert parse_date(value, TOKYO) == expected
+
+
+# Refused, as Jekyll refuses them ("no time information"), or where Ruby guesses: it reads
+# "2020-01-05 junk" as the 5th of June of this year and "2020-02-30" as the 1st of March.
+@pytest.mark.parametrize(
+    "value", ["yesterday", "soon", "2020-01-05 junk", "2020-02-30 10:00 PST", "Jan 2020"]
+)
+def test_dates_jekyll_refuses_or_guesses_are_refused(value: str) -> None:
+    with pytest.raises(DateError):
+        read_date(value, TOKYO)

@@ -21,6 +21,7 @@ from feedwright.posts.files import (
     posts_location,
     read_head,
     read_post_bytes,
+    reads_every_posts_folder,
     starts_with_front_matter,
 )
 from feedwright.site.model import Site
@@ -87,7 +88,7 @@ def collect(
     # Jekyll compares paths): it never depends on the file system. The files come in path
     # order, which differs where a name and a folder share a start (`2025-x.md`, `2025/`).
     files = sorted(files, key=lambda file: file[0])
-    in_site_root = posts_location(site) == (site.root, None)
+    in_site_root = posts_location(site) == (site.root, None) and not reads_every_posts_folder(site)
     result = Collection(files=len(files), warnings=list(site.warnings))
     for outcome in (read or read_here(site))(files, bodies, progress):
         if isinstance(outcome, Problem):

@@ -15,6 +15,35 @@ _ISO_LIKE = re.compile(
     re.VERBOSE,
 )
 _FILENAME_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-")
+
+# The other forms Ruby's Time.parse reads, which Jekyll uses on a date given as text. Like
+# Ruby, a time is looked for first (a zone is read only right after it), then a day name,
+# then a date, anywhere in the text; what is left over Ruby ignores.
+_RUBY_TIME = re.compile(
+    r"""(?P<hour>\d{1,2}):(?P<minute>\d{1,2})(?::(?P<second>\d{1,2})(?:[.,](?P<fraction>\d+))?)?
+    (?:\s*(?P<half>[ap])\.?m\b\.?)?
+    (?:\s*(?P<zone>(?:gmt|utc?)?[-+]\d{1,2}(?::?\d{2})?|[a-z]+\b))?""",
+    re.VERBOSE | re.IGNORECASE,
+)
+_RUBY_OFFSET = re.compile(r"[-+]\d{2}(?::?\d{2})?")
+_RUBY_DAY_NAME = re.compile(r"\b(?:sun|mon|tue|wed|thu|fri|sat)[a-z]*\b\.?", re.IGNORECASE)
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH = r"(?P<month_name>" + "|".join(_MONTHS) + r")[a-z]*\.?"
+_ORDINAL = r"(?:st|nd|rd|th)?"
+_YEAR = r"(?P<year>\d{4})(?!\d)"
+_RUBY_DATES = (
+    re.compile(r"(?<!\d)(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})(?!\d)"),
+    re.compile(r"(?<!\d)(?P<year>\d{4})/(?P<month>\d{1,2})/(?P<day>\d{1,2})(?!\d)"),
+    # 5 Jan 2020, 5th January, 2020
+    re.compile(rf"(?<!\d)(?P<day>\d{{1,2}}){_ORDINAL}\s*{_MONTH}\s*,?\s*{_YEAR}", re.I),
+    # Jan 5, 2020, January 5th 2020
+    re.compile(rf"\b{_MONTH}\s*(?P<day>\d{{1,2}}){_ORDINAL}\s*,?\s*{_YEAR}", re.I),
+)
+# The zone names Ruby's Time.parse knows; it takes any other name in the local time zone.
+_RUBY_ZONES = {
+    "utc": 0, "ut": 0, "gmt": 0, "z": 0, "est": -5, "edt": -4, "cst": -6, "cdt": -5,
+    "mst": -7, "mdt": -6, "pst": -8, "pdt": -7,
+}  # fmt: skip
 # The earliest and the latest moment a post may have: a day inside the years 1 to 9999 that
 # Python's datetime holds, so that the date can be shown in any time zone (no offset is a
 # day long). 0001-01-01 00:00 +14:00 is a moment of the year 0, which nothing can show.
@@ -74,24 +103,36 @@ def parse_date(value: object, zone: tzinfo) -> datetime:
     """Return an aware datetime for a front matter value.
 
     Accepts datetimes and dates (from YAML or TOML), and strings in ISO 8601 (``T`` or space,
-    ``Z`` or numeric offset, also ``+0000``) or RFC 822 form. Values with no offset are taken
-    in ``zone``, the site's time zone. Anything else, or a moment out of range (see
-    EARLIEST and LATEST), raises DateError.
+    ``Z`` or numeric offset, also ``+0000``), in RFC 822 form, or in the other forms Ruby's
+    Time.parse reads as Jekyll does (see ``read_date``). Values with no offset are taken in
+    ``zone``, the site's time zone. Anything else, or a moment out of range (see EARLIEST
+    and LATEST), raises DateError.
     """
-    return _within_range(_aware_datetime(value, zone))
+    return read_date(value, zone)[0]
 
 
-def _aware_datetime(value: object, zone: tzinfo) -> datetime:
+def read_date(value: object, zone: tzinfo) -> tuple[datetime, str | None]:
+    """``parse_date``'s datetime, and what was sloppy about the value (None when nothing):
+    text that Ruby's Time.parse, and so Jekyll, ignores (``2023-01-29 18:30:22 2023
+    -0800`` is 18:30:22 in the site's time zone), or a zone name it does not know."""
+    datetime_, note = _aware_datetime(value, zone)
+    return _within_range(datetime_), note
+
+
+def _aware_datetime(value: object, zone: tzinfo) -> tuple[datetime, str | None]:
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=zone)
+        return (value if value.tzinfo else value.replace(tzinfo=zone)), None
     if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=zone)
+        return datetime(value.year, value.month, value.day, tzinfo=zone), None
     if not isinstance(value, str):
         raise DateError(f"{type(value).__name__} {value!r} is not a date")
     text = value.strip()
     match = _ISO_LIKE.match(text)
     if match:
-        return _from_iso_like(match, zone)
+        return _from_iso_like(match, zone), None
+    as_ruby = _as_ruby_reads_it(text, zone)
+    if as_ruby is not None:
+        return as_ruby
     # Imported here: the email package takes longer to load than most builds need dates for.
     from email.utils import parsedate_to_datetime
 
@@ -101,7 +142,60 @@ def _aware_datetime(value: object, zone: tzinfo) -> datetime:
         parsed = None
     if parsed is None:
         raise DateError(f"cannot read {text!r} as a date")
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)), None
+
+
+def _as_ruby_reads_it(text: str, zone: tzinfo) -> tuple[datetime, str | None] | None:
+    """``text`` read as Ruby's Time.parse reads it, and what was sloppy about it; None when
+    it has no date with a four-digit year, or when what Ruby would ignore holds letters
+    (Ruby reads ``2020-01-05 junk`` as the 5th of June: such a guess is refused)."""
+    rest = re.sub(r"(?<=\d)[Tt](?=\d)", " ", text)  # 2020-01-05T10:00, as in ISO 8601
+    time = _RUBY_TIME.search(rest)
+    if time is not None:
+        rest = rest[: time.start()] + " " + rest[time.end() :]
+    rest = _RUBY_DAY_NAME.sub(" ", rest)
+    for pattern in _RUBY_DATES:
+        day = pattern.search(rest)
+        if day is not None:
+            break
+    else:
+        return None
+    ignored = " ".join((rest[: day.start()] + " " + rest[day.end() :]).replace(",", " ").split())
+    if re.search(r"[^\W\d_]", ignored):
+        return None
+    value, zone_note = _ruby_datetime(day, time, zone)
+    notes = [f"{ignored!r} was ignored"] if ignored else []
+    notes += [zone_note] if zone_note else []
+    return value, "; ".join(notes) or None
+
+
+def _ruby_datetime(
+    day: re.Match[str], time: re.Match[str] | None, zone: tzinfo
+) -> tuple[datetime, str | None]:
+    """The datetime of a date and a time found by ``_as_ruby_reads_it``, and a note when
+    its zone is a name Ruby does not know (it is then taken in ``zone``, as Ruby does)."""
+    parts = day.groupdict()
+    month = parts.get("month") or _MONTHS.index(parts["month_name"][:3].lower()) + 1
+    clock = time.groupdict() if time else {}
+    hour = int(clock.get("hour") or 0)
+    if clock.get("half") and hour <= 12:
+        hour = hour % 12 + (12 if clock["half"].lower() == "p" else 0)
+    fraction = (clock.get("fraction") or "0")[:6].ljust(6, "0")
+    try:
+        value = datetime(
+            int(parts["year"]), int(month), int(parts["day"]), hour,
+            int(clock.get("minute") or 0), int(clock.get("second") or 0), int(fraction),
+        )  # fmt: skip
+    except ValueError as error:
+        raise DateError(str(error)) from error
+    written = clock.get("zone")
+    if not written:
+        return value.replace(tzinfo=zone), None
+    if written.lower() in _RUBY_ZONES:
+        return value.replace(tzinfo=timezone(timedelta(hours=_RUBY_ZONES[written.lower()]))), None
+    if _RUBY_OFFSET.fullmatch(written):  # Ruby takes +08, +0800, +08:00, not +8 or UTC+8
+        return value.replace(tzinfo=_offset(written)), None
+    return value.replace(tzinfo=zone), f"the zone {written!r} is unknown to Jekyll"
 
 
 def date_from_filename(name: str, zone: tzinfo) -> datetime | None:

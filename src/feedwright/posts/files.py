@@ -11,6 +11,7 @@ import stat
 from pathlib import Path
 
 from feedwright.errors import PostError
+from feedwright.site.jekyll import JEKYLL_CONFIG
 from feedwright.site.model import Site
 
 POST_SUFFIXES = (".md", ".markdown")
@@ -38,6 +39,32 @@ def posts_location(site: Site) -> tuple[Path, str | None]:
     return site.root, None
 
 
+def reads_every_posts_folder(site: Site) -> bool:
+    """Whether the posts are those of every ``_posts`` folder of the site, as Jekyll reads
+    them (``en/news/_posts`` too): on a Jekyll site (a ``_config.yml`` or a ``_posts``
+    folder at its root) whose feedwright configuration does not set ``posts``. A site
+    with a ``_config.yml`` and a ``posts`` folder but no ``_posts`` keeps its posts in
+    ``posts``, as before."""
+    if site.posts:
+        return False
+    if (site.root / "_posts").is_dir():
+        return True
+    return (site.root / JEKYLL_CONFIG).is_file() and not (site.root / "posts").is_dir()
+
+
+def folder_categories(site: Site, path: Path) -> tuple[str, ...]:
+    """The folders above the ``_posts`` folder a post is in, which Jekyll makes the post's
+    first categories (``en/news/_posts/2025-01-01-a.md``: en and news); none for a post
+    of the site's own ``_posts``, or when ``posts`` is configured."""
+    if site.posts:
+        return ()
+    parts = path.parts[len(site.root.parts) :]
+    # Only a Jekyll site's walk enters a `_posts` folder below the site's root.
+    if "_posts" not in parts[1:-1]:
+        return ()
+    return parts[: parts.index("_posts")]
+
+
 def post_file_names(site: Site) -> list[str]:
     """Every post file of the site, in a fixed order that does not depend on the file
     system; as strings, which cost less than Paths when 10,000 are only to be stat'ed."""
@@ -45,28 +72,36 @@ def post_file_names(site: Site) -> list[str]:
     if pattern is not None:
         found = [str(path) for path in folder.glob(pattern) if path.is_file()]
         return sorted(found, key=path_order)
-    return sorted(_walk(str(folder), str(site.output.resolve())), key=path_order)
+    output = str(site.output.resolve())
+    if reads_every_posts_folder(site):
+        return sorted(_walk(str(site.root), output, every_posts_folder=True), key=path_order)
+    return sorted(_walk(str(folder), output), key=path_order)
 
 
-def _walk(top: str, output: str) -> list[str]:
+def _walk(top: str, output: str, every_posts_folder: bool = False) -> list[str]:
     """The Markdown files under ``top``, skipping hidden and `_` folders, the usual folders
     of dependencies and the output folder (by os.scandir: os.walk, with its joins, takes
-    twice as long)."""
+    twice as long). With ``every_posts_folder``, only those inside a ``_posts`` folder,
+    wherever it is (Jekyll's posts)."""
     names: list[str] = []
-    folders = [top]
+    # Each folder to list, and whether its Markdown files are posts.
+    folders = [(top, not every_posts_folder)]
     while folders:
+        folder, holds_posts = folders.pop()
         try:
-            with os.scandir(folders.pop()) as listing:
+            with os.scandir(folder) as listing:
                 entries = list(listing)
         except OSError:  # a folder that cannot be listed is skipped, as os.walk does
             continue
         for entry in entries:
             if not _is_folder(entry):
-                if entry.name.lower().endswith(POST_SUFFIXES):
+                if holds_posts and entry.name.lower().endswith(POST_SUFFIXES):
                     names.append(entry.path)
+            elif every_posts_folder and not holds_posts and entry.name == "_posts":
+                folders.append((entry.path, True))
             # A symlinked folder is not followed: it cannot trap the walk in a loop.
             elif _searched(entry.name, entry.path, output) and not entry.is_symlink():
-                folders.append(entry.path)
+                folders.append((entry.path, holds_posts))
     return names
 
 

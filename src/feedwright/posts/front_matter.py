@@ -132,26 +132,30 @@ def _split(kind: str, handler: BaseHandler, text: str, path: Path) -> SourceFile
     if flat is not None:
         return SourceFile(path, *flat, body, body_line, body_offset, clean=True)
     front, controls = _without_controls(front)
-    metadata, key_lines, clean = _parse(kind, front, path, flat_again=bool(controls))
+    metadata, key_lines, clean, repeats = _parse(kind, front, path, flat_again=bool(controls))
     warnings = tuple(
         control_warning(path, _key_at(line, key_lines), characters, line)
         for line, characters in controls.items()
     )
-    return SourceFile(path, metadata, key_lines, body, body_line, body_offset, clean, warnings)
+    return SourceFile(
+        path, metadata, key_lines, body, body_line, body_offset, clean, warnings + repeats
+    )
 
 
 def _parse(
     kind: str, front: str, path: Path, flat_again: bool
-) -> tuple[dict[str, Any], dict[str, int], bool]:
-    """The mapping of front matter, each key's line, and whether no value can hold a
-    control character (see SourceFile.clean). ``flat_again``: YAML that was not flat
-    before its control characters were left out may be now."""
+) -> tuple[dict[str, Any], dict[str, int], bool, tuple[Problem, ...]]:
+    """The mapping of front matter, each key's line, whether no value can hold a control
+    character (see SourceFile.clean), and the warnings of keys written twice.
+    ``flat_again``: YAML that was not flat before its control characters were left out
+    may be now."""
     if kind == "TOML":
-        return *_load_toml(front, path), False
+        return *_load_toml(front, path), False, ()
     flat = read_flat_yaml(front, _FIRST_LINE) if flat_again else None
     if flat is not None:
-        return *flat, True
-    return *load_yaml_with_pyyaml(front, path), False
+        return *flat, True, ()
+    metadata, key_lines, repeats = yaml_front_matter(front, path)
+    return metadata, key_lines, False, repeats
 
 
 def _without_controls(front: str) -> tuple[str, dict[int, set[str]]]:
@@ -228,7 +232,18 @@ def body_at(data: bytes, path: Path, offset: int) -> str:
 
 def load_yaml_with_pyyaml(front: str, path: Path) -> tuple[dict[str, Any], dict[str, int]]:
     """YAML front matter's mapping and each key's line, read by PyYAML; PostError (with
-    the line) when it is not valid YAML or not a mapping, or repeats a key."""
+    the line) when it is not valid YAML or not a mapping. A key written twice keeps its
+    last value (see ``yaml_front_matter`` for the warning)."""
+    metadata, key_lines, _ = yaml_front_matter(front, path)
+    return metadata, key_lines
+
+
+def yaml_front_matter(
+    front: str, path: Path
+) -> tuple[dict[str, Any], dict[str, int], tuple[Problem, ...]]:
+    """YAML front matter's mapping, each key's line, and a warning for each key written
+    twice in one mapping, read by PyYAML; PostError (with the line) when it is not valid
+    YAML or not a mapping."""
     loader = _FrontMatterLoader(front)
     try:
         return _load_yaml(loader, front, path)
@@ -249,12 +264,12 @@ def load_yaml_with_pyyaml(front: str, path: Path) -> tuple[dict[str, Any], dict[
 
 def _load_yaml(
     loader: _FrontMatterLoader, front: str, path: Path
-) -> tuple[dict[str, Any], dict[str, int]]:
+) -> tuple[dict[str, Any], dict[str, int], tuple[Problem, ...]]:
     if "*" in front:  # only then can there be an alias; the event scan costs a second parse
         _reject_aliases(front, path)
     node = loader.get_single_node()
     if node is None:
-        return {}, {}
+        return {}, {}, ()
     if not isinstance(node, yaml.MappingNode):
         raise PostError(
             path,
@@ -262,10 +277,10 @@ def _load_yaml(
             "write it as `key: value` lines, such as `title: My post`",
             _file_line(front, node.start_mark.index),
         )
-    key_lines = _key_lines(node, front, path)
-    _refuse_repeated_keys_inside(node, front, path)
+    key_lines, repeats = _key_lines(node, front, path)
+    repeats.extend(_repeated_keys_inside(node, front, path))
     data = loader.construct_document(node)
-    return {str(key): value for key, value in data.items()}, key_lines
+    return {str(key): value for key, value in data.items()}, key_lines, tuple(repeats)
 
 
 def _file_line(front: str, index: int) -> int:
@@ -312,9 +327,13 @@ def _reject_aliases(front: str, path: Path) -> None:
             )
 
 
-def _key_lines(root: yaml.MappingNode, front: str, path: Path) -> dict[str, int]:
-    """The line of each top-level key; a key given twice is an error (YAML keeps the last)."""
+def _key_lines(
+    root: yaml.MappingNode, front: str, path: Path
+) -> tuple[dict[str, int], list[Problem]]:
+    """The line of each top-level key, and a warning for each key given twice: its last
+    line, whose value YAML keeps (and Jekyll, which builds such a post)."""
     key_lines: dict[str, int] = {}
+    repeats: list[Problem] = []
     # The keys come in the order of the text: each line count goes on from the last one.
     line, counted = _FIRST_LINE, 0
     for key_node, _ in root.value:
@@ -322,29 +341,32 @@ def _key_lines(root: yaml.MappingNode, front: str, path: Path) -> dict[str, int]
         line += front.count("\n", counted, key_node.start_mark.index)
         counted = key_node.start_mark.index
         if key in key_lines:
-            raise _repeated_key(path, key, key_lines[key], line)
+            repeats.append(_repeated_key(path, key, key_lines[key], line))
         key_lines[key] = line
-    return key_lines
+    return key_lines, repeats
 
 
-def _refuse_repeated_keys_inside(root: yaml.MappingNode, front: str, path: Path) -> None:
-    """A key given twice in a mapping inside the front matter (``author: {name: a, name:
-    b}``) is an error too, as at the top: YAML would keep the last one without a word."""
+def _repeated_keys_inside(root: yaml.MappingNode, front: str, path: Path) -> list[Problem]:
+    """A warning for each key given twice in a mapping inside the front matter (``author:
+    {name: a, name: b}``), as at the top: YAML keeps the last one without a word."""
+    repeats: list[Problem] = []
     # The lists and mappings in the front matter (scalars hold no key).
     nodes = [value for _, value in root.value if isinstance(value, yaml.CollectionNode)]
     while nodes:  # a loop, not recursion: hostile front matter may nest thousands deep
         node = nodes.pop()
         if isinstance(node, yaml.MappingNode):
-            _refuse_repeats(node, front, path)
+            repeats.extend(_repeats(node, front, path))
             children = [value for _, value in node.value]
         else:
             children = node.value
         nodes.extend(child for child in children if isinstance(child, yaml.CollectionNode))
+    return repeats
 
 
-def _refuse_repeats(mapping: yaml.MappingNode, front: str, path: Path) -> None:
+def _repeats(mapping: yaml.MappingNode, front: str, path: Path) -> list[Problem]:
     # A key is its tag and text: `1` (an int) and `"1"` (text) are two keys.
     seen: dict[tuple[str, str], yaml.Node] = {}
+    repeats: list[Problem] = []
     for key_node, _ in mapping.value:
         if not isinstance(key_node, yaml.ScalarNode):
             continue
@@ -352,14 +374,17 @@ def _refuse_repeats(mapping: yaml.MappingNode, front: str, path: Path) -> None:
         if first is not key_node:
             first_line = _file_line(front, first.start_mark.index)
             line = _file_line(front, key_node.start_mark.index)
-            raise _repeated_key(path, key_node.value, first_line, line)
+            repeats.append(_repeated_key(path, key_node.value, first_line, line))
+            seen[key_node.tag, key_node.value] = key_node  # a third one names this line
+    return repeats
 
 
-def _repeated_key(path: Path, key: str, first_line: int, line: int) -> PostError:
-    return PostError(
+def _repeated_key(path: Path, key: str, first_line: int, line: int) -> Problem:
+    return Problem(
         path,
-        f"the key {key!r} appears twice (first on line {first_line})",
-        "keep one of them",
+        f"the key {key!r} appears twice, on lines {first_line} and {line}: "
+        f"the value on line {line} is used, as Jekyll does",
+        "delete the one you do not mean",
         line,
     )
 

@@ -11,8 +11,9 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from feedwright.errors import PostError, Problem
-from feedwright.posts.dates import DateError, date_from_filename, parse_date
+from feedwright.posts.dates import DateError, date_from_filename, read_date
 from feedwright.posts.defaults import with_defaults
+from feedwright.posts.files import folder_categories
 from feedwright.posts.front_matter import CONTROL_CHARACTERS, SourceFile, control_warning
 from feedwright.posts.model import Image, Post
 from feedwright.posts.permalinks import post_path
@@ -117,13 +118,20 @@ class _Fields:
         if value is None or value == "":
             return None
         try:
-            return parse_date(value, zone)
+            parsed, sloppy = read_date(value, zone)
         except DateError as error:
             raise self.fail(
                 key,
                 f"`{key}` is not a valid date: {error}",
                 f"write it like `{key}: 2025-11-29 04:40:08 +0900` or `{key}: 2025-11-29`",
             ) from error
+        if sloppy:
+            self.warn(
+                key,
+                f"`{key}` is read as {parsed.isoformat(' ')}, as Jekyll reads it: {sloppy}",
+                f"write it like `{key}: 2025-11-29 04:40:08 +0900`",
+            )
+        return parsed
 
     def flag(self, key: str) -> bool | None:
         value = self.metadata.get(key)
@@ -133,9 +141,13 @@ class _Fields:
             return value
         if isinstance(value, str) and value.strip().lower() in {"true", "false", "yes", "no"}:
             return value.strip().lower() in {"true", "yes"}
-        raise self.fail(
-            key, f"`{key}` must be true or false, not {value!r}", f"write `{key}: true`"
+        # Jekyll builds the post: the value is ignored, as it would be by Jekyll.
+        self.warn(
+            key,
+            f"`{key}` must be true or false, not {value!r}; it is ignored",
+            f"write `{key}: true`",
         )
+        return None
 
     def names(self, plural: str, singular: str) -> tuple[str, ...]:
         """Categories or tags: a list, or a space-separated string (Jekyll's rule)."""
@@ -180,8 +192,9 @@ class _Fields:
         (Jekyll would still build the post), and a relative one is made absolute."""
         try:
             author = parse_author(self.metadata.get("author"))
-        except ValueError as error:
-            raise self.fail("author", str(error), _AUTHOR_HINT) from error
+        except ValueError as error:  # Jekyll builds the post (a list of authors, say)
+            self.warn("author", f"{error}; it is ignored", _AUTHOR_HINT)
+            return None
         if author is None:
             return None
         author, left_out = with_web_uri(author, post_url)
@@ -199,10 +212,13 @@ class _Fields:
             value = value.get("path") or value.get("url")
         if value is None or value == "":
             return None
-        if not isinstance(value, str):
-            raise self.fail(
-                "image", "`image` must be a path or URL", "write `image: /images/photo.jpg`"
+        if not isinstance(value, str):  # Jekyll builds the post: the value is ignored
+            self.warn(
+                "image",
+                f"`image` must be a path or URL, not {_kind(value)}; it is ignored",
+                "write `image: /images/photo.jpg`",
             )
+            return None
         url = web_url(value, post_url)
         if url is None:
             self.warn("image", not_a_web_url("`image`", value), WEB_URL_HINT)
@@ -285,6 +301,23 @@ def clean_body(body: str, path: Path, first_line: int) -> tuple[str, list[Proble
     return _STRAY_MARKER.sub("", body), warnings
 
 
+def _title_from_name(fields: _Fields) -> str:
+    """The title Jekyll gives a post with none: its file name's slug, each word between
+    dashes capitalised (``2025-11-29-hello-world.md`` gives ``Hello World``), with a warning.
+    (Jekyll keeps an empty ``title: ""`` empty; a feed entry and a mail need a title.)"""
+    slug = file_slug_of(fields.source.path)
+    title = " ".join(" ".join(word.capitalize() for word in slug.split("-")).split())
+    fields.warnings.append(
+        Problem(
+            fields.source.path,
+            f"the post has no title: it is titled {title!r} from its file name, as Jekyll does",
+            'add `title: "…"` to the front matter',
+            fields.source.key_lines.get("title", 1),
+        )
+    )
+    return title
+
+
 def file_slug_of(path: Path) -> str:
     """A post's slug from its file name: ``2025-11-29-hello.md`` gives ``hello``."""
     return _DATE_PREFIX.sub("", path.stem) or path.stem
@@ -321,14 +354,7 @@ def parse_header(source: SourceFile, site: Site, zone: tzinfo) -> Post:
     path = source.path
     # One line wherever it goes (a mail subject, a feed reader's list): runs of whitespace,
     # line and paragraph separators included, become one space.
-    title = " ".join((fields.text("title") or "").split())
-    if not title:
-        raise PostError(
-            path,
-            "the post has no title",
-            'add `title: "…"` to the front matter',
-            source.key_lines.get("title", 1),
-        )
+    title = " ".join((fields.text("title") or "").split()) or _title_from_name(fields)
     date = fields.date("date", zone) or date_from_filename(path.name, zone)
     if date is None:
         raise PostError(
@@ -341,7 +367,10 @@ def parse_header(source: SourceFile, site: Site, zone: tzinfo) -> Post:
     updated = None
     for key in _UPDATED_KEYS:
         updated = updated or fields.date(key, zone)
-    categories = fields.names("categories", "category")
+    # Jekyll's categories: the folders above a nested `_posts` folder, then the front matter's.
+    categories = tuple(
+        dict.fromkeys(folder_categories(site, path) + fields.names("categories", "category"))
+    )
     file_slug = file_slug_of(path)
     slug = fields.text("slug")
     permalink = fields.text("permalink")
