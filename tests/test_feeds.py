@@ -302,3 +302,21 @@ def test_tags_with_long_names_get_feed_files_whose_names_fit(make_site: SiteFact
     titles = {parse_feed(path).feed.title for path in (site.output / "tag").glob("*.atom")}
     assert titles == {f"T — Tag: {tag}" for tag in tags}
     assert any(name.startswith("x" * 200) for name in names)  # cut by bytes, not at 80
+
+
+def test_a_json_feed_item_with_no_body_carries_text_not_empty_html(
+    make_site: SiteFactory,
+) -> None:
+    # JSON Feed 1.1: "content_html and content_text are each optional strings — but one or
+    # both must be present". With no body there is no HTML: the item carries text.
+    posts: dict[str, str | bytes] = {
+        "2025-03-01-empty.md": "---\ntitle: Empty\n---\n",
+        "2025-03-02-summed.md": "---\ntitle: Summed\nexcerpt: Only a summary.\n---\n\n",
+    }
+    site = make_site(posts)
+    build(site)
+    document = json.loads((site.output / "feed.json").read_text(encoding="utf-8"))
+    items = {item["title"]: item for item in document["items"]}
+    assert "content_html" not in items["Empty"] and items["Empty"]["content_text"] == ""
+    assert "content_html" not in items["Summed"]
+    assert items["Summed"]["content_text"] == "Only a summary."

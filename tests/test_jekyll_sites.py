@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -30,12 +31,17 @@ EXPECTED = {
 }
 
 
-def _jekyll_site(root: Path, feedwright_toml: str | None = None) -> None:
+def _jekyll_site(
+    root: Path,
+    feedwright_toml: str | None = None,
+    files: Mapping[str, str | bytes] = FILES,
+    config_yml: str = "title: Test Blog\nurl: https://blog.example.org\n",
+) -> None:
     root.mkdir()
-    (root / "_config.yml").write_text("title: Test Blog\nurl: https://blog.example.org\n")
+    (root / "_config.yml").write_text(config_yml)
     if feedwright_toml is not None:
         (root / "feedwright.toml").write_text(feedwright_toml)
-    write_posts(root, dict(FILES))
+    write_posts(root, dict(files))
 
 
 # The same posts are found however they are read: from the cache, plainly, by workers.
@@ -70,3 +76,97 @@ def test_a_configured_posts_folder_still_wins(tmp_path: Path) -> None:
         "En": ("https://blog.example.org/2020/02/06/en-post.html", ()),
         "Older": ("https://blog.example.org/2020/02/05/older.html", ()),
     }
+
+
+# Entry ids as jekyll-feed writes them (`post.id | absolute_url`): Jekyll 4.3 with
+# jekyll-feed 0.17 built this site and wrote these ids. The id is the folder of the URL
+# joined with the slug (the front matter's, else the file name's), not the URL itself.
+ID_POSTS = {
+    "_posts/2025-02-12-plain-post.md": "---\ntitle: Plain\n---\nx\n",
+    "_posts/2025-02-13-pretty-one.md": "---\ntitle: Pretty\npermalink: /:year/:title/\n---\nx\n",
+    "_posts/2025-02-14-with-permalink.md": "---\ntitle: Fixed\npermalink: /notes/fixed/\n---\nx\n",
+    "_posts/2025-02-15-file-name.md": "---\ntitle: Slugged\nslug: Other Slug\n---\nx\n",
+    "_posts/2025-02-16-page-file.md": "---\ntitle: Html\npermalink: /archive/thing.html\n---\nx\n",
+    "_posts/2025-02-17-dots...md": "---\ntitle: Dots\n---\nx\n",  # slug: "dots"
+    "_posts/2025-02-18-café.md": "---\ntitle: Unicode\n---\nx\n",
+    "_posts/2025-02-19-cat-post.md": "---\ntitle: Cats\ncategories: [Alpha, beta]\n---\nx\n",
+    "_posts/2025-02-20-root.md": "---\ntitle: Root\npermalink: /\n---\nx\n",
+    "_posts/2025-02-21-own-id.md": "---\ntitle: Own\nid: urn:example:own\n---\nx\n",
+}
+BASE = "https://blog.example.org/blog"
+JEKYLL_FEED_IDS = {
+    "Plain": BASE + "/2025/02/12/plain-post",
+    "Pretty": BASE + "/2025/pretty-one",
+    "Fixed": BASE + "/notes/with-permalink",
+    "Slugged": BASE + "/2025/02/15/Other%20Slug",
+    "Html": BASE + "/archive/page-file",
+    "Dots": BASE + "/2025/02/17/dots",
+    "Unicode": BASE + "/2025/02/18/caf%C3%A9",
+    "Cats": BASE + "/alpha/beta/2025/02/19/cat-post",
+    "Root": BASE + "/root",
+    # An `id` in the front matter still wins (Jekyll itself ignores it).
+    "Own": "urn:example:own",
+}
+# And the links it wrote for them, which stay the URLs.
+JEKYLL_FEED_LINKS = {
+    "Plain": BASE + "/2025/02/12/plain-post.html",
+    "Pretty": BASE + "/2025/pretty-one/",
+    "Fixed": BASE + "/notes/fixed/",
+    "Slugged": BASE + "/2025/02/15/Other-Slug.html",
+    "Html": BASE + "/archive/thing.html",
+    "Dots": BASE + "/2025/02/17/dots.html",
+    "Unicode": BASE + "/2025/02/18/caf%C3%A9.html",
+    "Cats": BASE + "/alpha/beta/2025/02/19/cat-post.html",
+    "Root": BASE + "/",
+    "Own": BASE + "/2025/02/21/own-id.html",
+}
+
+
+def _id_site(root: Path, feedwright_toml: str | None = None) -> None:
+    config = "title: T\nurl: https://blog.example.org\nbaseurl: /blog\n"
+    _jekyll_site(root, feedwright_toml, ID_POSTS, config)
+
+
+def test_entry_ids_on_a_jekyll_site_are_jekyll_feeds(tmp_path: Path) -> None:
+    _id_site(tmp_path / "site")
+    site = load_site(tmp_path / "site")
+    result = build(site)
+    assert result.collection.problems == []
+    assert {post.title: post.id for post in result.collection.posts} == JEKYLL_FEED_IDS
+    assert {post.title: post.url for post in result.collection.posts} == JEKYLL_FEED_LINKS
+    feed = (site.output / "feed.atom").read_text()
+    assert f"<id>{BASE}/2025/02/12/plain-post</id>" in feed
+
+
+def test_a_pretty_site_permalink_gives_the_id_without_the_slash(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    root.mkdir()
+    (root / "_config.yml").write_text("url: https://blog.example.org\npermalink: pretty\n")
+    write_posts(root / "_posts", {"2025-03-01-first-walk.md": "---\ntitle: A\n---\nx\n"})
+    collection = collect(load_site(root), now=NOW)
+    [post] = collection.posts
+    assert post.url == "https://blog.example.org/2025/03/01/first-walk/"
+    assert post.id == "https://blog.example.org/2025/03/01/first-walk"
+
+
+@pytest.mark.parametrize("scheme", ["url", "tag"])
+def test_id_scheme_still_selects_the_url_or_a_tag_on_a_jekyll_site(
+    tmp_path: Path, scheme: str
+) -> None:
+    _id_site(tmp_path / "site", f'[feeds]\nid_scheme = "{scheme}"\n')
+    collection = collect(load_site(tmp_path / "site"), now=NOW)
+    ids = {post.title: post.id for post in collection.posts}
+    urls = {post.title: post.url for post in collection.posts}
+    if scheme == "url":
+        assert ids == {**urls, "Own": "urn:example:own"}
+    else:
+        assert ids["Plain"] == "tag:blog.example.org,2025-02-12:plain-post"
+
+
+def test_a_site_without_config_yml_keeps_the_url_as_id(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    root.mkdir()
+    (root / "feedwright.toml").write_text('[site]\ntitle = "T"\nurl = "https://b.example.org"\n')
+    write_posts(root / "_posts", {"2025-03-01-walk.md": "---\ntitle: A\n---\nx\n"})
+    [post] = collect(load_site(root), now=NOW).posts
+    assert post.id == post.url == "https://b.example.org/2025/03/01/walk.html"

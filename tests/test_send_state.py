@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from conftest import (
     AUTUMN_POST,
@@ -44,20 +45,26 @@ def new_post(number: int) -> dict[str, str | bytes]:
     }
 
 
+def _send_again_with(site: Site, config: str, smtp_server: MailServer) -> dict[str, Any]:
+    """Send once, then again with ``config``: the site's two posts must have moved (new ids,
+    the same files), so no message is sent the second time. The state, as saved."""
+    send(site, retries=0)
+    assert len(smtp_server.handler.messages) == 1
+    (site.root / "feedwright.toml").write_text(config)
+    moved = send(load_site(site.root), retries=0)
+    assert moved.report.start.moved == 2 and moved.report.planned == []
+    assert len(smtp_server.handler.messages) == 1
+    state: dict[str, Any] = json.loads(site.state_path.read_text())
+    return state
+
+
 def test_a_new_site_url_does_not_mail_the_posts_again(
     make_site: SiteFactory, smtp_server: MailServer
 ) -> None:
     config = mail_config(smtp_server.port, ["a@example.org"])
     site = make_site(POSTS, config)
-    send(site, retries=0)
-    assert len(smtp_server.handler.messages) == 1
-    (site.root / "feedwright.toml").write_text(
-        config.replace("https://blog.example.org", "https://new.example.org")
-    )
-    moved = send(load_site(site.root), retries=0)
-    assert moved.report.start.moved == 2 and moved.report.planned == []
-    assert len(smtp_server.handler.messages) == 1
-    state = json.loads(site.state_path.read_text())
+    new_config = config.replace("https://blog.example.org", "https://new.example.org")
+    state = _send_again_with(site, new_config, smtp_server)
     assert sorted(state["posts"]) == [
         "https://new.example.org/2025/10/01/feeds.html",
         "https://new.example.org/2025/11/29/autumn.html",
@@ -67,6 +74,21 @@ def test_a_new_site_url_does_not_mail_the_posts_again(
         "source": "_posts/2025-11-29-autumn.md",
         "done": True,
     }
+
+
+def test_jekyll_feeds_ids_on_a_site_already_mailed_do_not_mail_its_posts_again(
+    make_site: SiteFactory, smtp_server: MailServer
+) -> None:
+    # A Jekyll site mailed while its ids were the URLs: its ids become jekyll-feed's, and
+    # the records follow each post by its file ("moved"), so no one gets it again.
+    config = mail_config(smtp_server.port, ["a@example.org"])
+    site = make_site(POSTS, config + '\n[feeds]\nid_scheme = "url"\n')
+    (site.root / "_config.yml").write_text("title: Test Blog\n")
+    state = _send_again_with(load_site(site.root), config, smtp_server)
+    assert sorted(state["posts"]) == [
+        "https://blog.example.org/2025/10/01/feeds",
+        "https://blog.example.org/2025/11/29/autumn",
+    ]
 
 
 def test_a_flood_of_new_posts_mails_only_the_newest_max_posts(

@@ -229,7 +229,9 @@ def _json_author(author: Author) -> dict[str, str]:
 def _json_item(site: Site, post: Post, content: str | None) -> dict[str, Any]:
     """One post as a JSON Feed item; ``content`` is its HTML, or None for its summary."""
     item: dict[str, Any] = {"id": post.id, "url": post.url, "title": post.title}
-    if content is not None:
+    # JSON Feed 1.1 requires content_html or content_text: a post with no body has no
+    # HTML, so it carries its summary as text (empty when it has none), never "" as HTML.
+    if content is not None and content.strip():
         item["content_html"] = content
     else:
         item["content_text"] = post.excerpt

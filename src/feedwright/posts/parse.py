@@ -16,7 +16,7 @@ from feedwright.posts.defaults import with_defaults
 from feedwright.posts.files import folder_categories
 from feedwright.posts.front_matter import CONTROL_CHARACTERS, SourceFile, control_warning
 from feedwright.posts.model import Image, Post
-from feedwright.posts.permalinks import post_path
+from feedwright.posts.permalinks import document_id, post_path
 from feedwright.site.model import Author, Site
 from feedwright.site.values import (
     WEB_URL_HINT,
@@ -319,8 +319,9 @@ def _title_from_name(fields: _Fields) -> str:
 
 
 def file_slug_of(path: Path) -> str:
-    """A post's slug from its file name: ``2025-11-29-hello.md`` gives ``hello``."""
-    return _DATE_PREFIX.sub("", path.stem) or path.stem
+    """A post's slug from its file name: ``2025-11-29-hello.md`` gives ``hello``, and
+    ``2025-11-29-hello...md`` too (Jekyll takes trailing dots off a slug)."""
+    return (_DATE_PREFIX.sub("", path.stem) or path.stem).rstrip(".") or path.stem
 
 
 def parse_post(source: SourceFile, site: Site, zone: tzinfo) -> Post:
@@ -403,7 +404,7 @@ def parse_header(source: SourceFile, site: Site, zone: tzinfo) -> Post:
         excerpt="",
         image=fields.image(url),
         url=url,
-        id=fields.text("id") or _entry_id(site, url, date, file_slug),
+        id=fields.text("id") or _entry_id(site, url_path, date, file_slug, slug),
         slug=slug or file_slug,
         draft=draft,
         lang=lang,
@@ -417,12 +418,17 @@ def parse_header(source: SourceFile, site: Site, zone: tzinfo) -> Post:
     )
 
 
-def _entry_id(site: Site, url: str, date: datetime, slug: str) -> str:
-    """The stable id of a feed entry: its URL, or a tag: URI (RFC 4151) when configured."""
+def _entry_id(site: Site, url_path: str, date: datetime, file_slug: str, slug: str | None) -> str:
+    """The stable id of a feed entry, as ``[feeds] id_scheme`` says: jekyll-feed's (see
+    ``document_id``; a Jekyll site's default, so that readers who followed jekyll-feed's
+    feed see no entry again), the URL, or a tag: URI (RFC 4151) from the file name's slug.
+    ``slug`` is the front matter's."""
     if site.feeds.id_scheme == "tag":
         host = urlsplit(site.url).hostname or "localhost"
-        return f"tag:{host},{date.date().isoformat()}:{url_quote_slug(slug)}"
-    return url
+        return f"tag:{host},{date.date().isoformat()}:{url_quote_slug(file_slug)}"
+    if site.feeds.id_scheme == "jekyll":
+        return site.base_url + document_id(url_path, slug or file_slug)
+    return site.base_url + url_path
 
 
 def url_quote_slug(slug: str) -> str:

@@ -109,3 +109,14 @@ def escape_permalink(permalink: str) -> str:
     """A front matter ``permalink`` with its non-ASCII characters percent-encoded."""
     path = permalink if permalink.startswith("/") else "/" + permalink
     return quote(path, safe=_PATH_SAFE + "%#?")
+
+
+def document_id(url_path: str, slug: str) -> str:
+    """Jekyll's id of a post (``post.id``, which jekyll-feed writes as the entry id): the
+    folder of its URL path joined with its slug, the slug percent-encoded as jekyll-feed's
+    ``absolute_url`` does. ``/2026/02/12/post.html`` and ``/2026/02/12/post/`` both give
+    ``/2026/02/12/post``; a front matter permalink ``/notes/fixed/`` gives
+    ``/notes/SLUG``, since the id keeps the slug, not the permalink's last part."""
+    # Ruby's File.dirname ignores a trailing slash: "/a/b/" and "/a/b.html" are both in "/a".
+    folder = url_path.rstrip("/").rpartition("/")[0]
+    return f"{folder}/{quote(slug, safe=_PATH_SAFE)}"

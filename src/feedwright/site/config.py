@@ -68,7 +68,7 @@ _TABLES = {
 }
 _DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
 _FEED_GROUPS = {"category", "tag"}
-_ID_SCHEMES = {"url", "tag"}
+_ID_SCHEMES = {"jekyll", "url", "tag"}
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -175,7 +175,11 @@ def load_site(
     timezone = _timezone(source, str(site_table.get("timezone", "UTC")))
     lang = _lang(source, str(site_table.get("lang", "en")))
     jekyll_feeds, feed_warnings = jekyll_feed_values(jekyll_path, jekyll)
-    feeds = _feed_settings(config_path, {**jekyll_feeds, **data.get("feeds", {})})
+    # A Jekyll site's ids are jekyll-feed's unless [feeds] says otherwise.
+    id_scheme = "jekyll" if jekyll_path.exists() else FeedSettings.id_scheme
+    feeds = _feed_settings(
+        config_path, {"id_scheme": id_scheme, **jekyll_feeds, **data.get("feeds", {})}
+    )
     excerpt_length = _typed(
         config_path, "site", "excerpt_length", site_table.get("excerpt_length", 200), int
     )

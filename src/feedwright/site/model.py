@@ -33,6 +33,7 @@ class FeedSettings:
     atom: str = "feed.atom"
     rss: str = "feed.rss"
     json: str = "feed.json"
+    # "url", "tag", or "jekyll" (jekyll-feed's ids: the default on a Jekyll site).
     id_scheme: str = "url"
     # The most post content (its HTML, in millions of bytes) that one feed carries.
     max_content_mb: float = 16
