@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import NOW, build, write_posts
+from feedwright.errors import InvalidPostsError
 from feedwright.posts.collect import collect
 from feedwright.site.config import load_site
 from feedwright.speed import Speed
@@ -170,3 +171,38 @@ def test_a_site_without_config_yml_keeps_the_url_as_id(tmp_path: Path) -> None:
     write_posts(root / "_posts", {"2025-03-01-walk.md": "---\ntitle: A\n---\nx\n"})
     [post] = collect(load_site(root), now=NOW).posts
     assert post.id == post.url == "https://b.example.org/2025/03/01/walk.html"
+
+
+def test_two_posts_that_jekyll_feed_gives_one_id_are_both_built(tmp_path: Path) -> None:
+    # Permalinks of their own right under the site's root, and one file name's slug: Jekyll
+    # builds both, and jekyll-feed gives both the id /year-in-review.
+    posts = {
+        f"_posts/{year}-12-31-year-in-review.md": (
+            f"---\ntitle: Review {year}\npermalink: /{year}-review/\n---\nThe year {year}.\n"
+        )
+        for year in (2019, 2020)
+    }
+    _jekyll_site(tmp_path / "site", files=posts)
+    result = build(load_site(tmp_path / "site"))
+    assert result.collection.problems == []
+    ids = {post.title: post.id for post in result.collection.posts}
+    assert ids == {
+        "Review 2019": "https://blog.example.org/year-in-review",
+        "Review 2020": "https://blog.example.org/2020-review/",
+    }
+    [warning] = [w for w in result.collection.warnings if "jekyll-feed would give" in w.message]
+    assert warning.path.name == "2020-12-31-year-in-review.md"
+    assert "2019-12-31-year-in-review.md" in warning.message
+
+
+def test_two_posts_with_one_id_in_their_front_matter_are_still_an_error(tmp_path: Path) -> None:
+    posts = {
+        f"_posts/2020-01-0{day}-p{day}.md": f"---\ntitle: P{day}\nid: same\n---\nText.\n"
+        for day in (1, 2)
+    }
+    _jekyll_site(tmp_path / "site", files=posts)
+    with pytest.raises(InvalidPostsError) as raised:
+        build(load_site(tmp_path / "site"))
+    [problem] = raised.value.problems
+    assert problem.path.name == "2020-01-02-p2.md"
+    assert "has the same id as" in problem.message and "(same)" in problem.message

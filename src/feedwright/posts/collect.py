@@ -9,7 +9,7 @@ posts and problems in the same order.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
@@ -105,7 +105,7 @@ def collect(
             result.next_due = min(post.date, result.next_due or post.date)
         else:
             result.posts.append(post)
-    result.problems.extend(_duplicate_ids(result.posts))
+    _unique_ids(site, result)
     result.posts.sort(key=lambda post: post.date, reverse=True)  # stable: ties keep name order
     return result
 
@@ -217,19 +217,43 @@ def take_bodies(
         collection.posts = [post for post in collection.posts if post.source not in broken]
 
 
-def _duplicate_ids(posts: list[Post]) -> list[Problem]:
-    """Two posts with one id would show as one entry in every feed reader. ``posts`` are in
-    the order of their file names: the later one of two is reported."""
+def _unique_ids(site: Site, collection: Collection) -> None:
+    """Two posts with one id would show as one entry in every feed reader: the later of
+    the two (the posts are in the order of their file names) is invalid, unless its id is
+    the one jekyll-feed derives from its URL's folder and slug, which two posts with their
+    own permalinks can share while Jekyll builds both: that post's id is then its URL,
+    with a warning."""
     first_with: dict[str, Post] = {}
-    problems = []
-    for post in posts:
+    for index, post in enumerate(collection.posts):
         other = first_with.setdefault(post.id, post)
-        if other is not post:
-            problems.append(
+        if other is post:
+            continue
+        if post.url != other.url and _is_jekyll_id(site, post):
+            collection.warnings.append(
                 Problem(
                     post.source,
-                    f"has the same id and URL as {other.source} ({post.id})",
-                    "give one of them its own `permalink`, `slug` or `id`",
+                    f"jekyll-feed would give it the id of {other.source} ({post.id}); its "
+                    "id is its URL instead",
+                    "give one of them a `slug` of its own to keep jekyll-feed's ids",
                 )
             )
-    return problems
+            collection.posts[index] = replace(post, id=post.url)
+            first_with.setdefault(post.url, collection.posts[index])
+            continue
+        same = "id and URL" if post.url == other.url else "id"
+        collection.problems.append(
+            Problem(
+                post.source,
+                f"has the same {same} as {other.source} ({post.id})",
+                "give one of them its own `permalink`, `slug` or `id`",
+            )
+        )
+
+
+def _is_jekyll_id(site: Site, post: Post) -> bool:
+    """Whether the post's id is the one jekyll-feed derives, not one its front matter set."""
+    from feedwright.posts.permalinks import document_id
+
+    if site.feeds.id_scheme != "jekyll" or not post.url.startswith(site.base_url):
+        return False
+    return post.id == site.base_url + document_id(post.url[len(site.base_url) :], post.slug)
