@@ -143,3 +143,11 @@ def test_an_author_in_data_that_is_not_one_is_left_out_with_a_warning(tmp_path: 
     assert dict(site.authors) == {"good": "Jane"}
     [warning] = site.warnings
     assert "author `bad` is left out" in str(warning)
+
+
+def test_a_bad_permalink_in_config_yml_names_that_file(tmp_path: Path) -> None:
+    (tmp_path / "_config.yml").write_text("title: T\nurl: https://x.org\npermalink: 5\n")
+    with pytest.raises(ConfigError) as raised:
+        load_site(tmp_path)
+    assert raised.value.problem.path == tmp_path / "_config.yml"
+    assert "`permalink`" in str(raised.value)

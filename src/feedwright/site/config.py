@@ -196,7 +196,12 @@ def load_site(
         lang=lang,
         timezone=timezone,
         permalink=_typed(
-            config_path, "site", "permalink", site_table.get("permalink", "date"), str
+            # The file the pattern came from: feedwright.toml's [site], or _config.yml.
+            config_path if "permalink" in data.get("site", {}) else source,
+            "site",
+            "permalink",
+            site_table.get("permalink", "date"),
+            str,
         ),
         posts=_typed(config_path, "site", "posts", site_table.get("posts", ""), str),
         output=output_dir if output_dir.is_absolute() else root / output_dir,
