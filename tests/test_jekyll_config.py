@@ -151,3 +151,13 @@ def test_a_bad_permalink_in_config_yml_names_that_file(tmp_path: Path) -> None:
         load_site(tmp_path)
     assert raised.value.problem.path == tmp_path / "_config.yml"
     assert "`permalink`" in str(raised.value)
+
+
+def test_a_feed_path_that_clashes_names_config_yml(tmp_path: Path) -> None:
+    (tmp_path / "_config.yml").write_text(
+        "title: T\nurl: https://x.org\nfeed:\n  path: feed.json\n"
+    )
+    with pytest.raises(ConfigError) as raised:
+        load_site(tmp_path)
+    assert raised.value.problem.path == tmp_path / "_config.yml"
+    assert "'feed.json'" in str(raised.value)

@@ -237,6 +237,12 @@ class _Setting:
         return f"`{self.key}` in [{self.table}]"
 
 
+def _settings_file(site: Site) -> Path:
+    """The file a site's settings come from: feedwright.toml, else the Jekyll config."""
+    jekyll_config = site.root / JEKYLL_CONFIG
+    return site.config_path or (jekyll_config if jekyll_config.exists() else site.root)
+
+
 def check_output_names(site: Site) -> None:
     """ConfigError when two of the files a build writes would have one name, so that one
     would overwrite the other: two feeds, a feed and the stylesheet or a file of the digest
@@ -253,7 +259,7 @@ def check_output_names(site: Site) -> None:
     if clash is not None:
         first, second, name = clash
         raise ConfigError(
-            site.config_path,
+            _settings_file(site),
             f"{_both(first, second)} name the file {name!r}: one would overwrite the other",
             f"give `{first.key}` a file name of its own",
         )
@@ -261,7 +267,7 @@ def check_output_names(site: Site) -> None:
     if clash is not None and feeds.by:
         first, second, suffix = clash
         raise ConfigError(
-            site.config_path,
+            _settings_file(site),
             f"{_both(first, second)} end in {suffix}: their feeds per category and tag "
             f"(such as tag/NAME{suffix}) would overwrite each other",
             f"give `{second.key}` another extension",
