@@ -6,10 +6,22 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from conftest import NOW, SIMPLE_POSTS, SiteFactory, build, snapshot
+from conftest import (
+    DEFAULT_CONFIG,
+    NOW,
+    SIMPLE_POSTS,
+    SiteFactory,
+    build,
+    parse_feed,
+    runner,
+    snapshot,
+    write_posts,
+)
+from feedwright.cli import app
 from feedwright.errors import InvalidPostsError
 from feedwright.posts.collect import collect
 from feedwright.posts.files import MAX_POST_BYTES
@@ -301,3 +313,37 @@ def test_what_jekyll_builds_is_built_with_a_warning(make_site: SiteFactory, name
     assert words in warning.message and warning.hint
     # The odd value is ignored: no author of its own (the site's is shown), no image, no draft.
     assert post.author is None and post.image is None and not post.draft
+
+
+def test_skip_invalid_leaves_out_the_later_of_two_posts_with_one_id(
+    make_site: SiteFactory,
+) -> None:
+    posts = {
+        "2025-01-01-a.md": "---\ntitle: A\npermalink: /same/\n---\nx\n",
+        "2025-01-02-b.md": "---\ntitle: B\npermalink: /same/\n---\ny\n",
+        "2025-01-03-c.md": "---\ntitle: C\n---\nz\n",
+    }
+    site = make_site(posts)
+    result = build(site, skip_invalid=True)
+    assert [problem.path.name for problem in result.collection.problems] == ["2025-01-02-b.md"]
+    entries = parse_feed(site.output / "feed.atom").entries
+    assert sorted(entry.title for entry in entries) == ["A", "C"]
+    assert len({entry.id for entry in entries}) == len(entries)
+
+
+def test_check_counts_add_up(tmp_path: Path) -> None:
+    # The site folder is its own posts folder: a README without front matter is no post.
+    (tmp_path / "feedwright.toml").write_text(DEFAULT_CONFIG)
+    write_posts(
+        tmp_path,
+        {
+            "README.md": "# About this blog\n",
+            "2025-01-01-a.md": "---\ntitle: A\npermalink: /same/\n---\nx\n",
+            "2025-01-02-b.md": "---\ntitle: B\npermalink: /same/\n---\ny\n",
+            "2025-01-03-bad.md": "---\ntitle: [\n---\n",
+            "2025-01-04-ok.md": "---\ntitle: OK\n---\nfine\n",
+        },
+    )
+    checked = runner.invoke(app, ["check", str(tmp_path)])
+    assert checked.exit_code == 1
+    assert checked.stdout.startswith("5 files: 2 valid, 2 invalid, 1 not posts,")

@@ -36,9 +36,10 @@ def check(ctx: typer.Context, site: SiteArgument = Path(".")) -> None:
     print_problems(collection.problems)
     print_problems(collection.warnings, "warning")
     if not ctx.obj.quiet:
+        ignored = f", {collection.ignored} not posts" if collection.ignored else ""
         say(
             f"{collection.files} files: {len(collection.posts)} valid, "
-            f"{len(collection.problems)} invalid, {len(collection.warnings)} warnings"
+            f"{len(collection.problems)} invalid{ignored}, {len(collection.warnings)} warnings"
         )
     if collection.problems:
         raise typer.Exit(1)

@@ -60,6 +60,9 @@ class Collection:
     # When the first post left out for its future date becomes due (None: there is none).
     next_due: datetime | None = None
     files: int = 0
+    # Markdown files without front matter in a site folder that is its own posts folder
+    # (a README): not posts, and no problem either.
+    ignored: int = 0
 
 
 def collect(
@@ -93,7 +96,9 @@ def collect(
     for outcome in (read or read_here(site))(files, bodies, progress):
         if isinstance(outcome, Problem):
             # Loose Markdown files (README.md…) in a site folder are not posts.
-            if not (in_site_root and not starts_with_front_matter(outcome.path)):
+            if in_site_root and not starts_with_front_matter(outcome.path):
+                result.ignored += 1
+            else:
                 result.problems.append(outcome)
             continue
         post = outcome
@@ -219,14 +224,17 @@ def take_bodies(
 
 def _unique_ids(site: Site, collection: Collection) -> None:
     """Two posts with one id would show as one entry in every feed reader: the later of
-    the two (the posts are in the order of their file names) is invalid, unless its id is
-    the one jekyll-feed derives from its URL's folder and slug, which two posts with their
-    own permalinks can share while Jekyll builds both: that post's id is then its URL,
-    with a warning."""
+    the two (the posts are in the order of their file names) is invalid and left out, so
+    that no feed has two entries with one id, even with ``--skip-invalid``; unless its id
+    is the one jekyll-feed derives from its URL's folder and slug, which two posts with
+    their own permalinks can share while Jekyll builds both: that post's id is then its
+    URL, with a warning."""
     first_with: dict[str, Post] = {}
-    for index, post in enumerate(collection.posts):
+    kept: list[Post] = []
+    for post in collection.posts:
         other = first_with.setdefault(post.id, post)
         if other is post:
+            kept.append(post)
             continue
         if post.url != other.url and _is_jekyll_id(site, post):
             collection.warnings.append(
@@ -237,8 +245,8 @@ def _unique_ids(site: Site, collection: Collection) -> None:
                     "give one of them a `slug` of its own to keep jekyll-feed's ids",
                 )
             )
-            collection.posts[index] = replace(post, id=post.url)
-            first_with.setdefault(post.url, collection.posts[index])
+            kept.append(replace(post, id=post.url))
+            first_with.setdefault(post.url, kept[-1])
             continue
         same = "id and URL" if post.url == other.url else "id"
         collection.problems.append(
@@ -248,6 +256,7 @@ def _unique_ids(site: Site, collection: Collection) -> None:
                 "give one of them its own `permalink`, `slug` or `id`",
             )
         )
+    collection.posts = kept
 
 
 def _is_jekyll_id(site: Site, post: Post) -> bool:
