@@ -198,6 +198,28 @@ def collect_headers(
     )
 
 
+def read_headers(
+    site: Site,
+    now: datetime,
+    speed: Speed,
+    *,
+    skip_invalid: bool,
+    drafts: bool = False,
+    future: bool = False,
+    progress: ProgressCallback | None = None,
+) -> Collection:
+    """The posts of ``site`` as far as their front matter, for the commands that render
+    nothing ahead (digest, send, list): read through the speed shortcuts, the cache saved
+    at once; InvalidPostsError for invalid posts unless told to skip them."""
+    shortcuts = Shortcuts(site, (), speed)
+    collection = collect_headers(
+        site, now, shortcuts, drafts=drafts, future=future, progress=progress
+    )
+    check_valid(collection, skip_invalid, shortcuts)
+    shortcuts.posts_read()
+    return collection
+
+
 def check_valid(collection: Collection, skip_invalid: bool, shortcuts: Shortcuts) -> None:
     """InvalidPostsError for the collection's invalid posts, unless told to skip them."""
     if collection.problems and not skip_invalid:

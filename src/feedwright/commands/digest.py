@@ -8,14 +8,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from feedwright.commands.build import check_valid, collect_headers
+from feedwright.commands.build import read_headers
 from feedwright.errors import InvalidPostsError, OptionError
 from feedwright.posts.collect import Collection, load_bodies, take_bodies
 from feedwright.posts.dates import DateError, parse_date
 from feedwright.posts.model import Post
 from feedwright.site.model import Site
 from feedwright.speed import Speed
-from feedwright.speed.shortcuts import Shortcuts
 from feedwright.writer import WriteReport, write_files
 
 # The renderers are imported when there is something to render.
@@ -94,10 +93,7 @@ def digest_site(site: Site, options: DigestOptions | None = None) -> DigestResul
     """
     options = options or DigestOptions()
     now = options.now or datetime.now(UTC)
-    shortcuts = Shortcuts(site, (), options.speed)
-    collection = collect_headers(site, now, shortcuts)
-    check_valid(collection, options.skip_invalid, shortcuts)
-    shortcuts.posts_read()
+    collection = read_headers(site, now, options.speed, skip_invalid=options.skip_invalid)
     chosen, since = select_digest_posts(site, collection.posts, options, now)
     bodies, problems = load_bodies(site, chosen)
     if problems and not options.skip_invalid:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from feedwright.commands.build import collect_headers
+from feedwright.commands.build import read_headers
 from feedwright.posts.collect import Collection, ProgressCallback, collect
 from feedwright.site.model import Site
 from feedwright.speed import Speed
-from feedwright.speed.shortcuts import Shortcuts
 
 
 def check_site(site: Site, progress: ProgressCallback | None = None) -> Collection:
@@ -28,9 +27,13 @@ def list_site(
 ) -> Collection:
     """The posts of ``site`` in feed order, as far as their front matter: dates, titles,
     URLs and tags are all there, so no body is read."""
-    shortcuts = Shortcuts(site, (), speed or Speed())
-    collection = collect_headers(
-        site, now or datetime.now(UTC), shortcuts, drafts=drafts, future=future, progress=progress
+    # Invalid posts are listed as problems, not raised: `list` shows the others.
+    return read_headers(
+        site,
+        now or datetime.now(UTC),
+        speed or Speed(),
+        skip_invalid=True,
+        drafts=drafts,
+        future=future,
+        progress=progress,
     )
-    shortcuts.posts_read()
-    return collection

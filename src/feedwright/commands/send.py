@@ -6,14 +6,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from feedwright.commands.build import check_valid, collect_headers
+from feedwright.commands.build import read_headers
 from feedwright.errors import Problem
 from feedwright.mail.delivery import DeliveryOptions, DeliveryReport, send_digests
 from feedwright.mail.recipients import Recipient, recipients_source, site_recipients
 from feedwright.posts.collect import Collection, ProgressCallback
 from feedwright.site.model import Site
 from feedwright.speed import Speed
-from feedwright.speed.shortcuts import Shortcuts
 
 
 @dataclass
@@ -46,10 +45,8 @@ def send_site(
     """
     options = options or SendOptions()
     recipients, warnings = site_recipients(site, options.to_file)
-    shortcuts = Shortcuts(site, (), options.speed)
-    collection = collect_headers(site, options.now or datetime.now(UTC), shortcuts)
-    check_valid(collection, options.skip_invalid, shortcuts)
-    shortcuts.posts_read()
+    now = options.now or datetime.now(UTC)
+    collection = read_headers(site, now, options.speed, skip_invalid=options.skip_invalid)
     report = send_digests(site, collection.posts, recipients, options, progress)
     if report.start.away:
         warnings.append(_away_warning(site, options.to_file, report.start.away))
