@@ -18,8 +18,9 @@ if TYPE_CHECKING:
 _FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
 
 
-def _control_character(text: str) -> str | None:
-    """The first character of ``text`` that no mail header may carry, if any."""
+def control_character(text: str) -> str | None:
+    """The first character of ``text`` that no mail header may carry (and XML forbids),
+    if any: a control character, an undecodable byte, a line or paragraph separator."""
     return next(
         (char for char in text if unicodedata.category(char) in _FORBIDDEN_CATEGORIES), None
     )
@@ -59,7 +60,7 @@ def _decoded_name(text: str) -> str:
     as written or decoded."""
     from email import policy
 
-    if (character := _control_character(text)) is not None:
+    if (character := control_character(text)) is not None:
         raise ValueError(f"{text!r} contains a control character ({character!r})")
     # An unstructured header decodes encoded words as mail programs will.
     decoded = str(policy.default.header_factory("x-name", text))
@@ -68,7 +69,7 @@ def _decoded_name(text: str) -> str:
 
 
 def _check_decoded_name(text: str, decoded: str) -> None:
-    if (character := _control_character(decoded)) is not None:
+    if (character := control_character(decoded)) is not None:
         raise ValueError(
             f"{text!r}: the name holds a control character ({character!r}) once its "
             "=?…?= encoded words are decoded"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import tomllib
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from feedwright.errors import ConfigError, Problem
-from feedwright.site.addresses import parse_address
+from feedwright.site.addresses import control_character, parse_address
 from feedwright.site.jekyll import (
     JEKYLL_CONFIG,
     jekyll_feed_values,
@@ -121,16 +120,6 @@ def _author(value: Any, path: Path, site_url: str) -> tuple[Author | None, list[
     if left_out is None:
         return author, []
     return author, [Problem(path, not_a_web_url("the uri of `author`", left_out), WEB_URL_HINT)]
-
-
-def _has_control_character(text: str, allowed: str = "") -> bool:
-    """True when ``text`` holds a control character (a newline, a NUL…) not in ``allowed``;
-    they break mail headers and are forbidden in XML."""
-    return any(
-        (unicodedata.category(character) == "Cc" or character in "\u2028\u2029")
-        and character not in allowed
-        for character in text
-    )
 
 
 def _typed(path: Path, table: str, key: str, value: Any, kind: type | tuple[type, ...]) -> Any:
@@ -328,7 +317,7 @@ def _title(source: Path, title: object) -> str:
         raise ConfigError(
             source, "the site has no title", f'add title = "My blog" under [site] in {CONFIG_NAME}'
         )
-    if _has_control_character(title):
+    if control_character(title) is not None:
         raise ConfigError(
             source,
             f"the site title {title!r} contains a control character (a newline, a tab…)",
@@ -493,7 +482,7 @@ def _check_unsubscribe_url(path: Path, url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme != "https" or not parts.netloc:
         raise ConfigError(path, f"`unsubscribe_url` {url!r} is not an https URL", example)
-    unsafe = sorted({char for char in url if char in ' <>",\\' or _has_control_character(char)})
+    unsafe = sorted({char for char in url if char in ' <>",\\' or control_character(char)})
     if unsafe:
         raise ConfigError(
             path,
