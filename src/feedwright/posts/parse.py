@@ -42,6 +42,10 @@ _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
 # Lines such as "---END---" left behind by editors and generators; never meant to be shown.
 _STRAY_MARKER = re.compile(r"^[ \t]*-{3,}[ \t]*END[ \t]*-{3,}[ \t]*$", re.IGNORECASE | re.MULTILINE)
 _MIN_REPEATED_PARAGRAPH = 40
+# The start of a fenced code block (CommonMark: three or more backticks or tildes, indented
+# by at most three spaces), and a line of an indented one (four spaces or a tab).
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_INDENTED_CODE = re.compile(r"^(?: {4}|\t)\s*\S")
 
 
 def _without_control_characters(value: Any) -> tuple[Any, set[str]]:
@@ -255,18 +259,38 @@ def _kind(value: object) -> str:
 
 
 def _paragraphs(body: str, first_line: int) -> Iterator[tuple[int, str]]:
-    """Each blank-line separated block of ``body``, whitespace collapsed, with its file line."""
+    """Each blank-line separated block of ``body``, whitespace collapsed, with its file line;
+    code blocks (fenced, or indented after a blank line) are not paragraphs: code repeats
+    itself legitimately."""
     start: int | None = None
     lines: list[str] = []
+    fence: str | None = None  # the opening fence of the code block we are in
     for number, line in enumerate(body.split("\n"), start=first_line):
-        if line.strip():
+        opening = _FENCE.match(line)
+        if fence is not None:
+            if _closes(line, fence):
+                fence = None
+            continue
+        is_code = opening is not None or (start is None and _INDENTED_CODE.match(line))
+        if line.strip() and not is_code:
             start = number if start is None else start
             lines.append(line)
-        elif start is not None:
+            continue
+        if start is not None:
             yield start, " ".join(" ".join(lines).split())
             start, lines = None, []
+        if opening is not None:
+            fence = opening.group(1)
     if start is not None:
         yield start, " ".join(" ".join(lines).split())
+
+
+def _closes(line: str, fence: str) -> bool:
+    """Whether ``line`` closes the code block that ``fence`` opened: a run of the same
+    character, at least as long, indented by at most three spaces, and nothing else."""
+    run = line.strip()
+    indent = len(line) - len(line.lstrip(" "))
+    return indent <= 3 and len(run) >= len(fence) and run == fence[0] * len(run)
 
 
 def clean_body(body: str, path: Path, first_line: int) -> tuple[str, list[Problem]]:
