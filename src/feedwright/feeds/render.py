@@ -10,6 +10,7 @@ import json
 import mimetypes
 import posixpath
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -29,6 +30,7 @@ from feedwright.site.model import STYLESHEET_FILE, Author, Site, group_feed_suff
 from feedwright.writer import OutputFile
 
 MEDIA_NS = "http://search.yahoo.com/mrss/"
+XML_NS = "http://www.w3.org/XML/1998/namespace"
 STYLESHEET_NAME = STYLESHEET_FILE
 GENERATOR_URI = "https://pypi.org/project/feedwright/"
 # The feed of a site with no posts yet still needs a fixed `updated`; the clock is not used.
@@ -79,6 +81,34 @@ class _MediaEntry(BaseEntryExtension):  # type: ignore[misc]
                 xml_elem("enclosure", item, url=self.image, length="0", type=kind)
             xml_elem(f"{{{MEDIA_NS}}}thumbnail", item, url=self.image)
         return item
+
+
+class _FeedLanguage(BaseExtension):  # type: ignore[misc]
+    """Nothing on the feed: its language is feedgen's own ``language``."""
+
+
+class _EntryLanguage(BaseEntryExtension):  # type: ignore[misc]
+    """An Atom entry's ``xml:lang``, as jekyll-feed writes it; RSS has no language per
+    item."""
+
+    def __init__(self) -> None:
+        self.lang: str | None = None
+
+    def extend_atom(self, entry: etree._Element) -> etree._Element:
+        if self.lang:
+            entry.set(f"{{{XML_NS}}}lang", self.lang)
+        return entry
+
+
+def feed_language(site: Site, posts: Sequence[Post]) -> str:
+    """The language of a feed of ``posts``: the site's ``lang`` when the configuration
+    sets it; else the one most of the posts declare (of two as common, the newest post's),
+    since jekyll-feed writes no language without ``site.lang`` and ``en`` would be wrong;
+    else ``en``."""
+    declared = Counter(post.lang for post in posts if post.lang)
+    if site.lang_set or not declared:
+        return site.lang
+    return declared.most_common(1)[0][0]  # ties keep the first seen: posts are newest first
 
 
 class ContentRenderer:
@@ -186,18 +216,27 @@ def _generator(
     feed.link(href=self_url, rel="self")
     feed.link(href=site.base_url + "/", rel="alternate", type="text/html")
     feed.description(xml_safe(site.description or site.title))
-    feed.language(site.lang)
+    language = feed_language(site, group.posts)
+    feed.language(language)
+    # Only when an entry needs it: feedgen makes each extension's object for every entry.
+    if any(post.lang not in (None, language) for post in group.posts):
+        feed.register_extension("entry_language", _FeedLanguage, _EntryLanguage, rss=False)
     feed.author(_author_dict(_feed_author(site)))
     feed.generator("feedwright", version=__version__, uri=GENERATOR_URI)
     feed.updated(_updated(group.posts))
     for post, content in zip(group.posts, contents, strict=True):
-        _add_entry(feed, site, post, content)
+        _add_entry(feed, site, post, content, language)
     return feed
 
 
-def _add_entry(feed: FeedGenerator, site: Site, post: Post, content: str | None) -> None:
-    """One post as an entry; ``content`` is its HTML, or None to carry only its summary."""
+def _add_entry(
+    feed: FeedGenerator, site: Site, post: Post, content: str | None, language: str
+) -> None:
+    """One post as an entry; ``content`` is its HTML, or None to carry only its summary;
+    ``language`` is the feed's."""
     entry = feed.add_entry(order="append")
+    if post.lang not in (None, language):
+        entry.entry_language.lang = post.lang
     entry.id(post.id)
     entry.guid(post.id, permalink=post.id == post.url)
     entry.title(xml_safe(post.title))
@@ -226,8 +265,9 @@ def _json_author(author: Author) -> dict[str, str]:
     return {"name": author.name, **({"url": author.uri} if author.uri else {})}
 
 
-def _json_item(site: Site, post: Post, content: str | None) -> dict[str, Any]:
-    """One post as a JSON Feed item; ``content`` is its HTML, or None for its summary."""
+def _json_item(post: Post, content: str | None, language: str) -> dict[str, Any]:
+    """One post as a JSON Feed item; ``content`` is its HTML, or None for its summary;
+    ``language`` is the feed's."""
     item: dict[str, Any] = {"id": post.id, "url": post.url, "title": post.title}
     # JSON Feed 1.1 requires content_html or content_text: a post with no body has no
     # HTML, so it carries its summary as text (empty when it has none), never "" as HTML.
@@ -246,7 +286,7 @@ def _json_item(site: Site, post: Post, content: str | None) -> dict[str, Any]:
         item["authors"] = [_json_author(post.author)]
     if post.categories or post.tags:
         item["tags"] = list(dict.fromkeys((*post.categories, *post.tags)))
-    if post.lang and post.lang != site.lang:
+    if post.lang not in (None, language):
         item["language"] = post.lang
     return item
 
@@ -262,10 +302,12 @@ def _json_feed(
     }
     if site.description:
         document["description"] = site.description
-    document["language"] = site.lang
+    language = feed_language(site, group.posts)
+    document["language"] = language
     document["authors"] = [_json_author(_feed_author(site))]
     document["items"] = [
-        _json_item(site, post, content) for post, content in zip(group.posts, contents, strict=True)
+        _json_item(post, content, language)
+        for post, content in zip(group.posts, contents, strict=True)
     ]
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 

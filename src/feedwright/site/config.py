@@ -183,6 +183,7 @@ def load_site(
         description=str(site_table.get("description") or ""),
         author=author,
         lang=lang,
+        lang_set="lang" in site_table,
         timezone=timezone,
         permalink=_typed(
             # The file the pattern came from: feedwright.toml's [site], or _config.yml.

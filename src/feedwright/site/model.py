@@ -106,6 +106,9 @@ class Site:
     description: str = ""
     author: Author | None = None
     lang: str = "en"
+    # Whether the configuration sets ``lang``: when not, ``lang`` is only the fallback, and
+    # each feed takes the language most of its posts declare (see feeds.render).
+    lang_set: bool = True
     timezone: str = "UTC"
     permalink: str = "date"
     posts: str = ""
