@@ -137,8 +137,23 @@ OutputOption = Annotated[
 ]
 
 
-DraftsOption = Annotated[bool, typer.Option("--drafts", help="Include posts marked as drafts.")]
-FutureOption = Annotated[bool, typer.Option("--future", help="Include posts dated in the future.")]
+# Unset, they are as the site's configuration says (Jekyll's `show_drafts` and `future`).
+DraftsOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--drafts/--no-drafts",
+        help="Include drafts (default: as show_drafts in _config.yml says, else not).",
+        show_default=False,
+    ),
+]
+FutureOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--future/--no-future",
+        help="Include posts dated in the future (default: as future in _config.yml says).",
+        show_default=False,
+    ),
+]
 TemplatesOption = Annotated[
     Path | None,
     typer.Option(

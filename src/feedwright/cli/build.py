@@ -30,8 +30,8 @@ def build(
     ctx: typer.Context,
     site: SiteArgument = Path("."),
     output: OutputOption = None,
-    drafts: DraftsOption = False,
-    future: FutureOption = False,
+    drafts: DraftsOption = None,
+    future: FutureOption = None,
     skip_invalid: Annotated[
         bool,
         typer.Option(

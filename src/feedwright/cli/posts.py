@@ -49,8 +49,8 @@ def check(ctx: typer.Context, site: SiteArgument = Path(".")) -> None:
 def list_posts(
     ctx: typer.Context,
     site: SiteArgument = Path("."),
-    drafts: DraftsOption = False,
-    future: FutureOption = False,
+    drafts: DraftsOption = None,
+    future: FutureOption = None,
 ) -> None:
     """List the posts of SITE in feed order: date, title, URL and tags.
 

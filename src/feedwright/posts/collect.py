@@ -78,7 +78,8 @@ def collect(
 ) -> Collection:
     """Read every post of ``site`` and return them newest first with all problems found.
 
-    Drafts and posts dated after ``now`` are left out unless ``drafts``/``future`` is set.
+    Drafts and posts dated after ``now`` are left out unless ``drafts``/``future`` is set
+    (a Jekyll site's ``_drafts`` are not even read without ``drafts``).
     Ties in date are broken by file name, so the order never depends on the file system.
     With ``bodies`` False only the front matter is read: the posts come without their
     bodies, for ``load_bodies`` to complete the few that are shown. ``files`` are the post
@@ -86,7 +87,7 @@ def collect(
     ``read_here``).
     """
     if files is None:
-        files = [(name, None) for name in post_file_names(site)]
+        files = [(name, None) for name in post_file_names(site, drafts)]
     # Posts of the same date keep the order of their file names, compared as strings (as
     # Jekyll compares paths): it never depends on the file system. The files come in path
     # order, which differs where a name and a folder share a start (`2025-x.md`, `2025/`).

@@ -24,6 +24,9 @@ FileKey = tuple[int, int, int]
 _GLOB_CHARACTERS = set("*?[")
 # Folders never searched when the posts live in the site folder itself.
 _SKIPPED_DIRS = {"node_modules", "vendor", "out", "public", "site-packages"}
+# The folders of a Jekyll site that hold its posts, and its drafts (read with --drafts).
+DRAFTS_FOLDER = "_drafts"
+_POSTS_FOLDERS = ("_posts", DRAFTS_FOLDER)
 
 
 def posts_location(site: Site) -> tuple[Path, str | None]:
@@ -53,39 +56,48 @@ def reads_every_posts_folder(site: Site) -> bool:
 
 
 def folder_categories(site: Site, path: Path) -> tuple[str, ...]:
-    """The folders above the ``_posts`` folder a post is in, which Jekyll makes the post's
-    first categories (``en/news/_posts/2025-01-01-a.md``: en and news); none for a post
-    of the site's own ``_posts``, or when ``posts`` is configured."""
+    """The folders above the ``_posts`` (or ``_drafts``) folder a post is in, which Jekyll
+    makes the post's first categories (``en/news/_posts/2025-01-01-a.md``: en and news);
+    none for a post of the site's own ``_posts``, or when ``posts`` is configured."""
     if site.posts:
         return ()
     parts = path.parts[len(site.root.parts) :]
-    # Only a Jekyll site's walk enters a `_posts` folder below the site's root.
-    if "_posts" not in parts[1:-1]:
-        return ()
-    return parts[: parts.index("_posts")]
+    # Only a Jekyll site's walk enters a `_posts` or `_drafts` folder below the site's root.
+    for folder in parts[1:-1]:
+        if folder in _POSTS_FOLDERS:
+            return parts[: parts.index(folder)]
+    return ()
 
 
-def post_file_names(site: Site) -> list[str]:
+def is_draft_file(site: Site, path: Path) -> bool:
+    """Whether ``path`` is in a Jekyll site's ``_drafts`` folder (``--drafts`` reads them)."""
+    return not site.posts and DRAFTS_FOLDER in path.parts[len(site.root.parts) : -1]
+
+
+def post_file_names(site: Site, drafts: bool = False) -> list[str]:
     """Every post file of the site, in a fixed order that does not depend on the file
-    system; as strings, which cost less than Paths when 10,000 are only to be stat'ed."""
+    system; as strings, which cost less than Paths when 10,000 are only to be stat'ed.
+    With ``drafts``, a Jekyll site's ``_drafts`` folders are read too, as by ``jekyll
+    build --drafts`` (without it they are not even listed, as Jekyll does not read them)."""
     folder, pattern = posts_location(site)
     if pattern is not None:
         found = [str(path) for path in folder.glob(pattern) if path.is_file()]
         return sorted(found, key=path_order)
     output = str(site.output.resolve())
     if reads_every_posts_folder(site):
-        return sorted(_walk(str(site.root), output, every_posts_folder=True), key=path_order)
+        magic = _POSTS_FOLDERS if drafts else ("_posts",)
+        return sorted(_walk(str(site.root), output, magic), key=path_order)
     return sorted(_walk(str(folder), output), key=path_order)
 
 
-def _walk(top: str, output: str, every_posts_folder: bool = False) -> list[str]:
+def _walk(top: str, output: str, posts_folders: tuple[str, ...] = ()) -> list[str]:
     """The Markdown files under ``top``, skipping hidden and `_` folders, the usual folders
     of dependencies and the output folder (by os.scandir: os.walk, with its joins, takes
-    twice as long). With ``every_posts_folder``, only those inside a ``_posts`` folder,
-    wherever it is (Jekyll's posts)."""
+    twice as long). With ``posts_folders`` (Jekyll's ``_posts``, and ``_drafts``), only
+    those inside such a folder, wherever it is (Jekyll's posts)."""
     names: list[str] = []
     # Each folder to list, and whether its Markdown files are posts.
-    folders = [(top, not every_posts_folder)]
+    folders = [(top, not posts_folders)]
     while folders:
         folder, holds_posts = folders.pop()
         try:
@@ -97,7 +109,7 @@ def _walk(top: str, output: str, every_posts_folder: bool = False) -> list[str]:
             if not _is_folder(entry):
                 if holds_posts and entry.name.lower().endswith(POST_SUFFIXES):
                     names.append(entry.path)
-            elif every_posts_folder and not holds_posts and entry.name == "_posts":
+            elif not holds_posts and entry.name in posts_folders:
                 folders.append((entry.path, True))
             # A symlinked folder is not followed: it cannot trap the walk in a loop.
             elif _searched(entry.name, entry.path, output) and not entry.is_symlink():

@@ -18,6 +18,7 @@ import yaml
 from frontmatter.default_handlers import BaseHandler, YAMLHandler
 
 from feedwright.errors import PostError, Problem
+from feedwright.posts.dates import YamlTimestamp
 from feedwright.posts.files import read_post_bytes
 from feedwright.posts.flat_yaml import read_flat_yaml
 
@@ -53,12 +54,15 @@ _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoade
 
 
 class _FrontMatterLoader(_BaseLoader):  # type: ignore[valid-type,misc]
-    """PyYAML's safe loader, but dates stay strings so feedwright reads them all one way."""
+    """PyYAML's safe loader, but dates stay text (marked as timestamps, see
+    ``dates.YamlTimestamp``) so that feedwright reads them all one way."""
 
 
-_FrontMatterLoader.add_constructor(
-    "tag:yaml.org,2002:timestamp", _FrontMatterLoader.construct_yaml_str
-)
+def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> YamlTimestamp:
+    return YamlTimestamp(loader.construct_scalar(node))
+
+
+_FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 
 @dataclass(frozen=True)

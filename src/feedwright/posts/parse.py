@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -13,7 +14,7 @@ from urllib.parse import quote, urlsplit
 from feedwright.errors import PostError, Problem
 from feedwright.posts.dates import DateError, date_from_filename, read_date
 from feedwright.posts.defaults import with_defaults
-from feedwright.posts.files import folder_categories
+from feedwright.posts.files import folder_categories, is_draft_file
 from feedwright.posts.front_matter import CONTROL_CHARACTERS, SourceFile, control_warning
 from feedwright.posts.model import Image, Post
 from feedwright.posts.permalinks import document_id, post_path
@@ -117,12 +118,14 @@ class _Fields:
                 return value
         return None
 
-    def date(self, key: str, zone: tzinfo) -> datetime | None:
+    def date(self, key: str, zone: tzinfo, timestamp_zone: tzinfo) -> datetime | None:
+        """The date of ``key``: without an offset, in ``zone``, or in ``timestamp_zone``
+        when it is a YAML timestamp (see ``read_date``)."""
         value = self.metadata.get(key)
         if value is None or value == "":
             return None
         try:
-            parsed, sloppy = read_date(value, zone)
+            parsed, sloppy = read_date(value, zone, timestamp_zone)
         except DateError as error:
             raise self.fail(
                 key,
@@ -380,7 +383,13 @@ def parse_header(source: SourceFile, site: Site, zone: tzinfo) -> Post:
     # One line wherever it goes (a mail subject, a feed reader's list): runs of whitespace,
     # line and paragraph separators included, become one space.
     title = " ".join((fields.text("title") or "").split()) or _title_from_name(fields)
-    date = fields.date("date", zone) or date_from_filename(path.name, zone)
+    in_drafts = is_draft_file(site, path)
+    # Jekyll (Ruby's YAML) reads a timestamp with no offset, `2025-11-29 23:30:00`, as UTC
+    # whatever the site's `timezone`: the URL of such a post has the day UTC has.
+    timestamp_zone = UTC if site.jekyll_configs else zone
+    date = fields.date("date", zone, timestamp_zone) or date_from_filename(path.name, zone)
+    if date is None and in_drafts:
+        date = _modified(path)  # as Jekyll dates a draft
     if date is None:
         raise PostError(
             path,
@@ -391,7 +400,7 @@ def parse_header(source: SourceFile, site: Site, zone: tzinfo) -> Post:
         )
     updated = None
     for key in _UPDATED_KEYS:
-        updated = updated or fields.date(key, zone)
+        updated = updated or fields.date(key, zone, timestamp_zone)
     # Jekyll's categories: the folders above a nested `_posts` folder, then the front matter's.
     categories = tuple(
         dict.fromkeys(folder_categories(site, path) + fields.names("categories", "category"))
@@ -416,7 +425,7 @@ def parse_header(source: SourceFile, site: Site, zone: tzinfo) -> Post:
             f"`lang` {lang_text!r} is not a language tag",
             "write `lang: ja` or `lang: en-US`",
         )
-    draft = fields.flag("draft") is True or fields.flag("published") is False
+    draft = in_drafts or fields.flag("draft") is True or fields.flag("published") is False
     return Post(
         source=path,
         title=title,
@@ -440,6 +449,16 @@ def parse_header(source: SourceFile, site: Site, zone: tzinfo) -> Post:
         front_excerpt=fields.first_text(_EXCERPT_KEYS),
         has_body=False,
     )
+
+
+def _modified(path: Path) -> datetime:
+    """When the file was last modified, to the second, as Jekyll dates a draft with no
+    date."""
+    try:
+        seconds = os.stat(path).st_mtime_ns // 1_000_000_000
+    except OSError as error:
+        raise PostError(path, f"cannot read the file: {error.strerror}") from error
+    return datetime.fromtimestamp(seconds, UTC)
 
 
 def _entry_id(site: Site, url_path: str, date: datetime, file_slug: str, slug: str | None) -> str:

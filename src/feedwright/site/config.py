@@ -19,6 +19,7 @@ from feedwright.site.jekyll import (
     read_authors,
     read_defaults,
     read_jekyll_config,
+    ruby_true,
 )
 from feedwright.site.model import (
     DEFAULT_SUBJECT,
@@ -204,6 +205,9 @@ def load_site(
         recipients_file=_site_path(config_path, root, "recipients", "file", data),
         state_file=_site_path(config_path, root, "state", "path", data),
         config_path=config_path if config_path.exists() else None,
+        jekyll_configs=(jekyll_path,) if jekyll_path.exists() else (),
+        show_drafts=ruby_true(jekyll.get("show_drafts")),
+        future=ruby_true(jekyll.get("future")),
         defaults=defaults,
         authors=authors,
         warnings=tuple(

@@ -135,6 +135,12 @@ def jekyll_feed_values(path: Path, jekyll: dict[str, Any]) -> tuple[dict[str, An
     return values, warnings
 
 
+def ruby_true(value: object) -> bool:
+    """Whether Jekyll (Ruby) takes a configuration value as true: anything but nothing
+    and false."""
+    return value is not None and value is not False
+
+
 def _plain_name(name: str) -> bool:
     """True for a file name with no folder in it, as [feeds] takes."""
     return bool(name) and "/" not in name and "\\" not in name and not name.startswith(".")

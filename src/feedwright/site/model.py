@@ -122,6 +122,13 @@ class Site:
     recipients_file: Path | None = None
     state_file: Path | None = None
     config_path: Path | None = None
+    # The Jekyll configuration files read, in order (later ones win); none on a site that
+    # is not a Jekyll site, whose dates are all read in its time zone (see posts.dates).
+    jekyll_configs: tuple[Path, ...] = ()
+    # Jekyll's ``show_drafts`` and ``future``: what ``--drafts`` and ``--future`` are when
+    # the command line does not say.
+    show_drafts: bool = False
+    future: bool = False
     # A Jekyll site's front matter defaults, in the order of ``_config.yml``.
     defaults: tuple[FrontMatterDefault, ...] = ()
     # A Jekyll site's authors by key (``_data/authors.yml``): a post whose ``author`` is a
