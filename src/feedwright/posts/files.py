@@ -11,6 +11,7 @@ import stat
 from pathlib import Path
 
 from feedwright.errors import PostError
+from feedwright.posts.entry_filter import EntryFilter
 from feedwright.site.jekyll import JEKYLL_CONFIG
 from feedwright.site.model import Site
 
@@ -86,20 +87,24 @@ def post_file_names(site: Site, drafts: bool = False) -> list[str]:
     output = str(site.output.resolve())
     if reads_every_posts_folder(site):
         magic = _POSTS_FOLDERS if drafts else ("_posts",)
-        return sorted(_walk(str(site.root), output, magic), key=path_order)
+        rules = EntryFilter.of(site.exclude, site.include) if site.exclude or site.include else None
+        return sorted(_walk(str(site.root), output, magic, rules), key=path_order)
     return sorted(_walk(str(folder), output), key=path_order)
 
 
-def _walk(top: str, output: str, posts_folders: tuple[str, ...] = ()) -> list[str]:
+def _walk(
+    top: str, output: str, posts_folders: tuple[str, ...] = (), rules: EntryFilter | None = None
+) -> list[str]:
     """The Markdown files under ``top``, skipping hidden and `_` folders, the usual folders
     of dependencies and the output folder (by os.scandir: os.walk, with its joins, takes
     twice as long). With ``posts_folders`` (Jekyll's ``_posts``, and ``_drafts``), only
-    those inside such a folder, wherever it is (Jekyll's posts)."""
+    those inside such a folder, wherever it is (Jekyll's posts), and as the site's
+    ``exclude`` and ``include`` say (``rules``)."""
     names: list[str] = []
-    # Each folder to list, and whether its Markdown files are posts.
-    folders = [(top, not posts_folders)]
+    # Each folder to list, and the posts folder it is in (None: its files are not posts).
+    folders = [(top, None if posts_folders else top)]
     while folders:
-        folder, holds_posts = folders.pop()
+        folder, posts_root = folders.pop()
         try:
             with os.scandir(folder) as listing:
                 entries = list(listing)
@@ -107,14 +112,45 @@ def _walk(top: str, output: str, posts_folders: tuple[str, ...] = ()) -> list[st
             continue
         for entry in entries:
             if not _is_folder(entry):
-                if holds_posts and entry.name.lower().endswith(POST_SUFFIXES):
+                if posts_root is not None and _is_post(entry.path, top, posts_root, rules):
                     names.append(entry.path)
-            elif not holds_posts and entry.name in posts_folders:
-                folders.append((entry.path, True))
+            elif posts_root is None and entry.name in posts_folders:
+                folders.append((entry.path, entry.path))
             # A symlinked folder is not followed: it cannot trap the walk in a loop.
-            elif _searched(entry.name, entry.path, output) and not entry.is_symlink():
-                folders.append((entry.path, holds_posts))
+            elif not entry.is_symlink() and _enters(entry, top, output, posts_root, rules):
+                folders.append((entry.path, posts_root))
     return names
+
+
+def _is_post(path: str, top: str, posts_root: str, rules: EntryFilter | None) -> bool:
+    """Whether a file of the posts folder ``posts_root`` is a post: a Markdown file, not
+    excluded by ``rules``."""
+    if not path.lower().endswith(POST_SUFFIXES):
+        return False
+    return rules is None or rules.post(_relative(top, path), _relative(posts_root, path)[1:])
+
+
+def _enters(
+    entry: os.DirEntry[str],
+    top: str,
+    output: str,
+    posts_root: str | None,
+    rules: EntryFilter | None,
+) -> bool:
+    """Whether the walk looks for posts in a folder: as the site's ``exclude`` and
+    ``include`` say, outside a posts folder (Jekyll tests each file of one instead); else
+    as ``_searched`` says."""
+    verdict = None
+    if rules is not None and posts_root is None:
+        verdict = rules.folder(_relative(top, entry.path), entry.name)
+    if verdict is None:
+        return _searched(entry.name, entry.path, output)
+    return verdict and os.path.realpath(entry.path) != output
+
+
+def _relative(top: str, path: str) -> str:
+    """``path`` from the folder ``top`` as Jekyll writes it: ``/a/b``."""
+    return path[len(top.rstrip(os.sep)) :].replace(os.sep, "/")
 
 
 def _is_folder(entry: os.DirEntry[str]) -> bool:

@@ -18,6 +18,7 @@ from feedwright.site.jekyll import (
     jekyll_site_values,
     read_authors,
     read_defaults,
+    read_entry_lists,
     read_jekyll_config,
     ruby_true,
 )
@@ -177,6 +178,7 @@ def load_site(
     author, author_warnings = _author(site_table.get("author"), source, url)
     defaults, default_warnings = read_defaults(jekyll_path, jekyll)
     authors, authors_warnings = read_authors(root) if jekyll_path.exists() else ({}, [])
+    exclude, include, list_warnings = read_entry_lists(jekyll_path, jekyll)
     site = Site(
         root=root,
         title=title,
@@ -208,10 +210,17 @@ def load_site(
         jekyll_configs=(jekyll_path,) if jekyll_path.exists() else (),
         show_drafts=ruby_true(jekyll.get("show_drafts")),
         future=ruby_true(jekyll.get("future")),
+        exclude=exclude,
+        include=include,
         defaults=defaults,
         authors=authors,
         warnings=tuple(
-            warnings + feed_warnings + author_warnings + default_warnings + authors_warnings
+            warnings
+            + feed_warnings
+            + author_warnings
+            + default_warnings
+            + authors_warnings
+            + list_warnings
         ),
     )
     if site.excerpt_length < 10:

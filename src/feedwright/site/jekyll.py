@@ -135,6 +135,38 @@ def jekyll_feed_values(path: Path, jekyll: dict[str, Any]) -> tuple[dict[str, An
     return values, warnings
 
 
+def read_entry_lists(
+    path: Path, jekyll: dict[str, Any]
+) -> tuple[tuple[str, ...], tuple[str, ...], list[Problem]]:
+    """The ``exclude`` and ``include`` patterns of ``_config.yml``; ConfigError when one is
+    not a list (Jekyll refuses it too), a warning for each entry that is not text (Jekyll
+    ignores it)."""
+    lists: list[tuple[str, ...]] = []
+    warnings: list[Problem] = []
+    for key in ("exclude", "include"):
+        values = jekyll.get(key)
+        if values is None:
+            lists.append(())
+            continue
+        if not isinstance(values, list):
+            raise ConfigError(
+                path,
+                f"`{key}` must be a list, as Jekyll requires, not {values!r}",
+                f"write `{key}: [drafts-old, notes/]`",
+            )
+        lists.append(tuple(value for value in values if isinstance(value, str)))
+        warnings.extend(
+            Problem(
+                path,
+                f"{value!r} in `{key}` is left out: a pattern is text, as Jekyll reads it",
+                f'quote it: `{key}: ["{value}"]`',
+            )
+            for value in values
+            if not isinstance(value, str)
+        )
+    return lists[0], lists[1], warnings
+
+
 def ruby_true(value: object) -> bool:
     """Whether Jekyll (Ruby) takes a configuration value as true: anything but nothing
     and false."""

@@ -129,6 +129,9 @@ class Site:
     # the command line does not say.
     show_drafts: bool = False
     future: bool = False
+    # Jekyll's ``exclude`` and ``include`` patterns (see posts.entry_filter).
+    exclude: tuple[str, ...] = ()
+    include: tuple[str, ...] = ()
     # A Jekyll site's front matter defaults, in the order of ``_config.yml``.
     defaults: tuple[FrontMatterDefault, ...] = ()
     # A Jekyll site's authors by key (``_data/authors.yml``): a post whose ``author`` is a
