@@ -12,7 +12,6 @@ from pathlib import Path
 
 from feedwright.errors import PostError
 from feedwright.posts.entry_filter import EntryFilter
-from feedwright.site.jekyll import JEKYLL_CONFIG
 from feedwright.site.model import Site
 
 POST_SUFFIXES = (".md", ".markdown")
@@ -45,15 +44,15 @@ def posts_location(site: Site) -> tuple[Path, str | None]:
 
 def reads_every_posts_folder(site: Site) -> bool:
     """Whether the posts are those of every ``_posts`` folder of the site, as Jekyll reads
-    them (``en/news/_posts`` too): on a Jekyll site (a ``_config.yml`` or a ``_posts``
-    folder at its root) whose feedwright configuration does not set ``posts``. A site
-    with a ``_config.yml`` and a ``posts`` folder but no ``_posts`` keeps its posts in
-    ``posts``, as before."""
+    them (``en/news/_posts`` too): on a Jekyll site (a Jekyll configuration, such as
+    ``_config.yml``, or a ``_posts`` folder at its root) whose feedwright configuration
+    does not set ``posts``. A site with a Jekyll configuration and a ``posts`` folder but
+    no ``_posts`` keeps its posts in ``posts``, as before."""
     if site.posts:
         return False
     if (site.root / "_posts").is_dir():
         return True
-    return (site.root / JEKYLL_CONFIG).is_file() and not (site.root / "posts").is_dir()
+    return bool(site.jekyll_configs) and not (site.root / "posts").is_dir()
 
 
 def folder_categories(site: Site, path: Path) -> tuple[str, ...]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -13,13 +13,14 @@ from urllib.parse import urlsplit
 from feedwright.errors import ConfigError, Problem
 from feedwright.site.addresses import control_character, parse_address
 from feedwright.site.jekyll import (
-    JEKYLL_CONFIG,
+    JekyllConfig,
+    jekyll_config_files,
     jekyll_feed_values,
     jekyll_site_values,
     read_authors,
     read_defaults,
     read_entry_lists,
-    read_jekyll_config,
+    read_jekyll_configs,
     ruby_true,
 )
 from feedwright.site.model import (
@@ -48,7 +49,7 @@ CONFIG_NAME = "feedwright.toml"
 
 _SITE_KEYS = {
     "title", "url", "baseurl", "description", "author", "lang", "timezone", "permalink",
-    "posts", "output", "excerpt_separator", "excerpt_length",
+    "posts", "output", "excerpt_separator", "excerpt_length", "jekyll_config",
 }  # fmt: skip
 _FEED_KEYS = {
     "limit", "summary_only", "by", "stylesheet", "atom", "rss", "json", "id_scheme",
@@ -136,12 +137,17 @@ def load_site(
     config: Path | None = None,
     *,
     output: Path | None = None,
+    jekyll_configs: Sequence[Path] | None = None,
 ) -> Site:
     """Read the site configuration of the folder ``root``.
 
-    Values come from ``config`` (default ``root/feedwright.toml``), then from a Jekyll
-    ``_config.yml`` beside it, then from defaults. ``output`` (the CLI's ``--output``)
-    overrides the configured output folder. Raises ConfigError for anything unusable.
+    Values come from ``config`` (default ``root/feedwright.toml``), then from the site's
+    Jekyll configuration, then from defaults. The Jekyll configuration is read from
+    ``jekyll_configs`` (the CLI's ``--jekyll-config``) when given, else from the files
+    ``jekyll_config`` in [site] names, else from the first of ``_config.yml``,
+    ``_config.yaml`` and ``_config.toml`` in ``root``, as Jekyll reads it. ``output``
+    (the CLI's ``--output``) overrides the configured output folder. Raises ConfigError
+    for anything unusable, naming the file the value came from.
     """
     if not root.is_dir():
         raise ConfigError(
@@ -155,19 +161,21 @@ def load_site(
     elif config is not None:
         raise ConfigError(config, "the configuration file does not exist")
     site_table: dict[str, Any] = dict(data.get("site", {}))
-    jekyll_path = root / JEKYLL_CONFIG
-    jekyll = read_jekyll_config(jekyll_path) if jekyll_path.exists() else {}
+    jekyll_site = read_jekyll_configs(
+        _jekyll_config_files(root, config_path, site_table, jekyll_configs)
+    )
+    jekyll = jekyll_site.values
     for key, value in jekyll_site_values(jekyll).items():
         site_table.setdefault(key, value)
-    # Where the site's identity came from, for the errors about it.
-    source = config_path if config_path.exists() else jekyll_path
+    origin = _Origins(config_path, frozenset(data.get("site", {})), jekyll_site)
+    is_jekyll = bool(jekyll_site.files)
     # Checked in this order, so that of several mistakes the first one named stays the same.
-    title, url, warnings = _title_and_url(source, site_table, jekyll_path.exists())
-    timezone = _timezone(source, str(site_table.get("timezone", "UTC")))
-    lang = _lang(source, str(site_table.get("lang", "en")))
-    jekyll_feeds, feed_warnings = jekyll_feed_values(jekyll_path, jekyll)
+    title, url, warnings = _title_and_url(origin, site_table)
+    timezone = _timezone(origin("timezone"), str(site_table.get("timezone", "UTC")))
+    lang = _lang(origin("lang"), str(site_table.get("lang", "en")))
+    jekyll_feeds, feed_warnings = jekyll_feed_values(origin("feed"), jekyll)
     # A Jekyll site's ids are jekyll-feed's unless [feeds] says otherwise.
-    id_scheme = "jekyll" if jekyll_path.exists() else FeedSettings.id_scheme
+    id_scheme = "jekyll" if is_jekyll else FeedSettings.id_scheme
     feeds = _feed_settings(
         config_path, {"id_scheme": id_scheme, **jekyll_feeds, **data.get("feeds", {})}
     )
@@ -175,10 +183,10 @@ def load_site(
         config_path, "site", "excerpt_length", site_table.get("excerpt_length", 200), int
     )
     output_dir = Path(str(site_table.get("output", "out")))
-    author, author_warnings = _author(site_table.get("author"), source, url)
-    defaults, default_warnings = read_defaults(jekyll_path, jekyll)
-    authors, authors_warnings = read_authors(root) if jekyll_path.exists() else ({}, [])
-    exclude, include, list_warnings = read_entry_lists(jekyll_path, jekyll)
+    author, author_warnings = _author(site_table.get("author"), origin("author"), url)
+    defaults, default_warnings = read_defaults(origin("defaults"), jekyll)
+    authors, authors_warnings = read_authors(root) if is_jekyll else ({}, [])
+    exclude, include, list_warnings = read_entry_lists(origin, jekyll)
     site = Site(
         root=root,
         title=title,
@@ -189,8 +197,7 @@ def load_site(
         lang_set="lang" in site_table,
         timezone=timezone,
         permalink=_typed(
-            # The file the pattern came from: feedwright.toml's [site], or _config.yml.
-            config_path if "permalink" in data.get("site", {}) else source,
+            origin("permalink"),
             "site",
             "permalink",
             site_table.get("permalink", "date"),
@@ -207,7 +214,7 @@ def load_site(
         recipients_file=_site_path(config_path, root, "recipients", "file", data),
         state_file=_site_path(config_path, root, "state", "path", data),
         config_path=config_path if config_path.exists() else None,
-        jekyll_configs=(jekyll_path,) if jekyll_path.exists() else (),
+        jekyll_configs=jekyll_site.files,
         show_drafts=ruby_true(jekyll.get("show_drafts")),
         future=ruby_true(jekyll.get("future")),
         exclude=exclude,
@@ -241,9 +248,48 @@ class _Setting:
 
 
 def _settings_file(site: Site) -> Path:
-    """The file a site's settings come from: feedwright.toml, else the Jekyll config."""
-    jekyll_config = site.root / JEKYLL_CONFIG
-    return site.config_path or (jekyll_config if jekyll_config.exists() else site.root)
+    """The file a site's settings come from: feedwright.toml, else the (last) Jekyll
+    configuration file."""
+    return site.config_path or (site.jekyll_configs[-1] if site.jekyll_configs else site.root)
+
+
+@dataclass(frozen=True)
+class _Origins:
+    """Which file each [site] value came from, for the messages about it: feedwright.toml
+    when its [site] sets the key, else the Jekyll configuration file that set it, else
+    the file where it belongs (feedwright.toml if there is one, else the Jekyll one)."""
+
+    config_path: Path
+    site_keys: frozenset[str]
+    jekyll: JekyllConfig
+
+    def __call__(self, key: str) -> Path:
+        if key in self.site_keys or not self.jekyll.files:
+            return self.config_path
+        if key in self.jekyll.origins or not self.config_path.exists():
+            return self.jekyll.origin(key) or self.config_path
+        return self.config_path
+
+
+def _jekyll_config_files(
+    root: Path, config_path: Path, site_table: Mapping[str, Any], given: Sequence[Path] | None
+) -> tuple[Path, ...]:
+    """The Jekyll configuration files to read: ``given`` (the command line's), else those
+    of ``jekyll_config`` in [site] (relative to the site folder), else Jekyll's default."""
+    if given:
+        return tuple(given)
+    names = site_table.get("jekyll_config")
+    if names is None:
+        return jekyll_config_files(root)
+    if isinstance(names, str):
+        names = [names]
+    if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
+        raise ConfigError(
+            config_path,
+            f"`jekyll_config` in [site] must be a file name or a list of them, not {names!r}",
+            'write jekyll_config = ["_config.yml", "_config_dev.yml"]',
+        )
+    return tuple(Path(name) if Path(name).is_absolute() else root / name for name in names)
 
 
 def check_output_names(site: Site) -> None:
@@ -298,7 +344,7 @@ def _both(first: _Setting, second: _Setting) -> str:
 
 
 def _title_and_url(
-    source: Path, site_table: Mapping[str, Any], jekyll_site: bool
+    origin: _Origins, site_table: Mapping[str, Any]
 ) -> tuple[str, str, list[Problem]]:
     """The site's title and URL, and the warning when the title fell back to the address.
 
@@ -306,21 +352,24 @@ def _title_and_url(
     readers show its address instead), so on a Jekyll site the address stands in for it.
     """
     title = site_table.get("title")
+    url_source = origin("url")
+    jekyll_site = origin.jekyll.files[-1] if origin.jekyll.files else None
     if jekyll_site and (title is None or (isinstance(title, str) and not title.strip())):
-        url = _site_url(source, site_table.get("url"), site_table.get("baseurl"), jekyll_site)
+        url = _site_url(url_source, site_table.get("url"), site_table.get("baseurl"), jekyll_site)
         address = urlsplit(url)
         fallback = address.netloc + address.path
+        source = origin("title")
         warning = Problem(
             source,
             f"the site has no title (nor name); its feeds are titled {fallback!r}, as feed "
             "readers show jekyll-feed's feed with no title",
-            f"add `title: My blog` to {JEKYLL_CONFIG}",
+            f"add `title: My blog` to {source.name}",
         )
         return fallback, url, [warning]
-    title = _title(source, title)
+    title = _title(origin("title"), title)
     return (
         title,
-        _site_url(source, site_table.get("url"), site_table.get("baseurl"), jekyll_site),
+        _site_url(url_source, site_table.get("url"), site_table.get("baseurl"), jekyll_site),
         [],
     )
 
@@ -340,13 +389,14 @@ def _title(source: Path, title: object) -> str:
     return title.strip()
 
 
-def _site_url(source: Path, url: object, baseurl: object, jekyll_site: bool) -> str:
-    """The site's public address, an absolute http(s) URL, with ``baseurl`` appended."""
+def _site_url(source: Path, url: object, baseurl: object, jekyll_site: Path | None) -> str:
+    """The site's public address, an absolute http(s) URL, with ``baseurl`` appended
+    (``jekyll_site``: the site's last Jekyll configuration file, if it has one)."""
     if url is None or url == "":
         raise ConfigError(
             source,
             "the site has no `url`: feeds need the public address of the site",
-            f"add `url: https://example.org` to {JEKYLL_CONFIG}"
+            f"add `url: https://example.org` to {jekyll_site.name}"
             if jekyll_site
             else f'add url = "https://example.org" under [site] in {CONFIG_NAME}',
         )
