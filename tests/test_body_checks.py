@@ -40,3 +40,8 @@ def test_a_paragraph_after_a_code_block_is_still_checked() -> None:
 def test_an_indented_line_that_continues_a_paragraph_is_not_code() -> None:
     body = f"Start of it\n    {LINE}\n\nStart of it\n    {LINE}\n"
     assert _repeats(body) == [(8, "this paragraph repeats the one on line 5")]
+
+
+def test_a_line_of_inline_code_is_no_fence() -> None:
+    body = f"```x``` starts this line\n\n{LINE}\n\n{LINE}\n"
+    assert _repeats(body) == [(9, "this paragraph repeats the one on line 7")]

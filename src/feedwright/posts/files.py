@@ -71,7 +71,9 @@ def folder_categories(site: Site, path: Path) -> tuple[str, ...]:
 
 def is_draft_file(site: Site, path: Path) -> bool:
     """Whether ``path`` is in a Jekyll site's ``_drafts`` folder (``--drafts`` reads them)."""
-    return not site.posts and DRAFTS_FOLDER in path.parts[len(site.root.parts) : -1]
+    if site.posts or DRAFTS_FOLDER not in str(path):  # the cheap test first: most are not
+        return False
+    return DRAFTS_FOLDER in path.parts[len(site.root.parts) : -1]
 
 
 def post_file_names(site: Site, drafts: bool = False) -> list[str]:

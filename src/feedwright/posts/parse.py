@@ -45,7 +45,8 @@ _STRAY_MARKER = re.compile(r"^[ \t]*-{3,}[ \t]*END[ \t]*-{3,}[ \t]*$", re.IGNORE
 _MIN_REPEATED_PARAGRAPH = 40
 # The start of a fenced code block (CommonMark: three or more backticks or tildes, indented
 # by at most three spaces), and a line of an indented one (four spaces or a tab).
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+# (A line that starts with three backticks and has another one later is inline code.)
+_FENCE = re.compile(r"^ {0,3}(`{3,}(?=[^`]*$)|~{3,})")
 _INDENTED_CODE = re.compile(r"^(?: {4}|\t)\s*\S")
 
 
