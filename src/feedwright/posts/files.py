@@ -9,10 +9,14 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from feedwright.errors import PostError
-from feedwright.posts.entry_filter import EntryFilter
 from feedwright.site.model import Site
+
+# Imported by the few sites that set `exclude` or `include`: a no-change build imports this.
+if TYPE_CHECKING:
+    from feedwright.posts.entry_filter import EntryFilter
 
 POST_SUFFIXES = (".md", ".markdown")
 # How much of a post to read for its front matter alone (more when it is longer).
@@ -88,7 +92,11 @@ def post_file_names(site: Site, drafts: bool = False) -> list[str]:
     output = str(site.output.resolve())
     if reads_every_posts_folder(site):
         magic = _POSTS_FOLDERS if drafts else ("_posts",)
-        rules = EntryFilter.of(site.exclude, site.include) if site.exclude or site.include else None
+        rules = None
+        if site.exclude or site.include:
+            from feedwright.posts.entry_filter import EntryFilter
+
+            rules = EntryFilter.of(site.exclude, site.include)
         return sorted(_walk(str(site.root), output, magic, rules), key=path_order)
     return sorted(_walk(str(folder), output), key=path_order)
 
