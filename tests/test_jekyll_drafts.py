@@ -22,6 +22,10 @@ FILES = {
     "_drafts/no-date.md": "---\ntitle: No date\n---\nx\n",
     "_drafts/2023-06-07-named.md": "---\ntitle: Named\n---\nx\n",
     "_drafts/dated.md": "---\ntitle: Dated\ndate: 2023-01-02 10:00:00 +0900\n---\nx\n",
+    # Names Jekyll skips: an editor's lock file, and the like.
+    "_drafts/.#no-date.md": "---\ntitle: Lock\n---\nx\n",
+    "_drafts/_partial.md": "---\ntitle: Partial\n---\nx\n",
+    "_posts/#2024-03-02-note.md": "---\ntitle: Hash\n---\nx\n",
     # Nested, as `_posts`: the folders above are its first categories.
     "en/_drafts/nested.md": "---\ntitle: Nested\n---\nx\n",
     "_drafts/later.md": "---\ntitle: Later\ndate: 2099-01-01\n---\nx\n",

@@ -67,12 +67,14 @@ class EntryFilter:
             return True
         return False if self.excluded.match(path, is_folder=True) else None
 
-    def post(self, path: str, in_posts_folder: str) -> bool:
-        """Whether a file of a posts folder (``path`` from the site's root, and
-        ``in_posts_folder`` from the posts folder) is read."""
+    def post(self, path: str, in_posts_folder: str) -> bool | None:
+        """For a file of a posts folder (``path`` from the site's root, and
+        ``in_posts_folder`` from the posts folder): True when it is included (read even
+        when its name starts with ``_`` or ``.``), False when it is excluded, None when
+        neither (the usual rules)."""
         name = in_posts_folder.rsplit("/", 1)[-1]
         if self.included.match(_from_root(in_posts_folder), is_folder=False):
             return True
         if self.included.match(_from_root(name), is_folder=False):
             return True
-        return not self.excluded.match(path, is_folder=False)
+        return False if self.excluded.match(path, is_folder=False) else None

@@ -31,6 +31,8 @@ _SKIPPED_DIRS = {"node_modules", "vendor", "out", "public", "site-packages"}
 # The folders of a Jekyll site that hold its posts, and its drafts (read with --drafts).
 DRAFTS_FOLDER = "_drafts"
 _POSTS_FOLDERS = ("_posts", DRAFTS_FOLDER)
+# The starts of the names Jekyll skips (hidden files, its own, backups).
+_SKIPPED_BY_JEKYLL = (".", "_", "#", "~")
 
 
 def posts_location(site: Site) -> tuple[Path, str | None]:
@@ -121,7 +123,8 @@ def _walk(
             continue
         for entry in entries:
             if not _is_folder(entry):
-                if posts_root is not None and _is_post(entry.path, top, posts_root, rules):
+                jekyll = bool(posts_folders)
+                if posts_root is not None and _is_post(entry, top, posts_root, rules, jekyll):
                     names.append(entry.path)
             elif posts_root is None and entry.name in posts_folders:
                 folders.append((entry.path, entry.path))
@@ -131,12 +134,21 @@ def _walk(
     return names
 
 
-def _is_post(path: str, top: str, posts_root: str, rules: EntryFilter | None) -> bool:
+def _is_post(
+    entry: os.DirEntry[str], top: str, posts_root: str, rules: EntryFilter | None, jekyll: bool
+) -> bool:
     """Whether a file of the posts folder ``posts_root`` is a post: a Markdown file, not
-    excluded by ``rules``."""
-    if not path.lower().endswith(POST_SUFFIXES):
+    excluded by ``rules``; in a Jekyll site's posts folders, not one whose name Jekyll
+    skips (``.#a.md``, an editor's lock file; ``_a.md``; ``#a.md``; ``~a.md``) unless
+    ``rules`` include it."""
+    if not entry.name.lower().endswith(POST_SUFFIXES):
         return False
-    return rules is None or rules.post(_relative(top, path), _relative(posts_root, path)[1:])
+    verdict = None
+    if rules is not None:
+        verdict = rules.post(_relative(top, entry.path), _relative(posts_root, entry.path)[1:])
+    if verdict is not None:
+        return verdict
+    return not (jekyll and entry.name.startswith(_SKIPPED_BY_JEKYLL))
 
 
 def _enters(
