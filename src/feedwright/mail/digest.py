@@ -26,8 +26,11 @@ from feedwright.site.templates import default_templates_dir
 
 HTML_TEMPLATE = "digest.html.j2"
 TEXT_TEMPLATE = "digest.txt.j2"
-# Gmail clips messages whose HTML passes about 102 KB; stay under with a margin.
+# Gmail clips messages whose HTML passes about 102 KB; stay under with a margin. Counted
+# as the HTML part travels, in its transfer encoding (see message.text_part).
 MAX_HTML_BYTES = 100_000
+# The most posts left out for size that the digest still names, by title and link.
+MAX_NAMED_MORE = 20
 # The layout is 600 px wide with 24 px of padding on each side.
 CONTENT_WIDTH = 552
 _PREHEADER_LENGTH = 120
@@ -39,6 +42,7 @@ _LABELS = {
         "read_more": "Read more",
         "more_one": "And 1 more post on the site",
         "more": "And {count} more posts on the site",
+        "also": "Also new",
         "unsubscribe": "Unsubscribe",
     },
     "ja": {
@@ -46,6 +50,7 @@ _LABELS = {
         "read_more": "続きを読む",
         "more_one": "ほか1件の記事はサイトでどうぞ",
         "more": "ほか{count}件の記事はサイトでどうぞ",
+        "also": "ほかの新しい記事",
         "unsubscribe": "配信停止",
     },
 }
@@ -273,7 +278,8 @@ class DigestRenderer:
         else:
             preheader = " · ".join(entry.title for entry in entries)
         labels = _LABELS.get(site.lang.split("-")[0].lower(), _LABELS["en"])
-        more_label = labels["more_one"] if len(more) == 1 else labels["more"]
+        named = [digest_entry(post, site, 0) for post in more[:MAX_NAMED_MORE]]
+        rest = len(more) - len(named)
         return {
             "site": {
                 "title": site.title,
@@ -289,11 +295,16 @@ class DigestRenderer:
             "more": {
                 "count": len(more),
                 "url": site.base_url + "/",
-                "label": more_label.format(count=len(more)),
+                "label": _count_label(labels, len(more)),
+                # The first of them by title and link; the rest only counted.
+                "posts": named,
+                "rest": rest,
+                "rest_label": _count_label(labels, rest),
             },
             "labels": {
                 "intro": labels["intro"].format(range=days),
                 "read_more": labels["read_more"],
+                "also": labels["also"],
                 "unsubscribe": labels["unsubscribe"],
             },
             "recipient": recipient,
@@ -340,6 +351,11 @@ class DigestRenderer:
             ) from None
 
 
+def _count_label(labels: dict[str, str], count: int) -> str:
+    """The words "and N more posts on the site", in the labels' language."""
+    return (labels["more_one"] if count == 1 else labels["more"]).format(count=count)
+
+
 def _template_frame(trace: TracebackType | None) -> tuple[str | None, int | None]:
     """The template file and line a rendering error happened on.
 
@@ -356,4 +372,8 @@ def _template_frame(trace: TracebackType | None) -> tuple[str | None, int | None
 
 
 def _size(digest: Digest) -> int:
-    return len(digest.html.encode("utf-8"))
+    """The size of the digest's HTML part as it travels, transfer encoding included."""
+    # Imported here: message imports this module's Digest (for its types only).
+    from feedwright.mail.message import encoded_size, text_part
+
+    return encoded_size(text_part(digest.html, "html"))
