@@ -373,3 +373,37 @@ def test_the_digest_command_prints_the_warnings_with_verbose(make_site: SiteFact
     assert quiet.exit_code == verbose.exit_code == 0
     assert "---END---" not in quiet.stderr
     assert "warning: " in verbose.stderr and "stray `---END---` line" in verbose.stderr
+
+
+THREE_POSTS: dict[str, str | bytes] = {
+    f"2025-11-{day:02}-post.md": f"---\ntitle: Post of day {day}\n---\nText of day {day}.\n"
+    for day in (1, 15, 29)
+}
+
+
+@pytest.mark.parametrize(
+    ("lang", "subject", "date_text", "intro"),
+    [
+        ("en", "Post of day 29 and 2 more", "November 29, 2025", "New posts, Nov 1 – 29, 2025"),
+        ("ja", "Post of day 29 ほか2件", "2025年11月29日", "新しい記事（2025年11月1日～29日）"),
+        # A language CLDR does not know is written in English.
+        ("qaa", "Post of day 29 and 2 more", "November 29, 2025", "New posts, Nov"),
+    ],
+)
+def test_subject_and_dates_speak_the_sites_language(
+    make_site: SiteFactory, lang: str, subject: str, date_text: str, intro: str
+) -> None:
+    site = make_site(THREE_POSTS, DEFAULT_CONFIG.replace('lang = "en"', f'lang = "{lang}"'))
+    posts = collect(site, now=NOW).posts
+    digest = DigestRenderer(site).render(posts)
+    assert digest.subject == subject
+    html = " ".join(digest.html.split())
+    assert date_text in html and date_text in digest.text
+    assert " ".join(intro.split()) in " ".join(html.replace("\u2009", " ").split())
+
+
+def test_the_default_subject_of_one_post_is_its_title(make_site: SiteFactory) -> None:
+    site = make_site(THREE_POSTS)
+    posts = collect(site, now=NOW).posts
+    assert DigestRenderer(site).render(posts[:1]).subject == "Post of day 29"
+    assert DigestRenderer(site).render(posts[:2]).subject == "Post of day 29 and 1 more"
