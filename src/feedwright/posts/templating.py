@@ -189,6 +189,14 @@ _BLOCK_ENDS = {name: re.compile(r"\{%-?\s*end" + name + r"\s*-?%\}") for name in
 )}  # fmt: skip
 # Tags that only close or continue a block whose opening tag was reported already.
 _INNER_TAGS = re.compile(r"end\w*|else|elsif|when")
+# What Jekyll knows of a page besides its own front matter keys (or reads from keys that
+# feedwright keeps apart from them): unknown here, not empty.
+_PAGE_VALUES = {
+    "content", "excerpt", "date", "id", "categories", "tags", "collection", "dir", "name",
+    "path", "next", "previous", "slug", "ext", "relative_path", "output", "layout",
+    "author", "description", "summary", "image", "lang", "permalink", "updated",
+    "last_modified_at", "draft", "published", "category", "tag",
+}  # fmt: skip
 _FILTER_PARTS = re.compile(r"""'[^']*'|"[^"]*"|[^|]+""")
 
 
@@ -286,7 +294,7 @@ class _Liquid(_Body):
                 "give the file's path from the site's folder (about.md, _posts/2025-01-01-a.md)",
             )
             return ""
-        return self.base_path + _page_path(path, self.site.permalink == "pretty")
+        return self.base_path + _page_path(path, self.site.permalink)
 
     _TAGS: Mapping[str, Callable[[_Liquid, str, int], str]] = {
         "post_url": _post_url,
@@ -326,11 +334,14 @@ class _Liquid(_Body):
         if text in known:
             return known[text]
         if text.startswith("page."):
-            value = page.extra.get(text[len("page.") :])
+            key = text[len("page.") :]
+            value = page.extra.get(key)
             if isinstance(value, bool):
                 return str(value).lower()
             if isinstance(value, str | int | float):
                 return str(value)
+            if key.isidentifier() and key not in page.extra and key not in _PAGE_VALUES:
+                return ""  # a front matter key the post does not have: nothing, as in Jekyll
         return None
 
     def _filtered(self, value: str, name: str) -> str | None:
@@ -347,14 +358,20 @@ class _Liquid(_Body):
         return None
 
 
-def _page_path(path: str, pretty: bool) -> str:
-    """The URL path Jekyll gives a page or a static file at ``path`` by default."""
+def _page_path(path: str, permalink: str) -> str:
+    """The URL path Jekyll gives a page or a static file at ``path`` by default (a page's
+    own ``permalink`` is not read): its name ends as the site's ``permalink`` does."""
     stem, dot, suffix = path.rpartition(".")
     if not dot or "." + suffix not in _POST_SUFFIXES:
         return "/" + path
     if stem == "index" or stem.endswith("/index"):
         return "/" + stem[: -len("index")]
-    return f"/{stem}/" if pretty else f"/{stem}.html"
+    # Jekyll's Utils.add_permalink_suffix.
+    if permalink == "pretty" or permalink.endswith("/"):
+        return f"/{stem}/"
+    if permalink in ("date", "ordinal", "none") or permalink.endswith(":output_ext"):
+        return f"/{stem}.html"
+    return f"/{stem}"
 
 
 # ---------------------------------------------------------------------------------------
