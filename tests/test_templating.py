@@ -5,11 +5,12 @@ out with a warning naming the file and line; a plain site keeps them as text."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import NOW, build, parse_feed, write_posts
+from conftest import NOW, build, parse_feed, snapshot, write_posts
 from feedwright.commands.digest import DigestOptions, digest_site
 from feedwright.commands.posts import check_site
 from feedwright.errors import Problem
@@ -148,6 +149,18 @@ def test_render_with_liquid_false_keeps_the_tags_as_text(tmp_path: Path) -> None
     assert _warnings(site) == []
 
 
+def test_a_render_process_resolves_post_url_as_the_build_does(tmp_path: Path) -> None:
+    body = "[target]({% post_url 2025-01-01-target %})\n"
+    site = _jekyll(tmp_path / "site", body)
+    ahead = build(site, speed=Speed(render_ahead_from=1))
+    assert ahead.render_ahead == "rendered"
+    made_ahead = snapshot(site.output)
+    shutil.rmtree(site.output)
+    build(site, speed=Speed.off())
+    assert snapshot(site.output) == made_ahead
+    assert b"/blog/2025/01/01/target.html" in made_ahead["feed.atom"]
+
+
 def test_a_plain_site_keeps_braces_as_text(tmp_path: Path) -> None:
     root = tmp_path / "site"
     root.mkdir()
@@ -175,7 +188,12 @@ def test_a_body_without_braces_costs_no_engine_lookup(
     site = _jekyll(tmp_path / "site", "Plain text.\n")
     post = build(site).collection.posts[0]
     asked: list[Site] = []
-    monkeypatch.setattr(templating, "site_engine", lambda site: asked.append(site) or "")
+
+    def engine(site: Site) -> str:
+        asked.append(site)
+        return ""
+
+    monkeypatch.setattr(templating, "site_engine", engine)
     assert templating.render_tags(post, "Plain text, no tags.", site) == (
         "Plain text, no tags.",
         [],
