@@ -308,3 +308,29 @@ def test_warnings_are_problems_with_the_post_path(tmp_path: Path) -> None:
         isinstance(problem, Problem) and problem.path.name == "2025-02-01-tags.md"
         for problem in warnings
     )
+
+
+def test_a_pages_head_tags_and_scripts_are_left_out_of_the_content(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    root.mkdir()
+    (root / "feedwright.toml").write_text('[site]\ntitle = "T"\nurl = "https://t.example.org"\n')
+    body = (
+        "Intro.\n\n"
+        '<meta http-equiv="refresh" content="0; url=https://elsewhere.example">\n'
+        "<title>Leftover</title>\n\n"
+        "Text <script>alert(1)</script>after<style>p {}</style>.\n\n"
+        "`<meta>` in code stays.\n"
+    )
+    write_posts(root, {"_posts/2025-02-01-tags.md": f"---\ntitle: Tags\n---\n{body}"})
+    site = load_site(root)
+    result = build(site)
+    feed = json.loads((site.output / "feed.json").read_text())
+    content = feed["items"][0]["content_html"]
+    for tag in ("<meta", "<title", "<script", "<style", "Leftover", "alert"):
+        assert tag not in content
+    assert "<p>Text after.</p>" in content
+    assert "<code>&lt;meta&gt;</code>" in content
+    parse_feed(site.output / "feed.atom")
+    warnings = [str(problem) for problem in result.collection.warnings]
+    assert len(warnings) == 1
+    assert warnings[0].startswith(f"{root / '_posts/2025-02-01-tags.md'}:6: its <meta>, <title>")
