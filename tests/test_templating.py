@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -334,3 +335,25 @@ def test_a_pages_head_tags_and_scripts_are_left_out_of_the_content(tmp_path: Pat
     warnings = [str(problem) for problem in result.collection.warnings]
     assert len(warnings) == 1
     assert warnings[0].startswith(f"{root / '_posts/2025-02-01-tags.md'}:6: its <meta>, <title>")
+
+
+@pytest.mark.parametrize(
+    ("engine", "body"),
+    [
+        ("jekyll", "a }} b {{ c\n" * 50_000),
+        ("jekyll", "{% x %}" * 50_000),
+        ("hugo", "{{< x >}}" * 50_000),
+        ("hugo", "".join(f"{{{{< n{i} >}}}}" for i in range(5_000)) + "x" + "{{< /n1 >}}" * 5_000),
+    ],
+)
+def test_a_hostile_body_takes_linear_time_and_a_few_warnings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str, body: str
+) -> None:
+    site = _jekyll(tmp_path / "site", "x\n")
+    post = build(site).collection.posts[0]
+    monkeypatch.setattr(templating, "site_engine", lambda site: engine)
+    started = time.perf_counter()
+    _, warnings = templating.render_tags(post, body, site)
+    assert time.perf_counter() - started < 5  # about 0.1 s; quadratic would be minutes
+    assert len(warnings) == templating.MAX_WARNINGS + 1
+    assert "more" in warnings[-1].message

@@ -10,6 +10,7 @@ neither (a plain feedwright site) keeps ``{{`` and ``{%`` as text. See the READM
 
 from __future__ import annotations
 
+import bisect
 import functools
 import html
 import re
@@ -23,6 +24,11 @@ from feedwright.posts.model import Post
 from feedwright.site.model import Site
 
 JEKYLL, HUGO = "jekyll", "hugo"
+# The most warnings about tags one post gives, each with its line; then one for the rest.
+MAX_WARNINGS = 20
+# The deepest paired shortcodes are rendered in one another; deeper ones count as unpaired
+# (their closing tags are left out with a warning), so a hostile body cannot exhaust the stack.
+MAX_NESTING = 50
 _HUGO_CONFIGS = ("hugo.toml", "hugo.yaml", "hugo.json")
 _OLD_HUGO_CONFIGS = ("config.toml", "config.yaml", "config.json")
 # What a post's file name may end with; taken off the names post_url, link and ref give.
@@ -127,10 +133,10 @@ def render_tags(
     engine = site_engine(site)
     if engine == JEKYLL and post.extra.get("render_with_liquid") is not False:
         liquid = _Liquid(post, body, site, links or NO_LINKS)
-        return liquid.render(0, len(body)), liquid.warnings
+        return liquid.render(0, len(body)), liquid.all_warnings()
     if engine == HUGO and ("{{<" in body or "{{%" in body):
         shortcodes = _Shortcodes(post, body, site, links or NO_LINKS)
-        return shortcodes.render(), shortcodes.warnings
+        return shortcodes.render(), shortcodes.all_warnings()
     return body, []
 
 
@@ -143,14 +149,34 @@ class _Body:
         self.site = site
         self.links = links
         self.warnings: list[Problem] = []
+        self.left_out = 0
+        self._counted = (0, 0)  # a position in the body, and the lines before it
         parts = urlsplit(site.base_url)
         self.host = f"{parts.scheme}://{parts.netloc}"
         self.base_path = parts.path.rstrip("/")
 
     def warn(self, position: int, message: str, hint: str) -> None:
-        """A warning at the file line of ``position`` in the body."""
-        line = self.post.body_line + self.text.count("\n", 0, position)
-        self.warnings.append(Problem(self.post.source, message, hint, line))
+        """A warning at the file line of ``position`` in the body; past MAX_WARNINGS in
+        one post, only counted (see ``all_warnings``)."""
+        self.left_out += 1
+        if len(self.warnings) >= MAX_WARNINGS:
+            return
+        # Counted on from the last warning's line: they come in order, mostly.
+        counted, line = self._counted if position >= self._counted[0] else (0, 0)
+        line += self.text.count("\n", counted, position)
+        self._counted = (position, line)
+        self.warnings.append(Problem(self.post.source, message, hint, self.post.body_line + line))
+
+    def all_warnings(self) -> list[Problem]:
+        """The warnings, and one for those past MAX_WARNINGS."""
+        more = self.left_out - len(self.warnings)
+        if more <= 0:
+            return self.warnings
+        tags = "shortcodes" if isinstance(self, _Shortcodes) else "tags"
+        return [
+            *self.warnings,
+            Problem(self.post.source, f"{more} more {tags} are left out of the feeds", ""),
+        ]
 
     def path_of(self, url: str) -> str:
         """The path of one of the site's URLs (baseurl included), as a relative link."""
@@ -179,10 +205,13 @@ def fenced(code: str, lang: str) -> str:
 # ---------------------------------------------------------------------------------------
 # Jekyll: Liquid
 
+# What a tag or an expression holds: anything up to the next "{{", "{%" or "}}", so
+# that an opening never closed costs a look at the text up to the next one, not to the
+# end of the body (a body of unclosed "{{" would take quadratic time).
+_INSIDE = r"(?:[^{}]|\{(?![{%])|\}(?!\}))*?"
 _LIQUID = re.compile(
-    r"\{%(?P<tag_strip>-?)\s*(?P<tag>[\w]+)(?P<args>.*?)(?P<tag_end_strip>-?)%\}"
-    r"|\{\{(?P<expr_strip>-?)(?P<expr>.*?)(?P<expr_end_strip>-?)\}\}",
-    re.DOTALL,
+    rf"\{{%(?P<tag_strip>-?)\s*(?P<tag>\w+)(?P<args>{_INSIDE})(?P<tag_end_strip>-?)%\}}"
+    rf"|\{{\{{(?P<expr_strip>-?)(?P<expr>{_INSIDE})(?P<expr_end_strip>-?)\}}\}}"
 )
 _BLOCK_ENDS = {name: re.compile(r"\{%-?\s*end" + name + r"\s*-?%\}") for name in (
     "raw", "comment", "highlight", "capture",
@@ -377,7 +406,11 @@ def _page_path(path: str, permalink: str) -> str:
 # ---------------------------------------------------------------------------------------
 # Hugo: shortcodes
 
-_SHORTCODE = re.compile(r"\{\{(?P<open>[<%])(?P<inner>.*?)(?P<close>[>%])\}\}", re.DOTALL)
+_SHORTCODE = re.compile(rf"\{{\{{(?P<open>[<%])(?P<inner>{_INSIDE})(?P<close>[>%])\}}\}}")
+_CLOSING = re.compile(r"\{\{[<%]\s*/\s*(?P<name>[\w./-]+)\s*[>%]\}\}")
+# The shortcodes that have content between an opening and a closing tag; an unknown one
+# has when the body closes it.
+_PAIRED = ("highlight",)
 _ARGUMENT = re.compile(r"""(?:(?P<key>[\w-]+)=)?(?P<value>"(?:[^"\\]|\\.)*"|`[^`]*`|[^\s"`]+)""")
 
 
@@ -414,12 +447,14 @@ class _Shortcode:
 class _Shortcodes(_Body):
     """Renders the shortcodes of one Hugo post's body."""
 
-    def render(self) -> str:
-        """The body with its shortcodes rendered."""
+    def render(self, start: int = 0, end: int | None = None) -> str:
+        """The body (or its text between ``start`` and ``end``) with its shortcodes
+        rendered."""
+        end = len(self.text) if end is None else end
         pieces: list[str] = []
-        position = 0
+        position = start
         text = self.text
-        while (match := _SHORTCODE.search(text, position)) is not None:
+        while (match := _SHORTCODE.search(text, position, end)) is not None:
             pieces.append(text[position : match.start()])
             position = match.end()
             inner = match["inner"].strip()
@@ -432,28 +467,43 @@ class _Shortcodes(_Body):
             if (match["open"], match["close"]) not in (("<", ">"), ("%", "%")):
                 pieces.append(match.group(0))
                 continue
-            output, position = self._shortcode(_Shortcode(match), position)
+            output, position = self._shortcode(_Shortcode(match), position, end)
             pieces.append(output)
-        pieces.append(text[position:])
+        pieces.append(text[position:end])
         return "".join(pieces)
 
-    def _closing(self, code: _Shortcode, start: int) -> re.Match[str] | None:
-        """The tag that closes ``code``, if the body has one."""
-        pattern = re.compile(r"\{\{[<%]\s*/\s*" + re.escape(code.name) + r"\s*[>%]\}\}")
-        return pattern.search(self.text, start)
+    def _closing(self, name: str, start: int, end: int) -> tuple[int, int] | None:
+        """Where the first tag that closes a ``name`` after ``start`` starts and ends, if
+        one does before ``end``."""
+        if self._closings is None:
+            # Found once for the body, each shortcode's by its name, in order.
+            self._closings = {}
+            for match in _CLOSING.finditer(self.text):
+                self._closings.setdefault(match["name"], []).append(match.span())
+        spans = self._closings.get(name, [])
+        index = bisect.bisect_left(spans, (start, start))
+        return spans[index] if index < len(spans) and spans[index][1] <= end else None
 
-    def _shortcode(self, code: _Shortcode, position: int) -> tuple[str, int]:
+    _closings: dict[str, list[tuple[int, int]]] | None = None
+    # How many paired shortcodes the one being rendered is in.
+    _depth = 0
+
+    def _shortcode(self, code: _Shortcode, position: int, end: int) -> tuple[str, int]:
         """What ``code`` renders to, and where the body goes on."""
         start = code.match.start()
         if code.closing:
             self.warn(start, f"`{code.match.group(0)}` closes no shortcode: it is left out", "")
             return "", position
-        closing = None if code.self_closing else self._closing(code, position)
-        inner = self.text[position : closing.start()] if closing else ""
-        after = closing.end() if closing else position
-        if code.name == "highlight":
-            return fenced(inner, code.get("lang", 0)), after
         handler = self._CODES.get(code.name)
+        paired = code.name in _PAIRED or (handler is None and self._depth < MAX_NESTING)
+        closing = self._closing(code.name, position, end) if paired else None
+        if code.self_closing or closing is None:
+            closing = None
+            inside, after = position, position
+        else:
+            inside, after = closing
+        if code.name == "highlight":
+            return fenced(self.text[position:inside], code.get("lang", 0)), after
         if handler is not None:
             return handler(self, code), after
         self.warn(
@@ -463,15 +513,11 @@ class _Shortcodes(_Body):
             "feedwright renders figure, highlight, ref, relref, param, youtube, vimeo, x, "
             "tweet, instagram and gist",
         )
-        return (self.render_inner(inner) if closing else ""), after
-
-    def render_inner(self, inner: str) -> str:
-        """The content of a paired shortcode, its own shortcodes rendered."""
-        nested = _Shortcodes(self.post, inner, self.site, self.links)
-        output = nested.render()
-        # Its lines are counted from the start of the body: close enough for a warning.
-        self.warnings.extend(nested.warnings)
-        return output
+        self._depth += 1
+        try:
+            return self.render(position, inside), after
+        finally:
+            self._depth -= 1
 
     def _figure(self, code: _Shortcode) -> str:
         caption = _markdown_inline(code.get("caption"))
