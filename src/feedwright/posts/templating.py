@@ -32,7 +32,7 @@ MAX_NESTING = 50
 _HUGO_CONFIGS = ("hugo.toml", "hugo.yaml", "hugo.json")
 _OLD_HUGO_CONFIGS = ("config.toml", "config.yaml", "config.json")
 # What a post's file name may end with; taken off the names post_url, link and ref give.
-_POST_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".mkdn", ".html", ".htm")
+_POST_SUFFIXES = frozenset((".md", ".markdown", ".mdown", ".mkd", ".mkdn", ".html", ".htm"))
 
 
 def site_engine(site: Site) -> str:
@@ -58,36 +58,40 @@ class PostLinks:
     """The URL of each post of a site, by the names ``{% post_url %}``, ``{% link %}`` and
     ``{{< ref >}}`` give it: its path from the site's folder without its suffix (the
     ``_posts`` folder or Hugo's ``content`` left out: ``2025-01-01-a``, ``en/2025-01-01-a``,
-    ``posts/a``), its file's path with the suffix, and its file name alone (when no other
-    post has it).
+    ``posts/a``), and its file name alone (when no other post has it).
 
     Made from the posts the collector read (their headers are enough), so no file is read
     again; the lookup tables are only made when a body first asks, and then kept.
     """
 
     def __init__(self, root: Path, posts: Sequence[Post]) -> None:
-        self._root = root
+        self._root = str(root).rstrip("/") + "/"
         self._posts: Sequence[Post] = posts
+        self._entries: list[tuple[str, str]] | None = None
         self._tables: tuple[dict[str, str], dict[str, str]] | None = None
 
     def __getstate__(self) -> dict[str, Any]:
-        # Sent to a render process as the tables (strings), never as the posts.
-        return {"_root": self._root, "_posts": (), "_tables": self._made()}
+        # Sent to a render process as each post's file and URL (strings, not Posts); the
+        # tables are made there if a body asks.
+        return {"_root": self._root, "_posts": (), "_entries": self._listed(), "_tables": None}
+
+    def _listed(self) -> list[tuple[str, str]]:
+        if self._entries is None:
+            self._entries = [(str(post.source), post.url) for post in self._posts]
+        return self._entries
 
     def _made(self) -> tuple[dict[str, str], dict[str, str]]:
         if self._tables is None:
             by_path: dict[str, str] = {}
             by_name: dict[str, str | None] = {}
-            root = str(self._root).rstrip("/") + "/"
-            for post in self._posts:
-                source = str(post.source)
-                relative = source[len(root) :] if source.startswith(root) else post.source.name
-                by_path[relative] = post.url
+            root = self._root
+            for source, url in self._listed():
+                relative = source[len(root) :] if source.startswith(root) else source
                 key = _post_key(relative)
-                by_path.setdefault(key, post.url)
-                name = key.rsplit("/", 1)[-1]
+                by_path.setdefault(key, url)
+                name = key.rpartition("/")[2]
                 # Two posts with one name: neither is found by the name alone.
-                by_name[name] = None if name in by_name else post.url
+                by_name[name] = None if name in by_name else url
             names = {name: url for name, url in by_name.items() if url is not None}
             self._tables = (by_path, names)
         return self._tables
@@ -106,11 +110,12 @@ class PostLinks:
 def _post_key(relative: str) -> str:
     """A post's path as tags name it: no suffix, no ``_posts`` folder, no Hugo
     ``content`` folder, and a page bundle's ``index`` named by its folder."""
-    for suffix in _POST_SUFFIXES:
-        if relative.endswith(suffix):
-            relative = relative[: -len(suffix)]
-            break
-    parts = [part for part in relative.split("/") if part not in ("", "_posts")]
+    stem, dot, suffix = relative.rpartition(".")
+    if dot and "." + suffix in _POST_SUFFIXES:
+        relative = stem
+    parts = relative.split("/")
+    if "_posts" in parts or "" in parts:
+        parts = [part for part in parts if part not in ("", "_posts")]
     if parts and parts[0] == "content":
         parts = parts[1:]
     if len(parts) > 1 and parts[-1] in ("index", "_index"):
