@@ -11,7 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NOW, build, parse_feed, snapshot, write_posts
+from conftest import (
+    NOW,
+    MailServer,
+    build,
+    mail_config,
+    parse_feed,
+    send,
+    snapshot,
+    write_posts,
+)
 from feedwright.commands.digest import DigestOptions, digest_site
 from feedwright.commands.posts import check_site
 from feedwright.errors import Problem
@@ -181,6 +190,18 @@ def test_the_digest_and_check_render_the_tags_too(tmp_path: Path) -> None:
     assert "See Tag Blog at the target." in result.digest.text
     assert "{{" not in result.digest.html and "{%" not in result.digest.html
     assert not [w for w in check_site(site).warnings if w.path.name.endswith("tags.md")]
+
+
+def test_the_mail_send_gives_renders_the_tags_too(tmp_path: Path, smtp_server: MailServer) -> None:
+    site = _jekyll(tmp_path / "site", "See [it]({% post_url 2025-01-01-target %}).\n")
+    (site.root / "feedwright.toml").write_text(mail_config(smtp_server.port, ["a@example.org"]))
+    result = send(load_site(site.root))
+    assert result.report.sent
+    raw = smtp_server.handler.messages[0][2].decode()
+    assert "See it." in raw and "post_url" not in raw
+    # The bodies it read found the post named: no warning.
+    posts = [post for _, planned in result.report.planned for post in planned]
+    assert posts and all(post.has_body and not post.warnings for post in posts)
 
 
 def test_a_body_without_braces_costs_no_engine_lookup(
