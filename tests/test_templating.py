@@ -5,12 +5,16 @@ out with a warning naming the file and line; a plain site keeps them as text."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
+import feedwright
 from conftest import (
     NOW,
     MailServer,
@@ -378,3 +382,25 @@ def test_a_hostile_body_takes_linear_time_and_a_few_warnings(
     assert time.perf_counter() - started < 5  # about 0.1 s; quadratic would be minutes
     assert len(warnings) == templating.MAX_WARNINGS + 1
     assert "more" in warnings[-1].message
+
+
+def test_bodies_without_tags_never_import_the_renderer(tmp_path: Path) -> None:
+    site = _jekyll(tmp_path / "site", "No tags here.\n")
+    script = (
+        "import sys\n"
+        "from datetime import UTC, datetime\n"
+        "from feedwright.commands.build import BuildOptions, build_site\n"
+        "from feedwright.site.config import load_site\n"
+        "from pathlib import Path\nfrom feedwright.speed import Speed\n"
+        f"build_site(load_site(Path({str(site.root)!r})), BuildOptions(speed=Speed.off()))\n"
+        "print('feedwright.posts.templating' in sys.modules)\n"
+    )
+    source = Path(feedwright.__file__).parent.parent
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**os.environ, "PYTHONPATH": str(source)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.strip() == "False"

@@ -15,7 +15,7 @@ from feedwright.site.model import Site
 from feedwright.writer import OutputFile
 
 if TYPE_CHECKING:
-    from feedwright.posts.templating import PostLinks
+    from feedwright.posts.links import PostLinks
 
 # What rendering imports: the readers of a post's body (PyYAML, python-frontmatter,
 # regex) and the renderers (feedgen, lxml, premailer, Jinja2, markdown-it). They are

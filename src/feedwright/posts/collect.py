@@ -30,8 +30,8 @@ from feedwright.site.model import Site
 # are imported where posts are read: a build that finds nothing changed reads none, and
 # importing them would be a fifth of its time.
 if TYPE_CHECKING:
+    from feedwright.posts.links import PostLinks
     from feedwright.posts.model import Post
-    from feedwright.posts.templating import PostLinks
 
 # Posts are read and parsed in batches of this many (see read_posts): a batch is also the
 # unit of work of a parse worker (speed.parse_workers).
@@ -277,6 +277,6 @@ def post_links(site: Site, posts: Sequence[Post]) -> PostLinks | None:
     """The URLs of ``posts`` (the collected ones: what the site publishes) by the names
     tags give them, for ``load_bodies``; made from their headers when a body asks. None
     on a site whose bodies have no tags (neither Jekyll's nor Hugo's)."""
-    from feedwright.posts.templating import PostLinks, site_engine
+    from feedwright.posts.links import PostLinks, site_engine
 
     return PostLinks(site.root, posts) if site_engine(site) else None

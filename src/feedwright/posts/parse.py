@@ -28,7 +28,7 @@ from feedwright.site.values import (
 )
 
 if TYPE_CHECKING:
-    from feedwright.posts.templating import PostLinks
+    from feedwright.posts.links import PostLinks
 
 # The most categories, and the most tags, one post may have.
 MAX_NAMES = 100
@@ -339,12 +339,15 @@ def with_body(post: Post, body: str, site: Site, links: PostLinks | None = None)
     # Imported here: it needs markdown-it and lxml, which reading front matter never does
     # (and a build whose changes show in no output reads no body).
     from feedwright.posts.excerpt import excerpt_text, truncate
-    from feedwright.posts.templating import render_tags
 
     cleaned, body_warnings = clean_body(body, post.source, post.body_line)
-    # After the cleaning, which keeps the lines where they are, for its warnings' lines.
-    cleaned, tag_warnings = render_tags(post, cleaned, site, links)
-    body_warnings += tag_warnings
+    # After the cleaning, which keeps the lines where they are, for its warnings' lines;
+    # only a body with tags has the renderer imported.
+    if "{{" in cleaned or "{%" in cleaned:
+        from feedwright.posts.templating import render_tags
+
+        cleaned, tag_warnings = render_tags(post, cleaned, site, links)
+        body_warnings += tag_warnings
     full_excerpt = excerpt_text(post.front_excerpt, cleaned, site.excerpt_separator)
     return replace(
         post,

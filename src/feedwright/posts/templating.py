@@ -11,119 +11,23 @@ neither (a plain feedwright site) keeps ``{{`` and ``{%`` as text. See the READM
 from __future__ import annotations
 
 import bisect
-import functools
 import html
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
 from feedwright.errors import Problem
+from feedwright.posts.links import HUGO, JEKYLL, NO_LINKS, POST_SUFFIXES, PostLinks
+from feedwright.posts.links import site_engine as site_engine
 from feedwright.posts.model import Post
 from feedwright.site.model import Site
 
-JEKYLL, HUGO = "jekyll", "hugo"
 # The most warnings about tags one post gives, each with its line; then one for the rest.
 MAX_WARNINGS = 20
 # The deepest paired shortcodes are rendered in one another; deeper ones count as unpaired
 # (their closing tags are left out with a warning), so a hostile body cannot exhaust the stack.
 MAX_NESTING = 50
-_HUGO_CONFIGS = ("hugo.toml", "hugo.yaml", "hugo.json")
-_OLD_HUGO_CONFIGS = ("config.toml", "config.yaml", "config.json")
-# What a post's file name may end with; taken off the names post_url, link and ref give.
-_POST_SUFFIXES = frozenset((".md", ".markdown", ".mdown", ".mkd", ".mkdn", ".html", ".htm"))
-
-
-def site_engine(site: Site) -> str:
-    """The engine that builds ``site``: "jekyll" (a ``_config.yml``), "hugo" (a
-    ``hugo.toml``/``.yaml``/``.json``, or a ``config.toml``/``.yaml``/``.json`` beside a
-    ``content`` folder), or "" for a plain feedwright site."""
-    return _engine_at(site.root)
-
-
-@functools.lru_cache(maxsize=32)
-def _engine_at(root: Path) -> str:
-    # Once a process and site: it is asked for every post.
-    if (root / "_config.yml").is_file():
-        return JEKYLL
-    if any((root / name).is_file() for name in _HUGO_CONFIGS):
-        return HUGO
-    if (root / "content").is_dir() and any((root / name).is_file() for name in _OLD_HUGO_CONFIGS):
-        return HUGO
-    return ""
-
-
-class PostLinks:
-    """The URL of each post of a site, by the names ``{% post_url %}``, ``{% link %}`` and
-    ``{{< ref >}}`` give it: its path from the site's folder without its suffix (the
-    ``_posts`` folder or Hugo's ``content`` left out: ``2025-01-01-a``, ``en/2025-01-01-a``,
-    ``posts/a``), and its file name alone (when no other post has it).
-
-    Made from the posts the collector read (their headers are enough), so no file is read
-    again; the lookup tables are only made when a body first asks, and then kept.
-    """
-
-    def __init__(self, root: Path, posts: Sequence[Post]) -> None:
-        self._root = str(root).rstrip("/") + "/"
-        self._posts: Sequence[Post] = posts
-        self._entries: list[tuple[str, str]] | None = None
-        self._tables: tuple[dict[str, str], dict[str, str]] | None = None
-
-    def __getstate__(self) -> dict[str, Any]:
-        # Sent to a render process as each post's file and URL (strings, not Posts); the
-        # tables are made there if a body asks.
-        return {"_root": self._root, "_posts": (), "_entries": self._listed(), "_tables": None}
-
-    def _listed(self) -> list[tuple[str, str]]:
-        if self._entries is None:
-            self._entries = [(str(post.source), post.url) for post in self._posts]
-        return self._entries
-
-    def _made(self) -> tuple[dict[str, str], dict[str, str]]:
-        if self._tables is None:
-            by_path: dict[str, str] = {}
-            by_name: dict[str, str | None] = {}
-            root = self._root
-            for source, url in self._listed():
-                relative = source[len(root) :] if source.startswith(root) else source
-                key = _post_key(relative)
-                by_path.setdefault(key, url)
-                name = key.rpartition("/")[2]
-                # Two posts with one name: neither is found by the name alone.
-                by_name[name] = None if name in by_name else url
-            names = {name: url for name, url in by_name.items() if url is not None}
-            self._tables = (by_path, names)
-        return self._tables
-
-    def find(self, name: str, near: str = "") -> str | None:
-        """The URL of the post ``name`` gives (a path as the tag gives it, or a file name),
-        tried from the folder ``near`` first; None when there is none."""
-        by_path, by_name = self._made()
-        key = _post_key(name.strip().lstrip("/"))
-        for candidate in (f"{near}/{key}" if near else "", key):
-            if candidate and candidate in by_path:
-                return by_path[candidate]
-        return by_name.get(key.rsplit("/", 1)[-1])
-
-
-def _post_key(relative: str) -> str:
-    """A post's path as tags name it: no suffix, no ``_posts`` folder, no Hugo
-    ``content`` folder, and a page bundle's ``index`` named by its folder."""
-    stem, dot, suffix = relative.rpartition(".")
-    if dot and "." + suffix in _POST_SUFFIXES:
-        relative = stem
-    parts = relative.split("/")
-    if "_posts" in parts or "" in parts:
-        parts = [part for part in parts if part not in ("", "_posts")]
-    if parts and parts[0] == "content":
-        parts = parts[1:]
-    if len(parts) > 1 and parts[-1] in ("index", "_index"):
-        parts = parts[:-1]
-    return "/".join(parts)
-
-
-NO_LINKS = PostLinks(Path("/"), ())
 
 
 def render_tags(
@@ -396,7 +300,7 @@ def _page_path(path: str, permalink: str) -> str:
     """The URL path Jekyll gives a page or a static file at ``path`` by default (a page's
     own ``permalink`` is not read): its name ends as the site's ``permalink`` does."""
     stem, dot, suffix = path.rpartition(".")
-    if not dot or "." + suffix not in _POST_SUFFIXES:
+    if not dot or "." + suffix not in POST_SUFFIXES:
         return "/" + path
     if stem == "index" or stem.endswith("/index"):
         return "/" + stem[: -len("index")]
