@@ -175,6 +175,24 @@ def test_a_render_process_resolves_post_url_as_the_build_does(tmp_path: Path) ->
     assert b"/blog/2025/01/01/target.html" in made_ahead["feed.atom"]
 
 
+def test_a_changed_url_of_a_post_no_feed_shows_renders_the_posts_that_link_to_it(
+    tmp_path: Path,
+) -> None:
+    body = "[target]({% post_url 2025-01-01-target %})\n"
+    site = _jekyll(tmp_path / "site", body)
+    (site.root / "feedwright.toml").write_text("[feeds]\nlimit = 1\n[digest]\npreview = false\n")
+    site = load_site(site.root)
+    build(site)
+    assert b"/blog/2025/01/01/target.html" in (site.output / "feed.atom").read_bytes()
+    target = site.root / "_posts/2025-01-01-target.md"
+    target.write_text(
+        target.read_text().replace("title: Target", "title: Target\npermalink: /moved/")
+    )
+    result = build(site)
+    assert not result.up_to_date
+    assert b"/blog/moved/" in (site.output / "feed.atom").read_bytes()
+
+
 def test_a_plain_site_keeps_braces_as_text(tmp_path: Path) -> None:
     root = tmp_path / "site"
     root.mkdir()

@@ -46,7 +46,12 @@ class OutputPlan:
         """Each output's name and the files of the posts it shows."""
         named = [(group.name, group.posts) for group in self.feeds]
         named.append(("digest preview", self.preview))
-        return [(name, [post.source for post in posts]) for name, posts in named]
+        shown = [(name, [post.source for post in posts]) for name, posts in named]
+        if self.links is not None:
+            # A body's post_url or ref shows another post's URL, which may be of a post
+            # no output shows: the URLs of all are part of what the outputs show.
+            shown.append((f"post links {self.links.fingerprint()}", []))
+        return shown
 
     def posts(self) -> list[Post]:
         """Every post some output shows, once each, in the order the outputs show them."""

@@ -59,6 +59,14 @@ class PostLinks:
         # tables are made there if a body asks.
         return {"_root": self._root, "_posts": (), "_entries": self._listed(), "_tables": None}
 
+    def fingerprint(self) -> str:
+        """A digest of every post's file name and URL: it changes when a post that a tag
+        may name moves, or another takes its name."""
+        import hashlib
+
+        names = "\n".join(f"{post.source.name}\0{post.url}" for post in self._posts)
+        return hashlib.sha256(names.encode("utf-8", "surrogateescape")).hexdigest()
+
     def _listed(self) -> list[tuple[str, str]]:
         if self._entries is None:
             self._entries = [(str(post.source), post.url) for post in self._posts]
