@@ -308,9 +308,11 @@ def test_hugo_embeds_become_links(tmp_path: Path) -> None:
     body = (
         "{{< youtube dQw4w9WgXcQ >}}\n\n{{< vimeo 55073825 >}}\n\n"
         '{{< x user="someone" id="123" >}}\n\n{{< tweet user="other" id="456" >}}\n\n'
-        "{{< instagram BWNjjyYFxVx >}}\n\n{{< gist someone abc123 >}}\n"
+        "{{< instagram BWNjjyYFxVx >}}\n\n{{< gist someone abc123 >}}\n\n"
+        '{{< tweet 789 >}}\n\n{{< youtube id="abc" title="The talk" >}}\n\n{{< gist alone >}}\n'
     )
-    content, _ = _tags_entry(_hugo(tmp_path / "site", body))
+    site = _hugo(tmp_path / "site", body)
+    content, _ = _tags_entry(site)
     for url in (
         "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
         "https://vimeo.com/55073825",
@@ -318,9 +320,12 @@ def test_hugo_embeds_become_links(tmp_path: Path) -> None:
         "https://twitter.com/other/status/456",
         "https://www.instagram.com/p/BWNjjyYFxVx/",
         "https://gist.github.com/someone/abc123",
+        "https://twitter.com/i/status/789",
     ):
         assert f'<a href="{url}">' in content
-    assert "iframe" not in content and "script" not in content
+    assert '<a href="https://www.youtube.com/watch?v=abc">The talk</a>' in content
+    assert "iframe" not in content and "script" not in content and "alone" not in content
+    assert [warning.split(":", 1)[0] for warning in _warnings(site)] == ["22"]
 
 
 def test_hugo_escaped_shortcodes_stay_and_unknown_ones_go_with_a_warning(tmp_path: Path) -> None:

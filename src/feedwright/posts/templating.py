@@ -15,7 +15,7 @@ import html
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from feedwright.errors import Problem
 from feedwright.posts.links import HUGO, JEKYLL, NO_LINKS, POST_SUFFIXES, PostLinks
@@ -485,22 +485,30 @@ class _Shortcodes(_Body):
     def _embed(self, code: _Shortcode) -> str:
         """A link where Hugo embeds a video or a post: feed readers and mail clients show
         no iframes or scripts."""
-        name, id_ = code.name, code.get("id", 0)
-        user = code.get("user", 0) if name in ("x", "tweet", "gist") else ""
-        if name in ("x", "tweet"):
-            id_ = code.get("id", 1 if "user" not in code.named and len(code.positional) > 1 else 0)
-        urls = {
+        name = code.name
+        if name in ("x", "tweet", "gist"):
+            # `user="…" id="…"`, or positionally: the user and the id, or (x, tweet) the id.
+            two = len(code.positional) >= 2
+            user, id_ = code.get("user", 0 if two else None), code.get("id", 1 if two else 0)
+        else:
+            user, id_ = "", code.get("id", 0)
+        if not id_ or (name == "gist" and not user):
+            self.warn(
+                code.match.start(),
+                f"`{code.match.group(0)}` names no {'gist' if name == 'gist' else 'id'}: "
+                "it is left out",
+                "give the id Hugo's shortcode takes",
+            )
+            return ""
+        user, id_ = quote(user or "i", safe="-_.~"), quote(id_, safe="-_.~")
+        url, text = {
             "youtube": (f"https://www.youtube.com/watch?v={id_}", "Watch the video on YouTube"),
             "vimeo": (f"https://vimeo.com/{id_}", "Watch the video on Vimeo"),
             "instagram": (f"https://www.instagram.com/p/{id_}/", "See the post on Instagram"),
-            "x": (f"https://x.com/{user or 'i'}/status/{id_}", "See the post on X"),
-            "tweet": (f"https://twitter.com/{user or 'i'}/status/{id_}", "See the post on X"),
-            "gist": (f"https://gist.github.com/{user}/{code.get('id', 1)}", "See the gist"),
-        }
-        url, text = urls[name]
-        if not id_ or (name == "gist" and not (user and code.get("id", 1))):
-            self.warn(code.match.start(), f"`{code.match.group(0)}` has no id: it is left out", "")
-            return ""
+            "x": (f"https://x.com/{user}/status/{id_}", "See the post on X"),
+            "tweet": (f"https://twitter.com/{user}/status/{id_}", "See the post on X"),
+            "gist": (f"https://gist.github.com/{user}/{id_}", "See the gist"),
+        }[name]
         return f"{_element('a', href=url)}{html.escape(code.get('title') or text)}</a>"
 
     _CODES: Mapping[str, Callable[[_Shortcodes, _Shortcode], str]] = {
