@@ -302,6 +302,10 @@ def test_hugo_highlight_ref_relref_and_param(tmp_path: Path) -> None:
     ) in content
     assert summary.startswith("Ref https://hugo.example.org/sub/posts/first/")
     assert _warnings(site) == []
+    digest = digest_site(site, DigestOptions(last=5, now=NOW)).digest
+    assert digest is not None
+    assert "Ref https://hugo.example.org/sub/posts/first/ relref /sub/posts/first/" in digest.text
+    assert "{{" not in digest.text
 
 
 def test_hugo_embeds_become_links(tmp_path: Path) -> None:
