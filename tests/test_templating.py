@@ -74,13 +74,14 @@ def _warnings(site: Site) -> list[str]:
 def test_liquid_values_and_url_filters_are_rendered(tmp_path: Path) -> None:
     body = (
         "Base {{ site.baseurl }}, url {{ site.url }}, {{ site.title }}, {{ page.title }},"
-        ' {{ "/x" | relative_url }}, {{ "/x" | absolute_url }}, {{ page.mood }}.\n'
+        ' {{ "/x" | relative_url }}, {{ "/x" | absolute_url }}, {{ page.mood }},'
+        ' {{ "https://o.example/y" | absolute_url }}.\n'
     )
     site = _jekyll(tmp_path / "site", body, front="mood: calm\n")
     content, summary = _tags_entry(site)
     expected = (
         "Base /blog, url https://tags.example.org, Tag Blog, Tags, /blog/x,"
-        " https://tags.example.org/blog/x, calm."
+        " https://tags.example.org/blog/x, calm, https://o.example/y."
     )
     assert f"<p>{expected}</p>" in content
     assert summary == expected

@@ -19,6 +19,8 @@ from urllib.parse import quote, urlsplit
 
 from feedwright.errors import Problem
 from feedwright.posts.links import HUGO, JEKYLL, NO_LINKS, POST_SUFFIXES, PostLinks
+
+# Looked up in this module, where a test can stand in for it.
 from feedwright.posts.links import site_engine as site_engine
 from feedwright.posts.model import Post
 from feedwright.site.model import Site
@@ -135,6 +137,7 @@ _PAGE_VALUES = {
     "author", "description", "summary", "image", "lang", "permalink", "updated",
     "last_modified_at", "draft", "published", "category", "tag",
 }  # fmt: skip
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 _FILTER_PARTS = re.compile(r"""'[^']*'|"[^"]*"|[^|]+""")
 
 
@@ -225,7 +228,7 @@ class _Liquid(_Body):
         )
         if url is not None:
             return self.path_of(url)
-        if not (self.site.root / path).is_file():
+        if ".." in path.split("/") or not (self.site.root / path).is_file():
             self.warn(
                 position,
                 f"`{{% link {args} %}}` names no file of the site: it is left out",
@@ -283,11 +286,8 @@ class _Liquid(_Body):
         return None
 
     def _filtered(self, value: str, name: str) -> str | None:
-        if value.startswith(("http://", "https://", "//")) and name in (
-            "relative_url",
-            "absolute_url",
-        ):
-            return value
+        if _SCHEME.match(value) and name in ("relative_url", "absolute_url"):
+            return value  # an absolute URL stays as it is, as in Jekyll
         relative = self.base_path + "/" + value.lstrip("/") if value else self.base_path + "/"
         if name == "relative_url":
             return relative
