@@ -288,6 +288,24 @@ def test_hugo_figure_is_the_figure_hugo_makes(tmp_path: Path) -> None:
     )
 
 
+def test_hugo_figure_without_a_title_and_with_an_attribution(tmp_path: Path) -> None:
+    body = (
+        '{{< figure src="https://hugo.example.org/b.png" caption="Cap **bold**" attr="Someone"'
+        ' attrlink="https://someone.example" class="wide" >}}\n\n'
+        '{{< figure src="https://hugo.example.org/c.png" >}}\n'
+    )
+    site = _hugo(tmp_path / "site", body)
+    _tags_entry(site)
+    feed = json.loads((site.output / "feed.json").read_text())
+    content = next(item for item in feed["items"] if item["title"] == "Tags")["content_html"]
+    assert content.split("\n")[:2] == [
+        '<figure class="wide"><img src="https://hugo.example.org/b.png" alt="Cap bold">'
+        "<figcaption><p>Cap <strong>bold</strong>"
+        '<a href="https://someone.example">Someone</a></p></figcaption></figure>',
+        '<figure><img src="https://hugo.example.org/c.png"></figure>',
+    ]
+
+
 def test_hugo_highlight_ref_relref_and_param(tmp_path: Path) -> None:
     body = (
         '{{< highlight go "linenos=table" >}}\nx := 1 < 2\n{{< /highlight >}}\n\n'

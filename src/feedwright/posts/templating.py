@@ -429,6 +429,7 @@ class _Shortcodes(_Body):
             self._depth -= 1
 
     def _figure(self, code: _Shortcode) -> str:
+        """Hugo's figure, on one line (an HTML block ends at a blank line)."""
         caption = _markdown_inline(code.get("caption"))
         image = _element(
             "img",
@@ -440,12 +441,16 @@ class _Shortcodes(_Body):
         link = code.get("link")
         if link:
             image = f"{_element('a', href=link, target=code.get('target'))}{image}</a>"
-        title, attribution = code.get("title"), code.get("attr")
+        title = code.get("title")
+        # The attribution right after the caption, as Hugo writes it, in its link if any.
+        attribution = _markdown_inline(code.get("attr"))
+        if attribution and code.get("attrlink"):
+            attribution = f"{_element('a', href=code.get('attrlink'))}{attribution}</a>"
         figcaption = ""
         if title or caption or attribution:
             heading = f"<h4>{html.escape(title)}</h4>" if title else ""
-            text = caption + (" " + html.escape(attribution) if attribution else "")
-            figcaption = f"<figcaption>{heading}" + (f"<p>{text}</p>" if text.strip() else "")
+            text = caption + attribution
+            figcaption = f"<figcaption>{heading}" + (f"<p>{text}</p>" if text else "")
             figcaption += "</figcaption>"
         return f"{_element('figure', class_=code.get('class'))}{image}{figcaption}</figure>"
 
