@@ -57,7 +57,10 @@ class Collection:
     warnings: list[Problem] = field(default_factory=list)
     drafts: int = 0
     future: int = 0
-    # When the first post left out for its future date becomes due (None: there is none).
+    # Posts past their expiry date (Hugo's expiryDate), left out.
+    expired: int = 0
+    # When the outputs next change by the clock alone: the first post left out for its
+    # future date becomes due, or a post shown expires (None: neither happens).
     next_due: datetime | None = None
     files: int = 0
     # Markdown files without front matter in a site folder that is its own posts folder
@@ -101,18 +104,29 @@ def collect(
             else:
                 result.problems.append(outcome)
             continue
-        post = outcome
-        result.warnings.extend(post.warnings)
-        if post.draft and not drafts:
-            result.drafts += 1
-        elif post.date > now and not future:
-            result.future += 1
-            result.next_due = min(post.date, result.next_due or post.date)
-        else:
-            result.posts.append(post)
+        _sort_in(result, outcome, now, drafts, future)
     _unique_ids(site, result)
     result.posts.sort(key=lambda post: post.date, reverse=True)  # stable: ties keep name order
     return result
+
+
+def _sort_in(result: Collection, post: Post, now: datetime, drafts: bool, future: bool) -> None:
+    """Count ``post`` in ``result``: as a post, or as one left out (a page that is not
+    listed, a draft, a future or an expired post)."""
+    result.warnings.extend(post.warnings)
+    if not post.listed:
+        result.ignored += 1
+    elif post.draft and not drafts:
+        result.drafts += 1
+    elif post.published > now and not future:
+        result.future += 1
+        result.next_due = min(post.published, result.next_due or post.published)
+    elif post.expiry_date is not None and post.expiry_date <= now:
+        result.expired += 1
+    else:
+        result.posts.append(post)
+        if post.expiry_date is not None:
+            result.next_due = min(post.expiry_date, result.next_due or post.expiry_date)
 
 
 def read_here(site: Site) -> ReadPosts:
