@@ -99,7 +99,7 @@ def collect(
     for outcome in (read or read_here(site))(files, bodies, progress):
         if isinstance(outcome, Problem):
             # Loose Markdown files (README.md…) in a site folder are not posts.
-            if in_site_root and not starts_with_front_matter(outcome.path):
+            if in_site_root and not starts_with_front_matter(outcome.path, site.hugo is not None):
                 result.ignored += 1
             else:
                 result.problems.append(outcome)
@@ -164,10 +164,11 @@ def read_posts(site: Site, names: Sequence[str], bodies: bool) -> list[Post | Pr
         else (read_head, head_source, parse_header)
     )
     zone = site.zone
+    hugo = site.hugo is not None
     paths = [Path(name) for name in names]
     data = [_or_problem(read, path) for path in paths]
     sources = [
-        _or_problem(split, item, path) if isinstance(item, bytes) else item
+        _or_problem(split, item, path, hugo) if isinstance(item, bytes) else item
         for item, path in zip(data, paths, strict=True)
     ]
     return [
@@ -203,7 +204,8 @@ def load_bodies(site: Site, posts: Sequence[Post]) -> tuple[dict[Path, Post], li
             complete[post.source] = post
             continue
         try:
-            body = body_at(read_post_bytes(post.source), post.source, post.body_offset)
+            data = read_post_bytes(post.source)
+            body = body_at(data, post.source, post.body_offset, site.hugo is not None)
         except PostError as error:
             problems.append(error.problem)
             continue

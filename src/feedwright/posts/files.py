@@ -177,13 +177,16 @@ def read_head(path: Path) -> bytes:
     return head
 
 
-def starts_with_front_matter(path: Path) -> bool:
-    """Whether a file starts with a front matter line (``---`` or ``+++``); True when it
-    cannot be read, so that reading it reports why."""
+def starts_with_front_matter(path: Path, hugo: bool = False) -> bool:
+    """Whether a file starts with a front matter line (``---`` or ``+++``; on a Hugo site,
+    after blank lines too, or a JSON ``{``); True when it cannot be read, so that reading it
+    reports why."""
     try:
-        start = _read_regular_file(path, 8).lstrip(b"\xef\xbb\xbf")
+        start = _read_regular_file(path, 256 if hugo else 8).lstrip(b"\xef\xbb\xbf")
     except PostError:
         return True
+    if hugo:
+        return start.lstrip().startswith((b"---", b"+++", b"{"))
     return start.startswith((b"---", b"+++"))
 
 
