@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NOW, build, parse_feed, snapshot, write_posts
+from conftest import NOW, build, parse_feed, runner, snapshot, write_posts
+from feedwright.cli import app
 from feedwright.errors import ConfigError
 from feedwright.posts.collect import collect
 from feedwright.site.config import load_site
@@ -385,3 +386,45 @@ def test_an_unknown_default_language_is_an_error(tmp_path: Path) -> None:
     }
     with pytest.raises(ConfigError, match="`defaultContentLanguage` 'es'"):
         load_site(_site(tmp_path / "site", files))
+
+
+def test_check_and_build_count_expired_and_headless_pages(tmp_path: Path) -> None:
+    files = dict(DATES)
+    files["content/posts/unlisted.md"] = (
+        "---\ntitle: Unlisted\ndate: 2025-01-01\n_build:\n  list: never\n---\nx\n"
+    )
+    root = _site(tmp_path / "site", files)
+    # The clock is the real one here: the expired post stays expired.
+    checked = runner.invoke(app, ["check", str(root)])
+    assert "7 files: 6 valid (" in checked.stdout and "1 not posts" in checked.stdout
+    built = runner.invoke(app, ["build", str(root)])
+    assert "expired posts left out" in built.stdout
+
+
+def test_a_json_config_with_the_old_rss_limit_and_no_title(tmp_path: Path) -> None:
+    files: Files = {
+        "config.json": '{"baseURL": "https://example.org/", "rssLimit": 1}',
+        "content/posts/a.md": "---\ntitle: A\ndate: 2024-01-01\nsummary: The summary\n"
+        "description: A description\n---\nBody.\n",
+        "content/posts/b.md": "---\ntitle: B\ndate: 2024-01-02\n---\nBody.\n",
+    }
+    root = _site(tmp_path / "site", files)
+    site = load_site(root)
+    assert (site.title, site.feeds.limit) == ("example.org", 1)
+    assert "the site has no title" in site.warnings[0].message
+    posts = collect(site, now=NOW).posts
+    assert posts[1].front_excerpt == "The summary"
+
+
+def test_a_second_build_finds_nothing_changed(tmp_path: Path) -> None:
+    root = _site(tmp_path / "site", LANGUAGES)
+    build(load_site(root))
+    assert build(load_site(root)).up_to_date
+    (root / "content/en/posts/hello.fr.md").write_text(
+        "---\ntitle: Bonjour encore\ndate: 2024-01-02\n---\nSalut.\n"
+    )
+    again = build(load_site(root))
+    assert not again.up_to_date
+    assert [entry.title for entry in parse_feed(root / "out/fr/index.xml").entries] == [
+        "Bonjour encore"
+    ]

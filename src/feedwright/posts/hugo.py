@@ -140,17 +140,21 @@ def post_language(site: Site, path: Path) -> Language:
 def _content_folder(site: Site, path: Path) -> str | None:
     """The content folder (relative to the site) that ``path`` is in: the innermost one;
     None when it is in none."""
-    hugo = hugo_settings_of(site)
     relative = _relative(site.root, path)
     if relative is None:
         return None
-    inside = [
-        language.content_dir
-        for language in hugo.languages
-        if relative[: len(PurePath(language.content_dir).parts)]
-        == PurePath(language.content_dir).parts
-    ]
-    return max(inside, key=lambda folder: len(PurePath(folder).parts), default=None)
+    for folder, parts in _content_folders(hugo_settings_of(site).languages):
+        if relative[: len(parts)] == parts:
+            return folder
+    return None
+
+
+@functools.lru_cache(maxsize=64)
+def _content_folders(languages: tuple[Language, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Each content folder of ``languages`` and its parts, the innermost first."""
+    folders = dict.fromkeys(language.content_dir for language in languages)
+    parts = [(folder, PurePath(folder).parts) for folder in folders]
+    return tuple(sorted(parts, key=lambda item: -len(item[1])))
 
 
 def _relative(root: Path, path: Path) -> tuple[str, ...] | None:
