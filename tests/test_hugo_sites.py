@@ -6,11 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import NOW, build, parse_feed, runner, snapshot, write_posts
 from feedwright.cli import app
 from feedwright.errors import ConfigError
 from feedwright.posts.collect import collect
+from feedwright.posts.hugo import _sanitized, make_path
 from feedwright.site.config import load_site
 from feedwright.speed import Speed
 
@@ -428,3 +431,23 @@ def test_a_second_build_finds_nothing_changed(tmp_path: Path) -> None:
     assert [entry.title for entry in parse_feed(root / "out/fr/index.xml").entries] == [
         "Bonjour encore"
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "path"),
+    [
+        ("Héllo Wörld & Co: 2", "héllo-wörld-co-2"),
+        ("  My  Post\t", "my-post"),
+        ("a - b", "a---b"),
+        ("C# and C++ / 100%", "c#-and-c++-/-100"),
+        ("50%20off", "50%20off"),
+        ("日本語 の タイトル", "日本語-の-タイトル"),
+    ],
+)
+def test_paths_are_made_as_hugo_makes_them(text: str, path: str) -> None:
+    assert make_path(text) == path
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127)))
+def test_the_quick_way_for_ascii_makes_the_same_paths(text: str) -> None:
+    assert make_path(text, lower=False) == _sanitized(text)

@@ -47,9 +47,13 @@ def feed_groups(site: Site, posts: Sequence[Post]) -> list[FeedGroup]:
     # Imported here with the rest: the language of a post is Hugo's rule.
     from feedwright.posts.hugo import post_language
 
-    by_language: dict[Language, list[Post]] = {language: [] for language in site.hugo.languages}
-    for post in posts:
-        by_language[post_language(site, post.source)].append(post)
+    languages = site.hugo.languages
+    by_language: dict[Language, list[Post]] = {language: [] for language in languages}
+    if len(languages) == 1:
+        by_language[languages[0]] = list(posts)
+    else:
+        for post in posts:
+            by_language[post_language(site, post.source)].append(post)
     groups: list[FeedGroup] = []
     for language, own in by_language.items():
         # A language with no post yet has no feed (Hugo writes none either).

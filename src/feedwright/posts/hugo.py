@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -85,22 +86,19 @@ def _walk(top: str, others: set[str], languages: Sequence[Language]) -> list[tup
         folder, section = folders.pop()
         try:
             with os.scandir(folder) as listing:
-                entries = sorted(listing, key=lambda entry: entry.name)
+                entries = list(listing)
         except OSError:  # a folder that cannot be listed is skipped, as os.walk does
             continue
-        files = [entry for entry in entries if _is_content_file(entry)]
-        kinds = {split_name(entry.name, languages)[0].lower(): entry for entry in files}
-        if folder != top and _LEAF in kinds:
+        files = [
+            (entry.path, split_name(entry.name, languages)[0].lower())
+            for entry in entries
+            if _is_content_file(entry)
+        ]
+        if folder != top and any(kind == _LEAF for _, kind in files):
             # A leaf bundle: its index files are its pages (one a language).
-            found.extend(
-                (entry.path, section)
-                for entry in files
-                if split_name(entry.name, languages)[0].lower() == _LEAF
-            )
+            found.extend((path, section) for path, kind in files if kind == _LEAF)
             continue
-        for entry in files:
-            if split_name(entry.name, languages)[0].lower() not in (_LEAF, _BRANCH):
-                found.append((entry.path, section))
+        found.extend((path, section) for path, kind in files if kind not in (_LEAF, _BRANCH))
         for entry in entries:
             if _is_folder(entry) and entry.path not in others and not entry.name.startswith("."):
                 folders.append((entry.path, section or entry.name.lower()))
@@ -128,40 +126,38 @@ def post_language(site: Site, path: Path) -> Language:
     the content folder it is in (the innermost, the default language first)."""
     hugo = hugo_settings_of(site)
     _, key = split_name(path.name, hugo.languages)
-    if key is not None:
-        return next(language for language in hugo.languages if language.key == key)
-    folder = _content_folder(site, path)
-    return next(
-        (language for language in hugo.languages if language.content_dir == folder),
-        hugo.default_language,
-    )
+    folder, _ = _in_content_folder(site, path)
+    return _language(hugo.languages, key, folder)
 
 
-def _content_folder(site: Site, path: Path) -> str | None:
-    """The content folder (relative to the site) that ``path`` is in: the innermost one;
-    None when it is in none."""
-    relative = _relative(site.root, path)
-    if relative is None:
-        return None
-    for folder, parts in _content_folders(hugo_settings_of(site).languages):
-        if relative[: len(parts)] == parts:
-            return folder
-    return None
+def _language(languages: tuple[Language, ...], key: str | None, folder: str | None) -> Language:
+    """The language named ``key``, else the first whose content folder is ``folder``, else
+    the default one."""
+    for language in languages:
+        if key == language.key if key is not None else language.content_dir == folder:
+            return language
+    return languages[0]
+
+
+def _in_content_folder(site: Site, path: Path) -> tuple[str | None, list[str]]:
+    """The content folder (relative to the site) that ``path`` is in, the innermost, and
+    the parts of ``path`` below it; None and its parts below the site folder when it is in
+    none. (Strings, not Paths: this runs for every post, and pathlib costs.)"""
+    name = os.fspath(path)
+    root = os.fspath(site.root).rstrip(os.sep) + os.sep
+    parts = name[len(root) :].split(os.sep) if name.startswith(root) else [path.name]
+    for folder, folder_parts in _content_folders(hugo_settings_of(site).languages):
+        if parts[: len(folder_parts)] == folder_parts:
+            return folder, parts[len(folder_parts) :]
+    return None, parts
 
 
 @functools.lru_cache(maxsize=64)
-def _content_folders(languages: tuple[Language, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+def _content_folders(languages: tuple[Language, ...]) -> tuple[tuple[str, list[str]], ...]:
     """Each content folder of ``languages`` and its parts, the innermost first."""
     folders = dict.fromkeys(language.content_dir for language in languages)
-    parts = [(folder, PurePath(folder).parts) for folder in folders]
+    parts = [(folder, list(PurePath(folder).parts)) for folder in folders]
     return tuple(sorted(parts, key=lambda item: -len(item[1])))
-
-
-def _relative(root: Path, path: Path) -> tuple[str, ...] | None:
-    try:
-        return path.relative_to(root).parts
-    except ValueError:
-        return None
 
 
 def in_main_language(site: Site, posts: Sequence[Post]) -> list[Post]:
@@ -176,14 +172,27 @@ def in_main_language(site: Site, posts: Sequence[Post]) -> list[Post]:
 # Hugo's UnicodeSanitize keeps letters, digits and marks, and these characters.
 _KEPT = frozenset("./\\_#+~-@")
 _HEX = frozenset("0123456789abcdefABCDEF")
+# For ASCII text, the same in two regular expressions: what is left out, and the runs of
+# spaces (Go's unicode.IsSpace) that become a hyphen.
+_ASCII_LEFT_OUT = re.compile(r"[^A-Za-z0-9./\\_#+~@ \t\n\v\f\r-]")
+_ASCII_SPACES = re.compile(r"[ \t\n\v\f\r]+")
 
 
 @functools.lru_cache(maxsize=4_096)
 def make_path(text: str, lower: bool = True) -> str:
     """``text`` as Hugo makes a path of it (its ``MakePathSanitized``): runs of spaces
-    become one hyphen, characters other than letters, digits, marks and ``./_#+~-@`` are
+    become one hyphen, characters other than letters, digits, marks and ``./\\_#+~-@`` are
     left out, and, unless ``lower`` is False (``disablePathToLower``), it is lowercased.
     ``Héllo Wörld & Co: 2`` gives ``héllo-wörld-co-2``."""
+    if text.isascii() and "%" not in text:
+        path = "-".join(_ASCII_SPACES.split(_ASCII_LEFT_OUT.sub("", text).strip(" \t\n\v\f\r")))
+    else:
+        path = _sanitized(text)
+    return path.lower() if lower else path
+
+
+def _sanitized(text: str) -> str:
+    """Hugo's UnicodeSanitize, character by character."""
     kept: list[str] = []
     hyphen = False
     for index, character in enumerate(text):
@@ -192,27 +201,36 @@ def make_path(text: str, lower: bool = True) -> str:
                 kept.append("-")
                 hyphen = False
             kept.append(character)
-        elif kept and character.isspace():
+        elif kept and _is_space(character):
             hyphen = True
-    path = "".join(kept)
-    return path.lower() if lower else path
+    return "".join(kept)
+
+
+def _is_space(character: str) -> bool:
+    """Go's unicode.IsSpace: Python's isspace() also takes the separators U+001C–U+001F."""
+    if character <= "\xff":
+        return character in " \t\n\v\f\r\x85\xa0"
+    return character.isspace()
 
 
 def _kept(text: str, index: int, character: str) -> bool:
-    if character in _KEPT or unicodedata.category(character)[0] in "LM":
-        return True
-    if unicodedata.category(character) == "Nd":
+    category = unicodedata.category(character)
+    if character in _KEPT or category[0] in "LM" or category == "Nd":
         return True
     # A percent sign stays when it starts an escape (%20).
-    return character == "%" and set(text[index + 1 : index + 3]) <= _HEX and index + 2 < len(text)
+    return character == "%" and index + 2 < len(text) and set(text[index + 1 : index + 3]) <= _HEX
 
 
 # Go's URL path escaping keeps these characters as they are and percent-encodes the rest.
 _URL_SAFE = "/-._~$&+,:;=@"
 
 
+_URL_TEXT = re.compile(r"[A-Za-z0-9/\-._~$&+,:;=@%]*")
+
+
 def _escaped(path: str) -> str:
-    return quote(path, safe=_URL_SAFE + "%")
+    # Most paths need nothing: the regular expression is quicker than quote().
+    return path if _URL_TEXT.fullmatch(path) else quote(path, safe=_URL_SAFE + "%")
 
 
 @functools.lru_cache(maxsize=1_024)
@@ -224,25 +242,26 @@ def _is_section(folder: str) -> bool:
     )
 
 
-class PageName:
-    """Where a page is in its content folder: its folders, its name and its sections."""
+class HugoPage:
+    """Where a post is in its site: its language, its folders below the content folder, its
+    name (``:filename``) and its sections. Made once a post: every rule asks it."""
 
     def __init__(self, site: Site, path: Path) -> None:
         hugo = hugo_settings_of(site)
-        folder = _content_folder(site, path)
-        relative = _relative(site.root, path) or path.parts[-1:]
-        self.folders = relative[len(PurePath(folder).parts) if folder else 0 : -1]
-        name, _ = split_name(path.name, hugo.languages)
-        self.bundle = name.lower() == _LEAF and bool(self.folders)
-        if self.bundle:  # a leaf bundle's page is named after its folder
+        folder, parts = _in_content_folder(site, path)
+        name, key = split_name(path.name, hugo.languages)
+        self.language = _language(hugo.languages, key, folder)
+        self.folders = parts[:-1]
+        if name.lower() == _LEAF and self.folders:
+            # A leaf bundle's page is named after its folder.
             name, self.folders = self.folders[-1], self.folders[:-1]
         self.name = name
-        top = site.root / folder if folder else site.root
+        top = os.path.join(os.fspath(site.root), folder) if folder else os.fspath(site.root)
         self.sections = self.folders[:1]
-        for depth in range(1, len(self.folders)):
-            if not _is_section(str(top.joinpath(*self.folders[: depth + 1]))):
+        for depth in range(2, len(self.folders) + 1):
+            if not _is_section(os.path.join(top, *self.folders[:depth])):
                 break
-            self.sections = self.folders[: depth + 1]
+            self.sections = self.folders[:depth]
 
     @property
     def section(self) -> str:
@@ -261,7 +280,7 @@ class _Page:
     """What a permalink's tokens are made of."""
 
     def __init__(
-        self, name: PageName, date: datetime, title: str, slug: str | None, lower: bool
+        self, name: HugoPage, date: datetime, title: str, slug: str | None, lower: bool
     ) -> None:
         self.name = name
         self.date = date
@@ -313,7 +332,7 @@ def _expand(pattern: str, page: _Page) -> str:
 
 def hugo_url_path(
     site: Site,
-    path: Path,
+    page: HugoPage,
     *,
     date: datetime,
     title: str,
@@ -329,25 +348,19 @@ def hugo_url_path(
     if url:
         return _escaped(url if url.startswith("/") else "/" + url)
     hugo = hugo_settings_of(site)
-    name = PageName(site, path)
     lower = hugo.path_to_lower
-    pattern = hugo.permalinks.get(name.section)
+    pattern = hugo.permalinks.get(page.section)
     if pattern is not None:
-        page = _Page(name, date, title, slug, lower)
-        target = "/" + _expand(pattern, page).strip("/") + "/"
+        target = "/" + _expand(pattern, _Page(page, date, title, slug, lower)).strip("/") + "/"
     else:
-        parts = [make_path(folder, lower) for folder in name.folders]
-        parts.append(make_path(slug, lower) if slug else make_path(name.name, lower))
+        parts = [make_path(folder, lower) for folder in page.folders]
+        parts.append(make_path(slug or page.name, lower))
         target = "/" + "/".join(part for part in parts if part) + "/"
     if hugo.ugly_urls and target != "/":
         target = target[:-1] + ".html"
-    language = post_language(site, path)
-    if language.folder:
-        target = f"/{language.folder}{target}"
-    return _escaped(target.replace("//", "/"))
+    if page.language.folder:
+        target = f"/{page.language.folder}{target}"
+    return _escaped(_SLASHES.sub("/", target))
 
 
-def hugo_file_name(site: Site, path: Path) -> str:
-    """A post's name as Hugo's ``:filename`` gives it: its file name without extension and
-    language, or a leaf bundle's folder name."""
-    return PageName(site, path).name
+_SLASHES = re.compile(r"/{2,}")

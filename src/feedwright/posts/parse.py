@@ -15,7 +15,7 @@ from feedwright.posts.dates import DateError, date_from_filename, read_date
 from feedwright.posts.defaults import with_defaults
 from feedwright.posts.files import folder_categories
 from feedwright.posts.front_matter import CONTROL_CHARACTERS, SourceFile, control_warning
-from feedwright.posts.hugo import hugo_file_name, hugo_url_path, post_language
+from feedwright.posts.hugo import HugoPage, hugo_url_path
 from feedwright.posts.model import Image, Post
 from feedwright.posts.permalinks import document_id, post_path
 from feedwright.site.model import Author, Site
@@ -372,14 +372,15 @@ def parse_header(source: SourceFile, site: Site, zone: tzinfo) -> Post:
     source = with_defaults(_lowercase_keys(source) if hugo else source, site)
     fields = _Fields(source)
     path = source.path
-    file_slug = hugo_file_name(site, path) if hugo else file_slug_of(path)
+    page = HugoPage(site, path) if hugo else None
+    file_slug = page.name if page else file_slug_of(path)
     # One line wherever it goes (a mail subject, a feed reader's list): runs of whitespace,
     # line and paragraph separators included, become one space.
     title = " ".join((fields.text("title") or "").split()) or _title_from_name(
         fields, file_slug, "Hugo leaves it untitled" if hugo else "as Jekyll does"
     )
-    if hugo:
-        place = _hugo_place(fields, site, zone, title)
+    if page:
+        place = _hugo_place(fields, site, zone, title, page)
     else:
         place = _jekyll_place(fields, site, zone, file_slug)
     url = site.base_url + place.url_path
@@ -485,7 +486,7 @@ def _first_date(fields: _Fields, keys: tuple[str, ...], zone: tzinfo) -> datetim
     return None
 
 
-def _hugo_place(fields: _Fields, site: Site, zone: tzinfo, title: str) -> _Place:
+def _hugo_place(fields: _Fields, site: Site, zone: tzinfo, title: str, page: HugoPage) -> _Place:
     """A post's dates, URL and language by Hugo's rules (see ``posts.hugo``)."""
     path = fields.source.path
     date = _first_date(fields, _HUGO_DATE_KEYS, zone)
@@ -498,14 +499,14 @@ def _hugo_place(fields: _Fields, site: Site, zone: tzinfo, title: str) -> _Place
         )
     publish_date = _first_date(fields, _HUGO_PUBLISH_KEYS, zone)
     slug = fields.text("slug")
-    url_path = hugo_url_path(site, path, date=date, title=title, slug=slug, url=fields.text("url"))
+    url_path = hugo_url_path(site, page, date=date, title=title, slug=slug, url=fields.text("url"))
     return _Place(
         date=date,
         updated=_first_date(fields, _HUGO_UPDATED_KEYS, zone),
         categories=fields.names("categories", "category"),
         url_path=url_path,
         slug=slug,
-        lang=post_language(site, path).lang,
+        lang=page.language.lang,
         draft=fields.flag("draft") is True,
         publish_date=publish_date if publish_date != date else None,
         expiry_date=_first_date(fields, _HUGO_EXPIRY_KEYS, zone),
