@@ -374,12 +374,22 @@ def test_the_default_language_in_its_own_folder(tmp_path: Path) -> None:
 
 def test_a_shortcut_build_gives_the_same_bytes(tmp_path: Path) -> None:
     outputs = []
-    for name, speed in (("plain", Speed.off()), ("cached", Speed())):
+    speeds = {
+        "plain": Speed.off(),
+        "cached": Speed(),
+        "parallel": Speed(workers=2, parallel_from=2, render_ahead_from=1),
+    }
+    for name, speed in speeds.items():
         root = _site(tmp_path / name, LANGUAGES)
         build(load_site(root), speed=speed)
-        build(load_site(root), speed=speed)  # the second from the cache
+        # A post changed: the second build reads the others from the cache.
+        (root / "content/de/posts/hallo.md").write_text(
+            "---\ntitle: Hallo!\ndate: 2024-01-04\n---\nx\n"
+        )
+        assert not build(load_site(root), speed=speed).up_to_date
         outputs.append(snapshot(root / "out"))
-    assert outputs[0] == outputs[1]
+    assert outputs[0] == outputs[1] == outputs[2]
+    assert b"Hallo!" in outputs[0]["de/index.xml"]
 
 
 def test_an_unknown_default_language_is_an_error(tmp_path: Path) -> None:
