@@ -145,18 +145,18 @@ def _in_content_folder(site: Site, path: Path) -> tuple[str | None, list[str]]:
     none. (Strings, not Paths: this runs for every post, and pathlib costs.)"""
     name = os.fspath(path)
     root = os.fspath(site.root).rstrip(os.sep) + os.sep
-    parts = name[len(root) :].split(os.sep) if name.startswith(root) else [path.name]
+    parts = tuple(name[len(root) :].split(os.sep)) if name.startswith(root) else (path.name,)
     for folder, folder_parts in _content_folders(hugo_settings_of(site).languages):
         if parts[: len(folder_parts)] == folder_parts:
-            return folder, parts[len(folder_parts) :]
-    return None, parts
+            return folder, list(parts[len(folder_parts) :])
+    return None, list(parts)
 
 
 @functools.lru_cache(maxsize=64)
-def _content_folders(languages: tuple[Language, ...]) -> tuple[tuple[str, list[str]], ...]:
+def _content_folders(languages: tuple[Language, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """Each content folder of ``languages`` and its parts, the innermost first."""
     folders = dict.fromkeys(language.content_dir for language in languages)
-    parts = [(folder, list(PurePath(folder).parts)) for folder in folders]
+    parts = [(folder, PurePath(folder).parts) for folder in folders]
     return tuple(sorted(parts, key=lambda item: -len(item[1])))
 
 
@@ -277,12 +277,13 @@ _MONTHS = (
 
 
 class _Page:
-    """What a permalink's tokens are made of."""
+    """What a permalink's tokens are made of: where the page is, its date (in its own
+    offset, as Hugo formats it), its title and slug, and whether paths are lowercased."""
 
     def __init__(
-        self, name: HugoPage, date: datetime, title: str, slug: str | None, lower: bool
+        self, place: HugoPage, date: datetime, title: str, slug: str | None, lower: bool
     ) -> None:
-        self.name = name
+        self.place = place
         self.date = date
         self.title = title
         self.slug = slug
@@ -301,13 +302,13 @@ _TOKENS: dict[str, Callable[[_Page], str]] = {
     "weekday": lambda page: str((page.date.weekday() + 1) % 7),  # Sunday is 0, as in Go
     "weekdayname": lambda page: _WEEKDAYS[page.date.weekday()],
     "yearday": lambda page: str(page.date.timetuple().tm_yday),
-    "section": lambda page: page.path(page.name.section),
-    "sections": lambda page: page.path("/".join(page.name.sections)),
+    "section": lambda page: page.path(page.place.section),
+    "sections": lambda page: page.path("/".join(page.place.sections)),
     "title": lambda page: page.path(page.title),
     "slug": lambda page: page.path(page.slug or page.title),
-    "slugorfilename": lambda page: page.path(page.slug or page.name.name),
-    "filename": lambda page: page.path(page.name.name),
-    "contentbasename": lambda page: page.path(page.name.name),
+    "slugorfilename": lambda page: page.path(page.slug or page.place.name),
+    "filename": lambda page: page.path(page.place.name),
+    "contentbasename": lambda page: page.path(page.place.name),
 }
 # Longest names first, so that ":slugorfilename" is not read as ":slug" then "orfilename".
 _TOKEN_NAMES = sorted(_TOKENS, key=len, reverse=True)
