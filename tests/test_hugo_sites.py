@@ -125,6 +125,14 @@ def test_feedwright_toml_still_wins(tmp_path: Path) -> None:
     assert parse_feed(root / "out/feed.rss").feed.title == "Own Title"
 
 
+def test_a_relative_base_url_names_the_file_and_the_key(tmp_path: Path) -> None:
+    root = _site(tmp_path / "site", {"hugo.toml": 'baseURL = "/"\ntitle = "T"\n'})
+    with pytest.raises(ConfigError, match=r"hugo.toml: `baseURL` '/' is not an absolute"):
+        load_site(root)
+    (root / "feedwright.toml").write_text('[site]\nurl = "https://example.org/"\n')
+    assert load_site(root).url == "https://example.org"
+
+
 def test_a_missing_base_url_names_the_file_and_the_key(tmp_path: Path) -> None:
     root = _site(tmp_path / "site", {"config.toml": 'title = "T"\n'})
     with pytest.raises(ConfigError) as raised:

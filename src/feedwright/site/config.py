@@ -175,7 +175,9 @@ def load_site(
     # Where the site's identity came from, for the errors about it.
     source = config_path if config_path.exists() else hugo_path or jekyll_path
     # Checked in this order, so that of several mistakes the first one named stays the same.
-    title, url, warnings = _title_and_url(source, site_table, engine, hugo_path)
+    # A url of feedwright.toml stands in for a Hugo site's baseURL, whatever that is.
+    from_hugo = hugo_path if "url" not in data.get("site", {}) else None
+    title, url, warnings = _title_and_url(source, site_table, engine, from_hugo)
     timezone = _timezone(source, str(site_table.get("timezone", "UTC")))
     lang = _lang(source, str(site_table.get("lang", "en")))
     jekyll_feeds, feed_warnings = jekyll_feed_values(jekyll_path, jekyll)
@@ -320,12 +322,8 @@ def _title_and_url(
     """
     title = site_table.get("title")
     url = site_table.get("url")
-    if hugo_path is not None and (url is None or url == ""):
-        raise ConfigError(
-            hugo_path,
-            "the site has no `baseURL`: feeds need the public address of the site",
-            f'add baseURL = "https://example.org/" to {hugo_path.name}',
-        )
+    if hugo_path is not None:
+        _check_base_url(hugo_path, url)
     if engine and (title is None or (isinstance(title, str) and not title.strip())):
         url = _site_url(source, url, site_table.get("baseurl"), engine == "jekyll")
         address = urlsplit(url)
@@ -350,6 +348,24 @@ def _title_and_url(
         _site_url(source, url, site_table.get("baseurl"), engine == "jekyll"),
         [],
     )
+
+
+def _check_base_url(hugo_path: Path, url: object) -> None:
+    """ConfigError, naming a Hugo site's file and its key, when its ``baseURL`` is missing
+    or not an absolute http(s) URL (``baseURL = "/"``, as for a local preview)."""
+    hint = f'add baseURL = "https://example.org/" to {hugo_path.name}'
+    if url is None or url == "":
+        raise ConfigError(
+            hugo_path, "the site has no `baseURL`: feeds need the public address of the site", hint
+        )
+    address = urlsplit(url) if isinstance(url, str) else None
+    if address is None or address.scheme not in ("http", "https") or not address.netloc:
+        raise ConfigError(
+            hugo_path,
+            f"`baseURL` {url!r} is not an absolute http(s) URL: feeds need the public address "
+            "of the site",
+            f"{hint}, or url under [site] in {CONFIG_NAME}",
+        )
 
 
 def _title(source: Path, title: object) -> str:
