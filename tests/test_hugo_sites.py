@@ -469,3 +469,17 @@ def test_paths_are_made_as_hugo_makes_them(text: str, path: str) -> None:
 @given(st.text(alphabet=st.characters(max_codepoint=127)))
 def test_the_quick_way_for_ascii_makes_the_same_paths(text: str) -> None:
     assert make_path(text, lower=False) == _sanitized(text)
+
+
+def test_a_site_given_as_the_current_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _site(tmp_path / "site", LANGUAGES)
+    monkeypatch.chdir(root)
+    posts = collect(load_site(Path(".")), now=NOW).posts
+    assert {post.title: post.url for post in posts} == {
+        "Hallo": "https://example.org/de/posts/hallo/",
+        "Other": "https://example.org/posts/other/",
+        "Bonjour": "https://example.org/fr/posts/hello/",
+        "Hello": "https://example.org/posts/hello/",
+    }

@@ -144,7 +144,9 @@ def _in_content_folder(site: Site, path: Path) -> tuple[str | None, list[str]]:
     the parts of ``path`` below it; None and its parts below the site folder when it is in
     none. (Strings, not Paths: this runs for every post, and pathlib costs.)"""
     name = os.fspath(path)
-    root = os.fspath(site.root).rstrip(os.sep) + os.sep
+    root = os.fspath(site.root)
+    # Path(".") joined with a name gives the name alone: no "./" to cut off.
+    root = "" if root == os.curdir else root.rstrip(os.sep) + os.sep
     parts = tuple(name[len(root) :].split(os.sep)) if name.startswith(root) else (path.name,)
     for folder, folder_parts in _content_folders(hugo_settings_of(site).languages):
         if parts[: len(folder_parts)] == folder_parts:
