@@ -200,6 +200,15 @@ def _with_stylesheet(document: bytes, document_path: str) -> bytes:
     return declaration + b"\n" + instruction + b"\n" + rest
 
 
+def _home_url(site: Site, group: FeedGroup) -> str:
+    """The home page of a feed: the site's, or its language's (``https://site/fr/``)."""
+    return site.base_url + "/" + group.prefix
+
+
+def _feed_lang(site: Site, group: FeedGroup) -> str:
+    return group.language.lang if group.language else site.lang
+
+
 def _generator(
     site: Site, group: FeedGroup, self_url: str, contents: Sequence[str | None]
 ) -> FeedGenerator:
@@ -208,12 +217,14 @@ def _generator(
     feed.load_extension("dc", atom=False, rss=True)
     feed.id(self_url)
     feed.title(xml_safe(group.title))
-    feed.subtitle(xml_safe(site.description) or None)
+    description = group.language.description if group.language else site.description
+    feed.subtitle(xml_safe(description) or None)
     # feedgen takes the RSS channel <link> from the last link given: the site, not the feed.
     feed.link(href=self_url, rel="self")
-    feed.link(href=site.base_url + "/", rel="alternate", type="text/html")
-    feed.description(xml_safe(site.description or site.title))
-    feed.language(site.lang)
+    feed.link(href=_home_url(site, group), rel="alternate", type="text/html")
+    title = group.language.title if group.language else site.title
+    feed.description(xml_safe(description or title))
+    feed.language(_feed_lang(site, group))
     feed.author(_author_dict(_feed_author(site)))
     feed.generator("feedwright", version=__version__, uri=GENERATOR_URI)
     feed.updated(_updated(group.posts))
@@ -253,7 +264,7 @@ def _json_author(author: Author) -> dict[str, str]:
     return {"name": author.name, **({"url": author.uri} if author.uri else {})}
 
 
-def _json_item(site: Site, post: Post, content: str | None) -> dict[str, Any]:
+def _json_item(lang: str, post: Post, content: str | None) -> dict[str, Any]:
     """One post as a JSON Feed item; ``content`` is its HTML, or None for its summary."""
     item: dict[str, Any] = {"id": post.id, "url": post.url, "title": post.title}
     # JSON Feed 1.1 requires content_html or content_text: a post with no body has no
@@ -273,7 +284,7 @@ def _json_item(site: Site, post: Post, content: str | None) -> dict[str, Any]:
         item["authors"] = [_json_author(post.author)]
     if post.categories or post.tags:
         item["tags"] = list(dict.fromkeys((*post.categories, *post.tags)))
-    if post.lang and post.lang != site.lang:
+    if post.lang and post.lang != lang:
         item["language"] = post.lang
     return item
 
@@ -284,23 +295,25 @@ def _json_feed(
     document: dict[str, Any] = {
         "version": "https://jsonfeed.org/version/1.1",
         "title": group.title,
-        "home_page_url": site.base_url + "/",
+        "home_page_url": _home_url(site, group),
         "feed_url": self_url,
     }
-    if site.description:
-        document["description"] = site.description
-    document["language"] = site.lang
+    description = group.language.description if group.language else site.description
+    if description:
+        document["description"] = description
+    lang = _feed_lang(site, group)
+    document["language"] = lang
     document["authors"] = [_json_author(_feed_author(site))]
     document["items"] = [
-        _json_item(site, post, content) for post, content in zip(group.posts, contents, strict=True)
+        _json_item(lang, post, content) for post, content in zip(group.posts, contents, strict=True)
     ]
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
 def _file_path(group: FeedGroup, configured_name: str) -> str:
     if not group.folder:
-        return configured_name
-    return group.folder + group_feed_suffix(configured_name)
+        return group.prefix + configured_name
+    return group.prefix + group.folder + group_feed_suffix(configured_name)
 
 
 def render_feeds(
