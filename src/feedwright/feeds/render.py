@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -24,7 +25,12 @@ from lxml import etree
 from feedwright import __version__
 from feedwright.errors import Problem
 from feedwright.feeds.groups import FeedGroup
-from feedwright.posts.markdown import TooMuchMarkdown, absolutize_links, render_markdown
+from feedwright.posts.markdown import (
+    TooMuchMarkdown,
+    absolutize_links,
+    render_markdown,
+    without_page_tags,
+)
 from feedwright.posts.model import Post
 from feedwright.site.model import STYLESHEET_FILE, Author, Site, group_feed_suffix
 from feedwright.writer import OutputFile
@@ -100,12 +106,14 @@ class _EntryLanguage(BaseEntryExtension):  # type: ignore[misc]
         return entry
 
 
-def feed_language(site: Site, posts: Sequence[Post]) -> str:
-    """The language of a feed of ``posts``: the site's ``lang`` when the configuration
-    sets it; else the one most of the posts declare (of two as common, the newest post's),
-    since jekyll-feed writes no language without ``site.lang`` and ``en`` would be wrong;
-    else ``en``."""
-    declared = Counter(post.lang for post in posts if post.lang)
+def feed_language(site: Site, group: FeedGroup) -> str:
+    """The language of a feed: its Hugo language's; else the site's ``lang`` when the
+    configuration sets it; else the one most of its posts declare (of two as common, the
+    newest post's), since jekyll-feed writes no language without ``site.lang`` and ``en``
+    would be wrong; else ``en``."""
+    if group.language:
+        return group.language.lang
+    declared = Counter(post.lang for post in group.posts if post.lang)
     if site.lang_set or not declared:
         return site.lang
     return declared.most_common(1)[0][0]  # ties keep the first seen: posts are newest first
@@ -123,6 +131,8 @@ class ContentRenderer:
         self.warnings: list[Problem] = []
         # Each post's HTML and its size in bytes, by file; None when it is not rendered.
         self._cache: dict[str, tuple[str, int] | None] = {}
+        # The posts whose content a feed left out, each warned about once.
+        self._summarised: set[Path] = set()
 
     def html(self, post: Post) -> tuple[str, int] | None:
         """The post's full content as HTML with absolute links and only XML-safe
@@ -130,12 +140,30 @@ class ContentRenderer:
         key = str(post.source)
         if key not in self._cache:
             try:
-                html = xml_safe(absolutize_links(render_markdown(post.body), post.url))
+                html, head_tags = without_page_tags(render_markdown(post.body))
+                if head_tags:
+                    self._head_tags_warning(post, head_tags)
+                html = xml_safe(absolutize_links(html, post.url))
                 self._cache[key] = (html, len(html.encode("utf-8")))
             except TooMuchMarkdown as error:
                 self._cache[key] = None
                 self._warn(post, f"its Markdown has {error}: too much to render")
         return self._cache[key]
+
+    def _head_tags_warning(self, post: Post, names: Sequence[str]) -> None:
+        # At the first of them in the body (a line of raw HTML, so found as written).
+        pattern = re.compile(r"<(?:" + "|".join(names) + r")\b", re.IGNORECASE)
+        found = pattern.search(post.body)
+        line = post.body_line + post.body.count("\n", 0, found.start()) if found else None
+        tags = ", ".join(f"<{name}>" for name in names)
+        self.warnings.append(
+            Problem(
+                post.source,
+                f"its {tags} (a page's head, not a post's content) is left out of the feeds",
+                "delete it from the post",
+                line,
+            )
+        )
 
     def contents(self, posts: Sequence[Post], feed_path: str) -> list[str | None]:
         """The content each of ``posts`` (newest first) carries in the feed ``feed_path``
@@ -158,8 +186,9 @@ class ContentRenderer:
         return contents
 
     def _warn(self, post: Post, reason: str) -> None:
-        if any(warning.path == post.source for warning in self.warnings):
+        if post.source in self._summarised:
             return  # one warning a post is enough, whichever feeds leave its content out
+        self._summarised.add(post.source)
         self.warnings.append(
             Problem(
                 post.source,
@@ -203,6 +232,11 @@ def _with_stylesheet(document: bytes, document_path: str) -> bytes:
     return declaration + b"\n" + instruction + b"\n" + rest
 
 
+def _home_url(site: Site, group: FeedGroup) -> str:
+    """The home page of a feed: the site's, or its language's (``https://site/fr/``)."""
+    return site.base_url + "/" + group.prefix
+
+
 def _generator(
     site: Site, group: FeedGroup, self_url: str, contents: Sequence[str | None]
 ) -> FeedGenerator:
@@ -211,12 +245,14 @@ def _generator(
     feed.load_extension("dc", atom=False, rss=True)
     feed.id(self_url)
     feed.title(xml_safe(group.title))
-    feed.subtitle(xml_safe(site.description) or None)
+    description = group.language.description if group.language else site.description
+    feed.subtitle(xml_safe(description) or None)
     # feedgen takes the RSS channel <link> from the last link given: the site, not the feed.
     feed.link(href=self_url, rel="self")
-    feed.link(href=site.base_url + "/", rel="alternate", type="text/html")
-    feed.description(xml_safe(site.description or site.title))
-    language = feed_language(site, group.posts)
+    feed.link(href=_home_url(site, group), rel="alternate", type="text/html")
+    title = group.language.title if group.language else site.title
+    feed.description(xml_safe(description or title))
+    language = feed_language(site, group)
     feed.language(language)
     # Only when an entry needs it: feedgen makes each extension's object for every entry.
     if any(post.lang not in (None, language) for post in group.posts):
@@ -297,12 +333,13 @@ def _json_feed(
     document: dict[str, Any] = {
         "version": "https://jsonfeed.org/version/1.1",
         "title": group.title,
-        "home_page_url": site.base_url + "/",
+        "home_page_url": _home_url(site, group),
         "feed_url": self_url,
     }
-    if site.description:
-        document["description"] = site.description
-    language = feed_language(site, group.posts)
+    description = group.language.description if group.language else site.description
+    if description:
+        document["description"] = description
+    language = feed_language(site, group)
     document["language"] = language
     document["authors"] = [_json_author(_feed_author(site))]
     document["items"] = [
@@ -314,8 +351,8 @@ def _json_feed(
 
 def _file_path(group: FeedGroup, configured_name: str) -> str:
     if not group.folder:
-        return configured_name
-    return group.folder + group_feed_suffix(configured_name)
+        return group.prefix + configured_name
+    return group.prefix + group.folder + group_feed_suffix(configured_name)
 
 
 def render_feeds(

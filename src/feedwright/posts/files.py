@@ -58,7 +58,7 @@ def reads_every_posts_folder(site: Site) -> bool:
         return False
     if (site.root / "_posts").is_dir():
         return True
-    return bool(site.jekyll_configs) and not (site.root / "posts").is_dir()
+    return site.engine == "jekyll" and not (site.root / "posts").is_dir()
 
 
 def folder_categories(site: Site, path: Path) -> tuple[str, ...]:
@@ -87,6 +87,11 @@ def post_file_names(site: Site, drafts: bool = False) -> list[str]:
     system; as strings, which cost less than Paths when 10,000 are only to be stat'ed.
     With ``drafts``, a Jekyll site's ``_drafts`` folders are read too, as by ``jekyll
     build --drafts`` (without it they are not even listed, as Jekyll does not read them)."""
+    if site.hugo is not None and not site.posts:
+        # Imported here: only a Hugo site needs Hugo's rules (which import nothing heavy).
+        from feedwright.posts.hugo import hugo_post_files
+
+        return sorted(hugo_post_files(site), key=path_order)
     folder, pattern = posts_location(site)
     if pattern is not None:
         found = [str(path) for path in folder.glob(pattern) if path.is_file()]
@@ -241,13 +246,16 @@ def read_head(path: Path) -> bytes:
     return head
 
 
-def starts_with_front_matter(path: Path) -> bool:
-    """Whether a file starts with a front matter line (``---`` or ``+++``); True when it
-    cannot be read, so that reading it reports why."""
+def starts_with_front_matter(path: Path, hugo: bool = False) -> bool:
+    """Whether a file starts with a front matter line (``---`` or ``+++``; on a Hugo site,
+    after blank lines too, or a JSON ``{``); True when it cannot be read, so that reading it
+    reports why."""
     try:
-        start = _read_regular_file(path, 8).lstrip(b"\xef\xbb\xbf")
+        start = _read_regular_file(path, 256 if hugo else 8).lstrip(b"\xef\xbb\xbf")
     except PostError:
         return True
+    if hugo:
+        return start.lstrip().startswith((b"---", b"+++", b"{"))
     return start.startswith((b"---", b"+++"))
 
 

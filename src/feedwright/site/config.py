@@ -1,4 +1,5 @@
-"""Load a Site from ``feedwright.toml``, falling back to a Jekyll ``_config.yml``."""
+"""Load a Site from ``feedwright.toml``, falling back to a Jekyll ``_config.yml`` or a Hugo
+``hugo.toml`` (``config.toml``, ``config/_default/``…)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,13 @@ from urllib.parse import urlsplit
 
 from feedwright.errors import ConfigError, Problem
 from feedwright.site.addresses import control_character, parse_address
+from feedwright.site.hugo import (
+    hugo_config_file,
+    hugo_feed_values,
+    hugo_settings,
+    hugo_site_values,
+    read_hugo_config,
+)
 from feedwright.site.jekyll import (
     JekyllConfig,
     jekyll_config_files,
@@ -142,12 +150,12 @@ def load_site(
     """Read the site configuration of the folder ``root``.
 
     Values come from ``config`` (default ``root/feedwright.toml``), then from the site's
-    Jekyll configuration, then from defaults. The Jekyll configuration is read from
-    ``jekyll_configs`` (the CLI's ``--jekyll-config``) when given, else from the files
-    ``jekyll_config`` in [site] names, else from the first of ``_config.yml``,
-    ``_config.yaml`` and ``_config.toml`` in ``root``, as Jekyll reads it. ``output``
-    (the CLI's ``--output``) overrides the configured output folder. Raises ConfigError
-    for anything unusable, naming the file the value came from.
+    Jekyll configuration, else from a Hugo configuration, then from defaults. The Jekyll
+    configuration is read from ``jekyll_configs`` (the CLI's ``--jekyll-config``) when
+    given, else from the files ``jekyll_config`` in [site] names, else from the first of
+    ``_config.yml``, ``_config.yaml`` and ``_config.toml`` in ``root``, as Jekyll reads it.
+    ``output`` (the CLI's ``--output``) overrides the configured output folder. Raises
+    ConfigError for anything unusable, naming the file the value came from.
     """
     if not root.is_dir():
         raise ConfigError(
@@ -167,17 +175,28 @@ def load_site(
     jekyll = jekyll_site.values
     for key, value in jekyll_site_values(jekyll).items():
         site_table.setdefault(key, value)
-    origin = _Origins(config_path, frozenset(data.get("site", {})), jekyll_site)
     is_jekyll = bool(jekyll_site.files)
+    # The engine is decided here, once: a Jekyll configuration makes a Jekyll site, whatever
+    # else.
+    hugo_path = None if is_jekyll else hugo_config_file(root)
+    engine = "jekyll" if is_jekyll else "hugo" if hugo_path else ""
+    hugo = read_hugo_config(root) if hugo_path else {}
+    for key, value in hugo_site_values(hugo).items():
+        site_table.setdefault(key, value)
+    origin = _Origins(config_path, frozenset(data.get("site", {})), jekyll_site, hugo_path)
     # Checked in this order, so that of several mistakes the first one named stays the same.
-    title, url, warnings = _title_and_url(origin, site_table)
+    # A url of feedwright.toml stands in for a Hugo site's baseURL, whatever that is.
+    from_hugo = hugo_path if "url" not in data.get("site", {}) else None
+    title, url, warnings = _title_and_url(origin, site_table, engine, from_hugo)
     timezone = _timezone(origin("timezone"), str(site_table.get("timezone", "UTC")))
     lang = _lang(origin("lang"), str(site_table.get("lang", "en")))
     jekyll_feeds, feed_warnings = jekyll_feed_values(origin("feed"), jekyll)
     # A Jekyll site's ids are jekyll-feed's unless [feeds] says otherwise.
     id_scheme = "jekyll" if is_jekyll else FeedSettings.id_scheme
+    hugo_feeds = hugo_feed_values(hugo) if hugo_path else {}
     feeds = _feed_settings(
-        config_path, {"id_scheme": id_scheme, **jekyll_feeds, **data.get("feeds", {})}
+        config_path,
+        {"id_scheme": id_scheme, **jekyll_feeds, **hugo_feeds, **data.get("feeds", {})},
     )
     excerpt_length = _typed(
         config_path, "site", "excerpt_length", site_table.get("excerpt_length", 200), int
@@ -229,6 +248,12 @@ def load_site(
             + authors_warnings
             + list_warnings
         ),
+        engine=engine,
+        hugo=(
+            hugo_settings(hugo_path, hugo, title, lang, str(site_table.get("description") or ""))
+            if hugo_path
+            else None
+        ),
     )
     if site.excerpt_length < 10:
         raise ConfigError(config_path, "`excerpt_length` must be at least 10")
@@ -249,26 +274,32 @@ class _Setting:
 
 def _settings_file(site: Site) -> Path:
     """The file a site's settings come from: feedwright.toml, else the (last) Jekyll
-    configuration file."""
-    return site.config_path or (site.jekyll_configs[-1] if site.jekyll_configs else site.root)
+    configuration file, else the Hugo configuration."""
+    if site.config_path or site.jekyll_configs:
+        return site.config_path or site.jekyll_configs[-1]
+    return hugo_config_file(site.root) or site.root
 
 
 @dataclass(frozen=True)
 class _Origins:
     """Which file each [site] value came from, for the messages about it: feedwright.toml
     when its [site] sets the key, else the Jekyll configuration file that set it, else
-    the file where it belongs (feedwright.toml if there is one, else the Jekyll one)."""
+    the file where it belongs (feedwright.toml if there is one, else the last Jekyll
+    configuration file, else the Hugo one)."""
 
     config_path: Path
     site_keys: frozenset[str]
     jekyll: JekyllConfig
+    hugo_path: Path | None = None
 
     def __call__(self, key: str) -> Path:
-        if key in self.site_keys or not self.jekyll.files:
+        if key in self.site_keys:
             return self.config_path
-        if key in self.jekyll.origins or not self.config_path.exists():
-            return self.jekyll.origin(key) or self.config_path
-        return self.config_path
+        if key in self.jekyll.origins:
+            return self.jekyll.origins[key]
+        if self.config_path.exists():
+            return self.config_path
+        return self.jekyll.origin(key) or self.hugo_path or self.config_path
 
 
 def _jekyll_config_files(
@@ -344,18 +375,22 @@ def _both(first: _Setting, second: _Setting) -> str:
 
 
 def _title_and_url(
-    origin: _Origins, site_table: Mapping[str, Any]
+    origin: _Origins, site_table: Mapping[str, Any], engine: str, hugo_path: Path | None
 ) -> tuple[str, str, list[Problem]]:
     """The site's title and URL, and the warning when the title fell back to the address.
 
-    A Jekyll site builds with no title (jekyll-feed then writes a feed without one, and
-    readers show its address instead), so on a Jekyll site the address stands in for it.
+    A Jekyll or Hugo site builds with no title (jekyll-feed, and Hugo, then write a feed
+    without one, and readers show its address instead), so there the address stands in
+    for it. ``hugo_path``: a Hugo site's configuration file, which its errors name.
     """
     title = site_table.get("title")
+    url = site_table.get("url")
     url_source = origin("url")
-    jekyll_site = origin.jekyll.files[-1] if origin.jekyll.files else None
-    if jekyll_site and (title is None or (isinstance(title, str) and not title.strip())):
-        url = _site_url(url_source, site_table.get("url"), site_table.get("baseurl"), jekyll_site)
+    jekyll_file = origin.jekyll.files[-1] if origin.jekyll.files else None
+    if hugo_path is not None:
+        _check_base_url(hugo_path, url)
+    if engine and (title is None or (isinstance(title, str) and not title.strip())):
+        url = _site_url(url_source, url, site_table.get("baseurl"), jekyll_file)
         address = urlsplit(url)
         fallback = address.netloc + address.path
         source = origin("title")
@@ -365,13 +400,38 @@ def _title_and_url(
             "readers show jekyll-feed's feed with no title",
             f"add `title: My blog` to {source.name}",
         )
+        if engine == "hugo":
+            warning = Problem(
+                source,
+                f"the site has no title; its feeds are titled {fallback!r}, as feed readers "
+                "show Hugo's feed with no title",
+                'add title = "My blog" to the site configuration',
+            )
         return fallback, url, [warning]
     title = _title(origin("title"), title)
     return (
         title,
-        _site_url(url_source, site_table.get("url"), site_table.get("baseurl"), jekyll_site),
+        _site_url(url_source, url, site_table.get("baseurl"), jekyll_file),
         [],
     )
+
+
+def _check_base_url(hugo_path: Path, url: object) -> None:
+    """ConfigError, naming a Hugo site's file and its key, when its ``baseURL`` is missing
+    or not an absolute http(s) URL (``baseURL = "/"``, as for a local preview)."""
+    hint = f'add baseURL = "https://example.org/" to {hugo_path.name}'
+    if url is None or url == "":
+        raise ConfigError(
+            hugo_path, "the site has no `baseURL`: feeds need the public address of the site", hint
+        )
+    address = urlsplit(url) if isinstance(url, str) else None
+    if address is None or address.scheme not in ("http", "https") or not address.netloc:
+        raise ConfigError(
+            hugo_path,
+            f"`baseURL` {url!r} is not an absolute http(s) URL: feeds need the public address "
+            "of the site",
+            f"{hint}, or url under [site] in {CONFIG_NAME}",
+        )
 
 
 def _title(source: Path, title: object) -> str:
