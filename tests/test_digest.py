@@ -407,3 +407,53 @@ def test_the_default_subject_of_one_post_is_its_title(make_site: SiteFactory) ->
     posts = collect(site, now=NOW).posts
     assert DigestRenderer(site).render(posts[:1]).subject == "Post of day 29"
     assert DigestRenderer(site).render(posts[:2]).subject == "Post of day 29 and 1 more"
+
+
+def test_templates_get_what_they_may_need(make_site: SiteFactory, mine: Path) -> None:
+    config = DEFAULT_CONFIG + (
+        '\n[digest]\nlogo = { url = "/img/logo.png", width = 160, height = 40, alt = "TB" }\n'
+    )
+    site = make_site(
+        {
+            "2025-11-29-full.md": """
+                ---
+                title: Full post
+                lang: ja
+                mood: calm
+                series: { name: Autumn, part: 2 }
+                ---
+                See [the map](../map.html) and <img src="big.png" width="1200" height="600">.
+
+                <script>alert(1)</script><a href="javascript:alert(1)" onclick="x()">bad</a>
+                """
+        },
+        config,
+    )
+    (mine / "digest.txt.j2").write_text(
+        "{% for post in posts %}{{ post.content }}|{{ post.extra.mood }}|"
+        "{{ post.extra.series.part }}|{{ post.lang }}{% endfor %}|{{ site.author }}|"
+        "{{ site.logo.url }} {{ site.logo.width }}x{{ site.logo.height }} {{ site.logo.alt }}|"
+        "{{ content_width }}|{{ recipient.email }}"
+    )
+    result = digest_site(site, DigestOptions(last=1, templates=mine, now=NOW))
+    assert result.digest is not None
+    content, mood, part, lang, author, logo, width, email_address = result.digest.text.split("|")
+    fragment = lxml.html.fragment_fromstring(content, create_parent="div")
+    links = [link.get("href") for link in fragment.iter("a")]
+    assert links == ["https://blog.example.org/2025/11/map.html", None]
+    (image,) = fragment.iter("img")
+    assert image.get("src") == "https://blog.example.org/2025/11/29/big.png"
+    assert (image.get("width"), image.get("height")) == ("552", "276")
+    assert "script" not in content and "onclick" not in content and "javascript" not in content
+    assert (mood, part, lang, author) == ("calm", "2", "ja", "Test Author")
+    assert logo == "https://blog.example.org/img/logo.png 160x40 TB"
+    assert (width, email_address) == ("552", "noreply@blog.example.org")
+
+
+def test_a_post_without_a_language_has_the_sites(make_site: SiteFactory) -> None:
+    site = make_site(THREE_POSTS)
+    posts = collect(site, now=NOW).posts
+    from feedwright.mail.digest import digest_entry
+
+    entry = digest_entry(posts[0], site, 100)
+    assert (entry.lang, dict(entry.extra), entry.paragraphs) == ("en", {}, ("Text of day 29.",))

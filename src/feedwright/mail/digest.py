@@ -4,7 +4,7 @@ templates that users may override with their own folder."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -13,15 +13,18 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import jinja2
+from markupsafe import Markup
 from premailer import Premailer
 
 from feedwright.errors import DigestTemplateError, Problem
+from feedwright.mail.content import email_html, html_paragraphs
 from feedwright.mail.dates import date_span, long_date
 from feedwright.mail.recipients import Recipient
 from feedwright.mail.wrapping import wrap
 from feedwright.posts.excerpt import truncate
+from feedwright.posts.markdown import TooMuchMarkdown, render_markdown
 from feedwright.posts.model import Image, Post
-from feedwright.site.model import Site, site_timezone
+from feedwright.site.model import DIGEST_COLUMN_WIDTH, Site, site_timezone
 from feedwright.site.subject import format_subject
 from feedwright.site.templates import default_templates_dir
 
@@ -32,8 +35,7 @@ TEXT_TEMPLATE = "digest.txt.j2"
 MAX_HTML_BYTES = 100_000
 # The most posts left out for size that the digest still names, by title and link.
 MAX_NAMED_MORE = 20
-# The layout is 600 px wide with 24 px of padding on each side.
-CONTENT_WIDTH = 552
+CONTENT_WIDTH = DIGEST_COLUMN_WIDTH
 _PREHEADER_LENGTH = 120
 _WEB_SCHEMES = ("http", "https")
 # The few words the default templates print, in the site's language (English otherwise).
@@ -84,6 +86,14 @@ class DigestEntry:
     categories: tuple[str, ...]
     excerpt: str
     image: DigestImage | None
+    # The post's HTML as an email shows it (see content.email_html): safe to print as it is.
+    content: Markup
+    # The same content as the text part shows it, one string per paragraph.
+    paragraphs: tuple[str, ...]
+    # The post's language (the site's when the post gives none).
+    lang: str
+    # The front matter keys feedwright does not read itself, as the post gives them.
+    extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)
@@ -139,10 +149,21 @@ def _email_image(image: Image | None, title: str) -> DigestImage | None:
     return DigestImage(url=image.url, alt=image.alt or title, width=width, height=height)
 
 
+def _content(post: Post) -> str:
+    """The post's HTML as an email shows it; "" when its Markdown is too big to render
+    (the feeds carry its summary then, and so does the digest)."""
+    try:
+        html = render_markdown(post.body)
+    except TooMuchMarkdown:
+        return ""
+    return email_html(html, post.url, CONTENT_WIDTH)
+
+
 def digest_entry(post: Post, site: Site, excerpt_length: int) -> DigestEntry:
     """What the templates show of one post."""
     date = post.date.astimezone(site_timezone(site.timezone))
     author = post.author or site.author
+    content = _content(post)
     return DigestEntry(
         title=post.title,
         url=post.url,
@@ -153,6 +174,10 @@ def digest_entry(post: Post, site: Site, excerpt_length: int) -> DigestEntry:
         categories=post.categories,
         excerpt=truncate(post.excerpt_text, excerpt_length),
         image=_email_image(post.image, post.title),
+        content=Markup(content),
+        paragraphs=tuple(html_paragraphs(content)),
+        lang=post.lang or site.lang,
+        extra=post.extra,
     )
 
 
@@ -194,6 +219,15 @@ def _compiled_templates(site: Site, warnings: list[Problem]) -> jinja2.BytecodeC
         warnings.append(_not_kept(folder, error))
         return None
     return _CompiledTemplates(folder, warnings)
+
+
+@dataclass(frozen=True)
+class _Shown:
+    """The posts one digest covers (newest first), each one's entry, and its recipient."""
+
+    posts: tuple[Post, ...]
+    entries: tuple[DigestEntry, ...]
+    recipient: Recipient | None
 
 
 class DigestRenderer:
@@ -238,71 +272,67 @@ class DigestRenderer:
         When the HTML would pass MAX_HTML_BYTES, the oldest posts are left out and
         announced as "and N more posts" with a link to the site.
         """
-        digest = self._render(posts, 0, recipient)
+        # Each post's entry is made once, however many times the size guard renders.
+        entries = [digest_entry(post, self.site, self.site.digest.excerpt_length) for post in posts]
+        shown = _Shown(tuple(posts), tuple(entries), recipient)
+        digest = self._render(shown, 0)
         if _size(digest) <= MAX_HTML_BYTES or not posts:
             return digest
         # Estimate how many posts fit from their average size, then step down until it fits.
-        empty = _size(self._render(posts, len(posts), recipient))
+        empty = _size(self._render(shown, len(posts)))
         per_post = max((_size(digest) - empty) / len(posts), 1)
         listed = min(len(posts) - 1, max(int((MAX_HTML_BYTES - empty) / per_post), 0))
         while True:
-            digest = self._render(posts, len(posts) - listed, recipient)
+            digest = self._render(shown, len(posts) - listed)
             if _size(digest) <= MAX_HTML_BYTES or listed == 0:
                 return digest
             listed -= max(1, listed // 20)
 
-    def _render(self, posts: Sequence[Post], left_out: int, recipient: Recipient | None) -> Digest:
-        listed = tuple(posts[: len(posts) - left_out])
-        more = tuple(posts[len(posts) - left_out :])
-        context = self._context(listed, more, recipient)
+    def _render(self, shown: _Shown, left_out: int) -> Digest:
+        split = len(shown.posts) - left_out
+        context = self._context(shown, split)
         html = self._inline_css(self._template(HTML_TEMPLATE, context))
         return Digest(
             subject=context["subject"],
             html=html,
             text=self._template(TEXT_TEMPLATE, context),
-            listed=listed,
-            more=more,
-            recipient=recipient,
+            listed=shown.posts[:split],
+            more=shown.posts[split:],
+            recipient=shown.recipient,
             unsubscribe_url=context["unsubscribe_url"],
         )
 
-    def _context(
-        self, listed: tuple[Post, ...], more: tuple[Post, ...], recipient: Recipient | None
-    ) -> dict[str, Any]:
+    def _context(self, shown: _Shown, split: int) -> dict[str, Any]:
         site = self.site
-        entries = [digest_entry(post, site, site.digest.excerpt_length) for post in listed]
-        start, end, days = date_range(listed + more, site)
+        listed, more = shown.posts[:split], shown.posts[split:]
+        entries = list(shown.entries[:split])
+        start, end, days = date_range(shown.posts, site)
         labels = _LABELS.get(site.lang.split("-")[0].lower(), _LABELS["en"])
         subject = format_subject(
             site.digest.subject,
             {
                 "site": site.title,
-                "count": len(listed) + len(more),
+                "count": len(shown.posts),
                 "range": days,
                 "start": start,
                 "end": end,
                 "first_title": listed[0].title if listed else "",
-                "titles": _titles(labels, listed + more),
+                "titles": _titles(labels, shown.posts),
             },
         )
         if len(entries) == 1:
             preheader = entries[0].excerpt
         else:
             preheader = " · ".join(entry.title for entry in entries)
-        named = [digest_entry(post, site, 0) for post in more[:MAX_NAMED_MORE]]
+        named = list(shown.entries[split : split + MAX_NAMED_MORE])
         rest = len(more) - len(named)
         return {
-            "site": {
-                "title": site.title,
-                "url": site.base_url + "/",
-                "description": site.description,
-                "lang": site.lang,
-            },
+            "site": self._site_context(),
             "subject": subject,
             "preheader": truncate(preheader, _PREHEADER_LENGTH),
             "date_range": days,
             "posts": entries,
-            "count": len(entries) + len(more),
+            "count": len(shown.posts),
             "more": {
                 "count": len(more),
                 "url": site.base_url + "/",
@@ -318,9 +348,21 @@ class DigestRenderer:
                 "also": labels["also"],
                 "unsubscribe": labels["unsubscribe"],
             },
-            "recipient": recipient,
-            "unsubscribe_url": unsubscribe_url_for(site.digest.unsubscribe_url, recipient),
+            "recipient": shown.recipient,
+            "unsubscribe_url": unsubscribe_url_for(site.digest.unsubscribe_url, shown.recipient),
             "content_width": CONTENT_WIDTH,
+        }
+
+    def _site_context(self) -> dict[str, Any]:
+        """What the templates know of the site."""
+        site = self.site
+        return {
+            "title": site.title,
+            "url": site.base_url + "/",
+            "description": site.description,
+            "lang": site.lang,
+            "author": site.author.name if site.author else "",
+            "logo": site.digest.logo,
         }
 
     def _inline_css(self, html: str) -> str:
