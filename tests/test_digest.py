@@ -129,9 +129,11 @@ def test_css_is_inlined_and_only_media_rules_stay_in_the_head(make_site: SiteFac
     assert len(css.encode()) < 16_000
     assert "@media" in css and "prefers-color-scheme: dark" in css
     assert re.sub(r"@media[^{]*\{(?:[^{}]*\{[^{}]*\})*[^{}]*\}", "", css).strip() == ""
-    title_link = _elements(document, "//h2[contains(@class, 'post-title')]/a")[0]
+    title_link = _elements(document, "//h2[contains(@class, 'fw-title')]/a")[0]
     assert "color:" in title_link.get("style", "")
-    assert "padding:" in _elements(document, "//td[contains(@class, 'post')]")[0].get("style", "")
+    assert "padding:" in _elements(document, "//td[contains(@class, 'fw-post')]")[0].get(
+        "style", ""
+    )
 
 
 def _html_part(eml: bytes) -> EmailMessage:
@@ -177,7 +179,7 @@ def test_a_huge_digest_stays_under_the_clipping_limit(tmp_path: Path) -> None:
     assert "記事 499 title" in html and "記事 0 title" not in html
     left_out = result.digest.more
     for post in left_out[:20]:
-        assert f'<a href="{post.url}"' in html and post.title in html
+        assert f'<a class="fw-link" href="{post.url}"' in html and post.title in html
     assert left_out[20].title not in html
     assert f"And {more - 20} more posts on the site" in html
     text = (site.output / "digest.txt").read_text()
@@ -457,3 +459,191 @@ def test_a_post_without_a_language_has_the_sites(make_site: SiteFactory) -> None
 
     entry = digest_entry(posts[0], site, 100)
     assert (entry.lang, dict(entry.extra), entry.paragraphs) == ("en", {}, ("Text of day 29.",))
+
+
+IMAGE_POSTS: dict[str, str | bytes] = {
+    "2025-11-29-newest.md": """
+        ---
+        title: The newest
+        image: {path: /img/new.jpg, width: 1200, height: 600, alt: The newest}
+        ---
+        The newest post's first [paragraph](/p.html).
+        """,
+    "2025-11-20-older.md": """
+        ---
+        title: An older one
+        image: {path: /img/old.jpg, width: 400, height: 300, alt: A red maple}
+        ---
+        The older post's first paragraph, which is long enough to be cut short on one line
+        in the compact entry of the featured layout.
+        """,
+    "2025-11-10-plain.md": "---\ntitle: No image\n---\nJust words.\n",
+}
+
+
+def _document(site: Site) -> _Element:
+    html, _ = render(site)
+    return lxml.html.document_fromstring(html)
+
+
+def _with_digest(settings: str) -> str:
+    return DEFAULT_CONFIG + "\n[digest]\n" + settings + "\n"
+
+
+def _style(element: _Element) -> dict[str, str]:
+    """An element's inline style as a mapping of property to value."""
+    pairs = (part.split(":", 1) for part in element.get("style", "").split(";") if ":" in part)
+    return {name.strip(): value.strip() for name, value in pairs}
+
+
+def _classes(document: _Element, name: str) -> list[_Element]:
+    return _elements(
+        document, f"descendant-or-self::*[contains(concat(' ', @class, ' '), ' {name} ')]"
+    )
+
+
+def test_the_masthead_shows_the_logo_or_the_site_title(make_site: SiteFactory) -> None:
+    logo = 'logo = { url = "/img/logo.png", width = 180, height = 48, alt = "Test Blog logo" }'
+    (masthead,) = _classes(_document(make_site(IMAGE_POSTS, _with_digest(logo))), "fw-masthead")
+    assert masthead.get("align") == "center" and _style(masthead)["text-align"] == "center"
+    top, _, bottom, _ = (
+        int(side.removesuffix("px")) for side in _style(masthead)["padding"].split()
+    )
+    assert top >= 24 and bottom >= 24
+    (image,) = masthead.iter("img")
+    assert (image.get("src"), image.get("width"), image.get("height"), image.get("alt")) == (
+        "https://blog.example.org/img/logo.png", "180", "48", "Test Blog logo",
+    )  # fmt: skip
+    (plain,) = _classes(_document(make_site(IMAGE_POSTS)), "fw-masthead")
+    assert not list(plain.iter("img"))
+    (title,) = _classes(plain, "fw-site-title")
+    assert title.text == "Test Blog" and _style(title)["font-size"] == "26px"
+
+
+def _post_cells(document: _Element) -> list[_Element]:
+    return _classes(document, "fw-post")
+
+
+def test_the_featured_layout_shows_the_newest_post_large(make_site: SiteFactory) -> None:
+    first, second, third = _post_cells(_document(make_site(IMAGE_POSTS)))
+    assert _classes(first, "fw-title-featured") and _classes(first, "fw-button")
+    (image,) = _classes(first, "fw-image")
+    assert (image.get("width"), image.get("height")) == ("552", "276")
+    for compact in (second, third):
+        assert _classes(compact, "fw-title-compact") and not _classes(compact, "fw-button")
+    (thumbnail,) = _classes(second, "fw-thumbnail")
+    assert (thumbnail.get("width"), thumbnail.get("height"), thumbnail.get("alt")) == (
+        "96", "72", "A red maple",
+    )  # fmt: skip
+    (line,) = _classes(second, "fw-line")
+    assert line.text is not None and len(line.text) <= 90 and line.text.endswith("…")
+    assert not _classes(third, "fw-thumbnail")
+
+
+def test_the_equal_and_list_layouts(make_site: SiteFactory) -> None:
+    equal = _post_cells(_document(make_site(IMAGE_POSTS, _with_digest('layout = "equal"'))))
+    assert all(_classes(cell, "fw-title-equal") and _classes(cell, "fw-button") for cell in equal)
+    assert [len(_classes(cell, "fw-image")) for cell in equal] == [1, 1, 0]
+    listed = make_site(IMAGE_POSTS, _with_digest('layout = "list"'))
+    html, text = render(listed)
+    for cell in _post_cells(lxml.html.document_fromstring(html)):
+        assert _classes(cell, "fw-title-compact") and _classes(cell, "fw-meta")
+        assert not list(cell.iter("img")) and not _classes(cell, "fw-button")
+    assert "Just words." not in html and "Just words." not in text
+
+
+def test_buttons_are_table_cells_a_finger_can_hit(make_site: SiteFactory) -> None:
+    for accent, text_colour in (("#1d4ed8", "#fff"), ("#FFCC00", "#111827")):
+        site = make_site(IMAGE_POSTS, _with_digest(f'layout = "equal"\naccent = "{accent}"'))
+        buttons = _classes(_document(site), "fw-button")
+        assert len(buttons) == 3
+        for button in buttons:
+            cell = button.getparent()
+            assert cell is not None and cell.tag == "td"
+            # The cell carries the colour and, for Outlook, the padding.
+            assert cell.get("bgcolor") == accent.lower()
+            assert _style(cell)["mso-padding-alt"] == "12px 24px"
+            style = _style(button)
+            assert style["display"] == "inline-block" and style["color"] == text_colour
+            vertical = sum(int(side.removesuffix("px")) for side in style["padding"].split()[:1])
+            assert 2 * vertical + int(style["line-height"].removesuffix("px")) >= 44
+
+
+def test_titles_take_the_text_colour_and_links_the_accent(make_site: SiteFactory) -> None:
+    site = make_site(IMAGE_POSTS, _with_digest('accent = "#0a7"\ncontent = "full"'))
+    document = _document(site)
+    for link in _classes(document, "fw-title-link"):
+        assert _style(link)["color"] == "#111827"
+    (content_link,) = _elements(document, "//div[@class='fw-content']//a")
+    assert _style(content_link)["color"] in ("#00aa77", "#0a7")
+    (button,) = _classes(document, "fw-button-cell")
+    assert button.get("bgcolor") == "#00aa77"
+
+
+def _dark_selectors(html: str) -> list[str]:
+    css = lxml.html.document_fromstring(html).findtext(".//style") or ""
+    block = css[css.index("prefers-color-scheme: dark") :]
+    return [
+        selector.strip()
+        for rule in re.findall(r"([^{}]+)\{[^{}]*\}", block.split("{", 1)[1])
+        for selector in rule.split(",")
+    ]
+
+
+def test_dark_mode_rules_name_only_the_templates_own_classes(make_site: SiteFactory) -> None:
+    html, _ = render(make_site(IMAGE_POSTS, _with_digest('content = "full"')))
+    selectors = _dark_selectors(html)
+    assert len(selectors) > 10
+    for selector in selectors:
+        # The element a rule colours is one of the template's: no `a`, no `.fw-post a`.
+        assert re.fullmatch(r"\.fw-[a-z-]+", selector.split()[-1]), selector
+
+
+def test_the_footer_says_why_where_from_and_how_to_leave(make_site: SiteFactory) -> None:
+    settings = (
+        'unsubscribe_url = "https://blog.example.org/u?e={email}"\n'
+        'address = "Test Blog\\n1 Example Road\\nSpringfield 12345"'
+    )
+    html, text = render(make_site(IMAGE_POSTS, _with_digest(settings)))
+    (footer,) = _classes(lxml.html.document_fromstring(html), "fw-footer")
+    words = " ".join(lxml.html.tostring(footer, method="text", encoding="unicode").split())
+    assert "you subscribed to Test Blog by email" in words
+    assert "Test Blog, 1 Example Road, Springfield 12345" in words
+    links = {link.text: link.get("href") for link in footer.iter("a")}
+    assert links == {
+        "Unsubscribe": "https://blog.example.org/u?e=",
+        "Follow by feed": "https://blog.example.org/feed.atom",
+        "Test Blog": "https://blog.example.org/",
+    }
+    assert "Follow by feed: https://blog.example.org/feed.atom" in text
+    assert "1 Example Road\nSpringfield 12345\n" in text
+    assert "you subscribed to Test Blog by email" in " ".join(text.split())
+
+
+def test_images_as_email_clients_need_them(make_site: SiteFactory) -> None:
+    html, _ = render(make_site(IMAGE_POSTS, _with_digest('layout = "equal"')))
+    document = lxml.html.document_fromstring(html)
+    images = _classes(document, "fw-image")
+    # The alt of an image that only repeats the title beside it is empty.
+    assert [image.get("alt") for image in images] == ["", "A red maple"]
+    for image in images:
+        assert image.get("width") and image.get("height")
+        assert _style(image)["background-color"] == "#e5e7eb"  # while it loads, or blocked
+        assert "bgcolor" not in image.attrib
+    narrow = (document.findtext(".//style") or "").split("max-width: 620px", 1)[1]
+    assert re.search(r"\.fw-image \{\s*width: 100% !important", narrow)
+
+
+def test_outlook_and_apple_mail_get_their_settings(make_site: SiteFactory) -> None:
+    html, _ = render(make_site(IMAGE_POSTS))
+    head = html[: html.index("</head>")]
+    assert re.search(
+        r"<!--\[if mso\]><xml><o:OfficeDocumentSettings>.*<o:PixelsPerInch>96</o:PixelsPerInch>"
+        r".*</o:OfficeDocumentSettings></xml><!\[endif\]-->",
+        head,
+    )
+    assert 'xmlns:o="urn:schemas-microsoft-com:office:office"' in html
+    assert "a[x-apple-data-detectors]" in head
+    document = lxml.html.document_fromstring(html)
+    for paragraph in document.iter("p", "h2"):
+        assert _style(paragraph)["mso-line-height-rule"] == "exactly"

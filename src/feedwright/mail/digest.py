@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from premailer import Premailer
 
 from feedwright.errors import DigestTemplateError, Problem
@@ -36,6 +36,8 @@ MAX_HTML_BYTES = 100_000
 # The most posts left out for size that the digest still names, by title and link.
 MAX_NAMED_MORE = 20
 CONTENT_WIDTH = DIGEST_COLUMN_WIDTH
+# The compact entries' images (the "featured" layout's older posts).
+THUMBNAIL_WIDTH = 96
 _PREHEADER_LENGTH = 120
 _WEB_SCHEMES = ("http", "https")
 # The few words the default templates print, in the site's language (English otherwise).
@@ -49,6 +51,8 @@ _LABELS = {
         "titles_one": "{title} and 1 more",
         "titles": "{title} and {count} more",
         "unsubscribe": "Unsubscribe",
+        "why": "You get this email because you subscribed to {site} by email.",
+        "feed": "Follow by feed",
     },
     "ja": {
         "intro": "新しい記事（{range}）",
@@ -59,6 +63,8 @@ _LABELS = {
         "titles_one": "{title} ほか1件",
         "titles": "{title} ほか{count}件",
         "unsubscribe": "配信停止",
+        "why": "{site}のメール配信にご登録いただいているため、このメールをお送りしています。",
+        "feed": "フィードで購読",
     },
 }
 
@@ -86,6 +92,10 @@ class DigestEntry:
     categories: tuple[str, ...]
     excerpt: str
     image: DigestImage | None
+    # The image as a compact entry shows it, THUMBNAIL_WIDTH wide.
+    thumbnail: DigestImage | None
+    # The title as HTML, escaped (see phrases.title_html for Japanese and Chinese).
+    title_html: Markup
     # The post's HTML as an email shows it (see content.email_html): safe to print as it is.
     content: Markup
     # The same content as the text part shows it, one string per paragraph.
@@ -141,12 +151,18 @@ def date_range(posts: Sequence[Post], site: Site) -> tuple[str, str, str]:
     )
 
 
-def _email_image(image: Image | None, title: str) -> DigestImage | None:
+def _email_image(image: Image | None, title: str, most: int) -> DigestImage | None:
+    """The image at most ``most`` pixels wide, its height scaled when its size is known.
+    Its alt text is empty when it would only repeat the title beside it (a screen reader
+    would read the title twice)."""
     if image is None or urlsplit(image.url).scheme not in _WEB_SCHEMES:
         return None  # a javascript: or data: "image" has no place in an email
-    width = min(image.width or CONTENT_WIDTH, CONTENT_WIDTH)
+    width = min(image.width or most, most)
     height = round(image.height * width / image.width) if image.width and image.height else None
-    return DigestImage(url=image.url, alt=image.alt or title, width=width, height=height)
+    alt = " ".join(image.alt.split())
+    if alt.casefold() == " ".join(title.split()).casefold():
+        alt = ""
+    return DigestImage(url=image.url, alt=alt, width=width, height=height)
 
 
 def _content(post: Post) -> str:
@@ -173,7 +189,9 @@ def digest_entry(post: Post, site: Site, excerpt_length: int) -> DigestEntry:
         tags=post.tags,
         categories=post.categories,
         excerpt=truncate(post.excerpt_text, excerpt_length),
-        image=_email_image(post.image, post.title),
+        image=_email_image(post.image, post.title, CONTENT_WIDTH),
+        thumbnail=_email_image(post.image, post.title, THUMBNAIL_WIDTH),
+        title_html=escape(post.title),
         content=Markup(content),
         paragraphs=tuple(html_paragraphs(content)),
         lang=post.lang or site.lang,
@@ -254,6 +272,7 @@ class DigestRenderer:
             bytecode_cache=_compiled_templates(site, self.warnings),
         )
         self.environment.filters["wrap"] = wrap
+        self.environment.filters["shorten"] = truncate
         self.premailer = Premailer(
             base_url=None,
             allow_network=False,
@@ -262,8 +281,10 @@ class DigestRenderer:
             cssutils_logging_level=logging.CRITICAL,
             # The @media rules that stay in <style> need their !important to beat inline styles.
             strip_important=False,
-            # Keep the pixel width the template gives images (Outlook ignores CSS widths).
-            disable_basic_attributes=["width", "height"],
+            # Keep the pixel width the template gives images (Outlook ignores CSS widths),
+            # and add no bgcolor or align where HTML has none (an <img>, an <a>): the
+            # template sets them on the cells that need them.
+            disable_basic_attributes=["width", "height", "bgcolor", "align"],
         )
 
     def render(self, posts: Sequence[Post], recipient: Recipient | None = None) -> Digest:
@@ -347,7 +368,10 @@ class DigestRenderer:
                 "read_more": labels["read_more"],
                 "also": labels["also"],
                 "unsubscribe": labels["unsubscribe"],
+                "why": labels["why"].format(site=site.title),
+                "feed": labels["feed"],
             },
+            "design": self._design(),
             "recipient": shown.recipient,
             "unsubscribe_url": unsubscribe_url_for(site.digest.unsubscribe_url, shown.recipient),
             "content_width": CONTENT_WIDTH,
@@ -363,6 +387,20 @@ class DigestRenderer:
             "lang": site.lang,
             "author": site.author.name if site.author else "",
             "logo": site.digest.logo,
+            "address": tuple(site.digest.address.splitlines()) if site.digest.address else (),
+            "feed_url": f"{site.base_url}/{site.feeds.atom}",
+        }
+
+    def _design(self) -> dict[str, Any]:
+        """How the default templates look: ``[digest]`` layout, content and accent, with
+        the colours made from the accent."""
+        digest = self.site.digest
+        return {
+            "layout": digest.layout,
+            "content": digest.content,
+            "accent": digest.accent,
+            "button_text": readable_on(digest.accent),
+            "accent_dark": lighter(digest.accent),
         }
 
     def _inline_css(self, html: str) -> str:
@@ -402,6 +440,37 @@ class DigestRenderer:
                 "check the variable names the README lists for digest templates",
                 line,
             ) from None
+
+
+# The default template's text colour, and a button's on a light accent.
+_DARK_TEXT = "#111827"
+
+
+def _channels(colour: str) -> tuple[int, int, int]:
+    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
+
+
+def _luminance(colour: str) -> float:
+    """WCAG's relative luminance of a ``#rrggbb`` colour."""
+    linear = [
+        value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
+        for value in (channel / 255 for channel in _channels(colour))
+    ]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def readable_on(background: str) -> str:
+    """White or near-black, whichever contrasts more with ``background`` (a button's text)."""
+    luminance = _luminance(background)
+    # WCAG's contrast ratios: (lighter + 0.05) / (darker + 0.05); white's luminance is 1.
+    on_dark = (luminance + 0.05) / (_luminance(_DARK_TEXT) + 0.05)
+    return "#ffffff" if 1.05 / (luminance + 0.05) >= on_dark else _DARK_TEXT
+
+
+def lighter(colour: str) -> str:
+    """``colour`` mixed half with white: links of the accent's hue, readable in dark mode."""
+    red, green, blue = (round(channel + (255 - channel) * 0.5) for channel in _channels(colour))
+    return f"#{red:02x}{green:02x}{blue:02x}"
 
 
 def _titles(labels: dict[str, str], posts: Sequence[Post]) -> str:
