@@ -647,3 +647,66 @@ def test_outlook_and_apple_mail_get_their_settings(make_site: SiteFactory) -> No
     document = lxml.html.document_fromstring(html)
     for paragraph in document.iter("p", "h2"):
         assert _style(paragraph)["mso-line-height-rule"] == "exactly"
+
+
+FULL_POST: dict[str, str | bytes] = {
+    "2025-11-29-full.md": """
+        ---
+        title: A whole post
+        ---
+        First paragraph with [a link](other.html) and [an anchor](#notes).
+
+        ![A wide photo](/img/wide.jpg)
+
+        <img src="tall.png" width="1104" height="2000" alt="Tall">
+
+        - one item
+        - another item
+
+        <a class="button" href="/join" style="background: #000; color: #ff0">Join</a>
+
+        <iframe src="https://evil.example/"></iframe><form action="/x"><input></form>
+        <p onmouseover="steal()">Last <a href="data:text/html,x">words</a>.</p>
+        """,
+    "2025-11-01-older.md": "---\ntitle: Older\n---\nThe older post, whole.\n\nIts second part.\n",
+}
+
+
+def test_full_posts_in_the_email(make_site: SiteFactory) -> None:
+    site = make_site(FULL_POST, _with_digest('content = "full"'))
+    html, text = render(site)
+    document = lxml.html.document_fromstring(html)
+    first, second = _classes(document, "fw-content")
+    links = {link.text: link for link in first.iter("a")}
+    assert links["a link"].get("href") == "https://blog.example.org/2025/11/29/other.html"
+    assert links["an anchor"].get("href") == "https://blog.example.org/2025/11/29/full.html#notes"
+    assert links["a link"].get("class") == "fw-link"  # coloured by the template
+    # A button of the post's own keeps its class and colours.
+    assert links["Join"].get("class") == "button" and "#ff0" in links["Join"].get("style", "")
+    assert links["words"].get("href") is None
+    wide, tall = first.iter("img")
+    assert wide.get("src") == "https://blog.example.org/img/wide.jpg" and wide.get("width") is None
+    assert (tall.get("width"), tall.get("height")) == ("552", "1000")
+    for image in (wide, tall):
+        assert _style(image)["max-width"] == "100%" and _style(image)["height"] == "auto"
+    for tag in ("iframe", "form", "input"):
+        assert not list(document.iter(tag))
+    assert "onmouseover" not in html and "evil.example" not in html
+    assert "Its second part." in lxml.html.tostring(second, method="text", encoding="unicode")
+    # The text part has every paragraph and list item.
+    assert "First paragraph with a link and an anchor." in text
+    assert "* one item\n" in text and "Its second part." in text
+    assert "Last words." in text
+
+
+def test_full_posts_stay_under_the_clipping_limit(tmp_path: Path) -> None:
+    site = _japanese_site(tmp_path / "site", 60, 200)
+    with (tmp_path / "site" / "feedwright.toml").open("a") as config:
+        config.write('\n[digest]\ncontent = "full"\n')
+    from feedwright.site.config import load_site
+
+    site = load_site(tmp_path / "site")
+    result = digest_site(site, DigestOptions(last=60, now=NOW))
+    assert result.digest is not None and result.digest.more and len(result.digest.listed) > 3
+    encoded = _html_part((site.output / "digest.eml").read_bytes()).get_payload()
+    assert isinstance(encoded, str) and len(encoded) <= MAX_HTML_BYTES

@@ -19,11 +19,13 @@ _URL_ATTRIBUTES = ("href", "src", "srcset", "action", "formaction", "poster", "b
 _SAFE_SCHEMES = ("http", "https", "mailto")
 
 
-def email_html(html: str, base_url: str, column_width: int) -> str:
+def email_html(html: str, base_url: str, column_width: int, link_class: str = "") -> str:
     """``html`` (a post's rendered content) as an email shows it: every link absolute
     against ``base_url``; scripts, frames, forms, event handlers and links that are not
     http(s) or mailto left out; each image at most ``column_width`` pixels wide, its
-    height scaled with it, and shrinking on narrow screens."""
+    height scaled with it, and shrinking on narrow screens. Links without a class of
+    their own get ``link_class``, so that a template can colour them and leave the
+    post's own buttons alone."""
     if not html.strip():
         return ""
     root = lxml.html.fragment_fromstring(html, create_parent="div")
@@ -38,6 +40,8 @@ def email_html(html: str, base_url: str, column_width: int) -> str:
             _clean_attributes(element)
             if element.tag == "img":
                 _size_image(element, column_width)
+            elif element.tag == "a" and link_class and not element.get("class"):
+                element.set("class", link_class)
     inner = [root.text] if root.text else []
     inner.extend(etree.tostring(child, encoding="unicode", method="html") for child in root)
     return "".join(inner)

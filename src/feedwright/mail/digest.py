@@ -36,6 +36,9 @@ MAX_HTML_BYTES = 100_000
 # The most posts left out for size that the digest still names, by title and link.
 MAX_NAMED_MORE = 20
 CONTENT_WIDTH = DIGEST_COLUMN_WIDTH
+# The class of a post's links that have none of their own: the default template colours
+# them with the accent, and lightens them in dark mode.
+LINK_CLASS = "fw-link"
 # The compact entries' images (the "featured" layout's older posts).
 THUMBNAIL_WIDTH = 96
 _PREHEADER_LENGTH = 120
@@ -172,7 +175,7 @@ def _content(post: Post) -> str:
         html = render_markdown(post.body)
     except TooMuchMarkdown:
         return ""
-    return email_html(html, post.url, CONTENT_WIDTH)
+    return email_html(html, post.url, CONTENT_WIDTH, LINK_CLASS)
 
 
 def digest_entry(post: Post, site: Site, excerpt_length: int) -> DigestEntry:
