@@ -710,3 +710,61 @@ def test_full_posts_stay_under_the_clipping_limit(tmp_path: Path) -> None:
     assert result.digest is not None and result.digest.more and len(result.digest.listed) > 3
     encoded = _html_part((site.output / "digest.eml").read_bytes()).get_payload()
     assert isinstance(encoded, str) and len(encoded) <= MAX_HTML_BYTES
+
+
+JAPANESE_TITLES: dict[str, str | bytes] = {
+    "2025-11-29-walk.md": "---\ntitle: 京都の秋を歩く、朝の哲学の道\n---\n朝の散歩の話です。\n",
+    "2025-11-20-repeat.md": (
+        "---\ntitle: 紅葉の季節\n---\n紅葉の季節。\n\n# 紅葉の季節\n\n今年は色づくのが遅めでした。\n"
+    ),
+    "2025-11-10-english.md": "---\ntitle: A title in English words\nlang: en\n---\nWords.\n",
+}
+
+
+def test_japanese_titles_break_only_between_phrases(make_site: SiteFactory) -> None:
+    site = make_site(JAPANESE_TITLES, DEFAULT_CONFIG.replace('"en"', '"ja"'))
+    html, text = render(site)
+    document = lxml.html.document_fromstring(html)
+    titles = {
+        lxml.html.tostring(h2, method="text", encoding="unicode", with_tail=False): h2
+        for h2 in _elements(document, "//h2[contains(@class, 'fw-title')]")
+    }
+    walk = titles["京都の秋を歩く、朝の哲学の道"]
+    (span,) = walk.iter("span")
+    assert "word-break:keep-all" in span.get("style", "").replace(" ", "")
+    pieces = lxml.html.tostring(span, encoding="unicode").split("<wbr>")
+    assert len(pieces) >= 3
+    # No line can end on one or two characters alone: the last phrase has three or more.
+    assert len(re.sub(r"<[^>]+>|[、。]", "", pieces[-1])) >= 3
+    english = titles["A title in English words"]
+    assert not list(english.iter("span", "wbr"))
+    assert "keep-all" not in lxml.html.tostring(english, encoding="unicode")
+    assert "<wbr>" not in text and "京都の秋を歩く、朝の哲学の道" in text
+
+
+@pytest.mark.parametrize(
+    ("title", "lang", "pieces"),
+    [
+        ("京都の秋を歩く", "ja", ["京都の", "秋を歩く"]),  # 「歩く」 alone would be two
+        ("今天我们去公园散步", "zh-CN", ["今天", "我们", "去", "公园散步"]),
+        ("Hello world", "en", ["Hello world"]),
+        ("", "ja", []),
+    ],
+)
+def test_phrases(title: str, lang: str, pieces: list[str]) -> None:
+    from feedwright.mail.phrases import phrases
+
+    assert phrases(title, lang) == pieces
+
+
+def test_an_excerpt_that_repeats_the_title_gives_way_to_the_next_paragraph(
+    make_site: SiteFactory,
+) -> None:
+    site = make_site(JAPANESE_TITLES, DEFAULT_CONFIG.replace('"en"', '"ja"'))
+    posts = {post.title: post for post in collect(site, now=NOW).posts}
+    from feedwright.mail.digest import digest_entry
+
+    assert digest_entry(posts["紅葉の季節"], site, 100).excerpt == "今年は色づくのが遅めでした。"
+    assert digest_entry(posts["京都の秋を歩く、朝の哲学の道"], site, 100).excerpt == (
+        "朝の散歩の話です。"
+    )

@@ -4,6 +4,7 @@ templates that users may override with their own folder."""
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -13,12 +14,13 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import jinja2
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from premailer import Premailer
 
 from feedwright.errors import DigestTemplateError, Problem
 from feedwright.mail.content import email_html, html_paragraphs
 from feedwright.mail.dates import date_span, long_date
+from feedwright.mail.phrases import title_html
 from feedwright.mail.recipients import Recipient
 from feedwright.mail.wrapping import wrap
 from feedwright.posts.excerpt import truncate
@@ -178,11 +180,27 @@ def _content(post: Post) -> str:
     return email_html(html, post.url, CONTENT_WIDTH, LINK_CLASS)
 
 
+def _bare(text: str) -> str:
+    """Text without case, spaces, punctuation or width differences, to compare."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(char for char in folded if unicodedata.category(char)[0] not in "PZS")
+
+
+def _excerpt(post: Post, paragraphs: Sequence[str]) -> str:
+    """The post's excerpt; when it only repeats the title (a post that starts with its
+    title again), the first paragraph after it that does not."""
+    title = _bare(post.title)
+    if _bare(post.excerpt_text) != title:
+        return post.excerpt_text
+    return next((text for text in paragraphs if _bare(text) not in ("", title)), "")
+
+
 def digest_entry(post: Post, site: Site, excerpt_length: int) -> DigestEntry:
     """What the templates show of one post."""
     date = post.date.astimezone(site_timezone(site.timezone))
     author = post.author or site.author
     content = _content(post)
+    paragraphs = tuple(html_paragraphs(content))
     return DigestEntry(
         title=post.title,
         url=post.url,
@@ -191,12 +209,12 @@ def digest_entry(post: Post, site: Site, excerpt_length: int) -> DigestEntry:
         author=author.name if author else "",
         tags=post.tags,
         categories=post.categories,
-        excerpt=truncate(post.excerpt_text, excerpt_length),
+        excerpt=truncate(_excerpt(post, paragraphs), excerpt_length),
         image=_email_image(post.image, post.title, CONTENT_WIDTH),
         thumbnail=_email_image(post.image, post.title, THUMBNAIL_WIDTH),
-        title_html=escape(post.title),
+        title_html=title_html(post.title, post.lang or site.lang),
         content=Markup(content),
-        paragraphs=tuple(html_paragraphs(content)),
+        paragraphs=paragraphs,
         lang=post.lang or site.lang,
         extra=post.extra,
     )
