@@ -3,6 +3,7 @@ templates that users may override with their own folder."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -101,14 +102,26 @@ class DigestEntry:
     thumbnail: DigestImage | None
     # The title as HTML, escaped (see phrases.title_html for Japanese and Chinese).
     title_html: Markup
-    # The post's HTML as an email shows it (see content.email_html): safe to print as it is.
-    content: Markup
-    # The same content as the text part shows it, one string per paragraph.
-    paragraphs: tuple[str, ...]
     # The post's language (the site's when the post gives none).
     lang: str
     # The front matter keys feedwright does not read itself, as the post gives them.
-    extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    extra: Mapping[str, Any] = field(hash=False)
+    # The post itself, for its content, which is made only when a template shows it.
+    post: Post = field(repr=False)
+
+    # Rendering the Markdown of each post took six times as long as the rest of a digest
+    # that shows only excerpts: the content is made when a template first asks for it
+    # (cached_property keeps it in the instance's __dict__, past the frozen __setattr__).
+    @functools.cached_property
+    def content(self) -> Markup:
+        """The post's HTML as an email shows it (see content.email_html): safe to print
+        as it is."""
+        return Markup(_content(self.post))
+
+    @functools.cached_property
+    def paragraphs(self) -> tuple[str, ...]:
+        """The content as the text part shows it, one string per paragraph."""
+        return tuple(html_paragraphs(self.content))
 
 
 @dataclass(frozen=True)
@@ -186,12 +199,15 @@ def _bare(text: str) -> str:
     return "".join(char for char in folded if unicodedata.category(char)[0] not in "PZS")
 
 
-def _excerpt(post: Post, paragraphs: Sequence[str]) -> str:
+def _excerpt(post: Post) -> str:
     """The post's excerpt; when it only repeats the title (a post that starts with its
     title again), the first paragraph after it that does not."""
+    if len(post.excerpt_text) > 2 * len(post.title) + 8:
+        return post.excerpt_text  # far longer than the title: more than a repeat of it
     title = _bare(post.title)
     if _bare(post.excerpt_text) != title:
         return post.excerpt_text
+    paragraphs = html_paragraphs(_content(post))
     return next((text for text in paragraphs if _bare(text) not in ("", title)), "")
 
 
@@ -199,8 +215,6 @@ def digest_entry(post: Post, site: Site, excerpt_length: int) -> DigestEntry:
     """What the templates show of one post."""
     date = post.date.astimezone(site_timezone(site.timezone))
     author = post.author or site.author
-    content = _content(post)
-    paragraphs = tuple(html_paragraphs(content))
     return DigestEntry(
         title=post.title,
         url=post.url,
@@ -209,14 +223,13 @@ def digest_entry(post: Post, site: Site, excerpt_length: int) -> DigestEntry:
         author=author.name if author else "",
         tags=post.tags,
         categories=post.categories,
-        excerpt=truncate(_excerpt(post, paragraphs), excerpt_length),
+        excerpt=truncate(_excerpt(post), excerpt_length),
         image=_email_image(post.image, post.title, CONTENT_WIDTH),
         thumbnail=_email_image(post.image, post.title, THUMBNAIL_WIDTH),
         title_html=title_html(post.title, post.lang or site.lang),
-        content=Markup(content),
-        paragraphs=paragraphs,
         lang=post.lang or site.lang,
         extra=post.extra,
+        post=post,
     )
 
 
