@@ -536,7 +536,7 @@ def test_the_featured_layout_shows_the_newest_post_large(make_site: SiteFactory)
         "96", "72", "A red maple",
     )  # fmt: skip
     (line,) = _classes(second, "fw-line")
-    assert line.text is not None and len(line.text) <= 90 and line.text.endswith("…")
+    assert line.text is not None and display_width(line.text) <= 56 and line.text.endswith("…")
     assert not _classes(third, "fw-thumbnail")
 
 
@@ -768,3 +768,17 @@ def test_an_excerpt_that_repeats_the_title_gives_way_to_the_next_paragraph(
     assert digest_entry(posts["京都の秋を歩く、朝の哲学の道"], site, 100).excerpt == (
         "朝の散歩の話です。"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "short"),
+    [
+        ("Short enough.", "Short enough."),
+        ("The older post's first paragraph, which is long", "The older post's first…"),
+        ("紅葉の季節、朝七時の哲学の道を歩いてみました。", "紅葉の季節、朝七時の哲…"),
+    ],
+)
+def test_shorten_counts_columns(text: str, short: str) -> None:
+    from feedwright.mail.digest import shorten
+
+    assert shorten(text, 24) == short

@@ -23,7 +23,7 @@ from feedwright.mail.content import email_html, html_paragraphs
 from feedwright.mail.dates import date_span, long_date
 from feedwright.mail.phrases import title_html
 from feedwright.mail.recipients import Recipient
-from feedwright.mail.wrapping import wrap
+from feedwright.mail.wrapping import fitting_clusters, wrap
 from feedwright.posts.excerpt import truncate
 from feedwright.posts.markdown import TooMuchMarkdown, render_markdown
 from feedwright.posts.model import Image, Post
@@ -193,6 +193,13 @@ def _content(post: Post) -> str:
     return email_html(html, post.url, CONTENT_WIDTH, LINK_CLASS)
 
 
+def shorten(text: str, columns: int) -> str:
+    """``text`` cut to at most ``columns`` columns, "…" included, at a word boundary (a
+    Japanese or Chinese character takes two columns, as it takes twice the room): a
+    line of about the same length in any language."""
+    return truncate(text, fitting_clusters(text, columns - 1) + 1)
+
+
 def _bare(text: str) -> str:
     """Text without case, spaces, punctuation or width differences, to compare."""
     folded = unicodedata.normalize("NFKC", text).casefold()
@@ -306,7 +313,7 @@ class DigestRenderer:
             bytecode_cache=_compiled_templates(site, self.warnings),
         )
         self.environment.filters["wrap"] = wrap
-        self.environment.filters["shorten"] = truncate
+        self.environment.filters["shorten"] = shorten
         self.premailer = Premailer(
             base_url=None,
             allow_network=False,

@@ -100,3 +100,14 @@ def wrap(text: str, width: int = 72) -> str:
         lines.append(line)
         paragraphs.append("\n".join(lines))
     return "\n".join(paragraphs)
+
+
+def fitting_clusters(text: str, columns: int) -> int:
+    """How many of ``text``'s characters (grapheme clusters), from its start, fit in
+    ``columns`` columns of display width."""
+    width = 0
+    for count, cluster in enumerate(_GRAPHEME.findall(text)):
+        width += 2 if _is_wide(cluster) else 1
+        if width > columns:
+            return count
+    return len(_GRAPHEME.findall(text))
