@@ -144,11 +144,15 @@ def _html_part(eml: bytes) -> EmailMessage:
     return part
 
 
-def _japanese_site(root: Path, count: int, paragraphs: int) -> Site:
+def _japanese_site(
+    root: Path, count: int, paragraphs: int, digest: str = 'layout = "equal"'
+) -> Site:
+    """A site of ``count`` posts of Japanese text. Every post's excerpt is shown whole (the
+    "equal" layout): the HTML is mostly Japanese, as the encoding tests need."""
     from feedwright.site.config import load_site
 
     (root / "_posts").mkdir(parents=True)
-    (root / "feedwright.toml").write_text(DEFAULT_CONFIG)
+    (root / "feedwright.toml").write_text(f"{DEFAULT_CONFIG}\n[digest]\n{digest}\n")
     write_posts(
         root / "_posts",
         {
@@ -700,12 +704,7 @@ def test_full_posts_in_the_email(make_site: SiteFactory) -> None:
 
 
 def test_full_posts_stay_under_the_clipping_limit(tmp_path: Path) -> None:
-    site = _japanese_site(tmp_path / "site", 60, 200)
-    with (tmp_path / "site" / "feedwright.toml").open("a") as config:
-        config.write('\n[digest]\ncontent = "full"\n')
-    from feedwright.site.config import load_site
-
-    site = load_site(tmp_path / "site")
+    site = _japanese_site(tmp_path / "site", 60, 200, 'content = "full"')
     result = digest_site(site, DigestOptions(last=60, now=NOW))
     assert result.digest is not None and result.digest.more and len(result.digest.listed) > 3
     encoded = _html_part((site.output / "digest.eml").read_bytes()).get_payload()
