@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck unit bench screenshots clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "feedwright needs Python 3.11 or newer; set PYTHON=python3.x")'
@@ -33,5 +33,10 @@ unit: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench.py $(BENCH_ARGS)
 
+# The digest in headless Chromium (600 and 375 px, light and dark) into screenshots/;
+# needs chromium-headless-shell (or chromium) and, for Japanese, fonts-noto-cjk.
+screenshots: $(STAMP)
+	$(BIN)/python bench/screenshots.py
+
 clean:
-	rm -rf $(VENV) out build dist
+	rm -rf $(VENV) out build dist screenshots
