@@ -628,8 +628,13 @@ def test_images_as_email_clients_need_them(make_site: SiteFactory) -> None:
     html, _ = render(make_site(IMAGE_POSTS, _with_digest('layout = "equal"')))
     document = lxml.html.document_fromstring(html)
     images = _classes(document, "fw-image")
-    # The alt of an image that only repeats the title beside it is empty.
+    # The alt of an image that only repeats the title beside it is empty, and its link,
+    # the title's twin, is hidden from screen readers and the keyboard.
     assert [image.get("alt") for image in images] == ["", "A red maple"]
+    links = [image.getparent() for image in images]
+    assert [(link.get("aria-hidden"), link.get("tabindex")) for link in links if link is not None] == [
+        ("true", "-1"), (None, None),
+    ]  # fmt: skip
     for image in images:
         assert image.get("width") and image.get("height")
         assert _style(image)["background-color"] == "#e5e7eb"  # while it loads, or blocked
@@ -662,7 +667,7 @@ FULL_POST: dict[str, str | bytes] = {
 
         ![A wide photo](/img/wide.jpg)
 
-        <img src="tall.png" width="1104" height="2000" alt="Tall">
+        <img src="tall.png" width="1104" height="2000" alt="Tall"> <img src="no-alt.png">
 
         - one item
         - another item
@@ -688,11 +693,14 @@ def test_full_posts_in_the_email(make_site: SiteFactory) -> None:
     # A button of the post's own keeps its class and colours.
     assert links["Join"].get("class") == "button" and "#ff0" in links["Join"].get("style", "")
     assert links["words"].get("href") is None
-    wide, tall = first.iter("img")
+    wide, tall, no_alt = first.iter("img")
+    assert no_alt.get("alt") == ""
     assert wide.get("src") == "https://blog.example.org/img/wide.jpg" and wide.get("width") is None
     assert (tall.get("width"), tall.get("height")) == ("552", "1000")
     for image in (wide, tall):
         assert _style(image)["max-width"] == "100%" and _style(image)["height"] == "auto"
+    assert (wide.get("alt"), tall.get("alt")) == ("A wide photo", "Tall")
+    assert all(image.get("alt") is not None for image in first.iter("img"))
     for tag in ("iframe", "form", "input"):
         assert not list(document.iter(tag))
     assert "onmouseover" not in html and "evil.example" not in html
@@ -739,12 +747,20 @@ def test_japanese_titles_break_only_between_phrases(make_site: SiteFactory) -> N
     assert not list(english.iter("span", "wbr"))
     assert "keep-all" not in lxml.html.tostring(english, encoding="unicode")
     assert "<wbr>" not in text and "京都の秋を歩く、朝の哲学の道" in text
+    # <wbr> has no end tag, nor content.
+    assert "</wbr>" not in html and "京都の<wbr>秋を<wbr>" in html
 
 
 @pytest.mark.parametrize(
     ("title", "lang", "pieces"),
     [
         ("京都の秋を歩く", "ja", ["京都の", "秋を歩く"]),  # 「歩く」 alone would be two
+        # BudouX makes the bracket a phrase: a line would end with it.
+        (
+            "地図の使い方を学び直す（その20）",
+            "ja",
+            ["地図の", "使い方を", "学び直す", "（その20）"],
+        ),
         ("今天我们去公园散步", "zh-CN", ["今天", "我们", "去", "公园散步"]),
         ("Hello world", "en", ["Hello world"]),
         ("", "ja", []),

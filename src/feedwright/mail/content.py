@@ -72,6 +72,8 @@ def _size_image(image: lxml.html.HtmlElement, column_width: int) -> None:
     elif "height" in image.attrib:
         del image.attrib["height"]  # a height alone would stretch the image
     image.set("style", "display: block; max-width: 100%; height: auto; border: 0;")
+    if image.get("alt") is None:
+        image.set("alt", "")  # without one, a screen reader reads the file name
 
 
 def _pixels(value: str | None) -> int | None:

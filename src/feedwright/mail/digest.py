@@ -450,13 +450,16 @@ class DigestRenderer:
                 self._template_path(HTML_TEMPLATE), "the template made an empty document"
             )
         try:
-            return str(self.premailer.transform(html))
+            inlined = str(self.premailer.transform(html))
         except Exception as error:  # premailer and lxml raise many types on broken HTML
             raise DigestTemplateError(
                 self._template_path(HTML_TEMPLATE),
                 f"the CSS cannot be inlined: {type(error).__name__}: {error}",
                 "the template must make a complete HTML document with <html>, <head> and <body>",
             ) from None
+        # lxml's HTML parser, under premailer, does not know <wbr> has no content: it puts
+        # the text after each one inside it and writes end tags, which HTML forbids.
+        return inlined.replace("</wbr>", "")
 
     def _template_path(self, name: str) -> Path:
         """The file a template is loaded from (the user's folder first)."""

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 from markupsafe import Markup, escape
 
+from feedwright.mail.wrapping import NO_LINE_END, NO_LINE_START
+
 if TYPE_CHECKING:
     from budoux import Parser
 
@@ -53,10 +55,23 @@ def phrases(text: str, lang: str) -> list[str]:
     language = _language(lang)
     if language is None or not text:
         return [text] if text else []
-    pieces = [piece for piece in _parser(language).parse(text) if piece]
+    pieces = _kinsoku([piece for piece in _parser(language).parse(text) if piece])
     if len(pieces) > 1 and _length(pieces[-1]) < _SHORTEST_LAST:
         pieces[-2:] = [pieces[-2] + pieces[-1]]
     return pieces
+
+
+def _kinsoku(pieces: list[str]) -> list[str]:
+    """``pieces`` joined where a break between them would break the line-breaking rules
+    the text part keeps too (see wrapping): no line ends with an opening bracket (BudouX
+    makes 「（」 a phrase of its own), none starts with closing punctuation."""
+    joined: list[str] = []
+    for piece in pieces:
+        if joined and (joined[-1][-1] in NO_LINE_END or piece[0] in NO_LINE_START):
+            joined[-1] += piece
+        else:
+            joined.append(piece)
+    return joined
 
 
 def _length(text: str) -> int:
