@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from feedwright.errors import PostError, Problem
@@ -26,6 +26,9 @@ from feedwright.site.values import (
     web_url,
     with_web_uri,
 )
+
+if TYPE_CHECKING:
+    from feedwright.posts.links import PostLinks
 
 # The most categories, and the most tags, one post may have.
 MAX_NAMES = 100
@@ -329,13 +332,22 @@ def parse_post(source: SourceFile, site: Site, zone: tzinfo) -> Post:
     return with_body(parse_header(source, site, zone), source.body, site)
 
 
-def with_body(post: Post, body: str, site: Site) -> Post:
-    """``post`` completed with its body: the cleaned text, the excerpt and the body's warnings."""
+def with_body(post: Post, body: str, site: Site, links: PostLinks | None = None) -> Post:
+    """``post`` completed with its body: the cleaned text with its Liquid tags or Hugo
+    shortcodes rendered (``links``: the site's posts, which ``post_url`` and ``ref`` name),
+    the excerpt and the body's warnings."""
     # Imported here: it needs markdown-it and lxml, which reading front matter never does
     # (and a build whose changes show in no output reads no body).
     from feedwright.posts.excerpt import excerpt_text, truncate
 
     cleaned, body_warnings = clean_body(body, post.source, post.body_line)
+    # After the cleaning, which keeps the lines where they are, for its warnings' lines;
+    # only a body with tags has the renderer imported.
+    if "{{" in cleaned or "{%" in cleaned:
+        from feedwright.posts.templating import render_tags
+
+        cleaned, tag_warnings = render_tags(post, cleaned, site, links)
+        body_warnings += tag_warnings
     full_excerpt = excerpt_text(post.front_excerpt, cleaned, site.excerpt_separator)
     return replace(
         post,
