@@ -675,6 +675,7 @@ FULL_POST: dict[str, str | bytes] = {
         <a class="button" href="/join" style="background: #000; color: #ff0">Join</a>
 
         <iframe src="https://evil.example/"></iframe><form action="/x"><input></form>
+        <title>A page's leftover title</title><meta http-equiv="refresh" content="0">
         <p onmouseover="steal()">Last <a href="data:text/html,x">words</a>.</p>
         """,
     "2025-11-01-older.md": "---\ntitle: Older\n---\nThe older post, whole.\n\nIts second part.\n",
@@ -704,6 +705,7 @@ def test_full_posts_in_the_email(make_site: SiteFactory) -> None:
     for tag in ("iframe", "form", "input"):
         assert not list(document.iter(tag))
     assert "onmouseover" not in html and "evil.example" not in html
+    assert "leftover" not in html and "refresh" not in html
     assert "Its second part." in lxml.html.tostring(second, method="text", encoding="unicode")
     # The text part has every paragraph and list item.
     assert "First paragraph with a link and an anchor." in text

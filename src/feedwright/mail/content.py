@@ -13,7 +13,7 @@ from lxml import etree
 _DROPPED = {
     "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "form",
     "input", "button", "select", "textarea", "link", "meta", "base", "svg", "math", "template",
-    "noscript",
+    "noscript", "title",
 }  # fmt: skip
 _URL_ATTRIBUTES = ("href", "src", "srcset", "action", "formaction", "poster", "background")
 _SAFE_SCHEMES = ("http", "https", "mailto")
