@@ -457,8 +457,9 @@ class DigestRenderer:
                 f"the CSS cannot be inlined: {type(error).__name__}: {error}",
                 "the template must make a complete HTML document with <html>, <head> and <body>",
             ) from None
-        # lxml's HTML parser, under premailer, does not know <wbr> has no content: it puts
-        # the text after each one inside it and writes end tags, which HTML forbids.
+        # lxml's HTML parser, under premailer, does not know <wbr> (in a post's content,
+        # in a template) has no content: it puts the text after each one inside it and
+        # writes end tags, which HTML forbids.
         return inlined.replace("</wbr>", "")
 
     def _template_path(self, name: str) -> Path:

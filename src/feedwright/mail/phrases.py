@@ -2,8 +2,12 @@
 
 Japanese and Chinese have no spaces, so a browser may break a title between any two
 characters and leave one or two of them alone on the last line (「京都の秋を歩/く」). With
-``word-break: keep-all`` a line breaks only at a ``<wbr>``, and the title has one between
-each two phrases, but not before a last phrase of one or two characters.
+``word-break: keep-all`` a line breaks only where the text allows it, and the title allows
+it between each two phrases, but not before a last phrase of one or two characters.
+
+The break between phrases is a zero-width space (U+200B), not a ``<wbr>``: caniemail
+reports that Gmail for iOS and Outlook for Windows drop ``<wbr>``, which would leave a
+``keep-all`` title no place to break at all.
 """
 
 from __future__ import annotations
@@ -22,7 +26,9 @@ if TYPE_CHECKING:
 # The shortest last phrase a title may end on a line of its own with.
 _SHORTEST_LAST = 3
 # Inline, so that a template of one's own that prints the title gets it too.
-_KEEP_PHRASES = "word-break: keep-all; overflow-wrap: anywhere;"
+_KEEP_PHRASES = "word-break: keep-all;"
+# Where a line may break between two phrases.
+BREAK = "\u200b"
 
 
 def _language(lang: str) -> str | None:
@@ -81,9 +87,9 @@ def _length(text: str) -> int:
 
 def title_html(title: str, lang: str) -> Markup:
     """The title as HTML, escaped; in Japanese and Chinese, in a span that breaks lines
-    only at the ``<wbr>`` between its phrases."""
+    only at the BREAK between its phrases."""
     pieces = phrases(title, lang)
     if len(pieces) <= 1:
         return escape(title)
-    joined = Markup("<wbr>").join(escape(piece) for piece in pieces)
+    joined = Markup(BREAK).join(escape(piece) for piece in pieces)
     return Markup('<span style="{}">{}</span>').format(_KEEP_PHRASES, joined)
