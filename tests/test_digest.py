@@ -761,6 +761,8 @@ def test_japanese_titles_break_only_between_phrases(make_site: SiteFactory) -> N
             ["地図の", "使い方を", "学び直す", "（その20）"],
         ),
         ("今天我们去公园散步", "zh-CN", ["今天", "我们", "去", "公园散步"]),
+        ("今天我們去公園散步", "zh-Hant-TW", ["今天", "我們", "去", "公園散步"]),
+        ("京都の秋を歩く", "ja-JP", ["京都の", "秋を歩く"]),
         ("Hello world", "en", ["Hello world"]),
         ("", "ja", []),
     ],
