@@ -580,8 +580,8 @@ def test_titles_take_the_text_colour_and_links_the_accent(make_site: SiteFactory
         assert _style(link)["color"] == "#111827"
     (content_link,) = _elements(document, "//div[@class='fw-content']//a")
     assert _style(content_link)["color"] in ("#00aa77", "#0a7")
-    (button,) = _classes(document, "fw-button-cell")
-    assert button.get("bgcolor") == "#00aa77"
+    buttons = _classes(document, "fw-button-cell")
+    assert buttons and all(button.get("bgcolor") == "#00aa77" for button in buttons)
 
 
 def _dark_selectors(html: str) -> list[str]:
@@ -687,6 +687,13 @@ def test_full_posts_in_the_email(make_site: SiteFactory) -> None:
     html, text = render(site)
     document = lxml.html.document_fromstring(html)
     first, second = _classes(document, "fw-content")
+    # Whole posts are all shown large (images take the column), the newest the largest.
+    assert (
+        len(_classes(document, "fw-title-featured"))
+        == len(_classes(document, "fw-title-equal"))
+        == 1
+    )
+    assert not _classes(document, "fw-title-compact")
     links = {link.text: link for link in first.iter("a")}
     assert links["a link"].get("href") == "https://blog.example.org/2025/11/29/other.html"
     assert links["an anchor"].get("href") == "https://blog.example.org/2025/11/29/full.html#notes"
