@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from feedwright.errors import ConfigError, Problem
 from feedwright.site.addresses import control_character, parse_address
@@ -32,13 +32,18 @@ from feedwright.site.jekyll import (
     ruby_true,
 )
 from feedwright.site.model import (
+    DEFAULT_ACCENT,
     DEFAULT_SUBJECT,
+    DIGEST_COLUMN_WIDTH,
+    DIGEST_CONTENTS,
+    DIGEST_LAYOUTS,
     PREVIEW_FILES,
     SMTP_SECURITY,
     STYLESHEET_FILE,
     Author,
     DigestSettings,
     FeedSettings,
+    Logo,
     Site,
     SmtpSettings,
     group_feed_suffix,
@@ -65,7 +70,7 @@ _FEED_KEYS = {
 }  # fmt: skip
 _DIGEST_KEYS = {
     "subject", "from", "reply_to", "unsubscribe_url", "unsubscribe_mailto", "max_posts",
-    "excerpt_length", "templates", "preview",
+    "excerpt_length", "templates", "preview", "logo", "layout", "content", "accent", "address",
 }  # fmt: skip
 _SMTP_KEYS = {"host", "port", "security", "username", "timeout", "ca_file"}
 _TABLES = {
@@ -227,7 +232,9 @@ def load_site(
         excerpt_separator=str(site_table.get("excerpt_separator", "<!--more-->")),
         excerpt_length=excerpt_length,
         feeds=feeds,
-        digest=_digest_settings(config_path, root, data.get("digest", {}), excerpt_length),
+        digest=_digest_settings(
+            config_path, root, data.get("digest", {}), excerpt_length, (url, title)
+        ),
         smtp=_smtp_settings(config_path, root, data.get("smtp", {})),
         recipients=_recipient_list(config_path, data.get("recipients", {})),
         recipients_file=_site_path(config_path, root, "recipients", "file", data),
@@ -563,7 +570,11 @@ def _check_address(path: Path, table: str, key: str, text: str) -> str:
 
 
 def _digest_settings(
-    path: Path, root: Path, table: Mapping[str, Any], site_excerpt_length: int
+    path: Path,
+    root: Path,
+    table: Mapping[str, Any],
+    site_excerpt_length: int,
+    site_url_and_title: tuple[str, str],
 ) -> DigestSettings:
     subject = _typed(path, "digest", "subject", table.get("subject", DEFAULT_SUBJECT), str)
     try:
@@ -596,7 +607,86 @@ def _digest_settings(
         excerpt_length=excerpt_length,
         templates=_site_path(path, root, "digest", "templates", {"digest": table}),
         preview=_typed(path, "digest", "preview", table.get("preview", True), bool),
+        logo=_logo(path, table.get("logo"), *site_url_and_title),
+        layout=_choice(path, "layout", table.get("layout", "featured"), DIGEST_LAYOUTS),
+        content=_choice(path, "content", table.get("content", "excerpt"), DIGEST_CONTENTS),
+        accent=_accent(path, table.get("accent", DEFAULT_ACCENT)),
+        address=_postal_address(path, table.get("address")),
     )
+
+
+def _choice(path: Path, key: str, value: object, choices: tuple[str, ...]) -> str:
+    """A [digest] value that must be one of a few words."""
+    if value not in choices:
+        raise ConfigError(
+            path,
+            f"`{key}` in [digest] must be one of {', '.join(map(repr, choices))}, not {value!r}",
+        )
+    return str(value)
+
+
+_HEX_COLOUR = re.compile(r"#(?:[0-9A-Fa-f]{3}){1,2}")
+
+
+def _accent(path: Path, value: object) -> str:
+    """The accent colour as ``#rrggbb`` (``#abc`` is taken as ``#aabbcc``): a hex colour
+    only, since it goes into CSS and into the attributes Outlook reads."""
+    if not isinstance(value, str) or not _HEX_COLOUR.fullmatch(value):
+        raise ConfigError(
+            path,
+            f"`accent` in [digest] must be a hex colour, not {value!r}",
+            'write accent = "#1d4ed8"',
+        )
+    digits = value[1:]
+    if len(digits) == 3:
+        digits = "".join(digit * 2 for digit in digits)
+    return "#" + digits.lower()
+
+
+def _postal_address(path: Path, value: object) -> str | None:
+    """The sender's postal address: lines of text (a newline or `\n` between them)."""
+    if value is None:
+        return None
+    text = _typed(path, "digest", "address", value, str)
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    if any(control_character(line) is not None for line in lines):
+        raise ConfigError(
+            path,
+            "`address` in [digest] contains a control character",
+            "write its lines with plain spaces, a newline between them",
+        )
+    return "\n".join(line for line in lines if line) or None
+
+
+_LOGO_EXAMPLE = 'write logo = { url = "/img/logo.png", width = 160, height = 40, alt = "My blog" }'
+
+
+def _logo(path: Path, value: object, site_url: str, site_title: str) -> Logo | None:
+    """The masthead image: its URL made absolute against the site's, an http(s) URL; its
+    width and height (an email image always has both, so that nothing moves as it loads,
+    and Outlook needs the width); its alt text (default: the site title)."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise ConfigError(path, f"`logo` in [digest] must be a table, not {value!r}", _LOGO_EXAMPLE)
+    unknown = sorted(set(value) - {"url", "width", "height", "alt"})
+    if unknown:
+        raise ConfigError(path, f"unknown key `{unknown[0]}` in `logo` in [digest]", _LOGO_EXAMPLE)
+    url = urljoin(site_url + "/", str(_typed(path, "digest", "logo.url", value.get("url"), str)))
+    if urlsplit(url).scheme not in ("http", "https") or control_character(url) is not None:
+        raise ConfigError(path, f"`logo.url` in [digest] {url!r} is not an http(s) URL")
+    sizes = []
+    for key in ("width", "height"):
+        size = _typed(path, "digest", f"logo.{key}", value.get(key), int)
+        if not 0 < size <= DIGEST_COLUMN_WIDTH:
+            raise ConfigError(
+                path,
+                f"`logo.{key}` in [digest] must be 1–{DIGEST_COLUMN_WIDTH} pixels, not {size}",
+                "give the size the email shows it at (the image itself may be twice as big)",
+            )
+        sizes.append(size)
+    alt = _typed(path, "digest", "logo.alt", value.get("alt", site_title), str)
+    return Logo(url=url, width=sizes[0], height=sizes[1], alt=" ".join(alt.split()))
 
 
 def _check_unsubscribe_url(path: Path, url: str) -> None:

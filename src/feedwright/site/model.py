@@ -56,6 +56,27 @@ SMTP_SECURITY = ("starttls", "tls", "none")
 DEFAULT_SUBJECT = "{titles}"
 
 
+# How the digest shows its posts: the newest large and the others compact ("featured"),
+# all alike ("equal"), or titles only ("list").
+DIGEST_LAYOUTS = ("featured", "equal", "list")
+# What of each post the digest shows: its excerpt, or all of it.
+DIGEST_CONTENTS = ("excerpt", "full")
+DEFAULT_ACCENT = "#1d4ed8"
+# The digest's column: 600 px wide with 24 px of padding on each side.
+DIGEST_COLUMN_WIDTH = 552
+
+
+@dataclass(frozen=True)
+class Logo:
+    """The digest's masthead image (``[digest] logo``): an absolute http(s) URL, its size
+    in CSS pixels as the email shows it, and its alt text."""
+
+    url: str
+    width: int
+    height: int
+    alt: str
+
+
 @dataclass(frozen=True)
 class DigestSettings:
     """The ``[digest]`` table: how the email digest looks and who it is from."""
@@ -69,6 +90,13 @@ class DigestSettings:
     excerpt_length: int = 300
     templates: Path | None = None
     preview: bool = True
+    logo: Logo | None = None
+    layout: str = "featured"
+    content: str = "excerpt"
+    # The colour of links and buttons, "#rrggbb".
+    accent: str = DEFAULT_ACCENT
+    # The sender's postal address for the footer (CAN-SPAM requires one), lines kept.
+    address: str | None = None
 
 
 @dataclass(frozen=True)
