@@ -115,11 +115,11 @@ def test_feedwright_toml_wins_over_the_feed_block(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("block", "expected", "warned"),
     [
-        ("feed:\n  path: feeds/atom.xml\n", ("feed.atom", 20, False), "`feed.path`"),
-        ("feed:\n  posts_limit: many\n", ("feed.atom", 20, False), "`feed.posts_limit`"),
+        ("feed:\n  path: feeds/atom.xml\n", ("feed.xml", 20, False), "`feed.path`"),
+        ("feed:\n  posts_limit: many\n", ("feed.xml", 20, False), "`feed.posts_limit`"),
         # Liquid's `default` takes false and empty text as unset, any other text as set.
-        ('feed:\n  excerpt_only: ""\n', ("feed.atom", 20, False), None),
-        ('feed:\n  excerpt_only: "no"\n', ("feed.atom", 20, True), None),
+        ('feed:\n  excerpt_only: ""\n', ("feed.xml", 20, False), None),
+        ('feed:\n  excerpt_only: "no"\n', ("feed.xml", 20, True), None),
     ],
 )
 def test_feed_block_values_jekyll_feed_cannot_use_are_left_out(

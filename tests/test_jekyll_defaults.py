@@ -140,5 +140,5 @@ def test_a_changed_default_changes_the_cached_build(tmp_path: Path) -> None:
     build(site)
     (root / "_config.yml").write_text(CONFIG.replace("/walks/:title/", "/moved/:title/"))
     build(load_site(root))
-    links = {entry.title: entry.link for entry in parse_feed(root / "out/feed.atom").entries}
+    links = {entry.title: entry.link for entry in parse_feed(root / "out/feed.xml").entries}
     assert links["Hill"] == "https://example.org/moved/hill/"

@@ -63,7 +63,7 @@ def test_every_posts_folder_of_a_jekyll_site_with_its_folders_as_categories(
     assert result.collection.problems == []
     found = {post.title: (post.url, post.categories) for post in result.collection.posts}
     assert found == EXPECTED
-    feed = (site.output / "feed.atom").read_text()
+    feed = (site.output / "feed.xml").read_text()
     assert all(url in feed for url, _ in EXPECTED.values())
 
 
@@ -135,7 +135,7 @@ def test_entry_ids_on_a_jekyll_site_are_jekyll_feeds(tmp_path: Path) -> None:
     assert result.collection.problems == []
     assert {post.title: post.id for post in result.collection.posts} == JEKYLL_FEED_IDS
     assert {post.title: post.url for post in result.collection.posts} == JEKYLL_FEED_LINKS
-    feed = (site.output / "feed.atom").read_text()
+    feed = (site.output / "feed.xml").read_text()
     assert f"<id>{BASE}/2025/02/12/plain-post</id>" in feed
 
 

@@ -58,7 +58,7 @@ def _tags_entry(site: Site) -> tuple[str, str]:
     """The content and summary of the post "Tags" in the site's Atom feed, once built."""
     result = build(site)
     assert not result.collection.problems
-    feed = parse_feed(site.output / "feed.atom")
+    feed = parse_feed(site.output / site.feeds.atom)
     entry = next(entry for entry in feed.entries if entry.title == "Tags")
     return entry.content[0].value, entry.summary
 
@@ -173,7 +173,7 @@ def test_a_render_process_resolves_post_url_as_the_build_does(tmp_path: Path) ->
     shutil.rmtree(site.output)
     build(site, speed=Speed.off())
     assert snapshot(site.output) == made_ahead
-    assert b"/blog/2025/01/01/target.html" in made_ahead["feed.atom"]
+    assert b"/blog/2025/01/01/target.html" in made_ahead["feed.xml"]
 
 
 def test_a_changed_url_of_a_post_no_feed_shows_renders_the_posts_that_link_to_it(
@@ -184,14 +184,14 @@ def test_a_changed_url_of_a_post_no_feed_shows_renders_the_posts_that_link_to_it
     (site.root / "feedwright.toml").write_text("[feeds]\nlimit = 1\n[digest]\npreview = false\n")
     site = load_site(site.root)
     build(site)
-    assert b"/blog/2025/01/01/target.html" in (site.output / "feed.atom").read_bytes()
+    assert b"/blog/2025/01/01/target.html" in (site.output / "feed.xml").read_bytes()
     target = site.root / "_posts/2025-01-01-target.md"
     target.write_text(
         target.read_text().replace("title: Target", "title: Target\npermalink: /moved/")
     )
     result = build(site)
     assert not result.up_to_date
-    assert b"/blog/moved/" in (site.output / "feed.atom").read_bytes()
+    assert b"/blog/moved/" in (site.output / "feed.xml").read_bytes()
 
 
 def test_a_plain_site_keeps_braces_as_text(tmp_path: Path) -> None:
@@ -392,7 +392,7 @@ def test_a_pages_head_tags_and_scripts_are_left_out_of_the_content(tmp_path: Pat
         assert tag not in content
     assert "<p>Text after.</p>" in content
     assert "<code>&lt;meta&gt;</code>" in content
-    parse_feed(site.output / "feed.atom")
+    parse_feed(site.output / site.feeds.atom)
     warnings = [str(problem) for problem in result.collection.warnings]
     assert len(warnings) == 1
     assert warnings[0].startswith(f"{root / '_posts/2025-02-01-tags.md'}:6: its <meta>, <title>")

@@ -65,7 +65,9 @@ class Collection:
     next_due: datetime | None = None
     files: int = 0
     # Markdown files without front matter in a site folder that is its own posts folder
-    # (a README): not posts, and no problem either.
+    # (a README), and those of a Jekyll site's `_posts` not named as posts (see
+    # files.JEKYLL_POST_NAME; counted when ``collect`` lists the files): not posts, and
+    # no problem either.
     ignored: int = 0
 
 
@@ -90,14 +92,15 @@ def collect(
     files when the caller has already listed them; ``read`` reads them (default:
     ``read_here``).
     """
+    not_posts: list[str] = []
     if files is None:
-        files = [(name, None) for name in post_file_names(site, drafts)]
+        files = [(name, None) for name in post_file_names(site, drafts, not_posts)]
     # Posts of the same date keep the order of their file names, compared as strings (as
     # Jekyll compares paths): it never depends on the file system. The files come in path
     # order, which differs where a name and a folder share a start (`2025-x.md`, `2025/`).
     files = sorted(files, key=lambda file: file[0])
     in_site_root = posts_location(site) == (site.root, None) and not reads_every_posts_folder(site)
-    result = Collection(files=len(files), warnings=list(site.warnings))
+    result = Collection(files=len(files), warnings=list(site.warnings), ignored=len(not_posts))
     for outcome in (read or read_here(site))(files, bodies, progress):
         if isinstance(outcome, Problem):
             # Loose Markdown files (README.md…) in a site folder are not posts.

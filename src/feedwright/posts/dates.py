@@ -14,7 +14,9 @@ _ISO_LIKE = re.compile(
     \s*(?P<offset>[Zz]|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$""",
     re.VERBOSE,
 )
-_FILENAME_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-")
+# The date that starts a Jekyll post's file name: as Jekyll reads it, one-digit months and
+# days, and years of two to four digits (Ruby completes two: 17 is 2017, 69 is 1969).
+_FILENAME_DATE = re.compile(r"^(\d{2,4})-(\d{1,2})-(\d{1,2})-")
 
 # The other forms Ruby's Time.parse reads, which Jekyll uses on a date given as text. Like
 # Ruby, a time is looked for first (a zone is read only right after it), then a day name,
@@ -217,12 +219,14 @@ def _ruby_datetime(
 
 
 def date_from_filename(name: str, zone: tzinfo) -> datetime | None:
-    """The date in a Jekyll file name such as ``2025-11-29-title.md``, or None (also when it
-    is no date, or out of range)."""
+    """The date in a Jekyll file name such as ``2025-11-29-title.md`` (or ``2025-1-9-a.md``),
+    or None (also when it is no date, or out of range)."""
     match = _FILENAME_DATE.match(name)
     if not match:
         return None
     year, month, day = (int(group) for group in match.groups())
+    if len(match.group(1)) == 2:
+        year += 1900 if year >= 69 else 2000
     try:
         return _within_range(datetime(year, month, day, tzinfo=zone))
     except ValueError:  # DateError too

@@ -7,6 +7,7 @@ since the last build (``speed.uptodate``) stays cheap.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,6 +34,10 @@ DRAFTS_FOLDER = "_drafts"
 _POSTS_FOLDERS = ("_posts", DRAFTS_FOLDER)
 # The starts of the names Jekyll skips (hidden files, its own, backups).
 _SKIPPED_BY_JEKYLL = (".", "_", "#", "~")
+# The name of a file of `_posts` that Jekyll makes a post (its DATE_FILENAME_MATCHER): a
+# date, with one- or two-digit month and day, a title and an extension. Other files there
+# are not posts (a dated folder does not make its files posts); a draft needs no date.
+JEKYLL_POST_NAME = re.compile(r"\d{2,4}-\d{1,2}-\d{1,2}-[^/]*\.[^./]+")
 
 
 def posts_location(site: Site) -> tuple[Path, str | None]:
@@ -82,11 +87,16 @@ def is_draft_file(site: Site, path: Path) -> bool:
     return DRAFTS_FOLDER in path.parts[len(site.root.parts) : -1]
 
 
-def post_file_names(site: Site, drafts: bool = False) -> list[str]:
+def post_file_names(
+    site: Site, drafts: bool = False, not_posts: list[str] | None = None
+) -> list[str]:
     """Every post file of the site, in a fixed order that does not depend on the file
     system; as strings, which cost less than Paths when 10,000 are only to be stat'ed.
     With ``drafts``, a Jekyll site's ``_drafts`` folders are read too, as by ``jekyll
-    build --drafts`` (without it they are not even listed, as Jekyll does not read them)."""
+    build --drafts`` (without it they are not even listed, as Jekyll does not read them).
+    The Markdown files of a Jekyll site's ``_posts`` whose names are not a post's (see
+    JEKYLL_POST_NAME) are left out, and added to ``not_posts`` when it is given (a site
+    with ``_posts`` but no Jekyll configuration takes them all, as before)."""
     if site.hugo is not None and not site.posts:
         # Imported here: only a Hugo site needs Hugo's rules (which import nothing heavy).
         from feedwright.posts.hugo import hugo_post_files
@@ -104,18 +114,28 @@ def post_file_names(site: Site, drafts: bool = False) -> list[str]:
             from feedwright.posts.entry_filter import EntryFilter
 
             rules = EntryFilter.of(site.exclude, site.include)
-        return sorted(_walk(str(site.root), output, magic, rules), key=path_order)
+        # Only Jekyll's own sites (with its configuration) need dated names, as it does.
+        named = not_posts if not_posts is not None else []
+        found = _walk(
+            str(site.root), output, magic, rules, named if site.engine == "jekyll" else None
+        )
+        return sorted(found, key=path_order)
     return sorted(_walk(str(folder), output), key=path_order)
 
 
 def _walk(
-    top: str, output: str, posts_folders: tuple[str, ...] = (), rules: EntryFilter | None = None
+    top: str,
+    output: str,
+    posts_folders: tuple[str, ...] = (),
+    rules: EntryFilter | None = None,
+    not_posts: list[str] | None = None,
 ) -> list[str]:
     """The Markdown files under ``top``, skipping hidden and `_` folders, the usual folders
     of dependencies and the output folder (by os.scandir: os.walk, with its joins, takes
     twice as long). With ``posts_folders`` (Jekyll's ``_posts``, and ``_drafts``), only
     those inside such a folder, wherever it is (Jekyll's posts), and as the site's
-    ``exclude`` and ``include`` say (``rules``)."""
+    ``exclude`` and ``include`` say (``rules``). With ``not_posts``, the files of a
+    ``_posts`` folder that are not named as posts go there instead."""
     names: list[str] = []
     # Each folder to list, and the posts folder it is in (None: its files are not posts).
     folders = [(top, None if posts_folders else top)]
@@ -130,7 +150,10 @@ def _walk(
             if not _is_folder(entry):
                 jekyll = bool(posts_folders)
                 if posts_root is not None and _is_post(entry, top, posts_root, rules, jekyll):
-                    names.append(entry.path)
+                    if not_posts is not None and not _named_as_post(entry.name, posts_root):
+                        not_posts.append(entry.path)
+                    else:
+                        names.append(entry.path)
             elif posts_root is None and entry.name in posts_folders:
                 folders.append((entry.path, entry.path))
             # A symlinked folder is not followed: it cannot trap the walk in a loop.
@@ -154,6 +177,12 @@ def _is_post(
     if verdict is not None:
         return verdict
     return not (jekyll and entry.name.startswith(_SKIPPED_BY_JEKYLL))
+
+
+def _named_as_post(name: str, posts_root: str) -> bool:
+    """Whether a file of a Jekyll site's posts folder ``posts_root`` has a name Jekyll
+    makes a post of: any, in ``_drafts``; a dated one (JEKYLL_POST_NAME) in ``_posts``."""
+    return not posts_root.endswith("_posts") or JEKYLL_POST_NAME.fullmatch(name) is not None
 
 
 def _enters(

@@ -29,8 +29,9 @@ _YAML_FIX = (
 # The split front matter text keeps the line break of the opening `---` line, so its first
 # line (line 0 to YAML) is the file's line 1.
 _FIRST_LINE = 1
-# The line that closes front matter, YAML's or TOML's (see the handlers' FM_BOUNDARY).
-_CLOSING_LINE = re.compile(r"(?:-{3,}|\+{3,})[ \t]*")
+# The line that closes front matter, YAML's (`...` too) or TOML's (see the handlers'
+# FM_BOUNDARY).
+_CLOSING_LINE = re.compile(r"(?:-{3,}|\+{3,}|\.{3})[ \t]*")
 _TOML_FIX = "fix the TOML syntax on that line (strings need quotes, keys need `=`)"
 # Control characters other than tab and line ends: C0, DEL and C1 (NEL included). XML
 # forbids most of them and they break mail headers. (Format characters such as
@@ -48,7 +49,21 @@ class TOMLHandler(BaseHandler):
         return tomllib.loads(fm)
 
 
-_HANDLERS: tuple[tuple[str, BaseHandler], ...] = (("YAML", YAMLHandler()), ("TOML", TOMLHandler()))
+class JekyllYAMLHandler(YAMLHandler):
+    """``---`` YAML front matter, which may also close with ``...`` (YAML's document end),
+    as Jekyll's front matter pattern allows."""
+
+    FM_BOUNDARY = re.compile(r"^(?:-{3,}|\.{3})\s*$", re.MULTILINE)
+    _OPENING = re.compile(r"^-{3,}\s*$", re.MULTILINE)
+
+    def detect(self, text: str) -> bool:
+        return self._OPENING.match(text) is not None
+
+
+_HANDLERS: tuple[tuple[str, BaseHandler], ...] = (
+    ("YAML", JekyllYAMLHandler()),
+    ("TOML", TOMLHandler()),
+)
 
 
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

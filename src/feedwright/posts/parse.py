@@ -43,7 +43,7 @@ _KNOWN_KEYS = {
 }  # fmt: skip
 _UPDATED_KEYS = ("updated", "last_modified_at", "lastmod")
 _EXCERPT_KEYS = ("excerpt", "description", "summary")
-_DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
+_DATE_PREFIX = re.compile(r"^\d{2,4}-\d{1,2}-\d{1,2}-")
 # Lines such as "---END---" left behind by editors and generators; never meant to be shown.
 _STRAY_MARKER = re.compile(r"^[ \t]*-{3,}[ \t]*END[ \t]*-{3,}[ \t]*$", re.IGNORECASE | re.MULTILINE)
 _MIN_REPEATED_PARAGRAPH = 40

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Callable
 from datetime import datetime
-from urllib.parse import quote
+from urllib.parse import quote, unquote_to_bytes
 
 from feedwright.posts.slugs import jekyll_slugify
 
@@ -26,6 +27,14 @@ _PLACEHOLDER = re.compile(
 _PATH_SAFE = "/-._~!$&'()*+,;=:@"
 _PATH_TEXT = re.compile(r"[A-Za-z0-9_/\-.~!$&'()*+,;=:@]*")  # what quote() leaves as it is
 _SLASHES = re.compile(r"/{2,}")
+# A path that URI normalization leaves as it is: no percent sign, no dot segment.
+_NORMAL_PATH = re.compile(r"(?:/(?!\.\.?(?:/|$))[A-Za-z0-9_\-.~!$&'()*+,;=:@]*)*/?")
+# What each part of a URL keeps as it is when normalized (RFC 3986's pchar; a fragment
+# also keeps "/" and "?"; a query also "/", "?" and "&", split at "&", which it keeps).
+_PCHAR_SAFE = "-._~!$&'()*+,;=:@"
+_FRAGMENT_SAFE = _PCHAR_SAFE + "/?"
+_QUERY_SAFE = "-._~!$'()*+,=:@/?"
+_ENCODED_PLUS = re.compile("%2B", re.IGNORECASE)
 
 
 def resolve_pattern(permalink: str) -> str:
@@ -95,7 +104,7 @@ def post_path(
             pieces.append(_escape_path(_VALUES[name](date, categories, slug or file_slug)))
     # Jekyll's sanitize_url: no "..", no "./", no doubled slashes, always a leading slash.
     path = _SLASHES.sub("/", ("/" + "".join(pieces)).replace("..", "/").replace("./", ""))
-    return escape_permalink(path) if front_matter else path
+    return normalize_url_path(escape_permalink(path) if front_matter else path)
 
 
 @functools.lru_cache(maxsize=4_096)
@@ -119,4 +128,60 @@ def document_id(url_path: str, slug: str) -> str:
     ``/notes/SLUG``, since the id keeps the slug, not the permalink's last part."""
     # Ruby's File.dirname ignores a trailing slash: "/a/b/" and "/a/b.html" are both in "/a".
     folder = url_path.rstrip("/").rpartition("/")[0]
-    return f"{folder}/{quote(slug, safe=_PATH_SAFE)}"
+    return normalize_url_path(f"{folder}/{slug}")
+
+
+def normalize_url_path(path: str) -> str:
+    """A URL's path (with its query and fragment, if any) as jekyll-feed writes it: through
+    ``absolute_url``, which normalizes it as Addressable 2.8 does. Each segment is decoded
+    and percent-encoded again (an existing ``%20`` stays, a space becomes ``%20``, a
+    ``%2e`` becomes ``.``, ``[`` becomes ``%5B``; text in NFKC), then dot segments are
+    removed (``/%2e%2e/a.html`` is ``/a.html``). A ``#`` starts the fragment, and ``?`` the
+    query, as in any URL: a file named ``hash-#1.md`` has the id ``…/hash-#1``, which is
+    jekyll-feed's, and a valid URI."""
+    if _NORMAL_PATH.fullmatch(path):  # most paths: nothing to do
+        return path
+    path, hash_mark, fragment = path.partition("#")
+    path, question_mark, query = path.partition("?")
+    segments = [_normalized_component(segment, _PCHAR_SAFE) for segment in path.split("/")]
+    normal = _without_dot_segments("/".join(segments))
+    if question_mark:
+        pairs = (
+            _normalized_component(pair, _QUERY_SAFE, plus_kept=True) for pair in query.split("&")
+        )
+        normal += "?" + "&".join(pairs)
+    if hash_mark:
+        normal += "#" + _normalized_component(fragment, _FRAGMENT_SAFE)
+    return normal
+
+
+def _normalized_component(text: str, safe: str, plus_kept: bool = False) -> str:
+    """``text`` percent-decoded, put in NFKC and percent-encoded again but for ``safe``, as
+    Addressable's ``normalize_component``; with ``plus_kept`` (a query), an encoded ``+``
+    (``%2B``) stays encoded."""
+    if "%" not in text and text.isascii():  # most: nothing to decode
+        return quote(text, safe=safe)
+    if plus_kept:
+        pieces = _ENCODED_PLUS.split(text)
+        return "%2B".join(_normalized_component(piece, safe) for piece in pieces)
+    raw = unquote_to_bytes(text)  # a "%" not followed by two hex digits stays, to be encoded
+    try:
+        return quote(unicodedata.normalize("NFKC", raw.decode("utf-8")), safe=safe)
+    except UnicodeDecodeError:  # bytes that are no text are encoded as they are
+        return quote(raw, safe=safe)
+
+
+def _without_dot_segments(path: str) -> str:
+    """``path`` without its ``.`` and ``..`` segments (RFC 3986, 5.2.4): ``/a/../b`` is
+    ``/b``, and a ``..`` above the root is dropped."""
+    kept: list[str] = []
+    segments = path.split("/")
+    for segment in segments[1:]:
+        if segment == "..":
+            if kept:
+                kept.pop()
+        elif segment != ".":
+            kept.append(segment)
+    if segments[-1] in (".", ".."):
+        kept.append("")
+    return "/" + "/".join(kept)

@@ -21,6 +21,7 @@ from feedwright.site.hugo import (
     read_hugo_config,
 )
 from feedwright.site.jekyll import (
+    JEKYLL_FEED_FILE,
     JekyllConfig,
     jekyll_config_files,
     jekyll_feed_values,
@@ -199,9 +200,16 @@ def load_site(
     # A Jekyll site's ids are jekyll-feed's unless [feeds] says otherwise.
     id_scheme = "jekyll" if is_jekyll else FeedSettings.id_scheme
     hugo_feeds = hugo_feed_values(hugo) if hugo_path else {}
+    feeds_table = data.get("feeds", {})
     feeds = _feed_settings(
         config_path,
-        {"id_scheme": id_scheme, **jekyll_feeds, **hugo_feeds, **data.get("feeds", {})},
+        {
+            "id_scheme": id_scheme,
+            **(_jekyll_feed_name(feeds_table) if is_jekyll else {}),
+            **jekyll_feeds,
+            **hugo_feeds,
+            **feeds_table,
+        },
     )
     excerpt_length = _typed(
         config_path, "site", "excerpt_length", site_table.get("excerpt_length", 200), int
@@ -328,6 +336,14 @@ def _jekyll_config_files(
             'write jekyll_config = ["_config.yml", "_config_dev.yml"]',
         )
     return tuple(Path(name) if Path(name).is_absolute() else root / name for name in names)
+
+
+def _jekyll_feed_name(feeds_table: Mapping[str, Any]) -> dict[str, Any]:
+    """A Jekyll site's Atom feed is where jekyll-feed writes its own, ``feed.xml``, so that
+    its subscribers keep theirs; unless [feeds] gives that name to the RSS or JSON feed."""
+    if JEKYLL_FEED_FILE in (feeds_table.get("rss"), feeds_table.get("json")):
+        return {}
+    return {"atom": JEKYLL_FEED_FILE}
 
 
 def check_output_names(site: Site) -> None:

@@ -1,0 +1,146 @@
+"""What a Jekyll 4.3.1 build with jekyll-feed 0.17 gave for small sites made to find the
+edges: which files of `_posts` are posts, their dates, ids and links, excerpts, the feed's
+file name, and a feed with no entries."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import feedparser
+
+from conftest import NOW, build, write_posts
+from feedwright.commands.posts import check_site
+from feedwright.posts.collect import collect
+from feedwright.site.config import load_site
+from feedwright.site.model import Site
+
+CONFIG_YML = "title: T\nurl: https://blog.example.org\n"
+
+
+def _site(
+    root: Path, files: Mapping[str, str], config_yml: str = CONFIG_YML, toml: str | None = None
+) -> Site:
+    root.mkdir()
+    (root / "_config.yml").write_text(config_yml)
+    if toml is not None:
+        (root / "feedwright.toml").write_text(toml)
+    write_posts(root, dict(files))
+    return load_site(root)
+
+
+# Jekyll built the first three as posts and skipped the others without a word.
+NAMES = {
+    "_posts/2017-2-5-one-digit.md": "---\ntitle: One digit\n---\nx\n",
+    "_posts/17-3-6-short-year.md": "---\ntitle: Short year\n---\nx\n",
+    "_posts/archive/2015-01-01-in-a-folder.md": "---\ntitle: In a folder\n---\nx\n",
+    "_posts/2013-03-19-dated-folder/inside.md": "---\ntitle: Inside\n---\nx\n",
+    "_posts/undated.md": "---\ntitle: Undated\ndate: 2015-02-02\n---\nx\n",
+    "_posts/notes.md": "Just notes, no front matter.\n",
+    "_posts/2015-01-01.md": "---\ntitle: No title part\n---\nx\n",
+}
+
+
+def test_only_files_named_as_jekyll_posts_are_posts(tmp_path: Path) -> None:
+    site = _site(tmp_path / "site", NAMES)
+    collection = collect(site, now=NOW)
+    assert collection.problems == []
+    found = {post.title: (post.date.date().isoformat(), post.url) for post in collection.posts}
+    assert found == {
+        "One digit": ("2017-02-05", "https://blog.example.org/2017/02/05/one-digit.html"),
+        "Short year": ("2017-03-06", "https://blog.example.org/2017/03/06/short-year.html"),
+        "In a folder": ("2015-01-01", "https://blog.example.org/2015/01/01/in-a-folder.html"),
+    }
+
+
+def test_check_counts_the_other_files_of_posts_as_not_posts(tmp_path: Path) -> None:
+    site = _site(tmp_path / "site", NAMES)
+    collection = check_site(site)
+    assert collection.problems == []
+    assert len(collection.posts) == 3
+    assert collection.ignored == 4
+
+
+def test_drafts_need_no_date_in_their_names(tmp_path: Path) -> None:
+    files = {"_drafts/a-draft.md": "---\ntitle: Draft\n---\nx\n"}
+    site = _site(tmp_path / "site", files)
+    assert [post.title for post in collect(site, now=NOW, drafts=True, future=True).posts] == [
+        "Draft"
+    ]
+
+
+def test_front_matter_closed_by_yaml_document_end(tmp_path: Path) -> None:
+    files = {"_posts/2014-03-03-dots.md": "---\ntitle: Dots\n...\nThe body.\n\nMore.\n"}
+    site = _site(tmp_path / "site", files)
+    result = build(site)
+    assert result.collection.problems == []
+    (post,) = result.collection.posts
+    assert post.title == "Dots"
+    entry = feedparser.parse((site.output / "feed.xml").read_bytes()).entries[0]
+    assert "The body." in entry.content[0].value
+    assert "..." not in entry.content[0].value
+
+
+POST = {"_posts/2025-01-02-a-post.md": "---\ntitle: A post\n---\nx\n"}
+
+
+def test_a_jekyll_sites_atom_feed_is_where_jekyll_feed_wrote_its_own(tmp_path: Path) -> None:
+    site = _site(tmp_path / "site", POST)
+    build(site)
+    assert sorted(path.name for path in site.output.glob("feed.*")) == [
+        "feed.json",
+        "feed.rss",
+        "feed.xml",
+        "feed.xsl",
+    ]
+    feed = feedparser.parse((site.output / "feed.xml").read_bytes())
+    assert feed.version == "atom10"
+    self_links = [link.href for link in feed.feed.links if link.rel == "self"]
+    assert self_links == ["https://blog.example.org/feed.xml"]
+
+
+def test_feedwright_toml_still_names_the_atom_feed(tmp_path: Path) -> None:
+    toml = '[feeds]\natom = "atom.xml"\n'
+    site = _site(tmp_path / "site", POST, toml=toml)
+    assert site.feeds.atom == "atom.xml"
+
+
+def test_an_rss_feed_named_feed_xml_keeps_the_atom_feed_at_feed_atom(tmp_path: Path) -> None:
+    site = _site(tmp_path / "site", POST, toml='[feeds]\nrss = "feed.xml"\n')
+    assert (site.feeds.atom, site.feeds.rss) == ("feed.atom", "feed.xml")
+
+
+def test_jekyll_feeds_path_still_wins(tmp_path: Path) -> None:
+    site = _site(tmp_path / "site", POST, CONFIG_YML + "feed:\n  path: atom.xml\n")
+    assert site.feeds.atom == "atom.xml"
+
+
+# Ids and links as jekyll-feed wrote them for these file names and permalinks.
+ODD_NAMES = {
+    "_posts/2014-03-22-escape-+ %20[].md": "---\ntitle: Escapes\n---\nx\n",
+    "_posts/2009-03-12-hash-#1.md": "---\ntitle: Hash\n---\nx\n",
+    "_posts/2014-01-06-traversal.md": (
+        "---\ntitle: Traversal\npermalink: /%2e%2e/%2e%2e/%2e%2e/baddie.html\n---\nx\n"
+    ),
+    "_posts/2014-01-07-up.md": "---\ntitle: Up\npermalink: /a/../../b/x.html\n---\nx\n",
+}
+ODD_IDS_AND_LINKS = {
+    "Escapes": ("/2014/03/22/escape-+%20%20%5B%5D", "/2014/03/22/escape-+-20.html"),
+    "Hash": ("/2009/03/12/hash-#1", "/2009/03/12/hash-1.html"),
+    "Traversal": ("/traversal", "/baddie.html"),
+    "Up": ("/a/b/up", "/a/b/x.html"),
+}
+
+
+def test_ids_and_links_of_odd_names_are_jekyll_feeds(tmp_path: Path) -> None:
+    site = _site(tmp_path / "site", ODD_NAMES)
+    result = build(site)
+    assert result.collection.problems == []
+    base = "https://blog.example.org"
+    expected = {
+        title: (base + id_, base + link) for title, (id_, link) in ODD_IDS_AND_LINKS.items()
+    }
+    assert {post.title: (post.id, post.url) for post in result.collection.posts} == expected
+    feed = feedparser.parse((site.output / "feed.xml").read_bytes())
+    assert feed.bozo == 0
+    assert {entry.title: (entry.id, entry.link) for entry in feed.entries} == expected
