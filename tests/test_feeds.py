@@ -283,7 +283,7 @@ def test_updated_field_and_empty_site(make_site: SiteFactory) -> None:
         path.unlink()
     build(empty)
     feed = parse_feed(empty.output / "feed.atom")
-    assert feed.entries == [] and feed.feed.updated == "1970-01-01T00:00:00+00:00"
+    assert feed.entries == [] and feed.feed.updated == "2000-01-01T00:00:00+00:00"
     assert datetime.fromisoformat(feed.feed.updated) < datetime.now(UTC)
 
 

@@ -144,3 +144,18 @@ def test_ids_and_links_of_odd_names_are_jekyll_feeds(tmp_path: Path) -> None:
     feed = feedparser.parse((site.output / "feed.xml").read_bytes())
     assert feed.bozo == 0
     assert {entry.title: (entry.id, entry.link) for entry in feed.entries} == expected
+
+
+def test_a_feed_with_no_entries_has_a_plausible_fixed_date(tmp_path: Path) -> None:
+    site = _site(tmp_path / "site", {"_posts/notes.md": "Not a post.\n"})
+    build(site)
+    atom = (site.output / "feed.xml").read_bytes()
+    rss = (site.output / "feed.rss").read_bytes()
+    assert feedparser.parse(atom).feed.updated == "2000-01-01T00:00:00+00:00"
+    # RSS has no date to give: lastBuildDate is optional, and left out.
+    assert b"lastBuildDate" not in rss
+    assert b"1970" not in atom + rss
+    assert feedparser.parse(rss).bozo == 0
+    build(site)
+    assert (site.output / "feed.xml").read_bytes() == atom
+    assert (site.output / "feed.rss").read_bytes() == rss

@@ -39,8 +39,11 @@ MEDIA_NS = "http://search.yahoo.com/mrss/"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 STYLESHEET_NAME = STYLESHEET_FILE
 GENERATOR_URI = "https://pypi.org/project/feedwright/"
-# The feed of a site with no posts yet still needs a fixed `updated`; the clock is not used.
-_NO_POSTS_DATE = datetime(1970, 1, 1, tzinfo=UTC)
+# A feed with no entries has nothing to date it, but Atom requires `updated`: a fixed date,
+# not the clock (the same input gives the same bytes), and one validators find plausible
+# (not before 1990, as the epoch is, nor in the future). The first post's date replaces it.
+# RSS, whose lastBuildDate is optional, then has none.
+_NO_POSTS_DATE = datetime(2000, 1, 1, tzinfo=UTC)
 # Characters XML 1.0 forbids: C0 controls except tab/LF/CR, surrogates, U+FFFE and U+FFFF.
 # (Listed, not as the complement of what XML allows: that class takes 5 ms to compile.)
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -260,6 +263,9 @@ def _generator(
     feed.author(_author_dict(_feed_author(site)))
     feed.generator("feedwright", version=__version__, uri=GENERATOR_URI)
     feed.updated(_updated(group.posts))
+    if not group.posts:
+        # feedgen has no public way to leave lastBuildDate out (unset, it is the clock's).
+        feed._FeedGenerator__rss_lastBuildDate = None
     for post, content in zip(group.posts, contents, strict=True):
         _add_entry(feed, site, post, content, language)
     return feed
