@@ -19,7 +19,10 @@ CONFIG_YML = "title: T\nurl: https://blog.example.org\n"
 
 
 def _site(
-    root: Path, files: Mapping[str, str], config_yml: str = CONFIG_YML, toml: str | None = None
+    root: Path,
+    files: Mapping[str, str | bytes],
+    config_yml: str = CONFIG_YML,
+    toml: str | None = None,
 ) -> Site:
     root.mkdir()
     (root / "_config.yml").write_text(config_yml)
@@ -159,3 +162,50 @@ def test_a_feed_with_no_entries_has_a_plausible_fixed_date(tmp_path: Path) -> No
     build(site)
     assert (site.output / "feed.xml").read_bytes() == atom
     assert (site.output / "feed.rss").read_bytes() == rss
+
+
+# jekyll-feed's <summary> for these posts: Jekyll's excerpt is the text before the first
+# blank line ("\n\n", its excerpt_separator), whatever it is, rendered.
+EXCERPTS: dict[str, str | bytes] = {
+    "_posts/2014-01-10-heading.md": "---\ntitle: Heading\n---\n# Test\n\nSecond.\n",
+    "_posts/2014-01-11-list.md": "---\ntitle: List\n---\n- one\n- two\n\nPara.\n",
+    "_posts/2014-01-12-code.md": "---\ntitle: Code\n---\n    code line\n    more\n\nPara.\n",
+    # Bytes: written as they are (text would be dedented, the spaces taken off).
+    "_posts/2014-01-13-spaces.md": b"---\ntitle: Spaces\n---\nline one\n   \nline two\n\nPara.\n",
+    "_posts/2014-01-14-ref.md": (
+        "---\ntitle: Ref\n---\nSee [the docs][d] now.\n\nMore.\n\n[d]: https://example.org/docs\n"
+    ),
+    "_posts/2014-01-15-blank.md": "---\ntitle: Blank\n---\n\n\nFirst.\n\nSecond.\n",
+    "_posts/2014-01-16-mixed.md": "---\ntitle: Mixed\n---\n## Intro *now*\nText after.\n\nNext.\n",
+}
+JEKYLL_SUMMARIES = {
+    "Heading": "Test",
+    "List": "one two",
+    "Code": "code line more",
+    "Spaces": "line one line two",
+    "Ref": "See the docs now.",
+    "Blank": "First.",
+    "Mixed": "Intro now Text after.",
+}
+
+
+def _summaries(site: Site) -> dict[str, str]:
+    build(site)
+    feed = feedparser.parse((site.output / "feed.xml").read_bytes())
+    return {entry.title: " ".join(entry.summary.split()) for entry in feed.entries}
+
+
+def test_the_excerpt_is_the_text_before_the_first_blank_line(tmp_path: Path) -> None:
+    assert _summaries(_site(tmp_path / "site", EXCERPTS)) == JEKYLL_SUMMARIES
+
+
+def test_a_separator_the_post_lacks_makes_the_whole_post_the_excerpt(tmp_path: Path) -> None:
+    config = CONFIG_YML + "excerpt_separator: <!--cut-->\n"
+    files = {
+        "_posts/2014-01-14-whole.md": "---\ntitle: Whole\n---\nOne.\n\nTwo.\n",
+        "_posts/2014-01-15-cut.md": "---\ntitle: Cut\n---\nOne.\n\nTwo.\n<!--cut-->\nThree.\n",
+    }
+    assert _summaries(_site(tmp_path / "site", files, config)) == {
+        "Whole": "One. Two.",
+        "Cut": "One. Two.",
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import regex
@@ -10,16 +11,31 @@ from feedwright.posts.markdown import TooMuchMarkdown, first_paragraph, markdown
 
 ELLIPSIS = "…"
 _GRAPHEME = regex.compile(r"\X")
+# A link reference definition, as Jekyll looks for one to take along into an excerpt.
+_DEFINITION = re.compile(r"^ {0,3}(\[[^\]]+\]):.+$", re.MULTILINE)
 # Punctuation that looks wrong just before the ellipsis.
 _TRAILING = " \t,;:、，・-–—"
 
 
-def excerpt_markdown(body: str, separator: str) -> str:
-    """The Markdown a post's excerpt comes from: the text before the separator, else the
-    first paragraph."""
+def excerpt_markdown(body: str, separator: str, whole_without_separator: bool = False) -> str:
+    """The Markdown a post's excerpt comes from: the text before the separator, whatever
+    it is (a heading, a list), with the link reference definitions of the rest that it
+    uses, as Jekyll takes it; else the first paragraph, or with ``whole_without_separator``
+    (Jekyll's way) the whole body."""
     if separator and separator in body:
-        return body.split(separator, 1)[0]
-    return first_paragraph(body)
+        head, tail = body.split(separator, 1)
+        return head + _used_definitions(head, tail)
+    return body if whole_without_separator else first_paragraph(body)
+
+
+def _used_definitions(head: str, tail: str) -> str:
+    """The link reference definitions (``[label]: URL``) of ``tail`` whose label ``head``
+    holds, on lines of their own after a blank line: without them, ``[text][label]``
+    would show as it is written (Jekyll's excerpt takes them along too)."""
+    if "]:" not in tail or "[" not in head:
+        return ""
+    used = [match.group(0) for match in _DEFINITION.finditer(tail) if match.group(1) in head]
+    return "\n\n" + "\n".join(used) if used else ""
 
 
 def _is_wide(cluster: str) -> bool:
@@ -53,12 +69,18 @@ def truncate(text: str, limit: int) -> str:
     return "".join(kept).rstrip(_TRAILING) + ELLIPSIS
 
 
-def excerpt_text(front_matter_excerpt: str | None, body: str, separator: str) -> str:
-    """The whole plain-text excerpt of a post: front matter first, then the body's opening;
-    none ("") from Markdown too big to render (see ``markdown.MAX_PIECES``)."""
+def excerpt_text(
+    front_matter_excerpt: str | None,
+    body: str,
+    separator: str,
+    whole_without_separator: bool = False,
+) -> str:
+    """The whole plain-text excerpt of a post: front matter first, then the body's opening
+    (see ``excerpt_markdown``); none ("") from Markdown too big to render (see
+    ``markdown.MAX_PIECES``)."""
     try:
         if front_matter_excerpt:
             return markdown_to_text(front_matter_excerpt)
-        return markdown_to_text(excerpt_markdown(body, separator))
+        return markdown_to_text(excerpt_markdown(body, separator, whole_without_separator))
     except TooMuchMarkdown:
         return ""

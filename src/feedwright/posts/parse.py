@@ -377,7 +377,9 @@ def with_body(post: Post, body: str, site: Site, links: PostLinks | None = None)
 
         cleaned, tag_warnings = render_tags(post, cleaned, site, links)
         body_warnings += tag_warnings
-    full_excerpt = excerpt_text(post.front_excerpt, cleaned, site.excerpt_separator)
+    # On a Jekyll site, a post without the separator is its own excerpt, as in Jekyll.
+    jekyll = site.engine == "jekyll"
+    full_excerpt = excerpt_text(post.front_excerpt, cleaned, site.excerpt_separator, jekyll)
     return replace(
         post,
         body=cleaned,

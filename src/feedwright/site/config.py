@@ -21,6 +21,7 @@ from feedwright.site.hugo import (
     read_hugo_config,
 )
 from feedwright.site.jekyll import (
+    JEKYLL_EXCERPT_SEPARATOR,
     JEKYLL_FEED_FILE,
     JekyllConfig,
     jekyll_config_files,
@@ -237,7 +238,11 @@ def load_site(
         ),
         posts=_typed(config_path, "site", "posts", site_table.get("posts", ""), str),
         output=output_dir if output_dir.is_absolute() else root / output_dir,
-        excerpt_separator=str(site_table.get("excerpt_separator", "<!--more-->")),
+        excerpt_separator=str(
+            site_table.get(
+                "excerpt_separator", JEKYLL_EXCERPT_SEPARATOR if is_jekyll else "<!--more-->"
+            )
+        ),
         excerpt_length=excerpt_length,
         feeds=feeds,
         digest=_digest_settings(

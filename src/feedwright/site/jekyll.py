@@ -15,6 +15,8 @@ from feedwright.site.values import parse_author
 JEKYLL_CONFIG = "_config.yml"
 # The files Jekyll reads its configuration from when it is given none: the first that exists.
 JEKYLL_CONFIGS = (JEKYLL_CONFIG, "_config.yaml", "_config.toml")
+# Jekyll's excerpt_separator when the site sets none: a post's excerpt is its first block.
+JEKYLL_EXCERPT_SEPARATOR = "\n\n"
 # Where jekyll-feed writes its feed (its `feed.path` default): a Jekyll site's Atom feed.
 JEKYLL_FEED_FILE = "feed.xml"
 # The data files Jekyll reads ``site.data.authors`` from, which jekyll-feed looks authors up in.
