@@ -23,7 +23,8 @@ from lxml import etree
 from feedwright import __version__
 from feedwright.errors import Problem
 from feedwright.feeds.groups import FeedGroup
-from feedwright.posts.markdown import TooMuchMarkdown, absolutize_links, render_markdown
+from feedwright.posts.links import absolutize_links
+from feedwright.posts.markdown import TooMuchMarkdown, render_markdown
 from feedwright.posts.model import Post
 from feedwright.site.model import STYLESHEET_FILE, Author, Site, group_feed_suffix
 from feedwright.writer import OutputFile

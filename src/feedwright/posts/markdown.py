@@ -7,7 +7,6 @@ from collections.abc import MutableMapping
 from typing import Any
 
 import lxml.html
-from lxml import etree
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_inline import StateInline
@@ -113,21 +112,6 @@ def first_paragraph(text: str) -> str:
 
 def _fragment(html: str) -> lxml.html.HtmlElement:
     return lxml.html.fragment_fromstring(html, create_parent="div")
-
-
-def absolutize_links(html: str, base_url: str) -> str:
-    """Make every relative ``href``/``src``/``srcset`` in an HTML fragment absolute.
-
-    Relative links resolve against ``base_url`` (the post's own URL) and root-relative ones
-    against its host, exactly as a browser showing the post would resolve them.
-    """
-    if not html.strip():
-        return html
-    root = _fragment(html)
-    root.make_links_absolute(base_url, resolve_base_href=False, handle_failures="ignore")
-    inner = [root.text or ""] if root.text else []
-    inner.extend(etree.tostring(child, encoding="unicode", method="html") for child in root)
-    return "".join(inner)
 
 
 def html_to_text(html: str) -> str:

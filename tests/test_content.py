@@ -1,0 +1,124 @@
+"""Post content as the site's engine renders it: raw HTML, URLs, excerpts, typography and
+kramdown's syntax on Jekyll sites (compared with what Jekyll 4.3 and jekyll-feed built from
+the same small posts)."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import feedparser
+
+from conftest import SiteFactory, build, parse_feed, write_posts
+from feedwright.posts.links import absolute_url
+from feedwright.site.config import load_site
+from feedwright.site.model import Site
+
+POST_URL = "https://blog.example.org/2024/01/01/media.html"
+
+
+def jekyll_site(root: Path, posts: dict[str, str | bytes], config_yml: str = "") -> Site:
+    """A Jekyll site (a ``_config.yml``, posts in ``_posts``), loaded."""
+    root.mkdir()
+    (root / "_config.yml").write_text(
+        "title: Test Blog\nurl: https://blog.example.org\n" + textwrap.dedent(config_yml)
+    )
+    write_posts(root / "_posts", posts)
+    return load_site(root)
+
+
+def only_entry(site: Site) -> feedparser.FeedParserDict:
+    """The one entry of a built site's Atom feed (its RSS feed parsed too, both bozo 0)."""
+    build(site)
+    parse_feed(site.output / "feed.rss")
+    (entry,) = parse_feed(site.output / "feed.atom").entries
+    return entry
+
+
+def only_content(site: Site) -> str:
+    """The HTML of the one post of a built site as feedwright wrote it (feedparser
+    re-serialises what it reads), from the JSON Feed; both XML feeds checked by feedparser."""
+    entry = only_entry(site)
+    (item,) = json.loads((site.output / "feed.json").read_text(encoding="utf-8"))["items"]
+    assert entry.content[0].value  # the XML feeds carry it too
+    content: str = item["content_html"]
+    return content
+
+
+MEDIA_POST = """
+    ---
+    title: Media
+    date: 2024-01-01
+    ---
+    <video controls><source src="clip.mp4" type="video/mp4"><track src="subs.vtt" kind="captions"></video>
+
+    <picture><source srcset="/img/small.webp 1x, big.webp 2x"><img src="/a b.png" alt="a > b"></picture>
+
+    <audio controls src="sound.mp3"></audio>
+    """
+
+
+def test_raw_media_html_stays_valid_with_absolute_urls(make_site: SiteFactory) -> None:
+    site = make_site({"2024-01-01-media.md": MEDIA_POST})
+    content = only_content(site)
+    # No <source> or <track> holding what follows it: they are void elements.
+    assert "</source>" not in content and "</track>" not in content
+    assert (
+        '<video controls><source src="https://blog.example.org/2024/01/01/clip.mp4"'
+        ' type="video/mp4"><track src="https://blog.example.org/2024/01/01/subs.vtt"'
+        ' kind="captions"></video>'
+    ) in content
+    assert (
+        'srcset="https://blog.example.org/img/small.webp 1x,'
+        ' https://blog.example.org/2024/01/01/big.webp 2x"'
+    ) in content
+    assert '2x"><img src="https://blog.example.org/a%20b.png" alt="a > b"></picture>' in content
+    assert '<audio controls src="https://blog.example.org/2024/01/01/sound.mp3"></audio>' in content
+
+
+def test_urls_are_percent_encoded_as_a_browser_would_never_twice() -> None:
+    assert absolute_url("/images/my photo.jpg", POST_URL) == (
+        "https://blog.example.org/images/my%20photo.jpg"
+    )
+    assert absolute_url("café.jpg", POST_URL) == (
+        "https://blog.example.org/2024/01/01/caf%C3%A9.jpg"
+    )
+    assert absolute_url("/a b/ü?q=é f#part 2", POST_URL) == (
+        "https://blog.example.org/a%20b/%C3%BC?q=%C3%A9%20f#part%202"
+    )
+    assert absolute_url("/a%20b.png", POST_URL) == "https://blog.example.org/a%20b.png"
+    assert absolute_url("#fn:1", POST_URL) == POST_URL + "#fn:1"
+    assert absolute_url("mailto:me@example.org", POST_URL) == "mailto:me@example.org"
+
+
+def test_html_and_markdown_urls_with_spaces_are_encoded(make_site: SiteFactory) -> None:
+    post = """
+        ---
+        title: Spaces
+        date: 2024-01-01
+        ---
+        <img src="/a b.png"> ![photo](</images/my photo.jpg>) [page](<ü ber.html>)
+        <a href="/x?a=1&amp;b=2">query</a>
+        """
+    site = make_site({"2024-01-01-media.md": post})
+    content = only_content(site)
+    assert '<img src="https://blog.example.org/a%20b.png">' in content
+    assert 'src="https://blog.example.org/images/my%20photo.jpg"' in content
+    assert 'href="https://blog.example.org/2024/01/01/%C3%BC%20ber.html"' in content
+    assert 'href="https://blog.example.org/x?a=1&amp;b=2"' in content
+
+
+def test_comments_and_scripts_are_left_alone(make_site: SiteFactory) -> None:
+    post = """
+        ---
+        title: Comments
+        date: 2024-01-01
+        ---
+        <!-- <img src="draft.png"> -->
+        <div style="background: url('bg image.png')">x</div>
+        """
+    site = make_site({"2024-01-01-media.md": post})
+    content = only_content(site)
+    assert '<!-- <img src="draft.png"> -->' in content
+    assert "url('https://blog.example.org/2024/01/01/bg%20image.png')" in content
