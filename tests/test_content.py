@@ -12,6 +12,7 @@ import feedparser
 
 from conftest import SiteFactory, build, parse_feed, write_posts
 from feedwright.posts.links import absolute_url
+from feedwright.posts.typography import smartify
 from feedwright.site.config import load_site
 from feedwright.site.model import Site
 
@@ -122,3 +123,40 @@ def test_comments_and_scripts_are_left_alone(make_site: SiteFactory) -> None:
     content = only_content(site)
     assert '<!-- <img src="draft.png"> -->' in content
     assert "url('https://blog.example.org/2024/01/01/bg%20image.png')" in content
+
+
+# Titles and what jekyll-feed 1 (Jekyll 4.3.1, kramdown 2.4) wrote for them.
+SMARTIFIED = {
+    'It\'s the \'90s -- "quoted" ("x") ... and --- dash': (
+        "It’s the ’90s – “quoted” (“x”) … and — dash"
+    ),
+    "Edge 'quotes' [\"brack\"] 'tis rock'n'roll 5'10\" x--y 1990's": (
+        "Edge ‘quotes’ [“brack”] ‘tis rock’n’roll 5’10” x–y 1990’s"
+    ),
+    "\"Hello,\" she said. 'Yes.'": "“Hello,” she said. ‘Yes.’",
+    "Say \"'hi'\"": "Say “‘hi’”",
+    '"*bold*" word': "“*bold*” word",
+    "a << b >> c <<d>> \\<< e": "a «\u00a0b\u00a0» c «d» << e",
+    "x...y....z": "x…y….z",
+    "a---b--c-d": "a—b–c-d",
+    'quote after dash -"x"': "quote after dash -“x”",
+    "1'2\" and 3''": "1’2” and 3’’",
+    "'": "’",
+    "x '": "x ‘",
+    '"x"?': "“x”?",
+    'back\\"slash"': "back\\“slash”",
+    "it’s already curly": "it’s already curly",
+}
+
+
+def test_smartify_is_kramdowns() -> None:
+    assert {title: smartify(title) for title in SMARTIFIED} == SMARTIFIED
+
+
+def test_titles_are_smartified_on_jekyll_sites_only(tmp_path: Path, make_site: SiteFactory) -> None:
+    post: dict[str, str | bytes] = {
+        "2024-01-01-quotes.md": "---\ntitle: \"It's -- 'quoted'...\"\n---\nBody.\n"
+    }
+    jekyll = jekyll_site(tmp_path / "jekyll", post)
+    assert only_entry(jekyll).title == "It’s – ‘quoted’…"
+    assert only_entry(make_site(post)).title == "It's -- 'quoted'..."

@@ -17,6 +17,8 @@ from feedwright.posts.files import folder_categories
 from feedwright.posts.front_matter import CONTROL_CHARACTERS, SourceFile, control_warning
 from feedwright.posts.model import Image, Post
 from feedwright.posts.permalinks import document_id, post_path
+from feedwright.posts.typography import smartify
+from feedwright.site.engine import is_jekyll_site
 from feedwright.site.model import Author, Site
 from feedwright.site.values import (
     WEB_URL_HINT,
@@ -356,6 +358,9 @@ def parse_header(source: SourceFile, site: Site, zone: tzinfo) -> Post:
     # One line wherever it goes (a mail subject, a feed reader's list): runs of whitespace,
     # line and paragraph separators included, become one space.
     title = " ".join((fields.text("title") or "").split()) or _title_from_name(fields)
+    if is_jekyll_site(site):
+        # jekyll-feed writes `post.title | smartify`: curly quotes, dashes, ellipses.
+        title = smartify(title)
     date = fields.date("date", zone) or date_from_filename(path.name, zone)
     if date is None:
         raise PostError(
