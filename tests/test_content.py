@@ -10,7 +10,7 @@ from pathlib import Path
 
 import feedparser
 
-from conftest import SiteFactory, build, parse_feed, write_posts
+from conftest import DEFAULT_CONFIG, SiteFactory, build, parse_feed, write_posts
 from feedwright.posts.links import absolute_url
 from feedwright.posts.typography import smartify
 from feedwright.site.config import load_site
@@ -160,3 +160,133 @@ def test_titles_are_smartified_on_jekyll_sites_only(tmp_path: Path, make_site: S
     jekyll = jekyll_site(tmp_path / "jekyll", post)
     assert only_entry(jekyll).title == "It’s – ‘quoted’…"
     assert only_entry(make_site(post)).title == "It's -- 'quoted'..."
+
+
+def test_an_html_post_and_jekylls_markdown_extensions(tmp_path: Path) -> None:
+    posts: dict[str, str | bytes] = {
+        "2024-01-01-raw.html": (
+            '---\ntitle: Raw\n---\n<p>An *html* post, "as is".</p>\n\nSecond *block*.\n'
+        ),
+        "2024-01-02-short.mkd": "---\ntitle: Short\n---\nA *mkd* post.\n",
+        "2024-01-03-text.txt": "---\ntitle: Text\n---\nNot Markdown to Jekyll.\n",
+    }
+    site = jekyll_site(tmp_path / "site", posts)
+    build(site)
+    feed = parse_feed(site.output / "feed.atom")
+    assert [entry.title for entry in feed.entries] == ["Short", "Raw"]
+    items = json.loads((site.output / "feed.json").read_text(encoding="utf-8"))["items"]
+    assert items[0]["content_html"] == "<p>A <em>mkd</em> post.</p>\n"
+    # Jekyll builds an HTML post as it is, and its excerpt is its first block's text.
+    assert items[1]["content_html"] == ('<p>An *html* post, "as is".</p>\n\nSecond *block*.\n')
+    assert items[1]["summary"] == 'An *html* post, "as is".'
+
+
+def test_markdown_ext_of_config_yml_says_which_files_are_markdown(tmp_path: Path) -> None:
+    posts: dict[str, str | bytes] = {
+        "2024-01-02-short.mkd": "---\ntitle: Short\n---\nA *mkd* post.\n",
+        "2024-01-03-text.TXT": "---\ntitle: Text\n---\nNow *Markdown*.\n",
+    }
+    site = jekyll_site(tmp_path / "site", posts, "markdown_ext: 'md, txt'\n")
+    assert [entry.title for entry in (only_entry(site),)] == ["Text"]
+
+
+def test_html_files_are_posts_only_in_jekylls_posts_folders(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    write_posts(root / "posts", {"2024-01-01-page.html": "---\ntitle: Page\n---\n<p>x</p>\n"})
+    (root / "feedwright.toml").write_text(DEFAULT_CONFIG)
+    site = load_site(root)
+    build(site)
+    assert parse_feed(site.output / "feed.atom").entries == []
+
+
+EXCERPTS = {
+    # The first block is Jekyll's excerpt, raw HTML too (jekyll-feed's <summary>).
+    '<div class="note">\nA note with *emph*.\n</div>\n\nSecond paragraph.\n': (
+        "A note with *emph*."
+    ),
+    '<p align="center"><img src="/logo.png"></p>\nText right after the image.\n\nNext.\n': (
+        "Text right after the image."
+    ),
+    '<p align="center"><img src="/logo.png"></p>\n\nSecond paragraph.\n': None,
+    "# A heading\n\nThe first paragraph[^1].\n\n[^1]: A note.\n": "The first paragraph.",
+}
+
+
+def test_the_excerpt_is_the_first_paragraph_or_html_block(make_site: SiteFactory) -> None:
+    posts: dict[str, str | bytes] = {
+        f"2024-01-0{number + 1}-post.md": f"---\ntitle: Post {number}\n---\n{body}"
+        for number, body in enumerate(EXCERPTS)
+    }
+    site = make_site(posts)
+    build(site)
+    items = json.loads((site.output / "feed.json").read_text(encoding="utf-8"))["items"]
+    assert [item.get("summary") for item in reversed(items)] == list(EXCERPTS.values())
+    parse_feed(site.output / "feed.atom")
+
+
+def test_footnotes_on_every_site(make_site: SiteFactory) -> None:
+    post = "---\ntitle: Notes\n---\nA claim.[^source]\n\n[^source]: Where it comes from.\n"
+    content = only_content(make_site({"2024-01-01-notes.md": post}))
+    assert "[^source]" not in content
+    assert '<a href="https://blog.example.org/2024/01/01/notes.html#fn1" id="fnref1">' in content
+    assert '<li id="fn1" class="footnote-item"><p>Where it comes from.' in content
+
+
+KRAMDOWN_POST = """\
+---
+title: Kramdown
+---
+{::options parse_block_html="false" /}
+He said "it's *fine*" -- `code "x"` \\"escaped\\" **"bold"**...
+{: .lead}
+
+* TOC
+{:toc}
+
+## Heading *one* {#first}
+
+## Second "One"
+{: .no_toc}
+
+{::comment}
+Not for readers.
+{:/comment}
+
+Term
+: Its definition
+
+![a b](/images/my photo.jpg "T") [page](/a b.html) [x](/y.html){:target="_blank"} {:.kept}
+
+HTML and ==this== stay.
+
+*[HTML]: Hyper Text Markup Language
+"""
+# What Jekyll 4.3.1 (kramdown 2.4, GFM input) wrote for it, but for the URLs (absolute and
+# encoded in a feed) and the spacing between blocks.
+KRAMDOWN_HTML = """\
+<p class="lead">He said “it’s <em>fine</em>” – <code>code &quot;x&quot;</code> &quot;escaped&quot; <strong>“bold”</strong>…</p>
+<ul id="markdown-toc">
+<li><a href="https://blog.example.org/2024/01/01/kramdown.html#first" id="markdown-toc-first">Heading one</a>
+</li>
+</ul>
+<h2 id="first">Heading <em>one</em></h2>
+<h2 class="no_toc" id="second-one">Second “One”</h2>
+<dl>
+<dt>Term</dt>
+<dd>Its definition</dd>
+</dl>
+<p><img src="https://blog.example.org/images/my%20photo.jpg" alt="a b" title="T" /> <a href="https://blog.example.org/a%20b.html">page</a> <a href="https://blog.example.org/y.html" target="_blank">x</a> {:.kept}</p>
+<p><abbr title="Hyper Text Markup Language">HTML</abbr> and ==this== stay.</p>
+"""
+
+
+def test_kramdown_syntax_on_jekyll_sites(tmp_path: Path) -> None:
+    site = jekyll_site(tmp_path / "site", {"2024-01-01-kramdown.md": KRAMDOWN_POST})
+    assert only_content(site) == KRAMDOWN_HTML
+    assert only_entry(site).summary == 'He said “it’s fine” – code "x" "escaped" “bold”…'
+
+
+def test_kramdown_syntax_stays_text_on_other_sites(make_site: SiteFactory) -> None:
+    content = only_content(make_site({"2024-01-01-kramdown.md": KRAMDOWN_POST}))
+    assert "{: .lead}" in content and "{::comment}" in content
+    assert "it's" in content and "--" in content

@@ -23,9 +23,11 @@ from lxml import etree
 from feedwright import __version__
 from feedwright.errors import Problem
 from feedwright.feeds.groups import FeedGroup
+from feedwright.posts.files import is_html_post
 from feedwright.posts.links import absolutize_links
-from feedwright.posts.markdown import TooMuchMarkdown, render_markdown
+from feedwright.posts.markdown import TooMuchMarkdown, render_body
 from feedwright.posts.model import Post
+from feedwright.site.engine import is_jekyll_site
 from feedwright.site.model import STYLESHEET_FILE, Author, Site, group_feed_suffix
 from feedwright.writer import OutputFile
 
@@ -91,6 +93,8 @@ class ContentRenderer:
 
     def __init__(self, site: Site) -> None:
         self.max_content_mb = site.feeds.max_content_mb
+        # A Jekyll site's Markdown is kramdown's.
+        self.kramdown = is_jekyll_site(site)
         self.warnings: list[Problem] = []
         # Each post's HTML and its size in bytes, by file; None when it is not rendered.
         self._cache: dict[str, tuple[str, int] | None] = {}
@@ -101,7 +105,10 @@ class ContentRenderer:
         key = str(post.source)
         if key not in self._cache:
             try:
-                html = xml_safe(absolutize_links(render_markdown(post.body), post.url))
+                body = render_body(
+                    post.body, html_post=is_html_post(post.source), kramdown=self.kramdown
+                )
+                html = xml_safe(absolutize_links(body, post.url))
                 self._cache[key] = (html, len(html.encode("utf-8")))
             except TooMuchMarkdown as error:
                 self._cache[key] = None

@@ -14,7 +14,8 @@ from feedwright.errors import PostError
 from feedwright.site.jekyll import JEKYLL_CONFIG
 from feedwright.site.model import Site
 
-POST_SUFFIXES = (".md", ".markdown")
+# A Jekyll post written in HTML, which Jekyll builds as it is (not as Markdown).
+HTML_POST_SUFFIX = ".html"
 # How much of a post to read for its front matter alone (more when it is longer).
 HEAD_BYTES = 4_096
 # Larger files are refused: a post that size is a mistake (an embedded video, a log).
@@ -74,12 +75,24 @@ def post_file_names(site: Site) -> list[str]:
         return sorted(found, key=path_order)
     output = str(site.output.resolve())
     if reads_every_posts_folder(site):
-        return sorted(_walk(str(site.root), output, every_posts_folder=True), key=path_order)
-    return sorted(_walk(str(folder), output), key=path_order)
+        # Jekyll's posts: Markdown (its `markdown_ext`) and HTML.
+        suffixes = (*site.markdown_suffixes, HTML_POST_SUFFIX)
+        found = _walk(str(site.root), output, suffixes, every_posts_folder=True)
+        return sorted(found, key=path_order)
+    return sorted(_walk(str(folder), output, site.markdown_suffixes), key=path_order)
 
 
-def _walk(top: str, output: str, every_posts_folder: bool = False) -> list[str]:
-    """The Markdown files under ``top``, skipping hidden and `_` folders, the usual folders
+def is_html_post(path: Path) -> bool:
+    """Whether a post is written in HTML, which is its content as it is (Jekyll's rule):
+    only a Jekyll site's posts are read from ``.html`` files."""
+    return path.suffix.lower() == HTML_POST_SUFFIX
+
+
+def _walk(
+    top: str, output: str, suffixes: tuple[str, ...], every_posts_folder: bool = False
+) -> list[str]:
+    """The files under ``top`` whose names end with one of ``suffixes`` (lower case),
+    skipping hidden and `_` folders, the usual folders
     of dependencies and the output folder (by os.scandir: os.walk, with its joins, takes
     twice as long). With ``every_posts_folder``, only those inside a ``_posts`` folder,
     wherever it is (Jekyll's posts)."""
@@ -95,7 +108,7 @@ def _walk(top: str, output: str, every_posts_folder: bool = False) -> list[str]:
             continue
         for entry in entries:
             if not _is_folder(entry):
-                if holds_posts and entry.name.lower().endswith(POST_SUFFIXES):
+                if holds_posts and entry.name.lower().endswith(suffixes):
                     names.append(entry.path)
             elif every_posts_folder and not holds_posts and entry.name == "_posts":
                 folders.append((entry.path, True))

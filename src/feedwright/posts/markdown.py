@@ -1,7 +1,9 @@
-"""Markdown to HTML (CommonMark plus tables and strikethrough) and HTML to plain text."""
+"""Markdown to HTML (CommonMark plus tables, strikethrough and footnotes; and kramdown's
+syntax on a Jekyll site) and HTML to plain text."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import MutableMapping
 from typing import Any
@@ -10,6 +12,9 @@ import lxml.html
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_inline import StateInline
+from mdit_py_plugins.footnote import footnote_plugin
+
+from feedwright.posts.kramdown import kramdown_plugin
 
 # The most lines, and pieces of markup, that Markdown may have to be rendered. markdown-it
 # keeps about 150 bytes a line and 300 a piece while it renders, pieces being what it
@@ -26,11 +31,16 @@ class TooMuchMarkdown(ValueError):
     not rendered: it would take memory and time out of all proportion."""
 
 
-def _markdown(*, validate_links: bool = True) -> MarkdownIt:
-    """A CommonMark renderer with tables and strikethrough, which stops (TooMuchMarkdown)
-    after MAX_PIECES pieces. Raw HTML stays on: the posts are the site owner's own content
-    (see README, Security)."""
+def _markdown(*, validate_links: bool = True, kramdown: bool = False) -> MarkdownIt:
+    """A CommonMark renderer with tables, strikethrough and footnotes (and, with
+    ``kramdown``, kramdown's syntax and typography: see ``kramdown``), which stops
+    (TooMuchMarkdown) after MAX_PIECES pieces. Raw HTML stays on: the posts are the site
+    owner's own content (see README, Security)."""
     renderer = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    # Footnotes as kramdown and Hugo's goldmark have them (not pandoc's inline ^[…]).
+    renderer.use(footnote_plugin, inline=False)
+    if kramdown:
+        renderer.use(kramdown_plugin)
     # These rules are tried first at every block, and at every piece inside one: they
     # count the pieces as they are parsed, before they add up.
     renderer.block.ruler.before("table", "count_pieces", _count_block)
@@ -85,26 +95,42 @@ def _checked(text: str) -> str:
     return text
 
 
-_RENDERER = _markdown()
-# For plain text only (excerpts): every link is parsed as a link, whatever its scheme, so
-# that `[text](javascript:…)` leaves its text and drops its URL instead of staying literal.
-# Nothing this renderer makes is ever shown as HTML.
-_TEXT_RENDERER = _markdown(validate_links=False)
-# Only the blocks (paragraphs, lists…), not what is in them: all first_paragraph needs.
-_BLOCKS = _markdown().disable("inline")
+@functools.cache
+def _renderers(kramdown: bool) -> tuple[MarkdownIt, MarkdownIt, MarkdownIt]:
+    """The renderers of a site's Markdown, made when first used: to HTML; to plain text
+    only (excerpts), where every link is parsed as a link, whatever its scheme, so that
+    `[text](javascript:…)` leaves its text and drops its URL instead of staying literal
+    (nothing it makes is ever shown as HTML); and one that parses only the blocks
+    (paragraphs, lists…), not what is in them: all first_paragraph needs."""
+    return (
+        _markdown(kramdown=kramdown),
+        _markdown(validate_links=False, kramdown=kramdown),
+        _markdown(kramdown=kramdown).disable("inline"),
+    )
 
 
-def render_markdown(text: str) -> str:
-    """Render Markdown to an HTML fragment; TooMuchMarkdown when it is too big to."""
-    html: str = _RENDERER.render(_checked(text), {})
+def render_markdown(text: str, *, kramdown: bool = False) -> str:
+    """Render Markdown to an HTML fragment (with kramdown's syntax on a Jekyll site:
+    ``kramdown``); TooMuchMarkdown when it is too big to."""
+    html: str = _renderers(kramdown)[0].render(_checked(text), {})
     return html
 
 
-def first_paragraph(text: str) -> str:
-    """The Markdown source of the first paragraph of ``text``, or "" if it has none;
-    TooMuchMarkdown when it is too big to parse."""
-    tokens = _BLOCKS.parse(_checked(text), {})
+def render_body(body: str, *, html_post: bool, kramdown: bool) -> str:
+    """A post's content as HTML: its Markdown rendered, or the body of an HTML post as it
+    is (Jekyll builds a ``.html`` post without Markdown; the line end after the front
+    matter is not its content)."""
+    return body.lstrip("\r\n") if html_post else render_markdown(body, kramdown=kramdown)
+
+
+def first_paragraph(text: str, *, kramdown: bool = False) -> str:
+    """The source of the first paragraph or HTML block of ``text`` (Jekyll's excerpt is
+    the first block, raw HTML too), or "" if it has none; TooMuchMarkdown when it is too
+    big to parse."""
+    tokens = _renderers(kramdown)[2].parse(_checked(text), {})
     for index, token in enumerate(tokens):
+        if token.type == "html_block":
+            return token.content
         if token.type == "paragraph_open" and index + 1 < len(tokens):
             return tokens[index + 1].content
     return ""
@@ -121,7 +147,7 @@ def html_to_text(html: str) -> str:
     return " ".join(_fragment(html).text_content().split())
 
 
-def markdown_to_text(text: str) -> str:
+def markdown_to_text(text: str, *, kramdown: bool = False) -> str:
     """Plain text of a Markdown snippet: formatting, link URLs and HTML tags removed;
     TooMuchMarkdown when it is too big to render."""
-    return html_to_text(_TEXT_RENDERER.render(_checked(text), {}))
+    return html_to_text(_renderers(kramdown)[1].render(_checked(text), {}))

@@ -13,7 +13,7 @@ from urllib.parse import quote, urlsplit
 from feedwright.errors import PostError, Problem
 from feedwright.posts.dates import DateError, date_from_filename, read_date
 from feedwright.posts.defaults import with_defaults
-from feedwright.posts.files import folder_categories
+from feedwright.posts.files import folder_categories, is_html_post
 from feedwright.posts.front_matter import CONTROL_CHARACTERS, SourceFile, control_warning
 from feedwright.posts.model import Image, Post
 from feedwright.posts.permalinks import document_id, post_path
@@ -338,7 +338,13 @@ def with_body(post: Post, body: str, site: Site) -> Post:
     from feedwright.posts.excerpt import excerpt_text, truncate
 
     cleaned, body_warnings = clean_body(body, post.source, post.body_line)
-    full_excerpt = excerpt_text(post.front_excerpt, cleaned, site.excerpt_separator)
+    full_excerpt = excerpt_text(
+        post.front_excerpt,
+        cleaned,
+        site.excerpt_separator,
+        html_post=is_html_post(post.source),
+        kramdown=is_jekyll_site(site),
+    )
     return replace(
         post,
         body=cleaned,

@@ -58,42 +58,64 @@ def smartify(text: str) -> str:
         return text
     pieces: list[str] = []
     position = 0
-    while position < len(text):
-        start = _START.search(text, position)
-        if start is None:
-            break
-        pieces.append(text[position : start.start()])
-        position = _span(text, start.start(), pieces)
+    for start, end, new in quote_and_symbol_edits(text):
+        pieces.append(text[position:start])
+        pieces.append(new)
+        position = end
     pieces.append(text[position:])
     return "".join(pieces)
 
 
-def _span(text: str, position: int, pieces: list[str]) -> int:
-    """Add what starts at ``position`` to ``pieces``; the position after it."""
+def quote_and_symbol_edits(
+    text: str, start: int = 0, end: int | None = None
+) -> list[tuple[int, int, str]]:
+    """Where kramdown puts a typographic quote or symbol in ``text[start:end]``: the start
+    and end of what it replaces, and what with, in order. Its rules see no character
+    before ``start`` (kramdown reads a span of text after markup afresh) but do see those
+    after ``end``."""
+    stop = len(text) if end is None else end
+    edits: list[tuple[int, int, str]] = []
+    if _ANY.search(text, start, stop) is None:
+        return edits
+    position = start
+    while position < stop:
+        found = _START.search(text, position, stop)
+        if found is None:
+            break
+        position = _span(text, found.start(), edits)
+    return [edit for edit in edits if edit[1] <= stop]
+
+
+def _span(text: str, position: int, edits: list[tuple[int, int, str]]) -> int:
+    """Record what starts at ``position`` in ``edits``; the position after it."""
     if _QUOTE_START.match(text, position):
-        return _quote(text, position, pieces)
+        return _quote(text, position, edits)
     found = _SYMBOL.match(text, position) or _TAG.match(text, position)
     if found is None:  # a `<` that starts no tag: itself, as kramdown keeps it
-        pieces.append(text[position])
         return position + 1
-    pieces.append(_SYMBOLS.get(found.group(), found.group()))
+    new = _SYMBOLS.get(found.group())
+    if new is not None:
+        edits.append((position, found.end(), new))
     return found.end()
 
 
-def _quote(text: str, position: int, pieces: list[str]) -> int:
+def _quote(text: str, position: int, edits: list[tuple[int, int, str]]) -> int:
     """The first of kramdown's quote rules that matches at ``position``, applied."""
     for pattern, substitutions in _QUOTE_RULES:
         match = pattern.match(text, position)
         if match is None:
             continue
+        at = position
         for substitution in substitutions:
             if isinstance(substitution, int):
-                pieces.append(match.group(substitution))
-            elif substitution[-1].isdigit():
+                at += len(match.group(substitution))
+                continue
+            if substitution[-1].isdigit():
                 quote = match.group(int(substitution[-1]))
                 kinds = _DOUBLE if quote == '"' else _SINGLE
-                pieces.append(_QUOTES[kinds[substitution[:-1]]])
+                edits.append((at, at + 1, _QUOTES[kinds[substitution[:-1]]]))
             else:
-                pieces.append(_QUOTES[substitution])
+                edits.append((at, at + 1, _QUOTES[substitution]))
+            at += 1
         return match.end()
     raise AssertionError("kramdown's last rules match any quote")  # pragma: no cover

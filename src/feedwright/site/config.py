@@ -16,6 +16,7 @@ from feedwright.site.jekyll import (
     JEKYLL_CONFIG,
     jekyll_feed_values,
     jekyll_site_values,
+    markdown_suffixes,
     read_authors,
     read_defaults,
     read_jekyll_config,
@@ -196,6 +197,9 @@ def load_site(
         output=output_dir if output_dir.is_absolute() else root / output_dir,
         excerpt_separator=str(site_table.get("excerpt_separator", "<!--more-->")),
         excerpt_length=excerpt_length,
+        markdown_suffixes=markdown_suffixes(jekyll)
+        if jekyll_path.exists()
+        else (".md", ".markdown"),
         feeds=feeds,
         digest=_digest_settings(config_path, root, data.get("digest", {}), excerpt_length),
         smtp=_smtp_settings(config_path, root, data.get("smtp", {})),

@@ -20,6 +20,20 @@ JEKYLL_SITE_KEYS = (
 )  # fmt: skip
 
 
+# The endings of the files Jekyll renders as Markdown when ``markdown_ext`` is not set.
+JEKYLL_MARKDOWN_EXT = "markdown,mkdown,mkdn,mkd,md"
+
+
+def markdown_suffixes(jekyll: dict[str, Any]) -> tuple[str, ...]:
+    """The file endings Jekyll renders as Markdown: ``markdown_ext`` (``"md,markdown"``,
+    compared as lower case, as Jekyll does), with their dots. A value that is not text is
+    ignored, as Jekyll fails on it."""
+    value = jekyll.get("markdown_ext")
+    text = value if isinstance(value, str) and value.strip() else JEKYLL_MARKDOWN_EXT
+    names = (name.strip().lower().lstrip(".") for name in text.split(","))
+    return tuple(dict.fromkeys(f".{name}" for name in names if name))
+
+
 def read_jekyll_config(path: Path) -> dict[str, Any]:
     """The mapping of a Jekyll ``_config.yml`` (empty when it holds anything else);
     ConfigError, with the line, when it is not valid YAML."""
