@@ -11,7 +11,8 @@ from pathlib import Path
 import feedparser
 
 from conftest import DEFAULT_CONFIG, SiteFactory, build, parse_feed, write_posts
-from feedwright.posts.links import absolute_url
+from feedwright.posts.links import absolute_url, absolutize_links
+from feedwright.posts.markdown import render_markdown
 from feedwright.posts.typography import smartify
 from feedwright.site.config import load_site
 from feedwright.site.model import Site
@@ -290,3 +291,13 @@ def test_kramdown_syntax_stays_text_on_other_sites(make_site: SiteFactory) -> No
     content = only_content(make_site({"2024-01-01-kramdown.md": KRAMDOWN_POST}))
     assert "{: .lead}" in content and "{::comment}" in content
     assert "it's" in content and "--" in content
+
+
+def test_an_unclosed_comment_or_script_runs_to_the_end_as_in_a_browser() -> None:
+    for fragment in ('<!-- <img src="a.png">', '<script>x = "<img src=a.png>"'):
+        assert absolutize_links(fragment * 2, POST_URL) == fragment * 2
+
+
+def test_a_spaced_link_is_read_within_its_line_and_parentheses() -> None:
+    html = render_markdown("[a](b (c) d) [e](f\ng)", kramdown=True)
+    assert html == '<p><a href="b%20(c)%20d">a</a> [e](f\ng)</p>\n'

@@ -27,8 +27,8 @@ _URL_ATTRIBUTES = frozenset(
 )  # fmt: skip
 _ATTRIBUTE = r"""\s+[^\s"'>/=\x00]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+))?"""
 _PIECE = re.compile(
-    rf"""(?P<comment><!--.*?-->)
-    |(?P<raw><(?:script|style)\b(?:{_ATTRIBUTE})*\s*>)(?P<raw_text>.*?)(?=</(?:script|style)\s*>)
+    rf"""(?P<comment><!--.*?(?:-->|\Z))
+    |(?P<raw><(?:script|style)\b(?:{_ATTRIBUTE})*\s*>)(?P<raw_text>.*?)(?=</(?:script|style)\s*>|\Z)
     |(?P<tag><[A-Za-z][A-Za-z0-9-]*(?:{_ATTRIBUTE})*\s*/?>)""",
     re.DOTALL | re.IGNORECASE | re.VERBOSE,
 )
