@@ -258,9 +258,10 @@ Term
 
 ![a b](/images/my photo.jpg "T") [page](/a b.html) [x](/y.html){:target="_blank"} {:.kept}
 
-HTML and ==this== stay.
+HTML and ==this== stay.[^src]
 
 *[HTML]: Hyper Text Markup Language
+[^src]: The source.
 """
 # What Jekyll 4.3.1 (kramdown 2.4, GFM input) wrote for it, but for the URLs (absolute and
 # encoded in a feed) and the spacing between blocks.
@@ -277,7 +278,13 @@ KRAMDOWN_HTML = """\
 <dd>Its definition</dd>
 </dl>
 <p><img src="https://blog.example.org/images/my%20photo.jpg" alt="a b" title="T" /> <a href="https://blog.example.org/a%20b.html">page</a> <a href="https://blog.example.org/y.html" target="_blank">x</a> {:.kept}</p>
-<p><abbr title="Hyper Text Markup Language">HTML</abbr> and ==this== stay.</p>
+<p><abbr title="Hyper Text Markup Language">HTML</abbr> and ==this== stay.<sup id="fnref:src" role="doc-noteref"><a href="https://blog.example.org/2024/01/01/kramdown.html#fn:src" class="footnote" rel="footnote">1</a></sup></p>
+<div class="footnotes" role="doc-endnotes">
+<ol>
+<li id="fn:src" role="doc-endnote"><p>The source. <a href="https://blog.example.org/2024/01/01/kramdown.html#fnref:src" class="reversefootnote" role="doc-backlink">↩</a></p>
+</li>
+</ol>
+</div>
 """
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -53,6 +53,8 @@ def kramdown_plugin(md: MarkdownIt) -> None:
     md.core.ruler.before("text_join", "kramdown_typography", _typography)
     md.core.ruler.after("kramdown_typography", "kramdown_abbreviations", _abbreviations)
     md.core.ruler.push("kramdown_heading_ids", _heading_ids)
+    for name, rule in _FOOTNOTE_RULES.items():
+        md.add_render_rule(name, rule)
 
 
 def _line(state: StateBlock, line: int) -> str:
@@ -510,3 +512,73 @@ def _text(content: str) -> Token:
     token = Token("text", "", 0)
     token.content = content
     return token
+
+
+# Footnotes marked up as kramdown marks them up (ids from their labels, `fn:label`).
+_FootnoteRule = Callable[[Any, Sequence[Token], int, Any, MutableMapping[str, Any]], str]
+
+
+def _footnote_label(tokens: Sequence[Token], index: int, env: MutableMapping[str, Any]) -> str:
+    meta = tokens[index].meta
+    label = meta.get("label") or env["footnotes"]["list"][meta["id"]].get("label", "")
+    return html.escape(str(label or meta["id"] + 1))
+
+
+def _reference_id(tokens: Sequence[Token], index: int, env: MutableMapping[str, Any]) -> str:
+    """``fnref:label``, and ``fnref:label:1``… for the next marks of one footnote."""
+    sub_id = tokens[index].meta.get("subId", 0)
+    label = _footnote_label(tokens, index, env)
+    return f"fnref:{label}:{sub_id}" if sub_id > 0 else f"fnref:{label}"
+
+
+def _footnote_mark(
+    _renderer: Any,
+    tokens: Sequence[Token],
+    index: int,
+    _options: Any,
+    env: MutableMapping[str, Any],
+) -> str:
+    label = _footnote_label(tokens, index, env)
+    number = tokens[index].meta["id"] + 1
+    return (
+        f'<sup id="{_reference_id(tokens, index, env)}" role="doc-noteref">'
+        f'<a href="#fn:{label}" class="footnote" rel="footnote">{number}</a></sup>'
+    )
+
+
+def _footnote_item(
+    _renderer: Any,
+    tokens: Sequence[Token],
+    index: int,
+    _options: Any,
+    env: MutableMapping[str, Any],
+) -> str:
+    return f'<li id="fn:{_footnote_label(tokens, index, env)}" role="doc-endnote">'
+
+
+def _footnote_back_link(
+    _renderer: Any,
+    tokens: Sequence[Token],
+    index: int,
+    _options: Any,
+    env: MutableMapping[str, Any],
+) -> str:
+    sub_id = tokens[index].meta.get("subId", 0)
+    number = f"<sup>{sub_id + 1}</sup>" if sub_id > 0 else ""
+    return (
+        f' <a href="#{_reference_id(tokens, index, env)}" class="reversefootnote"'
+        f' role="doc-backlink">\u21a9{number}</a>'
+    )
+
+
+def _constant(text: str) -> _FootnoteRule:
+    return lambda _renderer, _tokens, _index, _options, _env: text
+
+
+_FOOTNOTE_RULES: dict[str, _FootnoteRule] = {
+    "footnote_ref": _footnote_mark,
+    "footnote_block_open": _constant('<div class="footnotes" role="doc-endnotes">\n<ol>\n'),
+    "footnote_block_close": _constant("</ol>\n</div>\n"),
+    "footnote_open": _footnote_item,
+    "footnote_anchor": _footnote_back_link,
+}
