@@ -13,7 +13,7 @@ import feedparser
 from conftest import DEFAULT_CONFIG, SiteFactory, build, parse_feed, write_posts
 from feedwright.posts.links import absolute_url, absolutize_links
 from feedwright.posts.markdown import render_markdown
-from feedwright.posts.typography import smartify
+from feedwright.posts.typography import jekyll_feed_title, smartify
 from feedwright.site.config import load_site
 from feedwright.site.model import Site
 
@@ -152,6 +152,15 @@ SMARTIFIED = {
 
 def test_smartify_is_kramdowns() -> None:
     assert {title: smartify(title) for title in SMARTIFIED} == SMARTIFIED
+
+
+def test_titles_as_jekyll_feed_shows_them() -> None:
+    # What Jekyll 4.3.1 and jekyll-feed wrote, as a feed reader shows it.
+    assert jekyll_feed_title('a <em>"x"</em> b') == "a “x” b"
+    assert jekyll_feed_title('a "<em>x</em>" b') == "a “x” b"
+    assert jekyll_feed_title('&amp; "x"') == "& “x”"
+    assert jekyll_feed_title('5 < 6 > 4 "q"') == "5 < 6 > 4 “q”"
+    assert jekyll_feed_title("Fish &lt;3 <!-- draft --> chips") == "Fish <3 chips"
 
 
 def test_titles_are_smartified_on_jekyll_sites_only(tmp_path: Path, make_site: SiteFactory) -> None:

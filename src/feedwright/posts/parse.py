@@ -17,7 +17,7 @@ from feedwright.posts.files import folder_categories, is_html_post
 from feedwright.posts.front_matter import CONTROL_CHARACTERS, SourceFile, control_warning
 from feedwright.posts.model import Image, Post
 from feedwright.posts.permalinks import document_id, post_path
-from feedwright.posts.typography import smartify
+from feedwright.posts.typography import jekyll_feed_title
 from feedwright.site.engine import is_jekyll_site
 from feedwright.site.model import Author, Site
 from feedwright.site.values import (
@@ -365,8 +365,9 @@ def parse_header(source: SourceFile, site: Site, zone: tzinfo) -> Post:
     # line and paragraph separators included, become one space.
     title = " ".join((fields.text("title") or "").split()) or _title_from_name(fields)
     if is_jekyll_site(site):
-        # jekyll-feed writes `post.title | smartify`: curly quotes, dashes, ellipses.
-        title = smartify(title)
+        # jekyll-feed writes `post.title | smartify | strip_html`: curly quotes, dashes,
+        # ellipses, no tags (a title of tags alone keeps them: a title cannot be empty).
+        title = jekyll_feed_title(title) or title
     date = fields.date("date", zone) or date_from_filename(path.name, zone)
     if date is None:
         raise PostError(

@@ -11,6 +11,7 @@ only, hence ``re.ASCII``.
 
 from __future__ import annotations
 
+import html
 import re
 
 _PUNCTUATION = r"""[!"#$%'()*+,\-./:;<=>?@\[\\\]^_`{|}~]"""
@@ -41,14 +42,31 @@ _SYMBOLS = {
 }  # fmt: skip
 _SYMBOL = re.compile("|".join(re.escape(symbol) for symbol in _SYMBOLS))
 _QUOTE_START = re.compile(r"""[^\\]?["']""")
-# An HTML tag, whose quoted attributes are left alone (kramdown's span HTML).
+# An HTML comment or tag, left alone (kramdown's span HTML).
 _TAG = re.compile(
-    r"""</?[A-Za-z][A-Za-z0-9-]*(?:\s+[^\s"'>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)*\s*/?>"""
+    r"""<!--.*?-->|</?[A-Za-z][A-Za-z0-9-]*(?:\s+[^\s"'>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)*\s*/?>"""
 )
+_MAX_TAG = 1_000
+_ASCII_SPACES = re.compile(r"[ \t\n\r\f\v]+")
+_TAG_OR_COMMENT = re.compile(_TAG.pattern, re.DOTALL)
 # Where any of them may start: kramdown's span start.
-_START = re.compile(r"""(?=[^\\]?["']|--|\.\.\.|(?:\\| )?(?:<<|>>)|<[A-Za-z/])""")
+_START = re.compile(r"""(?=[^\\]?["']|--|\.\.\.|(?:\\| )?(?:<<|>>)|<[A-Za-z/!])""")
 # Text with none of them needs no work (most titles have a quote, if anything).
 _ANY = re.compile(r"""["']|--|\.\.\.|<<|>>|<""")
+
+
+def jekyll_feed_title(title: str) -> str:
+    """A title as jekyll-feed shows it (``post.title | smartify | strip_html |
+    normalize_whitespace`` in an HTML title): smartified, without HTML tags or comments,
+    its entities read (``&amp;`` is ``&``), runs of whitespace as one space. A `<` that
+    starts no tag stays, as kramdown escapes it."""
+    text = smartify(title)
+    if "<" in text:
+        text = _TAG_OR_COMMENT.sub("", text)
+    if "&" in text:
+        text = html.unescape(text)
+    # Ruby's \s, which normalize_whitespace collapses, is ASCII: a no-break space stays.
+    return _ASCII_SPACES.sub(" ", text).strip(" ")
 
 
 def smartify(text: str) -> str:
@@ -90,13 +108,29 @@ def _span(text: str, position: int, edits: list[tuple[int, int, str]]) -> int:
     """Record what starts at ``position`` in ``edits``; the position after it."""
     if _QUOTE_START.match(text, position):
         return _quote(text, position, edits)
-    found = _SYMBOL.match(text, position) or _TAG.match(text, position)
+    found = _SYMBOL.match(text, position) or _tag(text, position)
     if found is None:  # a `<` that starts no tag: itself, as kramdown keeps it
         return position + 1
     new = _SYMBOLS.get(found.group())
     if new is not None:
         edits.append((position, found.end(), new))
     return found.end()
+
+
+def _tag(text: str, position: int) -> re.Match[str] | None:
+    """The HTML tag or comment at ``position``: one that ends at one of the next few `>`
+    (a value may hold one), within _MAX_TAG characters, so that text of many `<a x`
+    that none closes is not read to its end for each of them."""
+    stop = min(len(text), position + _MAX_TAG)
+    end = text.find(">", position, stop)
+    for _ in range(4):
+        if end < 0:
+            return None
+        found = _TAG.match(text, position, end + 1)
+        if found is not None:
+            return found
+        end = text.find(">", end + 1, stop)
+    return None
 
 
 def _quote(text: str, position: int, edits: list[tuple[int, int, str]]) -> int:
