@@ -11,9 +11,9 @@ from pathlib import Path
 import feedparser
 
 from conftest import DEFAULT_CONFIG, SiteFactory, build, parse_feed, write_posts
-from feedwright.posts.links import absolute_url, absolutize_links
 from feedwright.posts.markdown import render_markdown
 from feedwright.posts.typography import jekyll_feed_title, smartify
+from feedwright.posts.urls import absolute_url, absolutize_links
 from feedwright.site.config import load_site
 from feedwright.site.model import Site
 

@@ -134,10 +134,17 @@ def test_css_is_inlined_and_only_media_rules_stay_in_the_head(make_site: SiteFac
     assert "padding:" in _elements(document, "//td[contains(@class, 'post')]")[0].get("style", "")
 
 
-def test_a_huge_digest_stays_under_the_clipping_limit(tmp_path: Path) -> None:
+def _html_part(eml: bytes) -> EmailMessage:
+    message = email.message_from_bytes(eml, policy=policy.default)
+    assert isinstance(message, EmailMessage)
+    part = message.get_body(("html",))
+    assert isinstance(part, EmailMessage)
+    return part
+
+
+def _japanese_site(root: Path, count: int, paragraphs: int) -> Site:
     from feedwright.site.config import load_site
 
-    root = tmp_path / "site"
     (root / "_posts").mkdir(parents=True)
     (root / "feedwright.toml").write_text(DEFAULT_CONFIG)
     write_posts(
@@ -146,22 +153,69 @@ def test_a_huge_digest_stays_under_the_clipping_limit(tmp_path: Path) -> None:
             f"2025-01-01-post-{number:03}.md": f"---\ntitle: 記事 {number} title\n"
             f"date: 2025-01-01 00:{number // 60:02}:{number % 60:02} +0000\n---\n"
             + "長い本文の段落です。"
-            * 40
-            for number in range(500)
+            * paragraphs
+            for number in range(count)
         },
     )
-    site = load_site(root)
+    return load_site(root)
+
+
+def test_a_huge_digest_stays_under_the_clipping_limit(tmp_path: Path) -> None:
+    site = _japanese_site(tmp_path / "site", 500, 40)
     result = digest_site(site, DigestOptions(last=500, now=NOW))
     assert result.digest is not None
-    html = (site.output / "digest.html").read_bytes()
-    assert len(html) <= MAX_HTML_BYTES
+    # The limit holds for the HTML part as it travels, in its transfer encoding.
+    html_part = _html_part((site.output / "digest.eml").read_bytes())
+    assert html_part["Content-Transfer-Encoding"] == "base64"
+    encoded = html_part.get_payload()
+    assert isinstance(encoded, str) and MAX_HTML_BYTES - 10_000 < len(encoded) <= MAX_HTML_BYTES
+    html = (site.output / "digest.html").read_text()
     listed, more = len(result.digest.listed), len(result.digest.more)
     assert listed > 10 and listed + more == 500
-    assert f"And {more} more posts on the site" in html.decode()
+    # The newest posts are the ones shown in full; the next 20 are named by title and link,
+    # the rest counted.
+    assert "記事 499 title" in html and "記事 0 title" not in html
+    left_out = result.digest.more
+    for post in left_out[:20]:
+        assert f'<a href="{post.url}"' in html and post.title in html
+    assert left_out[20].title not in html
+    assert f"And {more - 20} more posts on the site" in html
     text = (site.output / "digest.txt").read_text()
-    assert f"And {more} more posts on the site: https://blog.example.org/" in text
-    # The newest posts are the ones shown in full.
-    assert "記事 499 title" in html.decode() and "記事 0 title" not in html.decode()
+    assert f"* {left_out[0].title}\n  {left_out[0].url}\n" in text
+    assert f"And {more - 20} more posts on the site: https://blog.example.org/" in text
+
+
+def test_a_japanese_digest_travels_in_base64(tmp_path: Path) -> None:
+    site = _japanese_site(tmp_path / "site", 30, 60)
+    result = digest_site(site, DigestOptions(last=30, now=NOW))
+    assert result.digest is not None and not result.digest.more
+    html_bytes = (site.output / "digest.html").read_bytes()
+    html_part = _html_part((site.output / "digest.eml").read_bytes())
+    # Quoted-printable, which the email package picks from the document's ASCII head,
+    # would take about three bytes for each byte of Japanese.
+    assert html_part["Content-Transfer-Encoding"] == "base64"
+    encoded = html_part.get_payload()
+    assert isinstance(encoded, str) and len(encoded) < 1.4 * len(html_bytes)
+    # Text in MIME ends its lines with CR LF.
+    assert html_part.get_content().replace("\r\n", "\n").encode() == html_bytes
+
+
+def test_no_part_carries_a_mime_version(simple_site: Site) -> None:
+    message = email.message_from_bytes(
+        (simple_site.output / "digest.eml").read_bytes(), policy=policy.default
+    )
+    assert message["MIME-Version"] == "1.0"
+    parts = list(message.iter_parts())
+    assert [part.get_content_type() for part in parts] == ["text/plain", "text/html"]
+    assert all(part["MIME-Version"] is None for part in parts)
+
+
+def test_the_text_parts_meta_lines_are_wrapped(make_site: SiteFactory) -> None:
+    tags = ", ".join(f"tag-number-{number}" for number in range(12))
+    site = make_site({"2025-11-29-tags.md": f"---\ntitle: Many tags\ntags: [{tags}]\n---\nText.\n"})
+    _, text = render(site)
+    assert "tag-number-11" in text
+    assert all(display_width(line) <= 72 for line in text.splitlines() if "tag-number" in line)
 
 
 def test_the_text_part_is_wrapped_and_readable(make_site: SiteFactory) -> None:
@@ -319,3 +373,37 @@ def test_the_digest_command_prints_the_warnings_with_verbose(make_site: SiteFact
     assert quiet.exit_code == verbose.exit_code == 0
     assert "---END---" not in quiet.stderr
     assert "warning: " in verbose.stderr and "stray `---END---` line" in verbose.stderr
+
+
+THREE_POSTS: dict[str, str | bytes] = {
+    f"2025-11-{day:02}-post.md": f"---\ntitle: Post of day {day}\n---\nText of day {day}.\n"
+    for day in (1, 15, 29)
+}
+
+
+@pytest.mark.parametrize(
+    ("lang", "subject", "date_text", "intro"),
+    [
+        ("en", "Post of day 29 and 2 more", "November 29, 2025", "New posts, Nov 1 – 29, 2025"),
+        ("ja", "Post of day 29 ほか2件", "2025年11月29日", "新しい記事（2025年11月1日～29日）"),
+        # A language CLDR does not know is written in English.
+        ("qaa", "Post of day 29 and 2 more", "November 29, 2025", "New posts, Nov"),
+    ],
+)
+def test_subject_and_dates_speak_the_sites_language(
+    make_site: SiteFactory, lang: str, subject: str, date_text: str, intro: str
+) -> None:
+    site = make_site(THREE_POSTS, DEFAULT_CONFIG.replace('lang = "en"', f'lang = "{lang}"'))
+    posts = collect(site, now=NOW).posts
+    digest = DigestRenderer(site).render(posts)
+    assert digest.subject == subject
+    html = " ".join(digest.html.split())
+    assert date_text in html and date_text in digest.text
+    assert " ".join(intro.split()) in " ".join(html.replace("\u2009", " ").split())
+
+
+def test_the_default_subject_of_one_post_is_its_title(make_site: SiteFactory) -> None:
+    site = make_site(THREE_POSTS)
+    posts = collect(site, now=NOW).posts
+    assert DigestRenderer(site).render(posts[:1]).subject == "Post of day 29"
+    assert DigestRenderer(site).render(posts[:2]).subject == "Post of day 29 and 1 more"

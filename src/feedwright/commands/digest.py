@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from feedwright.commands.build import read_headers
 from feedwright.errors import InvalidPostsError, OptionError
-from feedwright.posts.collect import Collection, load_bodies, take_bodies
+from feedwright.posts.collect import Collection, load_bodies, post_links, take_bodies
 from feedwright.posts.dates import DateError, parse_date
 from feedwright.posts.model import Post
 from feedwright.site.model import Site
@@ -95,7 +95,7 @@ def digest_site(site: Site, options: DigestOptions | None = None) -> DigestResul
     now = options.now or datetime.now(UTC)
     collection = read_headers(site, now, options.speed, skip_invalid=options.skip_invalid)
     chosen, since = select_digest_posts(site, collection.posts, options, now)
-    bodies, problems = load_bodies(site, chosen)
+    bodies, problems = load_bodies(site, chosen, post_links(site, collection.posts))
     if problems and not options.skip_invalid:
         raise InvalidPostsError([*collection.problems, *problems])
     take_bodies(collection, chosen, bodies, problems)

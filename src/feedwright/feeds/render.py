@@ -12,6 +12,7 @@ import posixpath
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -24,10 +25,10 @@ from feedwright import __version__
 from feedwright.errors import Problem
 from feedwright.feeds.groups import FeedGroup
 from feedwright.posts.files import is_html_post
-from feedwright.posts.links import absolutize_links
-from feedwright.posts.markdown import TooMuchMarkdown, render_body
+from feedwright.posts.links import JEKYLL, site_engine
+from feedwright.posts.markdown import TooMuchMarkdown, render_body, without_page_tags
 from feedwright.posts.model import Post
-from feedwright.site.engine import is_jekyll_site
+from feedwright.posts.urls import absolutize_links
 from feedwright.site.model import STYLESHEET_FILE, Author, Site, group_feed_suffix
 from feedwright.writer import OutputFile
 
@@ -94,10 +95,12 @@ class ContentRenderer:
     def __init__(self, site: Site) -> None:
         self.max_content_mb = site.feeds.max_content_mb
         # A Jekyll site's Markdown is kramdown's.
-        self.kramdown = is_jekyll_site(site)
+        self.kramdown = site_engine(site) == JEKYLL
         self.warnings: list[Problem] = []
         # Each post's HTML and its size in bytes, by file; None when it is not rendered.
         self._cache: dict[str, tuple[str, int] | None] = {}
+        # The posts whose content a feed left out, each warned about once.
+        self._summarised: set[Path] = set()
 
     def html(self, post: Post) -> tuple[str, int] | None:
         """The post's full content as HTML with absolute links and only XML-safe
@@ -108,12 +111,30 @@ class ContentRenderer:
                 body = render_body(
                     post.body, html_post=is_html_post(post.source), kramdown=self.kramdown
                 )
-                html = xml_safe(absolutize_links(body, post.url))
+                html, head_tags = without_page_tags(body)
+                if head_tags:
+                    self._head_tags_warning(post, head_tags)
+                html = xml_safe(absolutize_links(html, post.url))
                 self._cache[key] = (html, len(html.encode("utf-8")))
             except TooMuchMarkdown as error:
                 self._cache[key] = None
                 self._warn(post, f"its Markdown has {error}: too much to render")
         return self._cache[key]
+
+    def _head_tags_warning(self, post: Post, names: Sequence[str]) -> None:
+        # At the first of them in the body (a line of raw HTML, so found as written).
+        pattern = re.compile(r"<(?:" + "|".join(names) + r")\b", re.IGNORECASE)
+        found = pattern.search(post.body)
+        line = post.body_line + post.body.count("\n", 0, found.start()) if found else None
+        tags = ", ".join(f"<{name}>" for name in names)
+        self.warnings.append(
+            Problem(
+                post.source,
+                f"its {tags} (a page's head, not a post's content) is left out of the feeds",
+                "delete it from the post",
+                line,
+            )
+        )
 
     def contents(self, posts: Sequence[Post], feed_path: str) -> list[str | None]:
         """The content each of ``posts`` (newest first) carries in the feed ``feed_path``
@@ -136,8 +157,9 @@ class ContentRenderer:
         return contents
 
     def _warn(self, post: Post, reason: str) -> None:
-        if any(warning.path == post.source for warning in self.warnings):
+        if post.source in self._summarised:
             return  # one warning a post is enough, whichever feeds leave its content out
+        self._summarised.add(post.source)
         self.warnings.append(
             Problem(
                 post.source,

@@ -27,7 +27,7 @@ from feedwright.mail.records import (
     save_state,
     state_lock,
 )
-from feedwright.posts.collect import load_bodies
+from feedwright.posts.collect import load_bodies, post_links
 from feedwright.posts.model import Post
 from feedwright.site.model import Site, SmtpSettings
 from feedwright.writer import remove_stale_temporaries
@@ -343,7 +343,7 @@ def send_digests(
             return report
         if report.start.changed:
             save_state(state)
-        report.planned = _with_bodies(site, report.planned)
+        report.planned = _with_bodies(site, report.planned, posts)
         _deliver(site, state, report, password, options, now, progress)
         if compact(state):
             save_state(state)
@@ -351,11 +351,12 @@ def send_digests(
 
 
 def _with_bodies(
-    site: Site, planned: list[tuple[Recipient, list[Post]]]
+    site: Site, planned: list[tuple[Recipient, list[Post]]], published: Sequence[Post]
 ) -> list[tuple[Recipient, list[Post]]]:
-    """The plan with the bodies of its posts read (the collector read only front matter)."""
+    """The plan with the bodies of its posts read (the collector read only front matter);
+    ``published`` are all the site's posts, which a body's tags may link to."""
     unique = {post.source: post for _, posts in planned for post in posts}
-    complete, problems = load_bodies(site, list(unique.values()))
+    complete, problems = load_bodies(site, list(unique.values()), post_links(site, published))
     if problems:
         raise DeliveryError(
             "cannot read the posts to send, nothing was sent: "

@@ -16,6 +16,7 @@ import jinja2
 from premailer import Premailer
 
 from feedwright.errors import DigestTemplateError, Problem
+from feedwright.mail.dates import date_span, long_date
 from feedwright.mail.recipients import Recipient
 from feedwright.mail.wrapping import wrap
 from feedwright.posts.excerpt import truncate
@@ -26,8 +27,11 @@ from feedwright.site.templates import default_templates_dir
 
 HTML_TEMPLATE = "digest.html.j2"
 TEXT_TEMPLATE = "digest.txt.j2"
-# Gmail clips messages whose HTML passes about 102 KB; stay under with a margin.
+# Gmail clips messages whose HTML passes about 102 KB; stay under with a margin. Counted
+# as the HTML part travels, in its transfer encoding (see message.text_part).
 MAX_HTML_BYTES = 100_000
+# The most posts left out for size that the digest still names, by title and link.
+MAX_NAMED_MORE = 20
 # The layout is 600 px wide with 24 px of padding on each side.
 CONTENT_WIDTH = 552
 _PREHEADER_LENGTH = 120
@@ -39,6 +43,9 @@ _LABELS = {
         "read_more": "Read more",
         "more_one": "And 1 more post on the site",
         "more": "And {count} more posts on the site",
+        "also": "Also new",
+        "titles_one": "{title} and 1 more",
+        "titles": "{title} and {count} more",
         "unsubscribe": "Unsubscribe",
     },
     "ja": {
@@ -46,6 +53,9 @@ _LABELS = {
         "read_more": "続きを読む",
         "more_one": "ほか1件の記事はサイトでどうぞ",
         "more": "ほか{count}件の記事はサイトでどうぞ",
+        "also": "ほかの新しい記事",
+        "titles_one": "{title} ほか1件",
+        "titles": "{title} ほか{count}件",
         "unsubscribe": "配信停止",
     },
 }
@@ -107,13 +117,18 @@ def unsubscribe_url_for(template: str | None, recipient: Recipient | None) -> st
 
 
 def date_range(posts: Sequence[Post], site: Site) -> tuple[str, str, str]:
-    """The first and last day the posts were published (site time), and both as one range."""
+    """The first and last day the posts were published (site time), and both as one span,
+    written in the site's language."""
     zone = site_timezone(site.timezone)
-    days = sorted(post.date.astimezone(zone).strftime("%Y-%m-%d") for post in posts)
+    days = sorted(post.date.astimezone(zone).date() for post in posts)
     if not days:
         return "", "", ""
     start, end = days[0], days[-1]
-    return start, end, start if start == end else f"{start} – {end}"
+    return (
+        long_date(start, site.lang),
+        long_date(end, site.lang),
+        date_span(start, end, site.lang),
+    )
 
 
 def _email_image(image: Image | None, title: str) -> DigestImage | None:
@@ -132,7 +147,7 @@ def digest_entry(post: Post, site: Site, excerpt_length: int) -> DigestEntry:
         title=post.title,
         url=post.url,
         date=date,
-        date_text=date.strftime("%Y-%m-%d"),
+        date_text=long_date(date.date(), site.lang),
         author=author.name if author else "",
         tags=post.tags,
         categories=post.categories,
@@ -257,6 +272,7 @@ class DigestRenderer:
         site = self.site
         entries = [digest_entry(post, site, site.digest.excerpt_length) for post in listed]
         start, end, days = date_range(listed + more, site)
+        labels = _LABELS.get(site.lang.split("-")[0].lower(), _LABELS["en"])
         subject = format_subject(
             site.digest.subject,
             {
@@ -266,14 +282,15 @@ class DigestRenderer:
                 "start": start,
                 "end": end,
                 "first_title": listed[0].title if listed else "",
+                "titles": _titles(labels, listed + more),
             },
         )
         if len(entries) == 1:
             preheader = entries[0].excerpt
         else:
             preheader = " · ".join(entry.title for entry in entries)
-        labels = _LABELS.get(site.lang.split("-")[0].lower(), _LABELS["en"])
-        more_label = labels["more_one"] if len(more) == 1 else labels["more"]
+        named = [digest_entry(post, site, 0) for post in more[:MAX_NAMED_MORE]]
+        rest = len(more) - len(named)
         return {
             "site": {
                 "title": site.title,
@@ -289,11 +306,16 @@ class DigestRenderer:
             "more": {
                 "count": len(more),
                 "url": site.base_url + "/",
-                "label": more_label.format(count=len(more)),
+                "label": _count_label(labels, len(more)),
+                # The first of them by title and link; the rest only counted.
+                "posts": named,
+                "rest": rest,
+                "rest_label": _count_label(labels, rest),
             },
             "labels": {
                 "intro": labels["intro"].format(range=days),
                 "read_more": labels["read_more"],
+                "also": labels["also"],
                 "unsubscribe": labels["unsubscribe"],
             },
             "recipient": recipient,
@@ -340,6 +362,20 @@ class DigestRenderer:
             ) from None
 
 
+def _titles(labels: dict[str, str], posts: Sequence[Post]) -> str:
+    """The newest post's title, and "and N more" when there are others."""
+    if len(posts) <= 1:
+        return posts[0].title if posts else ""
+    others = len(posts) - 1
+    label = labels["titles_one"] if others == 1 else labels["titles"]
+    return label.format(title=posts[0].title, count=others)
+
+
+def _count_label(labels: dict[str, str], count: int) -> str:
+    """The words "and N more posts on the site", in the labels' language."""
+    return (labels["more_one"] if count == 1 else labels["more"]).format(count=count)
+
+
 def _template_frame(trace: TracebackType | None) -> tuple[str | None, int | None]:
     """The template file and line a rendering error happened on.
 
@@ -356,4 +392,8 @@ def _template_frame(trace: TracebackType | None) -> tuple[str | None, int | None
 
 
 def _size(digest: Digest) -> int:
-    return len(digest.html.encode("utf-8"))
+    """The size of the digest's HTML part as it travels, transfer encoding included."""
+    # Imported here: message imports this module's Digest (for its types only).
+    from feedwright.mail.message import encoded_size, text_part
+
+    return encoded_size(text_part(digest.html, "html"))

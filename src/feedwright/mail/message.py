@@ -64,9 +64,40 @@ def check_folded_header(name: str, folded: str, linesep: str) -> None:
     )
 
 
-# CRLF line ends as on the wire; 7-bit transfer encodings (quoted-printable or base64,
-# whichever is shorter) because not every relay accepts 8-bit bodies.
+# CRLF line ends as on the wire; 7-bit transfer encodings (see text_part) because not every
+# relay accepts 8-bit bodies.
 MAIL_POLICY = HeaderCheckingPolicy(linesep="\r\n", cte_type="7bit")
+# The longest line a part may keep unencoded (RFC 5322 recommends 78 characters).
+_PLAIN_LINE = 78
+
+
+def text_part(text: str, subtype: str) -> EmailMessage:
+    """A ``text/SUBTYPE`` part holding ``text`` in UTF-8, in the 7-bit transfer encoding
+    that makes it smallest: none for short ASCII lines, else quoted-printable or base64,
+    whichever is shorter for the whole text. (The email package chooses from the first ten
+    lines alone: an HTML document's ASCII head made a Japanese digest quoted-printable, at
+    three bytes for every byte of text.)"""
+    lines = text.splitlines()
+    if text.isascii() and all(len(line) <= _PLAIN_LINE for line in lines):
+        encodings: tuple[str, ...] = ("7bit",)
+    else:
+        encodings = ("quoted-printable", "base64")
+    parts = []
+    for encoding in encodings:
+        part = EmailMessage(policy=MAIL_POLICY)
+        part.set_content(text, subtype=subtype, charset="utf-8", cte=encoding)
+        # Set by EmailMessage for a whole message; a part carries none (RFC 2045).
+        del part["MIME-Version"]
+        parts.append(part)
+    return min(parts, key=encoded_size)
+
+
+def encoded_size(part: EmailMessage) -> int:
+    """The bytes of a part's body as it travels, transfer encoding included, each line
+    ended by CR LF (the email package keeps a bare LF until it writes the message)."""
+    payload = part.get_payload()
+    assert isinstance(payload, str)  # a text part's payload, encoded for 7-bit transport
+    return len(payload) + payload.count("\n") - payload.count("\r\n")
 
 
 def sender_address(site: Site) -> Address:
@@ -116,8 +147,10 @@ def build_message(site: Site, digest: Digest, to: Address, date: datetime) -> Em
     if digest.unsubscribe_url:
         # RFC 8058 one-click unsubscribe: mail clients POST to the https URL.
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message.set_content(digest.text, subtype="plain", charset="utf-8")
-    message.add_alternative(digest.html, subtype="html", charset="utf-8")
+    message["MIME-Version"] = "1.0"
+    message.make_alternative()
+    message.attach(text_part(digest.text, "plain"))
+    message.attach(text_part(digest.html, "html"))
     message.set_boundary(f"=_feedwright_{digest_hash[32:56]}")
     return message
 

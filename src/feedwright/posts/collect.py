@@ -30,6 +30,7 @@ from feedwright.site.model import Site
 # are imported where posts are read: a build that finds nothing changed reads none, and
 # importing them would be a fifth of its time.
 if TYPE_CHECKING:
+    from feedwright.posts.links import PostLinks
     from feedwright.posts.model import Post
 
 # Posts are read and parsed in batches of this many (see read_posts): a batch is also the
@@ -173,9 +174,13 @@ def _or_problem(
         return error.problem
 
 
-def load_bodies(site: Site, posts: Sequence[Post]) -> tuple[dict[Path, Post], list[Problem]]:
+def load_bodies(
+    site: Site, posts: Sequence[Post], links: PostLinks | None = None
+) -> tuple[dict[Path, Post], list[Problem]]:
     """``posts`` with their bodies read (those that have one already are kept), by source
-    file, and the problems of the files that could not be read again.
+    file, and the problems of the files that could not be read again. ``links`` are the
+    site's posts, which a body's ``{% post_url %}`` or ``{{< ref >}}`` names (see
+    ``post_links``).
 
     The front matter is not parsed again: each post knows where its body starts.
     """
@@ -193,7 +198,7 @@ def load_bodies(site: Site, posts: Sequence[Post]) -> tuple[dict[Path, Post], li
         except PostError as error:
             problems.append(error.problem)
             continue
-        complete[post.source] = with_body(post, body, site)
+        complete[post.source] = with_body(post, body, site, links)
     return complete, problems
 
 
@@ -266,3 +271,12 @@ def _is_jekyll_id(site: Site, post: Post) -> bool:
     if site.feeds.id_scheme != "jekyll" or not post.url.startswith(site.base_url):
         return False
     return post.id == site.base_url + document_id(post.url[len(site.base_url) :], post.slug)
+
+
+def post_links(site: Site, posts: Sequence[Post]) -> PostLinks | None:
+    """The URLs of ``posts`` (the collected ones: what the site publishes) by the names
+    tags give them, for ``load_bodies``; made from their headers when a body asks. None
+    on a site whose bodies have no tags (neither Jekyll's nor Hugo's)."""
+    from feedwright.posts.links import PostLinks, site_engine
+
+    return PostLinks(site.root, posts) if site_engine(site) else None

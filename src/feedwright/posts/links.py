@@ -1,145 +1,118 @@
-"""Make the URLs in an HTML fragment absolute and percent-encoded, as a browser showing
-the post would resolve them, without re-serialising the HTML.
-
-The fragment's bytes are kept as written but for the URL attributes that change: an HTML
-parser that serialises its tree (lxml's knows only HTML 4) turns ``<video><source
-src=…></video>`` into ``<source …><track …></track></source>`` and rewrites every tag it
-does not know. Tags are found with the attribute grammar of CommonMark's raw HTML, so a
-``>`` inside a quoted value does not end a tag; comments and the text of ``<script>`` and
-``<style>`` are left alone, as a browser does not read tags there.
-"""
+"""Which engine builds a site, and where its posts are: what a body's Liquid tags and Hugo
+shortcodes need to know of the site (see ``templating``). Light to import: a build asks
+for them whether or not a body has a tag."""
 
 from __future__ import annotations
 
-import html
-import re
-from urllib.parse import quote, urljoin, urlsplit, urlunsplit
+import functools
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
-# The attributes that hold one URL (HTML 4's, as lxml's make_links_absolute rewrote, and
-# HTML 5's poster and formaction). ``srcset`` holds a list of them; ``style`` may hold
-# ``url(…)``.
-_URL_ATTRIBUTES = frozenset(
-    {
-        "action", "archive", "background", "cite", "classid", "codebase", "data",
-        "dynsrc", "formaction", "href", "longdesc", "lowsrc", "poster", "profile", "src",
-        "usemap",
-    }
-)  # fmt: skip
-_ATTRIBUTE = r"""\s+[^\s"'>/=\x00]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+))?"""
-_PIECE = re.compile(
-    rf"""(?P<comment><!--.*?(?:-->|\Z))
-    |(?P<raw><(?:script|style)\b(?:{_ATTRIBUTE})*\s*>)(?P<raw_text>.*?)(?=</(?:script|style)\s*>|\Z)
-    |(?P<tag><[A-Za-z][A-Za-z0-9-]*(?:{_ATTRIBUTE})*\s*/?>)""",
-    re.DOTALL | re.IGNORECASE | re.VERBOSE,
-)
-_ATTRIBUTE_PARTS = re.compile(
-    r"""(?P<before>\s+)(?P<name>[^\s"'>/=\x00]+)
-    (?:(?P<equals>\s*=\s*)(?:"(?P<double>[^"]*)"|'(?P<single>[^']*)'|(?P<bare>[^\s>]+)))?""",
-    re.VERBOSE,
-)
-_CSS_URL = re.compile(r"""url\(\s*(?P<quote>["']?)(?P<url>[^"')]*)(?P=quote)\s*\)""", re.IGNORECASE)
-# What a browser percent-encodes (the WHATWG URL standard's sets, beyond the controls
-# and non-ASCII characters that are always encoded): ``quote`` leaves out ``safe``.
-# ``%`` is never encoded, so that a URL already encoded is not encoded twice.
-_ALWAYS_SAFE = "!$%&'()*+,-./:;=@[]\\^_|~"
-_PATH_SAFE = _ALWAYS_SAFE
-_QUERY_SAFE = _ALWAYS_SAFE.replace("'", "") + "?/`{}"
-_FRAGMENT_SAFE = _ALWAYS_SAFE + "?/#{}"
-# One image candidate of a ``srcset``: its URL, then its descriptors up to the next comma.
-_CANDIDATE = re.compile(r"(?P<space>\s*)(?P<url>[^\s,]\S*?)(?P<rest>,*(?=\s|$)[^,]*,?)")
-_TABS_AND_NEWLINES = str.maketrans("", "", "\t\n\r")
+from feedwright.posts.model import Post
+from feedwright.site.model import Site
+
+JEKYLL, HUGO = "jekyll", "hugo"
+_HUGO_CONFIGS = ("hugo.toml", "hugo.yaml", "hugo.json")
+_OLD_HUGO_CONFIGS = ("config.toml", "config.yaml", "config.json")
+# What a post's file name may end with; taken off the names post_url, link and ref give.
+POST_SUFFIXES = frozenset((".md", ".markdown", ".mdown", ".mkd", ".mkdn", ".html", ".htm"))
 
 
-def absolutize_links(fragment: str, base_url: str) -> str:
-    """Make every URL in an HTML fragment (``href``, ``src``, each of ``srcset``'s,
-    ``poster``…, and ``url(…)`` in ``style``) absolute and percent-encoded: relative ones
-    resolve against ``base_url`` (the post's own URL), root-relative ones against its host,
-    exactly as a browser showing the post would resolve them. Everything else in the
-    fragment is kept byte for byte."""
-    if "<" not in fragment:
-        return fragment
-    return _PIECE.sub(lambda match: _piece(match, base_url), fragment)
+def site_engine(site: Site) -> str:
+    """The engine that builds ``site``: "jekyll" (a ``_config.yml``), "hugo" (a
+    ``hugo.toml``/``.yaml``/``.json``, or a ``config.toml``/``.yaml``/``.json`` beside a
+    ``content`` folder), or "" for a plain feedwright site."""
+    return _engine_at(site.root)
 
 
-def _piece(match: re.Match[str], base_url: str) -> str:
-    if match.group("comment") is not None:
-        return match.group(0)
-    if match.group("raw") is not None:
-        text = match.group("raw_text")
-        if match.group("raw")[1:].lower().startswith("style"):
-            text = _css_urls(text, base_url)
-        return _tag(match.group("raw"), base_url) + text
-    return _tag(match.group("tag"), base_url)
+@functools.lru_cache(maxsize=32)
+def _engine_at(root: Path) -> str:
+    # Once a process and site: it is asked for every post.
+    if (root / "_config.yml").is_file():
+        return JEKYLL
+    if any((root / name).is_file() for name in _HUGO_CONFIGS):
+        return HUGO
+    if (root / "content").is_dir() and any((root / name).is_file() for name in _OLD_HUGO_CONFIGS):
+        return HUGO
+    return ""
 
 
-def _tag(tag: str, base_url: str) -> str:
-    if "=" not in tag:
-        return tag
-    return _ATTRIBUTE_PARTS.sub(lambda match: _attribute(match, base_url), tag)
+class PostLinks:
+    """The URL of each post of a site, by the names ``{% post_url %}``, ``{% link %}`` and
+    ``{{< ref >}}`` give it: its path from the site's folder without its suffix (the
+    ``_posts`` folder or Hugo's ``content`` left out: ``2025-01-01-a``, ``en/2025-01-01-a``,
+    ``posts/a``), and its file name alone (when no other post has it).
+
+    Made from the posts the collector read (their headers are enough), so no file is read
+    again; the lookup tables are only made when a body first asks, and then kept.
+    """
+
+    def __init__(self, root: Path, posts: Sequence[Post]) -> None:
+        self._root = str(root).rstrip("/") + "/"
+        self._posts: Sequence[Post] = posts
+        self._entries: list[tuple[str, str]] | None = None
+        self._tables: tuple[dict[str, str], dict[str, str]] | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Sent to a render process as each post's file and URL (strings, not Posts); the
+        # tables are made there if a body asks.
+        return {"_root": self._root, "_posts": (), "_entries": self._listed(), "_tables": None}
+
+    def fingerprint(self) -> str:
+        """A digest of every post's file name and URL: it changes when a post that a tag
+        may name moves, or another takes its name."""
+        import hashlib
+
+        names = "\n".join(f"{post.source.name}\0{post.url}" for post in self._posts)
+        return hashlib.sha256(names.encode("utf-8", "surrogateescape")).hexdigest()
+
+    def _listed(self) -> list[tuple[str, str]]:
+        if self._entries is None:
+            self._entries = [(str(post.source), post.url) for post in self._posts]
+        return self._entries
+
+    def _made(self) -> tuple[dict[str, str], dict[str, str]]:
+        if self._tables is None:
+            by_path: dict[str, str] = {}
+            by_name: dict[str, str | None] = {}
+            root = self._root
+            for source, url in self._listed():
+                relative = source[len(root) :] if source.startswith(root) else source
+                key = post_key(relative)
+                by_path.setdefault(key, url)
+                name = key.rpartition("/")[2]
+                # Two posts with one name: neither is found by the name alone.
+                by_name[name] = None if name in by_name else url
+            names = {name: url for name, url in by_name.items() if url is not None}
+            self._tables = (by_path, names)
+        return self._tables
+
+    def find(self, name: str, near: str = "") -> str | None:
+        """The URL of the post ``name`` gives (a path as the tag gives it, or a file name),
+        tried from the folder ``near`` first; None when there is none."""
+        by_path, by_name = self._made()
+        key = post_key(name.strip().lstrip("/"))
+        for candidate in (f"{near}/{key}" if near else "", key):
+            if candidate and candidate in by_path:
+                return by_path[candidate]
+        return by_name.get(key.rsplit("/", 1)[-1])
 
 
-def _attribute(match: re.Match[str], base_url: str) -> str:
-    name = match.group("name").lower()
-    if match.group("equals") is None or not (
-        name in _URL_ATTRIBUTES or name in ("srcset", "style")
-    ):
-        return match.group(0)
-    written = next(value for value in match.group("double", "single", "bare") if value is not None)
-    value = html.unescape(written)
-    if name == "srcset":
-        new = _srcset(value, base_url)
-    elif name == "style":
-        new = _css_urls(value, base_url)
-    else:
-        new = absolute_url(value, base_url)
-    if new == value:
-        return match.group(0)
-    escaped = new.replace("&", "&amp;").replace('"', "&quot;")
-    return f'{match.group("before")}{match.group("name")}{match.group("equals")}"{escaped}"'
+def post_key(relative: str) -> str:
+    """A post's path as tags name it: no suffix, no ``_posts`` folder, no Hugo
+    ``content`` folder, and a page bundle's ``index`` named by its folder."""
+    stem, dot, suffix = relative.rpartition(".")
+    if dot and "." + suffix in POST_SUFFIXES:
+        relative = stem
+    parts = relative.split("/")
+    if "_posts" in parts or "" in parts:
+        parts = [part for part in parts if part not in ("", "_posts")]
+    if parts and parts[0] == "content":
+        parts = parts[1:]
+    if len(parts) > 1 and parts[-1] in ("index", "_index"):
+        parts = parts[:-1]
+    return "/".join(parts)
 
 
-def _srcset(value: str, base_url: str) -> str:
-    """A ``srcset`` with each image candidate's URL made absolute. As in a browser, a URL
-    runs to the first whitespace, and its descriptors (``2x``, ``480w``) to the next comma."""
-    return _CANDIDATE.sub(
-        lambda match: (
-            match.group("space") + absolute_url(match.group("url"), base_url) + match.group("rest")
-        ),
-        value,
-    )
-
-
-def _css_urls(css: str, base_url: str) -> str:
-    if "url(" not in css.lower():
-        return css
-    return _CSS_URL.sub(
-        lambda match: (
-            f"url({match.group('quote')}"
-            f"{absolute_url(match.group('url'), base_url)}{match.group('quote')})"
-        ),
-        css,
-    )
-
-
-def absolute_url(url: str, base_url: str) -> str:
-    """``url`` resolved against ``base_url`` and percent-encoded as a browser would: spaces
-    and non-ASCII characters in the path, query and fragment (as UTF-8), never a ``%``, so
-    an encoded URL stays as it is. An empty URL, or one that cannot be parsed, is kept."""
-    cleaned = url.strip(" \t\n\r\f\x00").translate(_TABS_AND_NEWLINES)
-    if not cleaned:
-        return url
-    try:
-        parts = urlsplit(urljoin(base_url, cleaned))
-    except ValueError:  # an invalid IPv6 host, say: a browser would not follow it either
-        return url
-    if parts.scheme not in ("http", "https"):
-        return url  # mailto:, data:…: a browser does not resolve them against the page
-    return urlunsplit(
-        (
-            parts.scheme,
-            parts.netloc,
-            quote(parts.path, safe=_PATH_SAFE),
-            quote(parts.query, safe=_QUERY_SAFE),
-            quote(parts.fragment, safe=_FRAGMENT_SAFE),
-        )
-    )
+NO_LINKS = PostLinks(Path("/"), ())

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from feedwright.errors import PostError, Problem
@@ -15,10 +15,10 @@ from feedwright.posts.dates import DateError, date_from_filename, read_date
 from feedwright.posts.defaults import with_defaults
 from feedwright.posts.files import folder_categories, is_html_post
 from feedwright.posts.front_matter import CONTROL_CHARACTERS, SourceFile, control_warning
+from feedwright.posts.links import JEKYLL, site_engine
 from feedwright.posts.model import Image, Post
 from feedwright.posts.permalinks import document_id, post_path
 from feedwright.posts.typography import jekyll_feed_title
-from feedwright.site.engine import is_jekyll_site
 from feedwright.site.model import Author, Site
 from feedwright.site.values import (
     WEB_URL_HINT,
@@ -28,6 +28,9 @@ from feedwright.site.values import (
     web_url,
     with_web_uri,
 )
+
+if TYPE_CHECKING:
+    from feedwright.posts.links import PostLinks
 
 # The most categories, and the most tags, one post may have.
 MAX_NAMES = 100
@@ -331,19 +334,28 @@ def parse_post(source: SourceFile, site: Site, zone: tzinfo) -> Post:
     return with_body(parse_header(source, site, zone), source.body, site)
 
 
-def with_body(post: Post, body: str, site: Site) -> Post:
-    """``post`` completed with its body: the cleaned text, the excerpt and the body's warnings."""
+def with_body(post: Post, body: str, site: Site, links: PostLinks | None = None) -> Post:
+    """``post`` completed with its body: the cleaned text with its Liquid tags or Hugo
+    shortcodes rendered (``links``: the site's posts, which ``post_url`` and ``ref`` name),
+    the excerpt and the body's warnings."""
     # Imported here: it needs markdown-it and lxml, which reading front matter never does
     # (and a build whose changes show in no output reads no body).
     from feedwright.posts.excerpt import excerpt_text, truncate
 
     cleaned, body_warnings = clean_body(body, post.source, post.body_line)
+    # After the cleaning, which keeps the lines where they are, for its warnings' lines;
+    # only a body with tags has the renderer imported.
+    if "{{" in cleaned or "{%" in cleaned:
+        from feedwright.posts.templating import render_tags
+
+        cleaned, tag_warnings = render_tags(post, cleaned, site, links)
+        body_warnings += tag_warnings
     full_excerpt = excerpt_text(
         post.front_excerpt,
         cleaned,
         site.excerpt_separator,
         html_post=is_html_post(post.source),
-        kramdown=is_jekyll_site(site),
+        kramdown=site_engine(site) == JEKYLL,
     )
     return replace(
         post,
@@ -364,7 +376,7 @@ def parse_header(source: SourceFile, site: Site, zone: tzinfo) -> Post:
     # One line wherever it goes (a mail subject, a feed reader's list): runs of whitespace,
     # line and paragraph separators included, become one space.
     title = " ".join((fields.text("title") or "").split()) or _title_from_name(fields)
-    if is_jekyll_site(site):
+    if site_engine(site) == JEKYLL:
         # jekyll-feed writes `post.title | smartify | strip_html`: curly quotes, dashes,
         # ellipses, no tags (a title of tags alone keeps them: a title cannot be empty).
         title = jekyll_feed_title(title) or title

@@ -52,7 +52,8 @@ def group_feed_suffix(name: str) -> str:
 
 
 SMTP_SECURITY = ("starttls", "tls", "none")
-DEFAULT_SUBJECT = "{site}: {range}"
+# The newest post's title, "and N more" when there are others (see mail.digest).
+DEFAULT_SUBJECT = "{titles}"
 
 
 @dataclass(frozen=True)

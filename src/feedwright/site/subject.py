@@ -6,14 +6,15 @@ import string
 from collections.abc import Mapping
 
 # The placeholders a subject template may use, e.g. "{site}: {count} new posts".
-SUBJECT_FIELDS = ("site", "count", "range", "start", "end", "first_title")
+SUBJECT_FIELDS = ("site", "count", "range", "start", "end", "first_title", "titles")
 _SAMPLE_VALUES: dict[str, object] = {
     "site": "Blog",
     "count": 2,
-    "range": "2025-11-01 – 2025-11-29",
-    "start": "2025-11-01",
-    "end": "2025-11-29",
+    "range": "Nov 1 – 29, 2025",
+    "start": "November 1, 2025",
+    "end": "November 29, 2025",
     "first_title": "Title",
+    "titles": "Title and 1 more",
 }
 
 
