@@ -9,13 +9,13 @@ from collections.abc import MutableMapping
 from typing import Any
 
 import lxml.html
-from lxml import etree
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_inline import StateInline
 from mdit_py_plugins.footnote import footnote_plugin
 
 from feedwright.posts.kramdown import kramdown_plugin
+from feedwright.posts.urls import ATTRIBUTES
 
 # The most lines, and pieces of markup, that Markdown may have to be rendered. markdown-it
 # keeps about 150 bytes a line and 300 a piece while it renders, pieces being what it
@@ -144,27 +144,38 @@ def _fragment(html: str) -> lxml.html.HtmlElement:
 # Elements of a page's head, never of a post's content: a template's leftovers, which a
 # reader would show as text (a <title>) or act on (a <base>, a <meta> refresh).
 HEAD_TAGS = ("meta", "title", "link", "base")
-# What a feed reader never runs or applies, and may show as text.
-_INERT_TAGS = ("script", "style")
 _DROPPED_TAG = re.compile(r"<(?:meta|title|link|base|script|style)\b", re.IGNORECASE)
+
+
+# A comment (kept), or an element to leave out: script, style and title with their text
+# (to their end tag, or the fragment's end), meta, link and base. Found in the HTML as
+# written, which an HTML 4 parser's serialisation would change (see ``urls``).
+_PAGE_PIECE = re.compile(
+    rf"""<!--.*?(?:-->|\Z)
+    |<(?P<element>script|style|title)\b{ATTRIBUTES}\s*>.*?(?:</(?P=element)\s*>|\Z)
+    |<(?P<void>meta|link|base)\b{ATTRIBUTES}\s*/?>""",
+    re.DOTALL | re.IGNORECASE | re.VERBOSE,
+)
 
 
 def without_page_tags(html: str) -> tuple[str, list[str]]:
     """An HTML fragment without its live ``<meta>``, ``<title>``, ``<link>``, ``<base>``,
     ``<script>`` and ``<style>`` elements (text after them kept), and the names of the
     head elements it had (the first three and ``<base>``). A tag in a code block is text
-    (``&lt;meta&gt;``) and stays."""
+    (``&lt;meta&gt;``) and stays, and so does everything else, as written."""
     if _DROPPED_TAG.search(html) is None:  # most posts: no parsing
         return html, []
-    root = _fragment(html)
     found: list[str] = []
-    for element in list(root.iter(*HEAD_TAGS, *_INERT_TAGS)):
-        if element.tag in HEAD_TAGS and element.tag not in found:
-            found.append(str(element.tag))
-        element.drop_tree()
-    inner = [root.text or ""] if root.text else []
-    inner.extend(etree.tostring(child, encoding="unicode", method="html") for child in root)
-    return "".join(inner), found
+
+    def dropped(match: re.Match[str]) -> str:
+        name = (match.group("element") or match.group("void") or "").lower()
+        if not name:
+            return match.group(0)  # a comment
+        if name in HEAD_TAGS and name not in found:
+            found.append(name)
+        return ""
+
+    return _PAGE_PIECE.sub(dropped, html), found
 
 
 def html_to_text(html: str) -> str:

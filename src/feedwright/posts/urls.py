@@ -25,7 +25,11 @@ _URL_ATTRIBUTES = frozenset(
         "usemap",
     }
 )  # fmt: skip
-_ATTRIBUTE = r"""\s+[^\s"'>/=\x00]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+))?"""
+# A name or an unquoted value holds no `<` (a browser would take one): so a `<` that no
+# `>` closes is given up at the next `<`, not read to the fragment's end for each of them.
+_ATTRIBUTE = r"""\s+[^\s"'<>/=\x00]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s<>]+))?"""
+# The attributes of a start tag, as a browser reads them.
+ATTRIBUTES = f"(?:{_ATTRIBUTE})*"
 _PIECE = re.compile(
     rf"""(?P<comment><!--.*?(?:-->|\Z))
     |(?P<raw><(?:script|style)\b(?:{_ATTRIBUTE})*\s*>)(?P<raw_text>.*?)(?=</(?:script|style)\s*>|\Z)
@@ -33,8 +37,8 @@ _PIECE = re.compile(
     re.DOTALL | re.IGNORECASE | re.VERBOSE,
 )
 _ATTRIBUTE_PARTS = re.compile(
-    r"""(?P<before>\s+)(?P<name>[^\s"'>/=\x00]+)
-    (?:(?P<equals>\s*=\s*)(?:"(?P<double>[^"]*)"|'(?P<single>[^']*)'|(?P<bare>[^\s>]+)))?""",
+    r"""(?P<before>\s+)(?P<name>[^\s"'<>/=\x00]+)
+    (?:(?P<equals>\s*=\s*)(?:"(?P<double>[^"]*)"|'(?P<single>[^']*)'|(?P<bare>[^\s<>]+)))?""",
     re.VERBOSE,
 )
 _CSS_URL = re.compile(r"""url\(\s*(?P<quote>["']?)(?P<url>[^"')]*)(?P=quote)\s*\)""", re.IGNORECASE)
