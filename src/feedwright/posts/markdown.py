@@ -14,7 +14,6 @@ from markdown_it.rules_block import StateBlock
 from markdown_it.rules_inline import StateInline
 from mdit_py_plugins.footnote import footnote_plugin
 
-from feedwright.posts.kramdown import kramdown_plugin
 from feedwright.posts.urls import ATTRIBUTES
 
 # The most lines, and pieces of markup, that Markdown may have to be rendered. markdown-it
@@ -41,6 +40,9 @@ def _markdown(*, validate_links: bool = True, kramdown: bool = False) -> Markdow
     # Footnotes as kramdown and Hugo's goldmark have them (not pandoc's inline ^[…]).
     renderer.use(footnote_plugin, inline=False)
     if kramdown:
+        # Imported here: only a Jekyll site's posts need it (its regexes take a few ms).
+        from feedwright.posts.kramdown import kramdown_plugin
+
         renderer.use(kramdown_plugin)
     # These rules are tried first at every block, and at every piece inside one: they
     # count the pieces as they are parsed, before they add up.

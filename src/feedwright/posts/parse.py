@@ -18,7 +18,6 @@ from feedwright.posts.front_matter import CONTROL_CHARACTERS, SourceFile, contro
 from feedwright.posts.links import JEKYLL, site_engine
 from feedwright.posts.model import Image, Post
 from feedwright.posts.permalinks import document_id, post_path
-from feedwright.posts.typography import jekyll_feed_title
 from feedwright.site.model import Author, Site
 from feedwright.site.values import (
     WEB_URL_HINT,
@@ -377,6 +376,8 @@ def parse_header(source: SourceFile, site: Site, zone: tzinfo) -> Post:
     # line and paragraph separators included, become one space.
     title = " ".join((fields.text("title") or "").split()) or _title_from_name(fields)
     if site_engine(site) == JEKYLL:
+        from feedwright.posts.typography import jekyll_feed_title  # a Jekyll site's only
+
         # jekyll-feed writes `post.title | smartify | strip_html`: curly quotes, dashes,
         # ellipses, no tags (a title of tags alone keeps them: a title cannot be empty).
         title = jekyll_feed_title(title) or title
