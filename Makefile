@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck unit bench screenshots email-checks clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "feedwright needs Python 3.11 or newer; set PYTHON=python3.x")'
@@ -33,5 +33,17 @@ unit: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench.py $(BENCH_ARGS)
 
+# The digest in headless Chromium (600 and 375 px, light and dark) into screenshots/;
+# needs chromium-headless-shell (or chromium) and, for Japanese, fonts-noto-cjk.
+screenshots: $(STAMP)
+	$(BIN)/python bench/screenshots.py
+
+# The screenshots' HTML checked as email: html-validate (an email profile) and caniemail's
+# data for Gmail, Apple Mail, Outlook and Yahoo (see bench/email_checks.cjs). Needs npm.
+EMAIL_TOOLS := .email-tools
+email-checks: screenshots
+	npm install --silent --no-audit --no-fund --prefix $(EMAIL_TOOLS) html-validate@10 @jsx-email/doiuse-email@1
+	node bench/email_checks.cjs $(EMAIL_TOOLS) screenshots/*.html
+
 clean:
-	rm -rf $(VENV) out build dist
+	rm -rf $(VENV) out build dist screenshots $(EMAIL_TOOLS)

@@ -9,7 +9,7 @@ from feedwright.errors import ConfigError
 from feedwright.feeds.render import STYLESHEET_NAME
 from feedwright.mail.message import DIGEST_HTML, DIGEST_MESSAGE, DIGEST_TEXT
 from feedwright.site.config import load_site
-from feedwright.site.model import PREVIEW_FILES, STYLESHEET_FILE
+from feedwright.site.model import PREVIEW_FILES, STYLESHEET_FILE, Logo
 
 
 def test_jekyll_config_is_enough(tmp_path: Path) -> None:
@@ -83,6 +83,27 @@ _SITE = '[site]\ntitle = "T"\nurl = "https://x.org"\n'
         ),
         (_SITE + '[smtp]\nhost = "smtp.example.org\\r\\nRCPT"\n', "not a host name"),
         (_SITE + '[smtp]\nhost = "メール.example"\n', "xn--"),
+        (_SITE + '[digest]\nlayout = "grid"\n', "`layout` in [digest] must be one of"),
+        (_SITE + '[digest]\ncontent = "all"\n', "`content` in [digest] must be one of"),
+        (_SITE + '[digest]\naccent = "blue"\n', "`accent` in [digest] must be a hex colour"),
+        (_SITE + '[digest]\naccent = "#12345"\n', "must be a hex colour"),
+        (_SITE + '[digest]\naccent = "#123456;x:y"\n', "must be a hex colour"),
+        (_SITE + "[digest]\naddress = 12\n", "`address` in [digest] must be str"),
+        (_SITE + '[digest]\naddress = "1 Road\\u0007Town"\n', "control character"),
+        (_SITE + '[digest]\nlogo = "/logo.png"\n', "`logo` in [digest] must be a table"),
+        (_SITE + '[digest]\nlogo = { url = "/l.png", width = 9 }\n', "`logo.height` in [digest]"),
+        (
+            _SITE + '[digest]\nlogo = { url = "/l.png", width = 900, height = 9 }\n',
+            "`logo.width` in [digest] must be 1–552 pixels",
+        ),
+        (
+            _SITE + '[digest]\nlogo = { url = "/l.png", width = 9, height = 9, size = 1 }\n',
+            "unknown key `size` in `logo`",
+        ),
+        (
+            _SITE + '[digest]\nlogo = { url = "data:x", width = 9, height = 9 }\n',
+            "is not an http(s) URL",
+        ),
     ],
 )
 def test_config_errors_name_the_file(tmp_path: Path, toml: str, words: str) -> None:
@@ -179,3 +200,20 @@ def test_output_names_that_meet_no_other_output_are_accepted(tmp_path: Path, tom
 def test_the_outputs_config_checks_are_the_files_a_build_writes() -> None:
     assert PREVIEW_FILES == (DIGEST_HTML, DIGEST_TEXT, DIGEST_MESSAGE)
     assert STYLESHEET_FILE == STYLESHEET_NAME
+
+
+def test_digest_design_settings(tmp_path: Path) -> None:
+    (tmp_path / "feedwright.toml").write_text(
+        _SITE
+        + '[digest]\nlayout = "list"\ncontent = "full"\naccent = "#A1b"\n'
+        + 'address = """\nKumo Notes\n  1-2-3 Example-cho \n\nTokyo 100-0001\n"""\n'
+        + 'logo = { url = "img/logo.png", width = 120, height = 30 }\n'
+    )
+    digest = load_site(tmp_path).digest
+    assert (digest.layout, digest.content, digest.accent) == ("list", "full", "#aa11bb")
+    assert digest.address == "Kumo Notes\n1-2-3 Example-cho\nTokyo 100-0001"
+    assert digest.logo == Logo("https://x.org/img/logo.png", 120, 30, "T")
+    (tmp_path / "feedwright.toml").write_text(_SITE)
+    default = load_site(tmp_path).digest
+    assert (default.layout, default.content, default.accent) == ("featured", "excerpt", "#1d4ed8")
+    assert (default.address, default.logo) == (None, None)

@@ -129,9 +129,11 @@ def test_css_is_inlined_and_only_media_rules_stay_in_the_head(make_site: SiteFac
     assert len(css.encode()) < 16_000
     assert "@media" in css and "prefers-color-scheme: dark" in css
     assert re.sub(r"@media[^{]*\{(?:[^{}]*\{[^{}]*\})*[^{}]*\}", "", css).strip() == ""
-    title_link = _elements(document, "//h2[contains(@class, 'post-title')]/a")[0]
+    title_link = _elements(document, "//h2[contains(@class, 'fw-title')]/a")[0]
     assert "color:" in title_link.get("style", "")
-    assert "padding:" in _elements(document, "//td[contains(@class, 'post')]")[0].get("style", "")
+    assert "padding:" in _elements(document, "//td[contains(@class, 'fw-post')]")[0].get(
+        "style", ""
+    )
 
 
 def _html_part(eml: bytes) -> EmailMessage:
@@ -142,11 +144,15 @@ def _html_part(eml: bytes) -> EmailMessage:
     return part
 
 
-def _japanese_site(root: Path, count: int, paragraphs: int) -> Site:
+def _japanese_site(
+    root: Path, count: int, paragraphs: int, digest: str = 'layout = "equal"'
+) -> Site:
+    """A site of ``count`` posts of Japanese text. Every post's excerpt is shown whole (the
+    "equal" layout): the HTML is mostly Japanese, as the encoding tests need."""
     from feedwright.site.config import load_site
 
     (root / "_posts").mkdir(parents=True)
-    (root / "feedwright.toml").write_text(DEFAULT_CONFIG)
+    (root / "feedwright.toml").write_text(f"{DEFAULT_CONFIG}\n[digest]\n{digest}\n")
     write_posts(
         root / "_posts",
         {
@@ -177,7 +183,7 @@ def test_a_huge_digest_stays_under_the_clipping_limit(tmp_path: Path) -> None:
     assert "記事 499 title" in html and "記事 0 title" not in html
     left_out = result.digest.more
     for post in left_out[:20]:
-        assert f'<a href="{post.url}"' in html and post.title in html
+        assert f'<a class="fw-link" href="{post.url}"' in html and post.title in html
     assert left_out[20].title not in html
     assert f"And {more - 20} more posts on the site" in html
     text = (site.output / "digest.txt").read_text()
@@ -407,3 +413,395 @@ def test_the_default_subject_of_one_post_is_its_title(make_site: SiteFactory) ->
     posts = collect(site, now=NOW).posts
     assert DigestRenderer(site).render(posts[:1]).subject == "Post of day 29"
     assert DigestRenderer(site).render(posts[:2]).subject == "Post of day 29 and 1 more"
+
+
+def test_templates_get_what_they_may_need(make_site: SiteFactory, mine: Path) -> None:
+    config = DEFAULT_CONFIG + (
+        '\n[digest]\nlogo = { url = "/img/logo.png", width = 160, height = 40, alt = "TB" }\n'
+    )
+    site = make_site(
+        {
+            "2025-11-29-full.md": """
+                ---
+                title: Full post
+                lang: ja
+                mood: calm
+                series: { name: Autumn, part: 2 }
+                ---
+                See [the map](../map.html) and <img src="big.png" width="1200" height="600">.
+
+                <script>alert(1)</script><a href="javascript:alert(1)" onclick="x()">bad</a>
+                """
+        },
+        config,
+    )
+    (mine / "digest.txt.j2").write_text(
+        "{% for post in posts %}{{ post.content }}|{{ post.extra.mood }}|"
+        "{{ post.extra.series.part }}|{{ post.lang }}{% endfor %}|{{ site.author }}|"
+        "{{ site.logo.url }} {{ site.logo.width }}x{{ site.logo.height }} {{ site.logo.alt }}|"
+        "{{ content_width }}|{{ recipient.email }}"
+    )
+    result = digest_site(site, DigestOptions(last=1, templates=mine, now=NOW))
+    assert result.digest is not None
+    content, mood, part, lang, author, logo, width, email_address = result.digest.text.split("|")
+    fragment = lxml.html.fragment_fromstring(content, create_parent="div")
+    links = [link.get("href") for link in fragment.iter("a")]
+    assert links == ["https://blog.example.org/2025/11/map.html", None]
+    (image,) = fragment.iter("img")
+    assert image.get("src") == "https://blog.example.org/2025/11/29/big.png"
+    assert (image.get("width"), image.get("height")) == ("552", "276")
+    assert "script" not in content and "onclick" not in content and "javascript" not in content
+    assert (mood, part, lang, author) == ("calm", "2", "ja", "Test Author")
+    assert logo == "https://blog.example.org/img/logo.png 160x40 TB"
+    assert (width, email_address) == ("552", "noreply@blog.example.org")
+
+
+def test_a_post_without_a_language_has_the_sites(make_site: SiteFactory) -> None:
+    site = make_site(THREE_POSTS)
+    posts = collect(site, now=NOW).posts
+    from feedwright.mail.digest import digest_entry
+
+    entry = digest_entry(posts[0], site, 100)
+    assert (entry.lang, dict(entry.extra), entry.paragraphs) == ("en", {}, ("Text of day 29.",))
+
+
+IMAGE_POSTS: dict[str, str | bytes] = {
+    "2025-11-29-newest.md": """
+        ---
+        title: The newest
+        image: {path: /img/new.jpg, width: 1200, height: 600, alt: The newest}
+        ---
+        The newest post's first [paragraph](/p.html).
+        """,
+    "2025-11-20-older.md": """
+        ---
+        title: An older one
+        image: {path: /img/old.jpg, width: 400, height: 300, alt: A red maple}
+        ---
+        The older post's first paragraph, which is long enough to be cut short on one line
+        in the compact entry of the featured layout.
+        """,
+    "2025-11-10-plain.md": "---\ntitle: No image\n---\nJust words.\n",
+}
+
+
+def _document(site: Site) -> _Element:
+    html, _ = render(site)
+    return lxml.html.document_fromstring(html)
+
+
+def _with_digest(settings: str) -> str:
+    return DEFAULT_CONFIG + "\n[digest]\n" + settings + "\n"
+
+
+def _style(element: _Element) -> dict[str, str]:
+    """An element's inline style as a mapping of property to value."""
+    pairs = (part.split(":", 1) for part in element.get("style", "").split(";") if ":" in part)
+    return {name.strip(): value.strip() for name, value in pairs}
+
+
+def _classes(document: _Element, name: str) -> list[_Element]:
+    return _elements(
+        document, f"descendant-or-self::*[contains(concat(' ', @class, ' '), ' {name} ')]"
+    )
+
+
+def test_the_masthead_shows_the_logo_or_the_site_title(make_site: SiteFactory) -> None:
+    logo = 'logo = { url = "/img/logo.png", width = 180, height = 48, alt = "Test Blog logo" }'
+    (masthead,) = _classes(_document(make_site(IMAGE_POSTS, _with_digest(logo))), "fw-masthead")
+    assert masthead.get("align") == "center" and _style(masthead)["text-align"] == "center"
+    top, _, bottom, _ = (
+        int(side.removesuffix("px")) for side in _style(masthead)["padding"].split()
+    )
+    assert top >= 24 and bottom >= 24
+    (image,) = masthead.iter("img")
+    assert (image.get("src"), image.get("width"), image.get("height"), image.get("alt")) == (
+        "https://blog.example.org/img/logo.png", "180", "48", "Test Blog logo",
+    )  # fmt: skip
+    (plain,) = _classes(_document(make_site(IMAGE_POSTS)), "fw-masthead")
+    assert not list(plain.iter("img"))
+    (title,) = _classes(plain, "fw-site-title")
+    assert title.text == "Test Blog" and _style(title)["font-size"] == "26px"
+
+
+def _post_cells(document: _Element) -> list[_Element]:
+    return _classes(document, "fw-post")
+
+
+def test_the_featured_layout_shows_the_newest_post_large(make_site: SiteFactory) -> None:
+    first, second, third = _post_cells(_document(make_site(IMAGE_POSTS)))
+    assert _classes(first, "fw-title-featured") and _classes(first, "fw-button")
+    (image,) = _classes(first, "fw-image")
+    assert (image.get("width"), image.get("height")) == ("552", "276")
+    for compact in (second, third):
+        assert _classes(compact, "fw-title-compact") and not _classes(compact, "fw-button")
+    (thumbnail,) = _classes(second, "fw-thumbnail")
+    assert (thumbnail.get("width"), thumbnail.get("height"), thumbnail.get("alt")) == (
+        "96", "72", "A red maple",
+    )  # fmt: skip
+    (line,) = _classes(second, "fw-line")
+    assert line.text is not None and display_width(line.text) <= 56 and line.text.endswith("…")
+    assert not _classes(third, "fw-thumbnail")
+
+
+def test_the_equal_and_list_layouts(make_site: SiteFactory) -> None:
+    equal = _post_cells(_document(make_site(IMAGE_POSTS, _with_digest('layout = "equal"'))))
+    assert all(_classes(cell, "fw-title-equal") and _classes(cell, "fw-button") for cell in equal)
+    assert [len(_classes(cell, "fw-image")) for cell in equal] == [1, 1, 0]
+    listed = make_site(IMAGE_POSTS, _with_digest('layout = "list"'))
+    html, text = render(listed)
+    for cell in _post_cells(lxml.html.document_fromstring(html)):
+        assert _classes(cell, "fw-title-compact") and _classes(cell, "fw-meta")
+        assert not list(cell.iter("img")) and not _classes(cell, "fw-button")
+    assert "Just words." not in html and "Just words." not in text
+
+
+def test_buttons_are_table_cells_a_finger_can_hit(make_site: SiteFactory) -> None:
+    for accent, text_colour in (("#1d4ed8", "#fff"), ("#FFCC00", "#111827")):
+        site = make_site(IMAGE_POSTS, _with_digest(f'layout = "equal"\naccent = "{accent}"'))
+        buttons = _classes(_document(site), "fw-button")
+        assert len(buttons) == 3
+        for button in buttons:
+            cell = button.getparent()
+            assert cell is not None and cell.tag == "td"
+            # The cell carries the colour and, for Outlook, the padding.
+            assert cell.get("bgcolor") == accent.lower()
+            assert _style(cell)["mso-padding-alt"] == "12px 24px"
+            style = _style(button)
+            assert style["display"] == "inline-block" and style["color"] == text_colour
+            vertical = sum(int(side.removesuffix("px")) for side in style["padding"].split()[:1])
+            assert 2 * vertical + int(style["line-height"].removesuffix("px")) >= 44
+
+
+def test_titles_take_the_text_colour_and_links_the_accent(make_site: SiteFactory) -> None:
+    site = make_site(IMAGE_POSTS, _with_digest('accent = "#0a7"\ncontent = "full"'))
+    document = _document(site)
+    for link in _classes(document, "fw-title-link"):
+        assert _style(link)["color"] == "#111827"
+    (content_link,) = _elements(document, "//div[@class='fw-content']//a")
+    assert _style(content_link)["color"] in ("#00aa77", "#0a7")
+    buttons = _classes(document, "fw-button-cell")
+    assert buttons and all(button.get("bgcolor") == "#00aa77" for button in buttons)
+
+
+def _dark_selectors(html: str) -> list[str]:
+    css = lxml.html.document_fromstring(html).findtext(".//style") or ""
+    block = css[css.index("prefers-color-scheme: dark") :]
+    return [
+        selector.strip()
+        for rule in re.findall(r"([^{}]+)\{[^{}]*\}", block.split("{", 1)[1])
+        for selector in rule.split(",")
+    ]
+
+
+def test_dark_mode_rules_name_only_the_templates_own_classes(make_site: SiteFactory) -> None:
+    html, _ = render(make_site(IMAGE_POSTS, _with_digest('content = "full"')))
+    selectors = _dark_selectors(html)
+    assert len(selectors) > 10
+    for selector in selectors:
+        # The element a rule colours is one of the template's: no `a`, no `.fw-post a`.
+        assert re.fullmatch(r"\.fw-[a-z-]+", selector.split()[-1]), selector
+
+
+def test_the_footer_says_why_where_from_and_how_to_leave(make_site: SiteFactory) -> None:
+    settings = (
+        'unsubscribe_url = "https://blog.example.org/u?e={email}"\n'
+        'address = "Test Blog\\n1 Example Road\\nSpringfield 12345"'
+    )
+    html, text = render(make_site(IMAGE_POSTS, _with_digest(settings)))
+    (footer,) = _classes(lxml.html.document_fromstring(html), "fw-footer")
+    words = " ".join(lxml.html.tostring(footer, method="text", encoding="unicode").split())
+    assert "you subscribed to Test Blog by email" in words
+    assert "Test Blog, 1 Example Road, Springfield 12345" in words
+    links = {link.text: link.get("href") for link in footer.iter("a")}
+    assert links == {
+        "Unsubscribe": "https://blog.example.org/u?e=",
+        "Follow by feed": "https://blog.example.org/feed.atom",
+        "Test Blog": "https://blog.example.org/",
+    }
+    assert "Follow by feed: https://blog.example.org/feed.atom" in text
+    assert "1 Example Road\nSpringfield 12345\n" in text
+    assert "you subscribed to Test Blog by email" in " ".join(text.split())
+
+
+def test_images_as_email_clients_need_them(make_site: SiteFactory) -> None:
+    html, _ = render(make_site(IMAGE_POSTS, _with_digest('layout = "equal"')))
+    document = lxml.html.document_fromstring(html)
+    images = _classes(document, "fw-image")
+    # The alt of an image that only repeats the title beside it is empty, and its link,
+    # the title's twin, is hidden from screen readers and the keyboard.
+    assert [image.get("alt") for image in images] == ["", "A red maple"]
+    links = [image.getparent() for image in images]
+    assert [(link.get("aria-hidden"), link.get("tabindex")) for link in links if link is not None] == [
+        ("true", "-1"), (None, None),
+    ]  # fmt: skip
+    for image in images:
+        assert image.get("width") and image.get("height")
+        assert _style(image)["background-color"] == "#e5e7eb"  # while it loads, or blocked
+        assert "bgcolor" not in image.attrib
+    narrow = (document.findtext(".//style") or "").split("max-width: 620px", 1)[1]
+    assert re.search(r"\.fw-image \{\s*width: 100% !important", narrow)
+
+
+def test_outlook_and_apple_mail_get_their_settings(make_site: SiteFactory) -> None:
+    html, _ = render(make_site(IMAGE_POSTS))
+    head = html[: html.index("</head>")]
+    assert re.search(
+        r"<!--\[if mso\]><xml><o:OfficeDocumentSettings>.*<o:PixelsPerInch>96</o:PixelsPerInch>"
+        r".*</o:OfficeDocumentSettings></xml><!\[endif\]-->",
+        head,
+    )
+    assert 'xmlns:o="urn:schemas-microsoft-com:office:office"' in html
+    assert "a[x-apple-data-detectors]" in head
+    document = lxml.html.document_fromstring(html)
+    for paragraph in document.iter("p", "h2"):
+        assert _style(paragraph)["mso-line-height-rule"] == "exactly"
+
+
+FULL_POST: dict[str, str | bytes] = {
+    "2025-11-29-full.md": """
+        ---
+        title: A whole post
+        ---
+        First paragraph with [a link](other.html) and [an anchor](#notes).
+
+        ![A wide photo](/img/wide.jpg)
+
+        <img src="tall.png" width="1104" height="2000" alt="Tall"> <img src="no-alt.png">
+
+        - one item
+        - another item
+
+        <a class="button" href="/join" style="background: #000; color: #ff0">Join</a>
+
+        <iframe src="https://evil.example/"></iframe><form action="/x"><input></form>
+        <title>A page's leftover title</title><meta http-equiv="refresh" content="0">
+        <p onmouseover="steal()">Last <a href="data:text/html,x">words</a>.</p>
+        """,
+    "2025-11-01-older.md": "---\ntitle: Older\n---\nThe older post, whole.\n\nIts second part.\n",
+}
+
+
+def test_full_posts_in_the_email(make_site: SiteFactory) -> None:
+    site = make_site(FULL_POST, _with_digest('content = "full"'))
+    html, text = render(site)
+    document = lxml.html.document_fromstring(html)
+    first, second = _classes(document, "fw-content")
+    # Whole posts are all shown large (images take the column), the newest the largest.
+    assert (
+        len(_classes(document, "fw-title-featured"))
+        == len(_classes(document, "fw-title-equal"))
+        == 1
+    )
+    assert not _classes(document, "fw-title-compact")
+    links = {link.text: link for link in first.iter("a")}
+    assert links["a link"].get("href") == "https://blog.example.org/2025/11/29/other.html"
+    assert links["an anchor"].get("href") == "https://blog.example.org/2025/11/29/full.html#notes"
+    assert links["a link"].get("class") == "fw-link"  # coloured by the template
+    # A button of the post's own keeps its class and colours.
+    assert links["Join"].get("class") == "button" and "#ff0" in links["Join"].get("style", "")
+    assert links["words"].get("href") is None
+    wide, tall, no_alt = first.iter("img")
+    assert no_alt.get("alt") == ""
+    assert wide.get("src") == "https://blog.example.org/img/wide.jpg" and wide.get("width") is None
+    assert (tall.get("width"), tall.get("height")) == ("552", "1000")
+    for image in (wide, tall):
+        assert _style(image)["max-width"] == "100%" and _style(image)["height"] == "auto"
+    assert (wide.get("alt"), tall.get("alt")) == ("A wide photo", "Tall")
+    assert all(image.get("alt") is not None for image in first.iter("img"))
+    for tag in ("iframe", "form", "input"):
+        assert not list(document.iter(tag))
+    assert "onmouseover" not in html and "evil.example" not in html
+    assert "leftover" not in html and "refresh" not in html
+    assert "Its second part." in lxml.html.tostring(second, method="text", encoding="unicode")
+    # The text part has every paragraph and list item.
+    assert "First paragraph with a link and an anchor." in text
+    assert "* one item\n" in text and "Its second part." in text
+    assert "Last words." in text
+
+
+def test_full_posts_stay_under_the_clipping_limit(tmp_path: Path) -> None:
+    site = _japanese_site(tmp_path / "site", 60, 200, 'content = "full"')
+    result = digest_site(site, DigestOptions(last=60, now=NOW))
+    assert result.digest is not None and result.digest.more and len(result.digest.listed) > 3
+    encoded = _html_part((site.output / "digest.eml").read_bytes()).get_payload()
+    assert isinstance(encoded, str) and len(encoded) <= MAX_HTML_BYTES
+
+
+JAPANESE_TITLES: dict[str, str | bytes] = {
+    "2025-11-29-walk.md": "---\ntitle: 京都の秋を歩く、朝の哲学の道\n---\n朝の散歩の話です。\n",
+    "2025-11-20-repeat.md": (
+        "---\ntitle: 紅葉の季節\n---\n紅葉の季節。\n\n# 紅葉の季節\n\n今年は色づくのが遅めでした。\n"
+    ),
+    "2025-11-10-english.md": "---\ntitle: A title in English words\nlang: en\n---\nWords.\n",
+}
+
+
+def test_japanese_titles_break_only_between_phrases(make_site: SiteFactory) -> None:
+    site = make_site(JAPANESE_TITLES, DEFAULT_CONFIG.replace('"en"', '"ja"'))
+    html, text = render(site)
+    document = lxml.html.document_fromstring(html)
+    titles = {
+        lxml.html.tostring(h2, method="text", encoding="unicode", with_tail=False): h2
+        for h2 in _elements(document, "//h2[contains(@class, 'fw-title')]")
+    }
+    # Lines break only at the zero-width spaces between phrases (Gmail for iOS and
+    # Outlook for Windows drop a <wbr>), never before the last two characters.
+    walk = titles["京都の\u200b秋を\u200b歩く、\u200b朝の\u200b哲学の道"]
+    (span,) = walk.iter("span")
+    assert span.get("style") == "word-break: keep-all;"
+    english = titles["A title in English words"]
+    assert not list(english.iter("span"))
+    assert "keep-all" not in lxml.html.tostring(english, encoding="unicode")
+    assert "\u200b" not in text and "京都の秋を歩く、朝の哲学の道" in text
+    assert "<wbr" not in html
+
+
+@pytest.mark.parametrize(
+    ("title", "lang", "pieces"),
+    [
+        ("京都の秋を歩く", "ja", ["京都の", "秋を歩く"]),  # 「歩く」 alone would be two
+        # BudouX makes the bracket a phrase: a line would end with it.
+        (
+            "地図の使い方を学び直す（その20）",
+            "ja",
+            ["地図の", "使い方を", "学び直す", "（その20）"],
+        ),
+        ("今天我们去公园散步", "zh-CN", ["今天", "我们", "去", "公园散步"]),
+        ("今天我們去公園散步", "zh-Hant-TW", ["今天", "我們", "去", "公園散步"]),
+        ("京都の秋を歩く", "ja-JP", ["京都の", "秋を歩く"]),
+        ("Hello world", "en", ["Hello world"]),
+        ("", "ja", []),
+    ],
+)
+def test_phrases(title: str, lang: str, pieces: list[str]) -> None:
+    from feedwright.mail.phrases import phrases
+
+    assert phrases(title, lang) == pieces
+
+
+def test_an_excerpt_that_repeats_the_title_gives_way_to_the_next_paragraph(
+    make_site: SiteFactory,
+) -> None:
+    site = make_site(JAPANESE_TITLES, DEFAULT_CONFIG.replace('"en"', '"ja"'))
+    posts = {post.title: post for post in collect(site, now=NOW).posts}
+    from feedwright.mail.digest import digest_entry
+
+    assert digest_entry(posts["紅葉の季節"], site, 100).excerpt == "今年は色づくのが遅めでした。"
+    assert digest_entry(posts["京都の秋を歩く、朝の哲学の道"], site, 100).excerpt == (
+        "朝の散歩の話です。"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "short"),
+    [
+        ("Short enough.", "Short enough."),
+        ("The older post's first paragraph, which is long", "The older post's first…"),
+        ("紅葉の季節、朝七時の哲学の道を歩いてみました。", "紅葉の季節、朝七時の哲…"),
+    ],
+)
+def test_shorten_counts_columns(text: str, short: str) -> None:
+    from feedwright.mail.digest import shorten
+
+    assert shorten(text, 24) == short

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from conftest import SEED_FRONT_MATTER
 from feedwright.errors import PostError
+from feedwright.posts.dates import YamlTimestamp
 from feedwright.posts.flat_yaml import read_flat_yaml
 from feedwright.posts.front_matter import load_yaml_with_pyyaml
 
@@ -64,7 +65,8 @@ def test_seed_shaped_front_matter_is_read_with_its_types_and_lines() -> None:
     ("text", "expected"),
     [
         ("a: yes\nb: ~\nc: 0x1F\nd: 1_000\ne: .inf\nf: 2025-11-29\n",
-         {"a": True, "b": None, "c": 31, "d": 1000, "e": math.inf, "f": "2025-11-29"}),
+         {"a": True, "b": None, "c": 31, "d": 1000, "e": math.inf,
+          "f": YamlTimestamp("2025-11-29")}),
         ("tags:\n  - 京都\n  - 'it''s'\n  - \"C#\"\nnext: 1\n", {"tags": ["京都", "it's", "C#"], "next": 1}),
         ("tags:\n- a\n- b\n", {"tags": ["a", "b"]}),
         ("empty:\nnone: []\n", {"empty": None, "none": []}),

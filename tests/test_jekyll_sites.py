@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import NOW, build, write_posts
-from feedwright.errors import InvalidPostsError
+from feedwright.errors import ConfigError, InvalidPostsError
 from feedwright.posts.collect import collect
 from feedwright.site.config import load_site
 from feedwright.speed import Speed
@@ -206,3 +206,61 @@ def test_two_posts_with_one_id_in_their_front_matter_are_still_an_error(tmp_path
     [problem] = raised.value.problems
     assert problem.path.name == "2020-01-02-p2.md"
     assert "has the same id as" in problem.message and "(same)" in problem.message
+
+
+# `exclude` and `include` of _config.yml, as Jekyll 4.3 applies them: a pattern is a glob
+# over the path from the site's root (`*` crosses folders) or a prefix of it (`priv` is
+# `private` too); a folder outside the posts folders that is excluded is not entered, and an
+# included one is, even one whose name starts with `_`; inside a posts folder each file's
+# path is matched (so `*/old` leaves `_posts/old/` alone), and a file whose name is included
+# is read even where its path is excluded. Jekyll built exactly these.
+FILTER_CONFIG = """title: T
+url: https://blog.example.org
+exclude: [priv, "*/old", "_posts/sub/deep", "*.markdown", "a/b", 7]
+include: [_hidden, "2024-01-09-kept.markdown"]
+"""
+FILTER_FILES = {
+    path: f"---\ntitle: {title}\n---\nx\n"
+    for path, title in (
+        ("_posts/2024-01-01-top.md", "top"),
+        ("_posts/old/2024-01-02-old.md", "old"),
+        ("_posts/sub/deep/2024-01-03-deep.md", "deep"),
+        ("_posts/sub/2024-01-04-sub.md", "sub"),
+        ("private/_posts/2024-01-05-private.md", "private"),
+        ("priv/_posts/2024-01-06-priv.md", "priv"),
+        ("keep/_posts/2024-01-07-keep.markdown", "keep"),
+        ("_hidden/_posts/2024-01-08-hidden.md", "hidden"),
+        ("_posts/2024-01-09-kept.markdown", "kept"),
+        ("a/b/_posts/2024-01-10-ab.md", "ab"),
+        ("a/_posts/2024-01-11-a.md", "a"),
+    )
+}
+
+
+@pytest.mark.parametrize("speed", sorted(SPEEDS))
+def test_exclude_and_include_of_config_yml_as_jekyll_applies_them(
+    tmp_path: Path, speed: str
+) -> None:
+    _jekyll_site(tmp_path / "site", files=FILTER_FILES, config_yml=FILTER_CONFIG)
+    site = load_site(tmp_path / "site")
+    result = build(site, speed=SPEEDS[speed])
+    assert result.collection.problems == []
+    assert {post.title: post.url for post in result.collection.posts} == {
+        "top": "https://blog.example.org/2024/01/01/top.html",
+        "old": "https://blog.example.org/2024/01/02/old.html",
+        "sub": "https://blog.example.org/2024/01/04/sub.html",
+        "hidden": "https://blog.example.org/_hidden/2024/01/08/hidden.html",
+        "kept": "https://blog.example.org/2024/01/09/kept.html",
+        "a": "https://blog.example.org/a/2024/01/11/a.html",
+    }
+    [warning] = [w for w in result.collection.warnings if "exclude" in w.message]
+    assert warning.path == site.root / "_config.yml"
+    assert "7" in warning.message
+
+
+def test_an_exclude_that_is_not_a_list_is_an_error_naming_the_file(tmp_path: Path) -> None:
+    _jekyll_site(tmp_path / "site", config_yml=FILTER_CONFIG.replace("exclude: [", "exclude: x #"))
+    with pytest.raises(ConfigError) as raised:
+        load_site(tmp_path / "site")
+    assert raised.value.problem.path == tmp_path / "site" / "_config.yml"
+    assert "`exclude` must be a list" in str(raised.value)

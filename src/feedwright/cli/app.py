@@ -52,6 +52,8 @@ class GlobalOptions:
     """Options given before the command name."""
 
     config: Path | None = None
+    # The Jekyll configuration files, in order (``--jekyll-config a.yml,b.yml``).
+    jekyll_configs: list[Path] | None = None
     quiet: bool = False
     verbose: bool = False
 
@@ -110,13 +112,26 @@ def main_options(
         Path | None,
         typer.Option("--config", "-c", help="Configuration file (default: SITE/feedwright.toml)."),
     ] = None,
+    jekyll_config: Annotated[
+        str | None,
+        typer.Option(
+            "--jekyll-config",
+            help="Jekyll configuration files, comma-separated, later ones winning, as "
+            "jekyll build --config takes them (default: SITE/_config.yml, .yaml or .toml).",
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Also print warnings and skipped posts.")
     ] = False,
 ) -> None:
     """Turn a folder of Markdown blog posts into Atom, RSS and JSON feeds."""
-    ctx.obj = GlobalOptions(config=config, quiet=quiet, verbose=verbose)
+    jekyll_configs = None
+    if jekyll_config is not None:
+        jekyll_configs = [Path(name.strip()) for name in jekyll_config.split(",") if name.strip()]
+    ctx.obj = GlobalOptions(
+        config=config, jekyll_configs=jekyll_configs, quiet=quiet, verbose=verbose
+    )
     if ctx.invoked_subcommand in WITHOUT_CYCLE_COLLECTOR:
         # The posts a run reads make hundreds of thousands of objects without a cycle among
         # them, which Python's cycle collector would walk again and again for nothing (a
@@ -137,8 +152,23 @@ OutputOption = Annotated[
 ]
 
 
-DraftsOption = Annotated[bool, typer.Option("--drafts", help="Include posts marked as drafts.")]
-FutureOption = Annotated[bool, typer.Option("--future", help="Include posts dated in the future.")]
+# Unset, they are as the site's configuration says (Jekyll's `show_drafts` and `future`).
+DraftsOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--drafts/--no-drafts",
+        help="Include drafts (default: as show_drafts in _config.yml says, else not).",
+        show_default=False,
+    ),
+]
+FutureOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--future/--no-future",
+        help="Include posts dated in the future (default: as future in _config.yml says).",
+        show_default=False,
+    ),
+]
 TemplatesOption = Annotated[
     Path | None,
     typer.Option(
@@ -173,7 +203,11 @@ def print_problems(problems: list[Problem], label: str = "error") -> None:
 def load(ctx: typer.Context, site: Path, output: Path | None, by: str | None = None) -> Site:
     """The site's configuration, as the global options and ``--output``/``--by`` say."""
     options: GlobalOptions = ctx.obj
-    loaded = run(lambda: load_site(site, options.config, output=output))
+    loaded = run(
+        lambda: load_site(
+            site, options.config, output=output, jekyll_configs=options.jekyll_configs
+        )
+    )
     if by is not None:
         groups = [part for part in by.split(",") if part.strip()]
         loaded = run(lambda: with_feed_groups(loaded, groups))

@@ -30,8 +30,8 @@ def build(
     ctx: typer.Context,
     site: SiteArgument = Path("."),
     output: OutputOption = None,
-    drafts: DraftsOption = False,
-    future: FutureOption = False,
+    drafts: DraftsOption = None,
+    future: FutureOption = None,
     skip_invalid: Annotated[
         bool,
         typer.Option(
@@ -78,4 +78,6 @@ def _summary(collection: Collection, written: int, unchanged: int) -> str:
         parts.append(f"{collection.drafts} drafts left out (--drafts)")
     if collection.future:
         parts.append(f"{collection.future} future posts left out (--future)")
+    if collection.expired:
+        parts.append(f"{collection.expired} expired posts left out")
     return f"{', '.join(parts)}; {written} files written, {unchanged} unchanged"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -27,16 +27,32 @@ if TYPE_CHECKING:
 class BuildOptions:
     """The switches of a build (the CLI's flags), and the shortcuts it may take."""
 
-    drafts: bool = False
-    future: bool = False
+    # Whether drafts and future posts are built; None: as the site's configuration says
+    # (Jekyll's `show_drafts` and `future`, else not).
+    drafts: bool | None = None
+    future: bool | None = None
     skip_invalid: bool = False
     # The present moment, which decides what is a future post (default: the clock's).
     now: datetime | None = None
     speed: Speed = field(default_factory=Speed)
 
+    def for_site(self, site: Site) -> BuildOptions:
+        """These options with ``drafts`` and ``future`` as ``site`` says where they are None."""
+        drafts, future = shown_switches(site, self.drafts, self.future)
+        return replace(self, drafts=drafts, future=future)
+
     def key(self) -> tuple[bool, bool, bool]:
         """The switches that change what a build writes (see speed.uptodate)."""
-        return self.drafts, self.future, self.skip_invalid
+        return bool(self.drafts), bool(self.future), self.skip_invalid
+
+
+def shown_switches(site: Site, drafts: bool | None, future: bool | None) -> tuple[bool, bool]:
+    """Whether drafts and future posts are shown: as given (the command line's
+    ``--drafts``, ``--no-drafts``…), else as the site's configuration says."""
+    return (
+        site.show_drafts if drafts is None else drafts,
+        site.future if future is None else future,
+    )
 
 
 @dataclass
@@ -71,8 +87,8 @@ def render_site(
 
     Raises InvalidPostsError when any post is invalid, unless ``skip_invalid`` is set.
     """
-    options = options or BuildOptions()
-    shortcuts = Shortcuts(site, options.key(), options.speed)
+    options = (options or BuildOptions()).for_site(site)
+    shortcuts = Shortcuts(site, options.key(), options.speed, bool(options.drafts))
     now = options.now or datetime.now(UTC)
     collection = _collect_valid(site, options, now, progress, shortcuts)
     shortcuts.posts_read()
@@ -95,10 +111,10 @@ def build_site(
     nothing changed since the last build, and nothing rendered when the posts the outputs
     show are the same files, unchanged (see speed.uptodate).
     """
-    options = options or BuildOptions()
+    options = (options or BuildOptions()).for_site(site)
     now = options.now or datetime.now(UTC)
     # Made before any post is read: a post changed during the build changes it next time.
-    shortcuts = Shortcuts(site, options.key(), options.speed)
+    shortcuts = Shortcuts(site, options.key(), options.speed, bool(options.drafts))
     kept = shortcuts.up_to_date(now)
     if kept is not None:
         return _kept(site, Collection(), kept, up_to_date=True)
@@ -169,7 +185,12 @@ def _collect_valid(
     """The posts as far as their front matter; InvalidPostsError for invalid ones unless
     told to skip them."""
     collection = collect_headers(
-        site, now, shortcuts, drafts=options.drafts, future=options.future, progress=progress
+        site,
+        now,
+        shortcuts,
+        drafts=bool(options.drafts),
+        future=bool(options.future),
+        progress=progress,
     )
     check_valid(collection, options.skip_invalid, shortcuts)
     return collection
@@ -211,7 +232,7 @@ def read_headers(
     """The posts of ``site`` as far as their front matter, for the commands that render
     nothing ahead (digest, send, list): read through the speed shortcuts, the cache saved
     at once; InvalidPostsError for invalid posts unless told to skip them."""
-    shortcuts = Shortcuts(site, (), speed)
+    shortcuts = Shortcuts(site, (), speed, drafts)
     collection = collect_headers(
         site, now, shortcuts, drafts=drafts, future=future, progress=progress
     )

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from feedwright.errors import InvalidPostsError, Problem
 from feedwright.feeds.groups import FeedGroup, feed_groups
 from feedwright.posts.collect import load_bodies, post_links
+from feedwright.posts.hugo import in_main_language
 from feedwright.posts.model import Post
 from feedwright.site.model import Site
 from feedwright.writer import OutputFile
@@ -65,15 +66,15 @@ class OutputPlan:
         def complete(posts: Sequence[Post]) -> list[Post]:
             return [bodies[post.source] for post in posts]
 
-        feeds = [
-            FeedGroup(group.title, complete(group.posts), group.folder) for group in self.feeds
-        ]
+        feeds = [replace(group, posts=complete(group.posts)) for group in self.feeds]
         return OutputPlan(feeds, complete(self.preview), self.links)
 
 
 def plan_outputs(site: Site, posts: list[Post]) -> OutputPlan:
-    """What each output shows of ``posts`` (in feed order)."""
-    preview = posts[: site.digest.max_posts] if site.digest.preview else []
+    """What each output shows of ``posts`` (in feed order): the digest preview shows the
+    site's main language's (see ``posts.hugo.in_main_language``)."""
+    main = in_main_language(site, posts)
+    preview = main[: site.digest.max_posts] if site.digest.preview else []
     return OutputPlan(feed_groups(site, posts), preview, post_links(site, posts))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from feedwright.commands.build import read_headers
+from feedwright.commands.build import read_headers, shown_switches
 from feedwright.posts.collect import (
     Collection,
     ProgressCallback,
@@ -33,14 +33,16 @@ def check_site(site: Site, progress: ProgressCallback | None = None) -> Collecti
 def list_site(
     site: Site,
     *,
-    drafts: bool = False,
-    future: bool = False,
+    drafts: bool | None = None,
+    future: bool | None = None,
     now: datetime | None = None,
     progress: ProgressCallback | None = None,
     speed: Speed | None = None,
 ) -> Collection:
     """The posts of ``site`` in feed order, as far as their front matter: dates, titles,
-    URLs and tags are all there, so no body is read."""
+    URLs and tags are all there, so no body is read. ``drafts`` and ``future`` as in
+    ``BuildOptions``."""
+    drafts, future = shown_switches(site, drafts, future)
     # Invalid posts are listed as problems, not raised: `list` shows the others.
     return read_headers(
         site,

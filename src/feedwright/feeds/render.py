@@ -10,6 +10,7 @@ import json
 import mimetypes
 import posixpath
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,7 +26,6 @@ from feedwright import __version__
 from feedwright.errors import Problem
 from feedwright.feeds.groups import FeedGroup
 from feedwright.posts.files import is_html_post
-from feedwright.posts.links import JEKYLL, site_engine
 from feedwright.posts.markdown import TooMuchMarkdown, render_body, without_page_tags
 from feedwright.posts.model import Post
 from feedwright.posts.urls import absolutize_links
@@ -33,6 +33,7 @@ from feedwright.site.model import STYLESHEET_FILE, Author, Site, group_feed_suff
 from feedwright.writer import OutputFile
 
 MEDIA_NS = "http://search.yahoo.com/mrss/"
+XML_NS = "http://www.w3.org/XML/1998/namespace"
 STYLESHEET_NAME = STYLESHEET_FILE
 GENERATOR_URI = "https://pypi.org/project/feedwright/"
 # The feed of a site with no posts yet still needs a fixed `updated`; the clock is not used.
@@ -85,6 +86,36 @@ class _MediaEntry(BaseEntryExtension):  # type: ignore[misc]
         return item
 
 
+class _FeedLanguage(BaseExtension):  # type: ignore[misc]
+    """Nothing on the feed: its language is feedgen's own ``language``."""
+
+
+class _EntryLanguage(BaseEntryExtension):  # type: ignore[misc]
+    """An Atom entry's ``xml:lang``, as jekyll-feed writes it; RSS has no language per
+    item."""
+
+    def __init__(self) -> None:
+        self.lang: str | None = None
+
+    def extend_atom(self, entry: etree._Element) -> etree._Element:
+        if self.lang:
+            entry.set(f"{{{XML_NS}}}lang", self.lang)
+        return entry
+
+
+def feed_language(site: Site, group: FeedGroup) -> str:
+    """The language of a feed: its Hugo language's; else the site's ``lang`` when the
+    configuration sets it; else the one most of its posts declare (of two as common, the
+    newest post's), since jekyll-feed writes no language without ``site.lang`` and ``en``
+    would be wrong; else ``en``."""
+    if group.language:
+        return group.language.lang
+    declared = Counter(post.lang for post in group.posts if post.lang)
+    if site.lang_set or not declared:
+        return site.lang
+    return declared.most_common(1)[0][0]  # ties keep the first seen: posts are newest first
+
+
 class ContentRenderer:
     """Renders each post's content (its HTML) once per build, though a post may appear in
     many feeds, and says which posts' content each feed carries: newest first, as long as
@@ -95,7 +126,7 @@ class ContentRenderer:
     def __init__(self, site: Site) -> None:
         self.max_content_mb = site.feeds.max_content_mb
         # A Jekyll site's Markdown is kramdown's.
-        self.kramdown = site_engine(site) == JEKYLL
+        self.kramdown = site.engine == "jekyll"
         self.warnings: list[Problem] = []
         # Each post's HTML and its size in bytes, by file; None when it is not rendered.
         self._cache: dict[str, tuple[str, int] | None] = {}
@@ -203,6 +234,11 @@ def _with_stylesheet(document: bytes, document_path: str) -> bytes:
     return declaration + b"\n" + instruction + b"\n" + rest
 
 
+def _home_url(site: Site, group: FeedGroup) -> str:
+    """The home page of a feed: the site's, or its language's (``https://site/fr/``)."""
+    return site.base_url + "/" + group.prefix
+
+
 def _generator(
     site: Site, group: FeedGroup, self_url: str, contents: Sequence[str | None]
 ) -> FeedGenerator:
@@ -211,23 +247,34 @@ def _generator(
     feed.load_extension("dc", atom=False, rss=True)
     feed.id(self_url)
     feed.title(xml_safe(group.title))
-    feed.subtitle(xml_safe(site.description) or None)
+    description = group.language.description if group.language else site.description
+    feed.subtitle(xml_safe(description) or None)
     # feedgen takes the RSS channel <link> from the last link given: the site, not the feed.
     feed.link(href=self_url, rel="self")
-    feed.link(href=site.base_url + "/", rel="alternate", type="text/html")
-    feed.description(xml_safe(site.description or site.title))
-    feed.language(site.lang)
+    feed.link(href=_home_url(site, group), rel="alternate", type="text/html")
+    title = group.language.title if group.language else site.title
+    feed.description(xml_safe(description or title))
+    language = feed_language(site, group)
+    feed.language(language)
+    # Only when an entry needs it: feedgen makes each extension's object for every entry.
+    if any(post.lang not in (None, language) for post in group.posts):
+        feed.register_extension("entry_language", _FeedLanguage, _EntryLanguage, rss=False)
     feed.author(_author_dict(_feed_author(site)))
     feed.generator("feedwright", version=__version__, uri=GENERATOR_URI)
     feed.updated(_updated(group.posts))
     for post, content in zip(group.posts, contents, strict=True):
-        _add_entry(feed, site, post, content)
+        _add_entry(feed, site, post, content, language)
     return feed
 
 
-def _add_entry(feed: FeedGenerator, site: Site, post: Post, content: str | None) -> None:
-    """One post as an entry; ``content`` is its HTML, or None to carry only its summary."""
+def _add_entry(
+    feed: FeedGenerator, site: Site, post: Post, content: str | None, language: str
+) -> None:
+    """One post as an entry; ``content`` is its HTML, or None to carry only its summary;
+    ``language`` is the feed's."""
     entry = feed.add_entry(order="append")
+    if post.lang not in (None, language):
+        entry.entry_language.lang = post.lang
     entry.id(post.id)
     entry.guid(post.id, permalink=post.id == post.url)
     entry.title(xml_safe(post.title))
@@ -256,8 +303,9 @@ def _json_author(author: Author) -> dict[str, str]:
     return {"name": author.name, **({"url": author.uri} if author.uri else {})}
 
 
-def _json_item(site: Site, post: Post, content: str | None) -> dict[str, Any]:
-    """One post as a JSON Feed item; ``content`` is its HTML, or None for its summary."""
+def _json_item(post: Post, content: str | None, language: str) -> dict[str, Any]:
+    """One post as a JSON Feed item; ``content`` is its HTML, or None for its summary;
+    ``language`` is the feed's."""
     item: dict[str, Any] = {"id": post.id, "url": post.url, "title": post.title}
     # JSON Feed 1.1 requires content_html or content_text: a post with no body has no
     # HTML, so it carries its summary as text (empty when it has none), never "" as HTML.
@@ -276,7 +324,7 @@ def _json_item(site: Site, post: Post, content: str | None) -> dict[str, Any]:
         item["authors"] = [_json_author(post.author)]
     if post.categories or post.tags:
         item["tags"] = list(dict.fromkeys((*post.categories, *post.tags)))
-    if post.lang and post.lang != site.lang:
+    if post.lang not in (None, language):
         item["language"] = post.lang
     return item
 
@@ -287,23 +335,26 @@ def _json_feed(
     document: dict[str, Any] = {
         "version": "https://jsonfeed.org/version/1.1",
         "title": group.title,
-        "home_page_url": site.base_url + "/",
+        "home_page_url": _home_url(site, group),
         "feed_url": self_url,
     }
-    if site.description:
-        document["description"] = site.description
-    document["language"] = site.lang
+    description = group.language.description if group.language else site.description
+    if description:
+        document["description"] = description
+    language = feed_language(site, group)
+    document["language"] = language
     document["authors"] = [_json_author(_feed_author(site))]
     document["items"] = [
-        _json_item(site, post, content) for post, content in zip(group.posts, contents, strict=True)
+        _json_item(post, content, language)
+        for post, content in zip(group.posts, contents, strict=True)
     ]
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
 def _file_path(group: FeedGroup, configured_name: str) -> str:
     if not group.folder:
-        return configured_name
-    return group.folder + group_feed_suffix(configured_name)
+        return group.prefix + configured_name
+    return group.prefix + group.folder + group_feed_suffix(configured_name)
 
 
 def render_feeds(

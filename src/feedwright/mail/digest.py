@@ -3,8 +3,10 @@ templates that users may override with their own folder."""
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -13,15 +15,19 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import jinja2
+from markupsafe import Markup
 from premailer import Premailer
 
 from feedwright.errors import DigestTemplateError, Problem
+from feedwright.mail.content import email_html, html_paragraphs
 from feedwright.mail.dates import date_span, long_date
+from feedwright.mail.phrases import title_html
 from feedwright.mail.recipients import Recipient
-from feedwright.mail.wrapping import wrap
+from feedwright.mail.wrapping import fitting_clusters, wrap
 from feedwright.posts.excerpt import truncate
+from feedwright.posts.markdown import TooMuchMarkdown, render_markdown
 from feedwright.posts.model import Image, Post
-from feedwright.site.model import Site, site_timezone
+from feedwright.site.model import DIGEST_COLUMN_WIDTH, Site, site_timezone
 from feedwright.site.subject import format_subject
 from feedwright.site.templates import default_templates_dir
 
@@ -32,8 +38,12 @@ TEXT_TEMPLATE = "digest.txt.j2"
 MAX_HTML_BYTES = 100_000
 # The most posts left out for size that the digest still names, by title and link.
 MAX_NAMED_MORE = 20
-# The layout is 600 px wide with 24 px of padding on each side.
-CONTENT_WIDTH = 552
+CONTENT_WIDTH = DIGEST_COLUMN_WIDTH
+# The class of a post's links that have none of their own: the default template colours
+# them with the accent, and lightens them in dark mode.
+LINK_CLASS = "fw-link"
+# The compact entries' images (the "featured" layout's older posts).
+THUMBNAIL_WIDTH = 96
 _PREHEADER_LENGTH = 120
 _WEB_SCHEMES = ("http", "https")
 # The few words the default templates print, in the site's language (English otherwise).
@@ -47,6 +57,8 @@ _LABELS = {
         "titles_one": "{title} and 1 more",
         "titles": "{title} and {count} more",
         "unsubscribe": "Unsubscribe",
+        "why": "You get this email because you subscribed to {site} by email.",
+        "feed": "Follow by feed",
     },
     "ja": {
         "intro": "新しい記事（{range}）",
@@ -57,6 +69,8 @@ _LABELS = {
         "titles_one": "{title} ほか1件",
         "titles": "{title} ほか{count}件",
         "unsubscribe": "配信停止",
+        "why": "{site}のメール配信にご登録いただいているため、このメールをお送りしています。",
+        "feed": "フィードで購読",
     },
 }
 
@@ -84,6 +98,30 @@ class DigestEntry:
     categories: tuple[str, ...]
     excerpt: str
     image: DigestImage | None
+    # The image as a compact entry shows it, THUMBNAIL_WIDTH wide.
+    thumbnail: DigestImage | None
+    # The title as HTML, escaped (see phrases.title_html for Japanese and Chinese).
+    title_html: Markup
+    # The post's language (the site's when the post gives none).
+    lang: str
+    # The front matter keys feedwright does not read itself, as the post gives them.
+    extra: Mapping[str, Any] = field(hash=False)
+    # The post itself, for its content, which is made only when a template shows it.
+    post: Post = field(repr=False)
+
+    # Rendering the Markdown of each post took six times as long as the rest of a digest
+    # that shows only excerpts: the content is made when a template first asks for it
+    # (cached_property keeps it in the instance's __dict__, past the frozen __setattr__).
+    @functools.cached_property
+    def content(self) -> Markup:
+        """The post's HTML as an email shows it (see content.email_html): safe to print
+        as it is."""
+        return Markup(_content(self.post))
+
+    @functools.cached_property
+    def paragraphs(self) -> tuple[str, ...]:
+        """The content as the text part shows it, one string per paragraph."""
+        return tuple(html_paragraphs(self.content))
 
 
 @dataclass(frozen=True)
@@ -131,12 +169,53 @@ def date_range(posts: Sequence[Post], site: Site) -> tuple[str, str, str]:
     )
 
 
-def _email_image(image: Image | None, title: str) -> DigestImage | None:
+def _email_image(image: Image | None, title: str, most: int) -> DigestImage | None:
+    """The image at most ``most`` pixels wide, its height scaled when its size is known.
+    Its alt text is empty when it would only repeat the title beside it (a screen reader
+    would read the title twice)."""
     if image is None or urlsplit(image.url).scheme not in _WEB_SCHEMES:
         return None  # a javascript: or data: "image" has no place in an email
-    width = min(image.width or CONTENT_WIDTH, CONTENT_WIDTH)
+    width = min(image.width or most, most)
     height = round(image.height * width / image.width) if image.width and image.height else None
-    return DigestImage(url=image.url, alt=image.alt or title, width=width, height=height)
+    alt = " ".join(image.alt.split())
+    if alt.casefold() == " ".join(title.split()).casefold():
+        alt = ""
+    return DigestImage(url=image.url, alt=alt, width=width, height=height)
+
+
+def _content(post: Post) -> str:
+    """The post's HTML as an email shows it; "" when its Markdown is too big to render
+    (the feeds carry its summary then, and so does the digest)."""
+    try:
+        html = render_markdown(post.body)
+    except TooMuchMarkdown:
+        return ""
+    return email_html(html, post.url, CONTENT_WIDTH, LINK_CLASS)
+
+
+def shorten(text: str, columns: int) -> str:
+    """``text`` cut to at most ``columns`` columns, "…" included, at a word boundary (a
+    Japanese or Chinese character takes two columns, as it takes twice the room): a
+    line of about the same length in any language."""
+    return truncate(text, fitting_clusters(text, columns - 1) + 1)
+
+
+def _bare(text: str) -> str:
+    """Text without case, spaces, punctuation or width differences, to compare."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(char for char in folded if unicodedata.category(char)[0] not in "PZS")
+
+
+def _excerpt(post: Post) -> str:
+    """The post's excerpt; when it only repeats the title (a post that starts with its
+    title again), the first paragraph after it that does not."""
+    if len(post.excerpt_text) > 2 * len(post.title) + 8:
+        return post.excerpt_text  # far longer than the title: more than a repeat of it
+    title = _bare(post.title)
+    if _bare(post.excerpt_text) != title:
+        return post.excerpt_text
+    paragraphs = html_paragraphs(_content(post))
+    return next((text for text in paragraphs if _bare(text) not in ("", title)), "")
 
 
 def digest_entry(post: Post, site: Site, excerpt_length: int) -> DigestEntry:
@@ -151,8 +230,13 @@ def digest_entry(post: Post, site: Site, excerpt_length: int) -> DigestEntry:
         author=author.name if author else "",
         tags=post.tags,
         categories=post.categories,
-        excerpt=truncate(post.excerpt_text, excerpt_length),
-        image=_email_image(post.image, post.title),
+        excerpt=truncate(_excerpt(post), excerpt_length),
+        image=_email_image(post.image, post.title, CONTENT_WIDTH),
+        thumbnail=_email_image(post.image, post.title, THUMBNAIL_WIDTH),
+        title_html=title_html(post.title, post.lang or site.lang),
+        lang=post.lang or site.lang,
+        extra=post.extra,
+        post=post,
     )
 
 
@@ -196,6 +280,15 @@ def _compiled_templates(site: Site, warnings: list[Problem]) -> jinja2.BytecodeC
     return _CompiledTemplates(folder, warnings)
 
 
+@dataclass(frozen=True)
+class _Shown:
+    """The posts one digest covers (newest first), each one's entry, and its recipient."""
+
+    posts: tuple[Post, ...]
+    entries: tuple[DigestEntry, ...]
+    recipient: Recipient | None
+
+
 class DigestRenderer:
     """Renders digests for one site. Keep one and reuse it: it holds the template
     environment and the premailer instance, both costly to set up."""
@@ -220,6 +313,7 @@ class DigestRenderer:
             bytecode_cache=_compiled_templates(site, self.warnings),
         )
         self.environment.filters["wrap"] = wrap
+        self.environment.filters["shorten"] = shorten
         self.premailer = Premailer(
             base_url=None,
             allow_network=False,
@@ -228,8 +322,10 @@ class DigestRenderer:
             cssutils_logging_level=logging.CRITICAL,
             # The @media rules that stay in <style> need their !important to beat inline styles.
             strip_important=False,
-            # Keep the pixel width the template gives images (Outlook ignores CSS widths).
-            disable_basic_attributes=["width", "height"],
+            # Keep the pixel width the template gives images (Outlook ignores CSS widths),
+            # and add no bgcolor or align where HTML has none (an <img>, an <a>): the
+            # template sets them on the cells that need them.
+            disable_basic_attributes=["width", "height", "bgcolor", "align"],
         )
 
     def render(self, posts: Sequence[Post], recipient: Recipient | None = None) -> Digest:
@@ -238,71 +334,67 @@ class DigestRenderer:
         When the HTML would pass MAX_HTML_BYTES, the oldest posts are left out and
         announced as "and N more posts" with a link to the site.
         """
-        digest = self._render(posts, 0, recipient)
+        # Each post's entry is made once, however many times the size guard renders.
+        entries = [digest_entry(post, self.site, self.site.digest.excerpt_length) for post in posts]
+        shown = _Shown(tuple(posts), tuple(entries), recipient)
+        digest = self._render(shown, 0)
         if _size(digest) <= MAX_HTML_BYTES or not posts:
             return digest
         # Estimate how many posts fit from their average size, then step down until it fits.
-        empty = _size(self._render(posts, len(posts), recipient))
+        empty = _size(self._render(shown, len(posts)))
         per_post = max((_size(digest) - empty) / len(posts), 1)
         listed = min(len(posts) - 1, max(int((MAX_HTML_BYTES - empty) / per_post), 0))
         while True:
-            digest = self._render(posts, len(posts) - listed, recipient)
+            digest = self._render(shown, len(posts) - listed)
             if _size(digest) <= MAX_HTML_BYTES or listed == 0:
                 return digest
             listed -= max(1, listed // 20)
 
-    def _render(self, posts: Sequence[Post], left_out: int, recipient: Recipient | None) -> Digest:
-        listed = tuple(posts[: len(posts) - left_out])
-        more = tuple(posts[len(posts) - left_out :])
-        context = self._context(listed, more, recipient)
+    def _render(self, shown: _Shown, left_out: int) -> Digest:
+        split = len(shown.posts) - left_out
+        context = self._context(shown, split)
         html = self._inline_css(self._template(HTML_TEMPLATE, context))
         return Digest(
             subject=context["subject"],
             html=html,
             text=self._template(TEXT_TEMPLATE, context),
-            listed=listed,
-            more=more,
-            recipient=recipient,
+            listed=shown.posts[:split],
+            more=shown.posts[split:],
+            recipient=shown.recipient,
             unsubscribe_url=context["unsubscribe_url"],
         )
 
-    def _context(
-        self, listed: tuple[Post, ...], more: tuple[Post, ...], recipient: Recipient | None
-    ) -> dict[str, Any]:
+    def _context(self, shown: _Shown, split: int) -> dict[str, Any]:
         site = self.site
-        entries = [digest_entry(post, site, site.digest.excerpt_length) for post in listed]
-        start, end, days = date_range(listed + more, site)
+        listed, more = shown.posts[:split], shown.posts[split:]
+        entries = list(shown.entries[:split])
+        start, end, days = date_range(shown.posts, site)
         labels = _LABELS.get(site.lang.split("-")[0].lower(), _LABELS["en"])
         subject = format_subject(
             site.digest.subject,
             {
                 "site": site.title,
-                "count": len(listed) + len(more),
+                "count": len(shown.posts),
                 "range": days,
                 "start": start,
                 "end": end,
                 "first_title": listed[0].title if listed else "",
-                "titles": _titles(labels, listed + more),
+                "titles": _titles(labels, shown.posts),
             },
         )
         if len(entries) == 1:
             preheader = entries[0].excerpt
         else:
             preheader = " · ".join(entry.title for entry in entries)
-        named = [digest_entry(post, site, 0) for post in more[:MAX_NAMED_MORE]]
+        named = list(shown.entries[split : split + MAX_NAMED_MORE])
         rest = len(more) - len(named)
         return {
-            "site": {
-                "title": site.title,
-                "url": site.base_url + "/",
-                "description": site.description,
-                "lang": site.lang,
-            },
+            "site": self._site_context(),
             "subject": subject,
             "preheader": truncate(preheader, _PREHEADER_LENGTH),
             "date_range": days,
             "posts": entries,
-            "count": len(entries) + len(more),
+            "count": len(shown.posts),
             "more": {
                 "count": len(more),
                 "url": site.base_url + "/",
@@ -317,10 +409,39 @@ class DigestRenderer:
                 "read_more": labels["read_more"],
                 "also": labels["also"],
                 "unsubscribe": labels["unsubscribe"],
+                "why": labels["why"].format(site=site.title),
+                "feed": labels["feed"],
             },
-            "recipient": recipient,
-            "unsubscribe_url": unsubscribe_url_for(site.digest.unsubscribe_url, recipient),
+            "design": self._design(),
+            "recipient": shown.recipient,
+            "unsubscribe_url": unsubscribe_url_for(site.digest.unsubscribe_url, shown.recipient),
             "content_width": CONTENT_WIDTH,
+        }
+
+    def _site_context(self) -> dict[str, Any]:
+        """What the templates know of the site."""
+        site = self.site
+        return {
+            "title": site.title,
+            "url": site.base_url + "/",
+            "description": site.description,
+            "lang": site.lang,
+            "author": site.author.name if site.author else "",
+            "logo": site.digest.logo,
+            "address": tuple(site.digest.address.splitlines()) if site.digest.address else (),
+            "feed_url": f"{site.base_url}/{site.feeds.atom}",
+        }
+
+    def _design(self) -> dict[str, Any]:
+        """How the default templates look: ``[digest]`` layout, content and accent, with
+        the colours made from the accent."""
+        digest = self.site.digest
+        return {
+            "layout": digest.layout,
+            "content": digest.content,
+            "accent": digest.accent,
+            "button_text": readable_on(digest.accent),
+            "accent_dark": lighter(digest.accent),
         }
 
     def _inline_css(self, html: str) -> str:
@@ -329,13 +450,17 @@ class DigestRenderer:
                 self._template_path(HTML_TEMPLATE), "the template made an empty document"
             )
         try:
-            return str(self.premailer.transform(html))
+            inlined = str(self.premailer.transform(html))
         except Exception as error:  # premailer and lxml raise many types on broken HTML
             raise DigestTemplateError(
                 self._template_path(HTML_TEMPLATE),
                 f"the CSS cannot be inlined: {type(error).__name__}: {error}",
                 "the template must make a complete HTML document with <html>, <head> and <body>",
             ) from None
+        # lxml's HTML parser, under premailer, does not know <wbr> (in a post's content,
+        # in a template) has no content: it puts the text after each one inside it and
+        # writes end tags, which HTML forbids.
+        return inlined.replace("</wbr>", "")
 
     def _template_path(self, name: str) -> Path:
         """The file a template is loaded from (the user's folder first)."""
@@ -360,6 +485,37 @@ class DigestRenderer:
                 "check the variable names the README lists for digest templates",
                 line,
             ) from None
+
+
+# The default template's text colour, and a button's on a light accent.
+_DARK_TEXT = "#111827"
+
+
+def _channels(colour: str) -> tuple[int, int, int]:
+    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
+
+
+def _luminance(colour: str) -> float:
+    """WCAG's relative luminance of a ``#rrggbb`` colour."""
+    linear = [
+        value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
+        for value in (channel / 255 for channel in _channels(colour))
+    ]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def readable_on(background: str) -> str:
+    """White or near-black, whichever contrasts more with ``background`` (a button's text)."""
+    luminance = _luminance(background)
+    # WCAG's contrast ratios: (lighter + 0.05) / (darker + 0.05); white's luminance is 1.
+    on_dark = (luminance + 0.05) / (_luminance(_DARK_TEXT) + 0.05)
+    return "#ffffff" if 1.05 / (luminance + 0.05) >= on_dark else _DARK_TEXT
+
+
+def lighter(colour: str) -> str:
+    """``colour`` mixed half with white: links of the accent's hue, readable in dark mode."""
+    red, green, blue = (round(channel + (255 - channel) * 0.5) for channel in _channels(colour))
+    return f"#{red:02x}{green:02x}{blue:02x}"
 
 
 def _titles(labels: dict[str, str], posts: Sequence[Post]) -> str:

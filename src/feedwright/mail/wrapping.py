@@ -15,10 +15,10 @@ import regex
 
 _GRAPHEME = regex.compile(r"\X")
 # Characters that may not begin a line (closing brackets, stops, small kana, the long mark).
-_NO_LINE_START = set("、。，．：；！？・ー…‥）］｝」』】〕〉》”’々")
-_NO_LINE_START |= set("ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ")
+NO_LINE_START = set("、。，．：；！？・ー…‥）］｝」』】〕〉》”’々")
+NO_LINE_START |= set("ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ")
 # Characters that may not end a line (opening brackets and quotes).
-_NO_LINE_END = set("(（[［{｛「『【〔〈《“‘")
+NO_LINE_END = set("(（[［{｛「『【〔〈《“‘")
 
 
 def display_width(text: str) -> int:
@@ -73,7 +73,7 @@ def _keep_together(pieces: list[_Piece]) -> list[_Piece]:
         if (
             previous
             and not piece.space_before
-            and (piece.text[0] in _NO_LINE_START or previous.text[-1] in _NO_LINE_END)
+            and (piece.text[0] in NO_LINE_START or previous.text[-1] in NO_LINE_END)
         ):
             previous.text += piece.text
         else:
@@ -100,3 +100,14 @@ def wrap(text: str, width: int = 72) -> str:
         lines.append(line)
         paragraphs.append("\n".join(lines))
     return "\n".join(paragraphs)
+
+
+def fitting_clusters(text: str, columns: int) -> int:
+    """How many of ``text``'s characters (grapheme clusters), from its start, fit in
+    ``columns`` columns of display width."""
+    width = 0
+    for count, cluster in enumerate(_GRAPHEME.findall(text)):
+        width += 2 if _is_wide(cluster) else 1
+        if width > columns:
+            return count
+    return len(_GRAPHEME.findall(text))

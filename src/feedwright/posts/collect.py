@@ -58,7 +58,10 @@ class Collection:
     warnings: list[Problem] = field(default_factory=list)
     drafts: int = 0
     future: int = 0
-    # When the first post left out for its future date becomes due (None: there is none).
+    # Posts past their expiry date (Hugo's expiryDate), left out.
+    expired: int = 0
+    # When the outputs next change by the clock alone: the first post left out for its
+    # future date becomes due, or a post shown expires (None: neither happens).
     next_due: datetime | None = None
     files: int = 0
     # Markdown files without front matter in a site folder that is its own posts folder
@@ -79,7 +82,8 @@ def collect(
 ) -> Collection:
     """Read every post of ``site`` and return them newest first with all problems found.
 
-    Drafts and posts dated after ``now`` are left out unless ``drafts``/``future`` is set.
+    Drafts and posts dated after ``now`` are left out unless ``drafts``/``future`` is set
+    (a Jekyll site's ``_drafts`` are not even read without ``drafts``).
     Ties in date are broken by file name, so the order never depends on the file system.
     With ``bodies`` False only the front matter is read: the posts come without their
     bodies, for ``load_bodies`` to complete the few that are shown. ``files`` are the post
@@ -87,7 +91,7 @@ def collect(
     ``read_here``).
     """
     if files is None:
-        files = [(name, None) for name in post_file_names(site)]
+        files = [(name, None) for name in post_file_names(site, drafts)]
     # Posts of the same date keep the order of their file names, compared as strings (as
     # Jekyll compares paths): it never depends on the file system. The files come in path
     # order, which differs where a name and a folder share a start (`2025-x.md`, `2025/`).
@@ -97,23 +101,34 @@ def collect(
     for outcome in (read or read_here(site))(files, bodies, progress):
         if isinstance(outcome, Problem):
             # Loose Markdown files (README.md…) in a site folder are not posts.
-            if in_site_root and not starts_with_front_matter(outcome.path):
+            if in_site_root and not starts_with_front_matter(outcome.path, site.hugo is not None):
                 result.ignored += 1
             else:
                 result.problems.append(outcome)
             continue
-        post = outcome
-        result.warnings.extend(post.warnings)
-        if post.draft and not drafts:
-            result.drafts += 1
-        elif post.date > now and not future:
-            result.future += 1
-            result.next_due = min(post.date, result.next_due or post.date)
-        else:
-            result.posts.append(post)
+        _sort_in(result, outcome, now, drafts, future)
     _unique_ids(site, result)
     result.posts.sort(key=lambda post: post.date, reverse=True)  # stable: ties keep name order
     return result
+
+
+def _sort_in(result: Collection, post: Post, now: datetime, drafts: bool, future: bool) -> None:
+    """Count ``post`` in ``result``: as a post, or as one left out (a page that is not
+    listed, a draft, a future or an expired post)."""
+    result.warnings.extend(post.warnings)
+    if not post.listed:
+        result.ignored += 1
+    elif post.draft and not drafts:
+        result.drafts += 1
+    elif post.published > now and not future:
+        result.future += 1
+        result.next_due = min(post.published, result.next_due or post.published)
+    elif post.expiry_date is not None and post.expiry_date <= now:
+        result.expired += 1
+    else:
+        result.posts.append(post)
+        if post.expiry_date is not None:
+            result.next_due = min(post.expiry_date, result.next_due or post.expiry_date)
 
 
 def read_here(site: Site) -> ReadPosts:
@@ -151,10 +166,11 @@ def read_posts(site: Site, names: Sequence[str], bodies: bool) -> list[Post | Pr
         else (read_head, head_source, parse_header)
     )
     zone = site.zone
+    hugo = site.hugo is not None
     paths = [Path(name) for name in names]
     data = [_or_problem(read, path) for path in paths]
     sources = [
-        _or_problem(split, item, path) if isinstance(item, bytes) else item
+        _or_problem(split, item, path, hugo) if isinstance(item, bytes) else item
         for item, path in zip(data, paths, strict=True)
     ]
     return [
@@ -194,7 +210,8 @@ def load_bodies(
             complete[post.source] = post
             continue
         try:
-            body = body_at(read_post_bytes(post.source), post.source, post.body_offset)
+            data = read_post_bytes(post.source)
+            body = body_at(data, post.source, post.body_offset, site.hugo is not None)
         except PostError as error:
             problems.append(error.problem)
             continue
@@ -277,6 +294,6 @@ def post_links(site: Site, posts: Sequence[Post]) -> PostLinks | None:
     """The URLs of ``posts`` (the collected ones: what the site publishes) by the names
     tags give them, for ``load_bodies``; made from their headers when a body asks. None
     on a site whose bodies have no tags (neither Jekyll's nor Hugo's)."""
-    from feedwright.posts.links import PostLinks, site_engine
+    from feedwright.posts.links import PostLinks
 
-    return PostLinks(site.root, posts) if site_engine(site) else None
+    return PostLinks(site.root, posts) if site.engine else None

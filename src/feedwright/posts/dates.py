@@ -51,6 +51,14 @@ EARLIEST = datetime.min.replace(tzinfo=UTC) + timedelta(days=1)
 LATEST = datetime.max.replace(tzinfo=UTC) - timedelta(days=1)
 
 
+class YamlTimestamp(str):
+    """The text of a front matter value that YAML reads as a timestamp: written unquoted,
+    such as ``2025-11-29 23:30:00``. Kept as text, as every date is read one way (see
+    ``read_date``), but marked: Jekyll reads a timestamp differently from quoted text."""
+
+    __slots__ = ()
+
+
 class DateError(ValueError):
     """A value that is not a usable date; the message says what is wrong with it."""
 
@@ -111,10 +119,20 @@ def parse_date(value: object, zone: tzinfo) -> datetime:
     return read_date(value, zone)[0]
 
 
-def read_date(value: object, zone: tzinfo) -> tuple[datetime, str | None]:
+def read_date(
+    value: object, zone: tzinfo, timestamp_zone: tzinfo | None = None
+) -> tuple[datetime, str | None]:
     """``parse_date``'s datetime, and what was sloppy about the value (None when nothing):
     text that Ruby's Time.parse, and so Jekyll, ignores (``2023-01-29 18:30:22 2023
-    -0800`` is 18:30:22 in the site's time zone), or a zone name it does not know."""
+    -0800`` is 18:30:22 in the site's time zone), or a zone name it does not know.
+
+    A YAML timestamp with a time and no offset is taken in ``timestamp_zone`` when it is
+    given: Jekyll (Ruby's YAML) reads ``date: 2025-11-29 23:30:00`` as UTC, whatever the
+    site's time zone, though it reads ``"2025-11-29 23:30:00"`` (text) in it."""
+    if timestamp_zone is not None and isinstance(value, YamlTimestamp):
+        match = _ISO_LIKE.match(value.strip())
+        if match is not None and match["hour"] is not None and match["offset"] is None:
+            zone = timestamp_zone
     datetime_, note = _aware_datetime(value, zone)
     return _within_range(datetime_), note
 

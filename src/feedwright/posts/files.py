@@ -9,10 +9,14 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from feedwright.errors import PostError
-from feedwright.site.jekyll import JEKYLL_CONFIG
 from feedwright.site.model import Site
+
+# Imported by the few sites that set `exclude` or `include`: a no-change build imports this.
+if TYPE_CHECKING:
+    from feedwright.posts.entry_filter import EntryFilter
 
 # A Jekyll post written in HTML, which Jekyll builds as it is (not as Markdown).
 HTML_POST_SUFFIX = ".html"
@@ -25,6 +29,11 @@ FileKey = tuple[int, int, int]
 _GLOB_CHARACTERS = set("*?[")
 # Folders never searched when the posts live in the site folder itself.
 _SKIPPED_DIRS = {"node_modules", "vendor", "out", "public", "site-packages"}
+# The folders of a Jekyll site that hold its posts, and its drafts (read with --drafts).
+DRAFTS_FOLDER = "_drafts"
+_POSTS_FOLDERS = ("_posts", DRAFTS_FOLDER)
+# The starts of the names Jekyll skips (hidden files, its own, backups).
+_SKIPPED_BY_JEKYLL = (".", "_", "#", "~")
 
 
 def posts_location(site: Site) -> tuple[Path, str | None]:
@@ -42,42 +51,63 @@ def posts_location(site: Site) -> tuple[Path, str | None]:
 
 def reads_every_posts_folder(site: Site) -> bool:
     """Whether the posts are those of every ``_posts`` folder of the site, as Jekyll reads
-    them (``en/news/_posts`` too): on a Jekyll site (a ``_config.yml`` or a ``_posts``
-    folder at its root) whose feedwright configuration does not set ``posts``. A site
-    with a ``_config.yml`` and a ``posts`` folder but no ``_posts`` keeps its posts in
-    ``posts``, as before."""
+    them (``en/news/_posts`` too): on a Jekyll site (a Jekyll configuration, such as
+    ``_config.yml``, or a ``_posts`` folder at its root) whose feedwright configuration
+    does not set ``posts``. A site with a Jekyll configuration and a ``posts`` folder but
+    no ``_posts`` keeps its posts in ``posts``, as before."""
     if site.posts:
         return False
     if (site.root / "_posts").is_dir():
         return True
-    return (site.root / JEKYLL_CONFIG).is_file() and not (site.root / "posts").is_dir()
+    return site.engine == "jekyll" and not (site.root / "posts").is_dir()
 
 
 def folder_categories(site: Site, path: Path) -> tuple[str, ...]:
-    """The folders above the ``_posts`` folder a post is in, which Jekyll makes the post's
-    first categories (``en/news/_posts/2025-01-01-a.md``: en and news); none for a post
-    of the site's own ``_posts``, or when ``posts`` is configured."""
+    """The folders above the ``_posts`` (or ``_drafts``) folder a post is in, which Jekyll
+    makes the post's first categories (``en/news/_posts/2025-01-01-a.md``: en and news);
+    none for a post of the site's own ``_posts``, or when ``posts`` is configured."""
     if site.posts:
         return ()
     parts = path.parts[len(site.root.parts) :]
-    # Only a Jekyll site's walk enters a `_posts` folder below the site's root.
-    if "_posts" not in parts[1:-1]:
-        return ()
-    return parts[: parts.index("_posts")]
+    # Only a Jekyll site's walk enters a `_posts` or `_drafts` folder below the site's root.
+    for folder in parts[1:-1]:
+        if folder in _POSTS_FOLDERS:
+            return parts[: parts.index(folder)]
+    return ()
 
 
-def post_file_names(site: Site) -> list[str]:
+def is_draft_file(site: Site, path: Path) -> bool:
+    """Whether ``path`` is in a Jekyll site's ``_drafts`` folder (``--drafts`` reads them)."""
+    if site.posts or DRAFTS_FOLDER not in str(path):  # the cheap test first: most are not
+        return False
+    return DRAFTS_FOLDER in path.parts[len(site.root.parts) : -1]
+
+
+def post_file_names(site: Site, drafts: bool = False) -> list[str]:
     """Every post file of the site, in a fixed order that does not depend on the file
-    system; as strings, which cost less than Paths when 10,000 are only to be stat'ed."""
+    system; as strings, which cost less than Paths when 10,000 are only to be stat'ed.
+    With ``drafts``, a Jekyll site's ``_drafts`` folders are read too, as by ``jekyll
+    build --drafts`` (without it they are not even listed, as Jekyll does not read them)."""
+    if site.hugo is not None and not site.posts:
+        # Imported here: only a Hugo site needs Hugo's rules (which import nothing heavy).
+        from feedwright.posts.hugo import hugo_post_files
+
+        return sorted(hugo_post_files(site), key=path_order)
     folder, pattern = posts_location(site)
     if pattern is not None:
         found = [str(path) for path in folder.glob(pattern) if path.is_file()]
         return sorted(found, key=path_order)
     output = str(site.output.resolve())
     if reads_every_posts_folder(site):
+        magic = _POSTS_FOLDERS if drafts else ("_posts",)
+        rules = None
+        if site.exclude or site.include:
+            from feedwright.posts.entry_filter import EntryFilter
+
+            rules = EntryFilter.of(site.exclude, site.include)
         # Jekyll's posts: Markdown (its `markdown_ext`) and HTML.
         suffixes = (*site.markdown_suffixes, HTML_POST_SUFFIX)
-        found = _walk(str(site.root), output, suffixes, every_posts_folder=True)
+        found = _walk(str(site.root), output, suffixes, magic, rules)
         return sorted(found, key=path_order)
     return sorted(_walk(str(folder), output, site.markdown_suffixes), key=path_order)
 
@@ -89,18 +119,23 @@ def is_html_post(path: Path) -> bool:
 
 
 def _walk(
-    top: str, output: str, suffixes: tuple[str, ...], every_posts_folder: bool = False
+    top: str,
+    output: str,
+    suffixes: tuple[str, ...],
+    posts_folders: tuple[str, ...] = (),
+    rules: EntryFilter | None = None,
 ) -> list[str]:
     """The files under ``top`` whose names end with one of ``suffixes`` (lower case),
     skipping hidden and `_` folders, the usual folders
     of dependencies and the output folder (by os.scandir: os.walk, with its joins, takes
-    twice as long). With ``every_posts_folder``, only those inside a ``_posts`` folder,
-    wherever it is (Jekyll's posts)."""
+    twice as long). With ``posts_folders`` (Jekyll's ``_posts``, and ``_drafts``), only
+    those inside such a folder, wherever it is (Jekyll's posts), and as the site's
+    ``exclude`` and ``include`` say (``rules``)."""
     names: list[str] = []
-    # Each folder to list, and whether its Markdown files are posts.
-    folders = [(top, not every_posts_folder)]
+    # Each folder to list, and the posts folder it is in (None: its files are not posts).
+    folders = [(top, None if posts_folders else top)]
     while folders:
-        folder, holds_posts = folders.pop()
+        folder, posts_root = folders.pop()
         try:
             with os.scandir(folder) as listing:
                 entries = list(listing)
@@ -108,14 +143,63 @@ def _walk(
             continue
         for entry in entries:
             if not _is_folder(entry):
-                if holds_posts and entry.name.lower().endswith(suffixes):
+                jekyll = bool(posts_folders)
+                if posts_root is not None and _is_post(
+                    entry, top, posts_root, rules, jekyll, suffixes
+                ):
                     names.append(entry.path)
-            elif every_posts_folder and not holds_posts and entry.name == "_posts":
-                folders.append((entry.path, True))
+            elif posts_root is None and entry.name in posts_folders:
+                folders.append((entry.path, entry.path))
             # A symlinked folder is not followed: it cannot trap the walk in a loop.
-            elif _searched(entry.name, entry.path, output) and not entry.is_symlink():
-                folders.append((entry.path, holds_posts))
+            elif not entry.is_symlink() and _enters(entry, top, output, posts_root, rules):
+                folders.append((entry.path, posts_root))
     return names
+
+
+def _is_post(
+    entry: os.DirEntry[str],
+    top: str,
+    posts_root: str,
+    rules: EntryFilter | None,
+    jekyll: bool,
+    suffixes: tuple[str, ...],
+) -> bool:
+    """Whether a file of the posts folder ``posts_root`` is a post: one whose name ends
+    with one of ``suffixes`` (Markdown, and a Jekyll site's HTML), not
+    excluded by ``rules``; in a Jekyll site's posts folders, not one whose name Jekyll
+    skips (``.#a.md``, an editor's lock file; ``_a.md``; ``#a.md``; ``~a.md``) unless
+    ``rules`` include it."""
+    if not entry.name.lower().endswith(suffixes):
+        return False
+    verdict = None
+    if rules is not None:
+        verdict = rules.post(_relative(top, entry.path), _relative(posts_root, entry.path)[1:])
+    if verdict is not None:
+        return verdict
+    return not (jekyll and entry.name.startswith(_SKIPPED_BY_JEKYLL))
+
+
+def _enters(
+    entry: os.DirEntry[str],
+    top: str,
+    output: str,
+    posts_root: str | None,
+    rules: EntryFilter | None,
+) -> bool:
+    """Whether the walk looks for posts in a folder: as the site's ``exclude`` and
+    ``include`` say, outside a posts folder (Jekyll tests each file of one instead); else
+    as ``_searched`` says."""
+    verdict = None
+    if rules is not None and posts_root is None:
+        verdict = rules.folder(_relative(top, entry.path), entry.name)
+    if verdict is None:
+        return _searched(entry.name, entry.path, output)
+    return verdict and os.path.realpath(entry.path) != output
+
+
+def _relative(top: str, path: str) -> str:
+    """``path`` from the folder ``top`` as Jekyll writes it: ``/a/b``."""
+    return path[len(top.rstrip(os.sep)) :].replace(os.sep, "/")
 
 
 def _is_folder(entry: os.DirEntry[str]) -> bool:
@@ -185,13 +269,16 @@ def read_head(path: Path) -> bytes:
     return head
 
 
-def starts_with_front_matter(path: Path) -> bool:
-    """Whether a file starts with a front matter line (``---`` or ``+++``); True when it
-    cannot be read, so that reading it reports why."""
+def starts_with_front_matter(path: Path, hugo: bool = False) -> bool:
+    """Whether a file starts with a front matter line (``---`` or ``+++``; on a Hugo site,
+    after blank lines too, or a JSON ``{``); True when it cannot be read, so that reading it
+    reports why."""
     try:
-        start = _read_regular_file(path, 8).lstrip(b"\xef\xbb\xbf")
+        start = _read_regular_file(path, 256 if hugo else 8).lstrip(b"\xef\xbb\xbf")
     except PostError:
         return True
+    if hugo:
+        return start.lstrip().startswith((b"---", b"+++", b"{"))
     return start.startswith((b"---", b"+++"))
 
 

@@ -22,6 +22,8 @@ from typing import Any
 
 import yaml
 
+from feedwright.posts.dates import YamlTimestamp
+
 # Front matter with any of these is left to PyYAML: tabs, controls, NEL and the Unicode line
 # separators (YAML 1.1 takes them as line breaks), surrogates, a BOM and non-characters.
 _UNUSUAL_CHARACTER = re.compile(
@@ -108,8 +110,10 @@ def _plain_value(text: str) -> Any:
     """A plain (unquoted) value, typed as PyYAML types it (text, a number, a bool or None:
     nothing mutable). Cached: values like ``layout: post`` come back in post after post."""
     tag = _resolve(yaml.ScalarNode, text, (True, False))
-    if tag in (_TEXT_TAG, _DATE_TAG):
-        return text  # the front matter loader leaves dates as text, like any text
+    if tag == _TEXT_TAG:
+        return text
+    if tag == _DATE_TAG:
+        return YamlTimestamp(text)  # the front matter loader leaves dates as marked text
     if tag not in _SCALAR_TAGS:
         raise _NotFlat  # "<<" and "=" have their own meaning (or error) in PyYAML
     try:

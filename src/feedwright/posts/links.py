@@ -1,41 +1,17 @@
-"""Which engine builds a site, and where its posts are: what a body's Liquid tags and Hugo
-shortcodes need to know of the site (see ``templating``). Light to import: a build asks
-for them whether or not a body has a tag."""
+"""Where a site's posts are: what a body's Liquid tags and Hugo shortcodes need to know of
+the other posts (see ``templating``). Light to import: a build asks for them whether or not
+a body has a tag."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from feedwright.posts.model import Post
-from feedwright.site.model import Site
 
-JEKYLL, HUGO = "jekyll", "hugo"
-_HUGO_CONFIGS = ("hugo.toml", "hugo.yaml", "hugo.json")
-_OLD_HUGO_CONFIGS = ("config.toml", "config.yaml", "config.json")
 # What a post's file name may end with; taken off the names post_url, link and ref give.
 POST_SUFFIXES = frozenset((".md", ".markdown", ".mdown", ".mkd", ".mkdn", ".html", ".htm"))
-
-
-def site_engine(site: Site) -> str:
-    """The engine that builds ``site``: "jekyll" (a ``_config.yml``), "hugo" (a
-    ``hugo.toml``/``.yaml``/``.json``, or a ``config.toml``/``.yaml``/``.json`` beside a
-    ``content`` folder), or "" for a plain feedwright site."""
-    return _engine_at(site.root)
-
-
-@functools.lru_cache(maxsize=32)
-def _engine_at(root: Path) -> str:
-    # Once a process and site: it is asked for every post.
-    if (root / "_config.yml").is_file():
-        return JEKYLL
-    if any((root / name).is_file() for name in _HUGO_CONFIGS):
-        return HUGO
-    if (root / "content").is_dir() and any((root / name).is_file() for name in _OLD_HUGO_CONFIGS):
-        return HUGO
-    return ""
 
 
 class PostLinks:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import replace
-from datetime import datetime, tzinfo
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
@@ -13,9 +14,9 @@ from urllib.parse import quote, urlsplit
 from feedwright.errors import PostError, Problem
 from feedwright.posts.dates import DateError, date_from_filename, read_date
 from feedwright.posts.defaults import with_defaults
-from feedwright.posts.files import folder_categories, is_html_post
+from feedwright.posts.files import folder_categories, is_draft_file, is_html_post
 from feedwright.posts.front_matter import CONTROL_CHARACTERS, SourceFile, control_warning
-from feedwright.posts.links import JEKYLL, site_engine
+from feedwright.posts.hugo import HugoPage, hugo_url_path
 from feedwright.posts.model import Image, Post
 from feedwright.posts.permalinks import document_id, post_path
 from feedwright.site.model import Author, Site
@@ -46,6 +47,11 @@ _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
 # Lines such as "---END---" left behind by editors and generators; never meant to be shown.
 _STRAY_MARKER = re.compile(r"^[ \t]*-{3,}[ \t]*END[ \t]*-{3,}[ \t]*$", re.IGNORECASE | re.MULTILINE)
 _MIN_REPEATED_PARAGRAPH = 40
+# The start of a fenced code block (CommonMark: three or more backticks or tildes, indented
+# by at most three spaces), and a line of an indented one (four spaces or a tab).
+# (A line that starts with three backticks and has another one later is inline code.)
+_FENCE = re.compile(r"^ {0,3}(`{3,}(?=[^`]*$)|~{3,})")
+_INDENTED_CODE = re.compile(r"^(?: {4}|\t)\s*\S")
 
 
 def _without_control_characters(value: Any) -> tuple[Any, set[str]]:
@@ -117,12 +123,14 @@ class _Fields:
                 return value
         return None
 
-    def date(self, key: str, zone: tzinfo) -> datetime | None:
+    def date(self, key: str, zone: tzinfo, timestamp_zone: tzinfo | None = None) -> datetime | None:
+        """The date of ``key``: without an offset, in ``zone``, or in ``timestamp_zone``
+        when it is a YAML timestamp and that is given (see ``read_date``)."""
         value = self.metadata.get(key)
         if value is None or value == "":
             return None
         try:
-            parsed, sloppy = read_date(value, zone)
+            parsed, sloppy = read_date(value, zone, timestamp_zone)
         except DateError as error:
             raise self.fail(
                 key,
@@ -259,18 +267,38 @@ def _kind(value: object) -> str:
 
 
 def _paragraphs(body: str, first_line: int) -> Iterator[tuple[int, str]]:
-    """Each blank-line separated block of ``body``, whitespace collapsed, with its file line."""
+    """Each blank-line separated block of ``body``, whitespace collapsed, with its file line;
+    code blocks (fenced, or indented after a blank line) are not paragraphs: code repeats
+    itself legitimately."""
     start: int | None = None
     lines: list[str] = []
+    fence: str | None = None  # the opening fence of the code block we are in
     for number, line in enumerate(body.split("\n"), start=first_line):
-        if line.strip():
+        opening = _FENCE.match(line)
+        if fence is not None:
+            if _closes(line, fence):
+                fence = None
+            continue
+        is_code = opening is not None or (start is None and _INDENTED_CODE.match(line))
+        if line.strip() and not is_code:
             start = number if start is None else start
             lines.append(line)
-        elif start is not None:
+            continue
+        if start is not None:
             yield start, " ".join(" ".join(lines).split())
             start, lines = None, []
+        if opening is not None:
+            fence = opening.group(1)
     if start is not None:
         yield start, " ".join(" ".join(lines).split())
+
+
+def _closes(line: str, fence: str) -> bool:
+    """Whether ``line`` closes the code block that ``fence`` opened: a run of the same
+    character, at least as long, indented by at most three spaces, and nothing else."""
+    run = line.strip()
+    indent = len(line) - len(line.lstrip(" "))
+    return indent <= 3 and len(run) >= len(fence) and run == fence[0] * len(run)
 
 
 def clean_body(body: str, path: Path, first_line: int) -> tuple[str, list[Problem]]:
@@ -305,16 +333,16 @@ def clean_body(body: str, path: Path, first_line: int) -> tuple[str, list[Proble
     return _STRAY_MARKER.sub("", body), warnings
 
 
-def _title_from_name(fields: _Fields) -> str:
+def _title_from_name(fields: _Fields, slug: str, engine_does: str) -> str:
     """The title Jekyll gives a post with none: its file name's slug, each word between
     dashes capitalised (``2025-11-29-hello-world.md`` gives ``Hello World``), with a warning.
-    (Jekyll keeps an empty ``title: ""`` empty; a feed entry and a mail need a title.)"""
-    slug = file_slug_of(fields.source.path)
+    (Jekyll keeps an empty ``title: ""`` empty; a feed entry and a mail need a title.)
+    ``engine_does``: what the site's engine does, for the warning."""
     title = " ".join(" ".join(word.capitalize() for word in slug.split("-")).split())
     fields.warnings.append(
         Problem(
             fields.source.path,
-            f"the post has no title: it is titled {title!r} from its file name, as Jekyll does",
+            f"the post has no title: it is titled {title!r} from its file name, {engine_does}",
             'add `title: "…"` to the front matter',
             fields.source.key_lines.get("title", 1),
         )
@@ -354,7 +382,7 @@ def with_body(post: Post, body: str, site: Site, links: PostLinks | None = None)
         cleaned,
         site.excerpt_separator,
         html_post=is_html_post(post.source),
-        kramdown=site_engine(site) == JEKYLL,
+        kramdown=site.engine == "jekyll",
     )
     return replace(
         post,
@@ -366,22 +394,87 @@ def with_body(post: Post, body: str, site: Site, links: PostLinks | None = None)
     )
 
 
+@dataclass(frozen=True)
+class _Place:
+    """Where and when a post is, and in what language: what Jekyll's rules and Hugo's each
+    decide their own way."""
+
+    date: datetime
+    updated: datetime | None
+    categories: tuple[str, ...]
+    url_path: str
+    slug: str | None
+    lang: str | None
+    draft: bool
+    publish_date: datetime | None = None
+    expiry_date: datetime | None = None
+    listed: bool = True
+
+
 def parse_header(source: SourceFile, site: Site, zone: tzinfo) -> Post:
     """Validate one post's front matter and build the Post without its body (``has_body`` is
     False); raise PostError if it is unusable. Only the front matter of ``source`` is used."""
-    source = with_defaults(source, site)
+    hugo = site.hugo is not None
+    source = with_defaults(_lowercase_keys(source) if hugo else source, site)
     fields = _Fields(source)
     path = source.path
+    page = HugoPage(site, path) if hugo else None
+    file_slug = page.name if page else file_slug_of(path)
     # One line wherever it goes (a mail subject, a feed reader's list): runs of whitespace,
     # line and paragraph separators included, become one space.
-    title = " ".join((fields.text("title") or "").split()) or _title_from_name(fields)
-    if site_engine(site) == JEKYLL:
+    title = " ".join((fields.text("title") or "").split()) or _title_from_name(
+        fields, file_slug, "Hugo leaves it untitled" if hugo else "as Jekyll does"
+    )
+    if site.engine == "jekyll":
         from feedwright.posts.typography import jekyll_feed_title  # a Jekyll site's only
 
         # jekyll-feed writes `post.title | smartify | strip_html`: curly quotes, dashes,
         # ellipses, no tags (a title of tags alone keeps them: a title cannot be empty).
         title = jekyll_feed_title(title) or title
-    date = fields.date("date", zone) or date_from_filename(path.name, zone)
+    if page:
+        place = _hugo_place(fields, site, zone, title, page)
+    else:
+        place = _jekyll_place(fields, site, zone, file_slug)
+    url = site.base_url + place.url_path
+    known = _KNOWN_KEYS | _HUGO_KEYS if hugo else _KNOWN_KEYS
+    return Post(
+        source=path,
+        title=title,
+        date=place.date,
+        updated=place.updated,
+        author=fields.author(url),
+        categories=place.categories,
+        tags=fields.names("tags", "tag"),
+        excerpt="",
+        image=fields.image(url),
+        url=url,
+        id=fields.text("id") or _entry_id(site, place.url_path, place.date, file_slug, place.slug),
+        slug=place.slug or file_slug,
+        draft=place.draft,
+        lang=place.lang,
+        body="",
+        body_line=source.body_line,
+        body_offset=source.body_offset,
+        extra={key: value for key, value in source.metadata.items() if key not in known},
+        warnings=tuple(fields.warnings),
+        front_excerpt=fields.first_text(_HUGO_EXCERPT_KEYS if hugo else _EXCERPT_KEYS),
+        has_body=False,
+        publish_date=place.publish_date,
+        expiry_date=place.expiry_date,
+        listed=place.listed,
+    )
+
+
+def _jekyll_place(fields: _Fields, site: Site, zone: tzinfo, file_slug: str) -> _Place:
+    """A post's date, URL and language by Jekyll's rules (and feedwright's own site's)."""
+    path = fields.source.path
+    in_drafts = is_draft_file(site, path)
+    # Jekyll (Ruby's YAML) reads a timestamp with no offset, `2025-11-29 23:30:00`, as UTC
+    # whatever the site's `timezone`: the URL of such a post has the day UTC has.
+    timestamp_zone = UTC if site.engine == "jekyll" else zone
+    date = fields.date("date", zone, timestamp_zone) or date_from_filename(path.name, zone)
+    if date is None and in_drafts:
+        date = _modified(path)  # as Jekyll dates a draft
     if date is None:
         raise PostError(
             path,
@@ -392,12 +485,11 @@ def parse_header(source: SourceFile, site: Site, zone: tzinfo) -> Post:
         )
     updated = None
     for key in _UPDATED_KEYS:
-        updated = updated or fields.date(key, zone)
+        updated = updated or fields.date(key, zone, timestamp_zone)
     # Jekyll's categories: the folders above a nested `_posts` folder, then the front matter's.
     categories = tuple(
         dict.fromkeys(folder_categories(site, path) + fields.names("categories", "category"))
     )
-    file_slug = file_slug_of(path)
     slug = fields.text("slug")
     permalink = fields.text("permalink")
     url_path = post_path(
@@ -408,7 +500,6 @@ def parse_header(source: SourceFile, site: Site, zone: tzinfo) -> Post:
         slug=slug,
         front_matter=bool(permalink),
     )
-    url = site.base_url + url_path
     lang_text = fields.text("lang")
     lang = normalise_lang(lang_text) if lang_text else None
     if lang_text and not lang:
@@ -417,30 +508,87 @@ def parse_header(source: SourceFile, site: Site, zone: tzinfo) -> Post:
             f"`lang` {lang_text!r} is not a language tag",
             "write `lang: ja` or `lang: en-US`",
         )
-    draft = fields.flag("draft") is True or fields.flag("published") is False
-    return Post(
-        source=path,
-        title=title,
-        date=date,
-        updated=updated,
-        author=fields.author(url),
-        categories=categories,
-        tags=fields.names("tags", "tag"),
-        excerpt="",
-        image=fields.image(url),
-        url=url,
-        id=fields.text("id") or _entry_id(site, url_path, date, file_slug, slug),
-        slug=slug or file_slug,
-        draft=draft,
-        lang=lang,
-        body="",
-        body_line=source.body_line,
-        body_offset=source.body_offset,
-        extra={key: value for key, value in source.metadata.items() if key not in _KNOWN_KEYS},
-        warnings=tuple(fields.warnings),
-        front_excerpt=fields.first_text(_EXCERPT_KEYS),
-        has_body=False,
+    draft = in_drafts or fields.flag("draft") is True or fields.flag("published") is False
+    return _Place(date, updated, categories, url_path, slug, lang, draft)
+
+
+def _modified(path: Path) -> datetime:
+    """When the file was last modified, to the second, as Jekyll dates a draft with no
+    date."""
+    try:
+        seconds = os.stat(path).st_mtime_ns // 1_000_000_000
+    except OSError as error:
+        raise PostError(path, f"cannot read the file: {error.strerror}") from error
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+# Hugo's front matter dates, each read from the first of its keys that is set (Hugo's
+# default [frontmatter] order; keys are lowercased, as Hugo reads them).
+_HUGO_DATE_KEYS = ("date", "publishdate", "pubdate", "published", "lastmod", "modified")
+_HUGO_PUBLISH_KEYS = ("publishdate", "pubdate", "published")
+_HUGO_EXPIRY_KEYS = ("expirydate", "unpublishdate")
+_HUGO_UPDATED_KEYS = ("lastmod", "modified")
+_HUGO_KEYS = {
+    *_HUGO_DATE_KEYS, *_HUGO_EXPIRY_KEYS, "url", "headless", "_build", "build",
+}  # fmt: skip
+_HUGO_EXCERPT_KEYS = ("summary", "description")
+
+
+def _lowercase_keys(source: SourceFile) -> SourceFile:
+    """``source`` with its front matter keys lowercased: Hugo's keys are case-insensitive
+    (``publishDate`` is ``publishdate``)."""
+    if all(key == key.lower() for key in source.metadata):
+        return source
+    return replace(
+        source,
+        metadata={key.lower(): value for key, value in source.metadata.items()},
+        key_lines={key.lower(): line for key, line in source.key_lines.items()},
     )
+
+
+def _first_date(fields: _Fields, keys: tuple[str, ...], zone: tzinfo) -> datetime | None:
+    for key in keys:
+        value = fields.date(key, zone)
+        if value is not None:
+            return value
+    return None
+
+
+def _hugo_place(fields: _Fields, site: Site, zone: tzinfo, title: str, page: HugoPage) -> _Place:
+    """A post's dates, URL and language by Hugo's rules (see ``posts.hugo``)."""
+    path = fields.source.path
+    date = _first_date(fields, _HUGO_DATE_KEYS, zone)
+    if date is None:
+        raise PostError(
+            path,
+            "the post has no date",
+            "add `date: 2025-11-29T09:00:00+09:00` to the front matter",
+            1,
+        )
+    publish_date = _first_date(fields, _HUGO_PUBLISH_KEYS, zone)
+    slug = fields.text("slug")
+    url_path = hugo_url_path(site, page, date=date, title=title, slug=slug, url=fields.text("url"))
+    return _Place(
+        date=date,
+        updated=_first_date(fields, _HUGO_UPDATED_KEYS, zone),
+        categories=fields.names("categories", "category"),
+        url_path=url_path,
+        slug=slug,
+        lang=page.language.lang,
+        draft=fields.flag("draft") is True,
+        publish_date=publish_date if publish_date != date else None,
+        expiry_date=_first_date(fields, _HUGO_EXPIRY_KEYS, zone),
+        listed=not (fields.flag("headless") is True or _never_listed(fields.metadata)),
+    )
+
+
+def _never_listed(metadata: Mapping[str, Any]) -> bool:
+    """Whether Hugo's build options (``_build`` or ``build``) keep the page out of lists."""
+    options = metadata.get("_build", metadata.get("build"))
+    if not isinstance(options, Mapping):
+        return False
+    listed = options.get("list")
+    return listed is False or (isinstance(listed, str) and listed.lower() == "never")
 
 
 def _entry_id(site: Site, url_path: str, date: datetime, file_slug: str, slug: str | None) -> str:

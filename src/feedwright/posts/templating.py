@@ -18,10 +18,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from feedwright.errors import Problem
-from feedwright.posts.links import HUGO, JEKYLL, NO_LINKS, POST_SUFFIXES, PostLinks
-
-# Looked up in this module, where a test can stand in for it.
-from feedwright.posts.links import site_engine as site_engine
+from feedwright.posts.links import NO_LINKS, POST_SUFFIXES, PostLinks
 from feedwright.posts.model import Post
 from feedwright.site.model import Site
 
@@ -41,11 +38,10 @@ def render_tags(
     # A substring test first: a body without tags costs nothing more.
     if "{{" not in body and "{%" not in body:
         return body, []
-    engine = site_engine(site)
-    if engine == JEKYLL and post.extra.get("render_with_liquid") is not False:
+    if site.engine == "jekyll" and post.extra.get("render_with_liquid") is not False:
         liquid = _Liquid(post, body, site, links or NO_LINKS)
         return liquid.render(0, len(body)), liquid.all_warnings()
-    if engine == HUGO and ("{{<" in body or "{{%" in body):
+    if site.engine == "hugo" and ("{{<" in body or "{{%" in body):
         shortcodes = _Shortcodes(post, body, site, links or NO_LINKS)
         return shortcodes.render(), shortcodes.all_warnings()
     return body, []

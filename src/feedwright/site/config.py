@@ -1,34 +1,50 @@
-"""Load a Site from ``feedwright.toml``, falling back to a Jekyll ``_config.yml``."""
+"""Load a Site from ``feedwright.toml``, falling back to a Jekyll ``_config.yml`` or a Hugo
+``hugo.toml`` (``config.toml``, ``config/_default/``…)."""
 
 from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from feedwright.errors import ConfigError, Problem
 from feedwright.site.addresses import control_character, parse_address
+from feedwright.site.hugo import (
+    hugo_config_file,
+    hugo_feed_values,
+    hugo_settings,
+    hugo_site_values,
+    read_hugo_config,
+)
 from feedwright.site.jekyll import (
-    JEKYLL_CONFIG,
+    JekyllConfig,
+    jekyll_config_files,
     jekyll_feed_values,
     jekyll_site_values,
     markdown_suffixes,
     read_authors,
     read_defaults,
-    read_jekyll_config,
+    read_entry_lists,
+    read_jekyll_configs,
+    ruby_true,
 )
 from feedwright.site.model import (
+    DEFAULT_ACCENT,
     DEFAULT_SUBJECT,
+    DIGEST_COLUMN_WIDTH,
+    DIGEST_CONTENTS,
+    DIGEST_LAYOUTS,
     PREVIEW_FILES,
     SMTP_SECURITY,
     STYLESHEET_FILE,
     Author,
     DigestSettings,
     FeedSettings,
+    Logo,
     Site,
     SmtpSettings,
     group_feed_suffix,
@@ -47,7 +63,7 @@ CONFIG_NAME = "feedwright.toml"
 
 _SITE_KEYS = {
     "title", "url", "baseurl", "description", "author", "lang", "timezone", "permalink",
-    "posts", "output", "excerpt_separator", "excerpt_length",
+    "posts", "output", "excerpt_separator", "excerpt_length", "jekyll_config",
 }  # fmt: skip
 _FEED_KEYS = {
     "limit", "summary_only", "by", "stylesheet", "atom", "rss", "json", "id_scheme",
@@ -55,7 +71,7 @@ _FEED_KEYS = {
 }  # fmt: skip
 _DIGEST_KEYS = {
     "subject", "from", "reply_to", "unsubscribe_url", "unsubscribe_mailto", "max_posts",
-    "excerpt_length", "templates", "preview",
+    "excerpt_length", "templates", "preview", "logo", "layout", "content", "accent", "address",
 }  # fmt: skip
 _SMTP_KEYS = {"host", "port", "security", "username", "timeout", "ca_file"}
 _TABLES = {
@@ -135,12 +151,17 @@ def load_site(
     config: Path | None = None,
     *,
     output: Path | None = None,
+    jekyll_configs: Sequence[Path] | None = None,
 ) -> Site:
     """Read the site configuration of the folder ``root``.
 
-    Values come from ``config`` (default ``root/feedwright.toml``), then from a Jekyll
-    ``_config.yml`` beside it, then from defaults. ``output`` (the CLI's ``--output``)
-    overrides the configured output folder. Raises ConfigError for anything unusable.
+    Values come from ``config`` (default ``root/feedwright.toml``), then from the site's
+    Jekyll configuration, else from a Hugo configuration, then from defaults. The Jekyll
+    configuration is read from ``jekyll_configs`` (the CLI's ``--jekyll-config``) when
+    given, else from the files ``jekyll_config`` in [site] names, else from the first of
+    ``_config.yml``, ``_config.yaml`` and ``_config.toml`` in ``root``, as Jekyll reads it.
+    ``output`` (the CLI's ``--output``) overrides the configured output folder. Raises
+    ConfigError for anything unusable, naming the file the value came from.
     """
     if not root.is_dir():
         raise ConfigError(
@@ -154,29 +175,43 @@ def load_site(
     elif config is not None:
         raise ConfigError(config, "the configuration file does not exist")
     site_table: dict[str, Any] = dict(data.get("site", {}))
-    jekyll_path = root / JEKYLL_CONFIG
-    jekyll = read_jekyll_config(jekyll_path) if jekyll_path.exists() else {}
+    jekyll_site = read_jekyll_configs(
+        _jekyll_config_files(root, config_path, site_table, jekyll_configs)
+    )
+    jekyll = jekyll_site.values
     for key, value in jekyll_site_values(jekyll).items():
         site_table.setdefault(key, value)
-    # Where the site's identity came from, for the errors about it.
-    source = config_path if config_path.exists() else jekyll_path
+    is_jekyll = bool(jekyll_site.files)
+    # The engine is decided here, once: a Jekyll configuration makes a Jekyll site, whatever
+    # else.
+    hugo_path = None if is_jekyll else hugo_config_file(root)
+    engine = "jekyll" if is_jekyll else "hugo" if hugo_path else ""
+    hugo = read_hugo_config(root) if hugo_path else {}
+    for key, value in hugo_site_values(hugo).items():
+        site_table.setdefault(key, value)
+    origin = _Origins(config_path, frozenset(data.get("site", {})), jekyll_site, hugo_path)
     # Checked in this order, so that of several mistakes the first one named stays the same.
-    title, url, warnings = _title_and_url(source, site_table, jekyll_path.exists())
-    timezone = _timezone(source, str(site_table.get("timezone", "UTC")))
-    lang = _lang(source, str(site_table.get("lang", "en")))
-    jekyll_feeds, feed_warnings = jekyll_feed_values(jekyll_path, jekyll)
+    # A url of feedwright.toml stands in for a Hugo site's baseURL, whatever that is.
+    from_hugo = hugo_path if "url" not in data.get("site", {}) else None
+    title, url, warnings = _title_and_url(origin, site_table, engine, from_hugo)
+    timezone = _timezone(origin("timezone"), str(site_table.get("timezone", "UTC")))
+    lang = _lang(origin("lang"), str(site_table.get("lang", "en")))
+    jekyll_feeds, feed_warnings = jekyll_feed_values(origin("feed"), jekyll)
     # A Jekyll site's ids are jekyll-feed's unless [feeds] says otherwise.
-    id_scheme = "jekyll" if jekyll_path.exists() else FeedSettings.id_scheme
+    id_scheme = "jekyll" if is_jekyll else FeedSettings.id_scheme
+    hugo_feeds = hugo_feed_values(hugo) if hugo_path else {}
     feeds = _feed_settings(
-        config_path, {"id_scheme": id_scheme, **jekyll_feeds, **data.get("feeds", {})}
+        config_path,
+        {"id_scheme": id_scheme, **jekyll_feeds, **hugo_feeds, **data.get("feeds", {})},
     )
     excerpt_length = _typed(
         config_path, "site", "excerpt_length", site_table.get("excerpt_length", 200), int
     )
     output_dir = Path(str(site_table.get("output", "out")))
-    author, author_warnings = _author(site_table.get("author"), source, url)
-    defaults, default_warnings = read_defaults(jekyll_path, jekyll)
-    authors, authors_warnings = read_authors(root) if jekyll_path.exists() else ({}, [])
+    author, author_warnings = _author(site_table.get("author"), origin("author"), url)
+    defaults, default_warnings = read_defaults(origin("defaults"), jekyll)
+    authors, authors_warnings = read_authors(root) if is_jekyll else ({}, [])
+    exclude, include, list_warnings = read_entry_lists(origin, jekyll)
     site = Site(
         root=root,
         title=title,
@@ -184,10 +219,10 @@ def load_site(
         description=str(site_table.get("description") or ""),
         author=author,
         lang=lang,
+        lang_set="lang" in site_table,
         timezone=timezone,
         permalink=_typed(
-            # The file the pattern came from: feedwright.toml's [site], or _config.yml.
-            config_path if "permalink" in data.get("site", {}) else source,
+            origin("permalink"),
             "site",
             "permalink",
             site_table.get("permalink", "date"),
@@ -197,20 +232,36 @@ def load_site(
         output=output_dir if output_dir.is_absolute() else root / output_dir,
         excerpt_separator=str(site_table.get("excerpt_separator", "<!--more-->")),
         excerpt_length=excerpt_length,
-        markdown_suffixes=markdown_suffixes(jekyll)
-        if jekyll_path.exists()
-        else (".md", ".markdown"),
+        markdown_suffixes=markdown_suffixes(jekyll) if is_jekyll else (".md", ".markdown"),
         feeds=feeds,
-        digest=_digest_settings(config_path, root, data.get("digest", {}), excerpt_length),
+        digest=_digest_settings(
+            config_path, root, data.get("digest", {}), excerpt_length, (url, title)
+        ),
         smtp=_smtp_settings(config_path, root, data.get("smtp", {})),
         recipients=_recipient_list(config_path, data.get("recipients", {})),
         recipients_file=_site_path(config_path, root, "recipients", "file", data),
         state_file=_site_path(config_path, root, "state", "path", data),
         config_path=config_path if config_path.exists() else None,
+        jekyll_configs=jekyll_site.files,
+        show_drafts=ruby_true(jekyll.get("show_drafts")),
+        future=ruby_true(jekyll.get("future")),
+        exclude=exclude,
+        include=include,
         defaults=defaults,
         authors=authors,
         warnings=tuple(
-            warnings + feed_warnings + author_warnings + default_warnings + authors_warnings
+            warnings
+            + feed_warnings
+            + author_warnings
+            + default_warnings
+            + authors_warnings
+            + list_warnings
+        ),
+        engine=engine,
+        hugo=(
+            hugo_settings(hugo_path, hugo, title, lang, str(site_table.get("description") or ""))
+            if hugo_path
+            else None
         ),
     )
     if site.excerpt_length < 10:
@@ -231,9 +282,54 @@ class _Setting:
 
 
 def _settings_file(site: Site) -> Path:
-    """The file a site's settings come from: feedwright.toml, else the Jekyll config."""
-    jekyll_config = site.root / JEKYLL_CONFIG
-    return site.config_path or (jekyll_config if jekyll_config.exists() else site.root)
+    """The file a site's settings come from: feedwright.toml, else the (last) Jekyll
+    configuration file, else the Hugo configuration."""
+    if site.config_path or site.jekyll_configs:
+        return site.config_path or site.jekyll_configs[-1]
+    return hugo_config_file(site.root) or site.root
+
+
+@dataclass(frozen=True)
+class _Origins:
+    """Which file each [site] value came from, for the messages about it: feedwright.toml
+    when its [site] sets the key, else the Jekyll configuration file that set it, else
+    the file where it belongs (feedwright.toml if there is one, else the last Jekyll
+    configuration file, else the Hugo one)."""
+
+    config_path: Path
+    site_keys: frozenset[str]
+    jekyll: JekyllConfig
+    hugo_path: Path | None = None
+
+    def __call__(self, key: str) -> Path:
+        if key in self.site_keys:
+            return self.config_path
+        if key in self.jekyll.origins:
+            return self.jekyll.origins[key]
+        if self.config_path.exists():
+            return self.config_path
+        return self.jekyll.origin(key) or self.hugo_path or self.config_path
+
+
+def _jekyll_config_files(
+    root: Path, config_path: Path, site_table: Mapping[str, Any], given: Sequence[Path] | None
+) -> tuple[Path, ...]:
+    """The Jekyll configuration files to read: ``given`` (the command line's), else those
+    of ``jekyll_config`` in [site] (relative to the site folder), else Jekyll's default."""
+    if given:
+        return tuple(given)
+    names = site_table.get("jekyll_config")
+    if names is None:
+        return jekyll_config_files(root)
+    if isinstance(names, str):
+        names = [names]
+    if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
+        raise ConfigError(
+            config_path,
+            f"`jekyll_config` in [site] must be a file name or a list of them, not {names!r}",
+            'write jekyll_config = ["_config.yml", "_config_dev.yml"]',
+        )
+    return tuple(Path(name) if Path(name).is_absolute() else root / name for name in names)
 
 
 def check_output_names(site: Site) -> None:
@@ -288,31 +384,63 @@ def _both(first: _Setting, second: _Setting) -> str:
 
 
 def _title_and_url(
-    source: Path, site_table: Mapping[str, Any], jekyll_site: bool
+    origin: _Origins, site_table: Mapping[str, Any], engine: str, hugo_path: Path | None
 ) -> tuple[str, str, list[Problem]]:
     """The site's title and URL, and the warning when the title fell back to the address.
 
-    A Jekyll site builds with no title (jekyll-feed then writes a feed without one, and
-    readers show its address instead), so on a Jekyll site the address stands in for it.
+    A Jekyll or Hugo site builds with no title (jekyll-feed, and Hugo, then write a feed
+    without one, and readers show its address instead), so there the address stands in
+    for it. ``hugo_path``: a Hugo site's configuration file, which its errors name.
     """
     title = site_table.get("title")
-    if jekyll_site and (title is None or (isinstance(title, str) and not title.strip())):
-        url = _site_url(source, site_table.get("url"), site_table.get("baseurl"), jekyll_site)
+    url = site_table.get("url")
+    url_source = origin("url")
+    jekyll_file = origin.jekyll.files[-1] if origin.jekyll.files else None
+    if hugo_path is not None:
+        _check_base_url(hugo_path, url)
+    if engine and (title is None or (isinstance(title, str) and not title.strip())):
+        url = _site_url(url_source, url, site_table.get("baseurl"), jekyll_file)
         address = urlsplit(url)
         fallback = address.netloc + address.path
+        source = origin("title")
         warning = Problem(
             source,
             f"the site has no title (nor name); its feeds are titled {fallback!r}, as feed "
             "readers show jekyll-feed's feed with no title",
-            f"add `title: My blog` to {JEKYLL_CONFIG}",
+            f"add `title: My blog` to {source.name}",
         )
+        if engine == "hugo":
+            warning = Problem(
+                source,
+                f"the site has no title; its feeds are titled {fallback!r}, as feed readers "
+                "show Hugo's feed with no title",
+                'add title = "My blog" to the site configuration',
+            )
         return fallback, url, [warning]
-    title = _title(source, title)
+    title = _title(origin("title"), title)
     return (
         title,
-        _site_url(source, site_table.get("url"), site_table.get("baseurl"), jekyll_site),
+        _site_url(url_source, url, site_table.get("baseurl"), jekyll_file),
         [],
     )
+
+
+def _check_base_url(hugo_path: Path, url: object) -> None:
+    """ConfigError, naming a Hugo site's file and its key, when its ``baseURL`` is missing
+    or not an absolute http(s) URL (``baseURL = "/"``, as for a local preview)."""
+    hint = f'add baseURL = "https://example.org/" to {hugo_path.name}'
+    if url is None or url == "":
+        raise ConfigError(
+            hugo_path, "the site has no `baseURL`: feeds need the public address of the site", hint
+        )
+    address = urlsplit(url) if isinstance(url, str) else None
+    if address is None or address.scheme not in ("http", "https") or not address.netloc:
+        raise ConfigError(
+            hugo_path,
+            f"`baseURL` {url!r} is not an absolute http(s) URL: feeds need the public address "
+            "of the site",
+            f"{hint}, or url under [site] in {CONFIG_NAME}",
+        )
 
 
 def _title(source: Path, title: object) -> str:
@@ -330,13 +458,14 @@ def _title(source: Path, title: object) -> str:
     return title.strip()
 
 
-def _site_url(source: Path, url: object, baseurl: object, jekyll_site: bool) -> str:
-    """The site's public address, an absolute http(s) URL, with ``baseurl`` appended."""
+def _site_url(source: Path, url: object, baseurl: object, jekyll_site: Path | None) -> str:
+    """The site's public address, an absolute http(s) URL, with ``baseurl`` appended
+    (``jekyll_site``: the site's last Jekyll configuration file, if it has one)."""
     if url is None or url == "":
         raise ConfigError(
             source,
             "the site has no `url`: feeds need the public address of the site",
-            f"add `url: https://example.org` to {JEKYLL_CONFIG}"
+            f"add `url: https://example.org` to {jekyll_site.name}"
             if jekyll_site
             else f'add url = "https://example.org" under [site] in {CONFIG_NAME}',
         )
@@ -443,7 +572,11 @@ def _check_address(path: Path, table: str, key: str, text: str) -> str:
 
 
 def _digest_settings(
-    path: Path, root: Path, table: Mapping[str, Any], site_excerpt_length: int
+    path: Path,
+    root: Path,
+    table: Mapping[str, Any],
+    site_excerpt_length: int,
+    site_url_and_title: tuple[str, str],
 ) -> DigestSettings:
     subject = _typed(path, "digest", "subject", table.get("subject", DEFAULT_SUBJECT), str)
     try:
@@ -476,7 +609,86 @@ def _digest_settings(
         excerpt_length=excerpt_length,
         templates=_site_path(path, root, "digest", "templates", {"digest": table}),
         preview=_typed(path, "digest", "preview", table.get("preview", True), bool),
+        logo=_logo(path, table.get("logo"), *site_url_and_title),
+        layout=_choice(path, "layout", table.get("layout", "featured"), DIGEST_LAYOUTS),
+        content=_choice(path, "content", table.get("content", "excerpt"), DIGEST_CONTENTS),
+        accent=_accent(path, table.get("accent", DEFAULT_ACCENT)),
+        address=_postal_address(path, table.get("address")),
     )
+
+
+def _choice(path: Path, key: str, value: object, choices: tuple[str, ...]) -> str:
+    """A [digest] value that must be one of a few words."""
+    if value not in choices:
+        raise ConfigError(
+            path,
+            f"`{key}` in [digest] must be one of {', '.join(map(repr, choices))}, not {value!r}",
+        )
+    return str(value)
+
+
+_HEX_COLOUR = re.compile(r"#(?:[0-9A-Fa-f]{3}){1,2}")
+
+
+def _accent(path: Path, value: object) -> str:
+    """The accent colour as ``#rrggbb`` (``#abc`` is taken as ``#aabbcc``): a hex colour
+    only, since it goes into CSS and into the attributes Outlook reads."""
+    if not isinstance(value, str) or not _HEX_COLOUR.fullmatch(value):
+        raise ConfigError(
+            path,
+            f"`accent` in [digest] must be a hex colour, not {value!r}",
+            'write accent = "#1d4ed8"',
+        )
+    digits = value[1:]
+    if len(digits) == 3:
+        digits = "".join(digit * 2 for digit in digits)
+    return "#" + digits.lower()
+
+
+def _postal_address(path: Path, value: object) -> str | None:
+    """The sender's postal address: lines of text (a newline or `\n` between them)."""
+    if value is None:
+        return None
+    text = _typed(path, "digest", "address", value, str)
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    if any(control_character(line) is not None for line in lines):
+        raise ConfigError(
+            path,
+            "`address` in [digest] contains a control character",
+            "write its lines with plain spaces, a newline between them",
+        )
+    return "\n".join(line for line in lines if line) or None
+
+
+_LOGO_EXAMPLE = 'write logo = { url = "/img/logo.png", width = 160, height = 40, alt = "My blog" }'
+
+
+def _logo(path: Path, value: object, site_url: str, site_title: str) -> Logo | None:
+    """The masthead image: its URL made absolute against the site's, an http(s) URL; its
+    width and height (an email image always has both, so that nothing moves as it loads,
+    and Outlook needs the width); its alt text (default: the site title)."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise ConfigError(path, f"`logo` in [digest] must be a table, not {value!r}", _LOGO_EXAMPLE)
+    unknown = sorted(set(value) - {"url", "width", "height", "alt"})
+    if unknown:
+        raise ConfigError(path, f"unknown key `{unknown[0]}` in `logo` in [digest]", _LOGO_EXAMPLE)
+    url = urljoin(site_url + "/", str(_typed(path, "digest", "logo.url", value.get("url"), str)))
+    if urlsplit(url).scheme not in ("http", "https") or control_character(url) is not None:
+        raise ConfigError(path, f"`logo.url` in [digest] {url!r} is not an http(s) URL")
+    sizes = []
+    for key in ("width", "height"):
+        size = _typed(path, "digest", f"logo.{key}", value.get(key), int)
+        if not 0 < size <= DIGEST_COLUMN_WIDTH:
+            raise ConfigError(
+                path,
+                f"`logo.{key}` in [digest] must be 1–{DIGEST_COLUMN_WIDTH} pixels, not {size}",
+                "give the size the email shows it at (the image itself may be twice as big)",
+            )
+        sizes.append(size)
+    alt = _typed(path, "digest", "logo.alt", value.get("alt", site_title), str)
+    return Logo(url=url, width=sizes[0], height=sizes[1], alt=" ".join(alt.split()))
 
 
 def _check_unsubscribe_url(path: Path, url: str) -> None:

@@ -3,6 +3,8 @@ configuration does not set them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,8 @@ from feedwright.site.model import FrontMatterDefault
 from feedwright.site.values import parse_author
 
 JEKYLL_CONFIG = "_config.yml"
+# The files Jekyll reads its configuration from when it is given none: the first that exists.
+JEKYLL_CONFIGS = (JEKYLL_CONFIG, "_config.yaml", "_config.toml")
 # The data files Jekyll reads ``site.data.authors`` from, which jekyll-feed looks authors up in.
 AUTHORS_DATA = ("_data/authors.yml", "_data/authors.yaml")
 # The keys of ``_config.yml`` that mean the same as in feedwright's [site] table.
@@ -34,9 +38,71 @@ def markdown_suffixes(jekyll: dict[str, Any]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(f".{name}" for name in names if name))
 
 
+@dataclass(frozen=True)
+class JekyllConfig:
+    """A Jekyll site's configuration: its files, in order, merged as Jekyll merges them
+    (later files win, mappings merged key by key), and the file each top-level key's value
+    came from, for the messages about it."""
+
+    files: tuple[Path, ...] = ()
+    values: dict[str, Any] = field(default_factory=dict)
+    origins: dict[str, Path] = field(default_factory=dict)
+
+    def origin(self, key: str) -> Path | None:
+        """The file that set ``key`` (the last one, when several did); else the last file;
+        None when there is none."""
+        return self.origins.get(key, self.files[-1] if self.files else None)
+
+
+def jekyll_config_files(root: Path) -> tuple[Path, ...]:
+    """The configuration file Jekyll reads when given none: the first of ``_config.yml``,
+    ``_config.yaml`` and ``_config.toml`` in ``root`` that exists; none when none does."""
+    return next(((root / name,) for name in JEKYLL_CONFIGS if (root / name).is_file()), ())
+
+
+def read_jekyll_configs(files: Sequence[Path]) -> JekyllConfig:
+    """The configuration of ``files``, read and merged in order, as ``jekyll build
+    --config a.yml,b.toml`` reads them; ConfigError naming the file that is missing or
+    unreadable."""
+    values: dict[str, Any] = {}
+    origins: dict[str, Path] = {}
+    for path in files:
+        if not path.is_file():
+            raise ConfigError(
+                path, "the Jekyll configuration file does not exist", "check its name and folder"
+            )
+        data = read_jekyll_config(path)
+        values = deep_merge(values, data)
+        origins.update(dict.fromkeys(map(str, data), path))
+    return JekyllConfig(tuple(files), values, origins)
+
+
+def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """``base`` with the values of ``override``, mappings merged key by key at every level
+    (Jekyll's ``Utils.deep_merge_hashes``); neither is changed."""
+    merged = dict(base)
+    for key, value in override.items():
+        below = merged.get(key)
+        if isinstance(value, dict) and isinstance(below, dict):
+            merged[key] = deep_merge(below, value)
+        else:
+            merged[key] = value
+    return merged
+
+
 def read_jekyll_config(path: Path) -> dict[str, Any]:
-    """The mapping of a Jekyll ``_config.yml`` (empty when it holds anything else);
-    ConfigError, with the line, when it is not valid YAML."""
+    """The mapping of a Jekyll configuration file, YAML or TOML as its extension says
+    (empty when it holds anything else); ConfigError, with the line, when it is not
+    valid."""
+    suffix = path.suffix.lower()
+    if suffix == ".toml":
+        return _read_toml_config(path)
+    if suffix not in (".yml", ".yaml"):
+        raise ConfigError(
+            path,
+            "Jekyll reads no configuration from such a file",
+            "use a .yml, .yaml or .toml file, as Jekyll does",
+        )
     # Imported here: a build that finds nothing changed reads the
     # configuration and little else, so its imports are the start-up time of every cron run.
     import yaml
@@ -51,6 +117,19 @@ def read_jekyll_config(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise ConfigError(path, f"cannot read: {error}") from error
     return data if isinstance(data, dict) else {}
+
+
+def _read_toml_config(path: Path) -> dict[str, Any]:
+    """The mapping of a Jekyll ``_config.toml``."""
+    import tomllib
+
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(path, f"invalid TOML: {error}", "fix the syntax at that place") from error
+    except OSError as error:
+        raise ConfigError(path, f"cannot read: {error.strerror}") from error
 
 
 def jekyll_site_values(jekyll: dict[str, Any]) -> dict[str, Any]:
@@ -147,6 +226,45 @@ def jekyll_feed_values(path: Path, jekyll: dict[str, Any]) -> tuple[dict[str, An
     if "excerpt_only" in block:
         values["summary_only"] = _liquid_true(block["excerpt_only"])
     return values, warnings
+
+
+def read_entry_lists(
+    origin: Callable[[str], Path], jekyll: dict[str, Any]
+) -> tuple[tuple[str, ...], tuple[str, ...], list[Problem]]:
+    """The ``exclude`` and ``include`` patterns of the Jekyll configuration; ConfigError
+    when one is not a list (Jekyll refuses it too), a warning for each entry that is not
+    text (Jekyll ignores it). ``origin`` gives the file that set a key."""
+    lists: list[tuple[str, ...]] = []
+    warnings: list[Problem] = []
+    for key in ("exclude", "include"):
+        path = origin(key)  # the file that set it
+        values = jekyll.get(key)
+        if values is None:
+            lists.append(())
+            continue
+        if not isinstance(values, list):
+            raise ConfigError(
+                path,
+                f"`{key}` must be a list, as Jekyll requires, not {values!r}",
+                f"write `{key}: [drafts-old, notes/]`",
+            )
+        lists.append(tuple(value for value in values if isinstance(value, str)))
+        warnings.extend(
+            Problem(
+                path,
+                f"{value!r} in `{key}` is left out: a pattern is text, as Jekyll reads it",
+                f'quote it: `{key}: ["{value}"]`',
+            )
+            for value in values
+            if not isinstance(value, str)
+        )
+    return lists[0], lists[1], warnings
+
+
+def ruby_true(value: object) -> bool:
+    """Whether Jekyll (Ruby) takes a configuration value as true: anything but nothing
+    and false."""
+    return value is not None and value is not False
 
 
 def _plain_name(name: str) -> bool:

@@ -56,6 +56,27 @@ SMTP_SECURITY = ("starttls", "tls", "none")
 DEFAULT_SUBJECT = "{titles}"
 
 
+# How the digest shows its posts: the newest large and the others compact ("featured"),
+# all alike ("equal"), or titles only ("list").
+DIGEST_LAYOUTS = ("featured", "equal", "list")
+# What of each post the digest shows: its excerpt, or all of it.
+DIGEST_CONTENTS = ("excerpt", "full")
+DEFAULT_ACCENT = "#1d4ed8"
+# The digest's column: 600 px wide with 24 px of padding on each side.
+DIGEST_COLUMN_WIDTH = 552
+
+
+@dataclass(frozen=True)
+class Logo:
+    """The digest's masthead image (``[digest] logo``): an absolute http(s) URL, its size
+    in CSS pixels as the email shows it, and its alt text."""
+
+    url: str
+    width: int
+    height: int
+    alt: str
+
+
 @dataclass(frozen=True)
 class DigestSettings:
     """The ``[digest]`` table: how the email digest looks and who it is from."""
@@ -69,6 +90,13 @@ class DigestSettings:
     excerpt_length: int = 300
     templates: Path | None = None
     preview: bool = True
+    logo: Logo | None = None
+    layout: str = "featured"
+    content: str = "excerpt"
+    # The colour of links and buttons, "#rrggbb".
+    accent: str = DEFAULT_ACCENT
+    # The sender's postal address for the footer (CAN-SPAM requires one), lines kept.
+    address: str | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +126,44 @@ class FrontMatterDefault:
 
 
 @dataclass(frozen=True)
+class Language:
+    """One language of a Hugo site (its ``[languages]`` table, or the site itself when it
+    has none): its posts make feeds of their own, in ``folder``."""
+
+    # Hugo's key of the language, lowercased: "en", "pt-br"; it ends translated file names
+    # (``post.fr.md``).
+    key: str
+    title: str
+    # Its BCP 47 tag, for the feeds and the posts: languageCode, else the key.
+    lang: str
+    description: str = ""
+    # The folder its content is in, relative to the site folder ("content").
+    content_dir: str = "content"
+    # The folder of its URLs and feeds: "" for the default language (unless
+    # defaultContentLanguageInSubdir), else its key.
+    folder: str = ""
+
+
+@dataclass(frozen=True)
+class HugoSettings:
+    """What a Hugo site's configuration says about its posts and their URLs."""
+
+    # Section name -> permalink pattern (``[permalinks]``, or ``[permalinks.page]``).
+    permalinks: Mapping[str, str] = field(default_factory=dict, hash=False)
+    ugly_urls: bool = False
+    path_to_lower: bool = True
+    # ``params.mainSections``; None: the section with the most pages, as Hugo chooses.
+    main_sections: tuple[str, ...] | None = None
+    # The default language first, then the others by weight.
+    languages: tuple[Language, ...] = ()
+
+    @property
+    def default_language(self) -> Language:
+        """The language of the main feed and the digest."""
+        return self.languages[0]
+
+
+@dataclass(frozen=True)
 class Site:
     """Everything feedwright knows about a site: its identity and where things live."""
 
@@ -107,6 +173,9 @@ class Site:
     description: str = ""
     author: Author | None = None
     lang: str = "en"
+    # Whether the configuration sets ``lang``: when not, ``lang`` is only the fallback, and
+    # each feed takes the language most of its posts declare (see feeds.render).
+    lang_set: bool = True
     timezone: str = "UTC"
     permalink: str = "date"
     posts: str = ""
@@ -123,6 +192,16 @@ class Site:
     recipients_file: Path | None = None
     state_file: Path | None = None
     config_path: Path | None = None
+    # The Jekyll configuration files read, in order (later ones win); none on a site that
+    # is not a Jekyll site, whose dates are all read in its time zone (see posts.dates).
+    jekyll_configs: tuple[Path, ...] = ()
+    # Jekyll's ``show_drafts`` and ``future``: what ``--drafts`` and ``--future`` are when
+    # the command line does not say.
+    show_drafts: bool = False
+    future: bool = False
+    # Jekyll's ``exclude`` and ``include`` patterns (see posts.entry_filter).
+    exclude: tuple[str, ...] = ()
+    include: tuple[str, ...] = ()
     # A Jekyll site's front matter defaults, in the order of ``_config.yml``.
     defaults: tuple[FrontMatterDefault, ...] = ()
     # A Jekyll site's authors by key (``_data/authors.yml``): a post whose ``author`` is a
@@ -131,6 +210,11 @@ class Site:
     # What the configuration held that was left out, each with a warning; reported with the
     # posts' warnings (see posts.collect).
     warnings: tuple[Problem, ...] = ()
+    # Which engine's site this is, decided once by site.config: "jekyll" (a Jekyll config),
+    # "hugo" (a hugo.toml, config.toml… or config/_default/), or "" (feedwright.toml alone).
+    engine: str = ""
+    # A Hugo site's content settings (None on other sites).
+    hugo: HugoSettings | None = None
 
     @property
     def base_url(self) -> str:

@@ -34,13 +34,15 @@ Result = TypeVar("Result")
 
 class Shortcuts:
     """The speed work of one run of a command on ``site``. Make it before anything is
-    read: it lists and stats the inputs, so that a post changed during a build changes
-    them for the next one."""
+    read: it lists and stats the inputs (a Jekyll site's drafts too with ``drafts``), so
+    that a post changed during a build changes them for the next one."""
 
-    def __init__(self, site: Site, options_key: Iterable[object], speed: Speed) -> None:
+    def __init__(
+        self, site: Site, options_key: Iterable[object], speed: Speed, drafts: bool = False
+    ) -> None:
         self.site = site
         self.speed = speed
-        self.inputs = scan_inputs(site, options_key)
+        self.inputs = scan_inputs(site, options_key, drafts)
         # Loaded when the posts are read: a build that finds nothing changed reads none.
         self.cache: HeaderCache | None = None
         self.shown = ""

@@ -54,8 +54,9 @@ class InputScan:
     fingerprint: str
 
 
-def scan_inputs(site: Site, options: Iterable[object]) -> InputScan:
-    """List and stat everything a build's outputs depend on; read no post."""
+def scan_inputs(site: Site, options: Iterable[object], drafts: bool = False) -> InputScan:
+    """List and stat everything a build's outputs depend on (with ``drafts``, a Jekyll
+    site's ``_drafts`` too); read no post."""
     settings = hashlib.sha256(f"{__version__}\n{site!r}\n{list(options)!r}\n".encode())
     templates = site.digest.templates
     if templates is not None and templates.is_dir():
@@ -68,7 +69,7 @@ def scan_inputs(site: Site, options: Iterable[object]) -> InputScan:
             settings.update(os.urandom(16))
         for name, key in stat_files(names):
             settings.update(_file_bytes(f"{name}\0{key}\n"))
-    files = stat_files(post_file_names(site))
+    files = stat_files(post_file_names(site, drafts))
     fingerprint = hashlib.sha256(settings.hexdigest().encode())
     fingerprint.update(_file_bytes("".join(f"{name}\0{key}\n" for name, key in files)))
     return InputScan(settings.hexdigest(), files, fingerprint.hexdigest())

@@ -1,0 +1,103 @@
+"""A post's content made fit for an email: links absolute, nothing that runs or submits,
+images no wider than the digest's column."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import lxml.html
+from lxml import etree
+
+# Elements a mail client would run, embed or submit, or that would restyle the whole
+# message: dropped with what they hold.
+_DROPPED = {
+    "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "form",
+    "input", "button", "select", "textarea", "link", "meta", "base", "svg", "math", "template",
+    "noscript", "title",
+}  # fmt: skip
+_URL_ATTRIBUTES = ("href", "src", "srcset", "action", "formaction", "poster", "background")
+_SAFE_SCHEMES = ("http", "https", "mailto")
+
+
+def email_html(html: str, base_url: str, column_width: int, link_class: str = "") -> str:
+    """``html`` (a post's rendered content) as an email shows it: every link absolute
+    against ``base_url``; scripts, frames, forms, event handlers and links that are not
+    http(s) or mailto left out; each image at most ``column_width`` pixels wide, its
+    height scaled with it, and shrinking on narrow screens. Links without a class of
+    their own get ``link_class``, so that a template can colour them and leave the
+    post's own buttons alone."""
+    if not html.strip():
+        return ""
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    root.make_links_absolute(base_url, resolve_base_href=False, handle_failures="ignore")
+    for element in list(root.iter()):
+        if not isinstance(element.tag, str):  # a comment or processing instruction
+            if element is not root and element.getparent() is not None:
+                element.drop_tree()
+        elif element.tag in _DROPPED:
+            element.drop_tree()
+        else:
+            _clean_attributes(element)
+            if element.tag == "img":
+                _size_image(element, column_width)
+            elif element.tag == "a" and link_class and not element.get("class"):
+                element.set("class", link_class)
+    inner = [root.text] if root.text else []
+    inner.extend(etree.tostring(child, encoding="unicode", method="html") for child in root)
+    return "".join(inner)
+
+
+def _clean_attributes(element: lxml.html.HtmlElement) -> None:
+    for name in list(element.attrib):
+        value = element.attrib[name]
+        if name.lower().startswith("on") or name.lower() == "srcset":
+            del element.attrib[name]  # a srcset's other sizes would undo the email's width
+        elif name.lower() in _URL_ATTRIBUTES and urlsplit(value.strip()).scheme not in (
+            _SAFE_SCHEMES
+        ):
+            del element.attrib[name]
+
+
+def _size_image(image: lxml.html.HtmlElement, column_width: int) -> None:
+    """At most the column's width (Outlook reads the attribute), the height scaled with it
+    when both are known; in every client the CSS lets it shrink with the screen."""
+    width = _pixels(image.get("width"))
+    height = _pixels(image.get("height"))
+    if width is not None and width > column_width:
+        if height is not None:
+            image.set("height", str(round(height * column_width / width)))
+        width = column_width
+    if width is not None:
+        image.set("width", str(width))
+    elif "height" in image.attrib:
+        del image.attrib["height"]  # a height alone would stretch the image
+    image.set("style", "display: block; max-width: 100%; height: auto; border: 0;")
+    if image.get("alt") is None:
+        image.set("alt", "")  # without one, a screen reader reads the file name
+
+
+def _pixels(value: str | None) -> int | None:
+    if value is None or not value.strip().isdigit():
+        return None
+    number = int(value.strip())
+    return number if number > 0 else None
+
+
+def html_paragraphs(html: str) -> list[str]:
+    """The visible text of an HTML fragment, one string per block (paragraph, heading,
+    list item…), whitespace collapsed: the content as the text part shows it."""
+    if not html.strip():
+        return []
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    blocks: list[str] = []
+    if root.text and root.text.strip():
+        blocks.append(" ".join(root.text.split()))
+    for child in root:
+        if not isinstance(child.tag, str):
+            continue
+        items = child.findall(".//li") if child.tag in ("ul", "ol") else [child]
+        for item in items:
+            text = " ".join(item.text_content().split())
+            if text:
+                blocks.append(f"* {text}" if item.tag == "li" else text)
+    return blocks
