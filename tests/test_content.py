@@ -343,3 +343,18 @@ def test_html_that_never_closes_its_tags_takes_linear_time() -> None:
         without_page_tags(html)
         smartify(html)
     assert time.monotonic() - started < 10
+
+
+def test_the_digest_renders_a_post_as_the_feeds_do(tmp_path: Path) -> None:
+    posts: dict[str, str | bytes] = {
+        "2024-01-01-kramdown.md": "---\ntitle: K\n---\nIt's *here*.\n{: .lead}\n",
+        "2024-01-02-raw.html": "---\ntitle: Raw\n---\n<p>An *html* post.</p>\n",
+    }
+    root = tmp_path / "site"
+    jekyll_site(root, posts)
+    (root / "feedwright.toml").write_text('[digest]\ncontent = "full"\n')
+    site = load_site(root)
+    build(site)
+    digest = (site.output / "digest.html").read_text(encoding="utf-8")
+    assert "It’s" in digest and "{: .lead}" not in digest
+    assert "An *html* post." in digest
