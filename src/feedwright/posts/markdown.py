@@ -128,11 +128,13 @@ def render_body(body: str, *, html_post: bool, kramdown: bool) -> str:
 
 def first_paragraph(text: str, *, kramdown: bool = False) -> str:
     """The source of the first paragraph or HTML block of ``text`` (Jekyll's excerpt is
-    the first block, raw HTML too), or "" if it has none; TooMuchMarkdown when it is too
-    big to parse."""
+    the first block, raw HTML too; with ``kramdown``, a Jekyll site's, even one with no
+    text), or "" if it has none; TooMuchMarkdown when it is too big to parse."""
     tokens = _renderers(kramdown)[2].parse(_checked(text), {})
     for index, token in enumerate(tokens):
-        if token.type == "html_block":
+        # Jekyll's excerpt is the first block even when it shows no text (an image, a
+        # comment); elsewhere such a block gives way to the next, as in Hugo's summary.
+        if token.type == "html_block" and (kramdown or html_to_text(token.content)):
             return token.content
         if token.type == "paragraph_open" and index + 1 < len(tokens):
             return tokens[index + 1].content
