@@ -19,7 +19,12 @@ from markupsafe import Markup
 from premailer import Premailer
 
 from feedwright.errors import DigestTemplateError, Problem
-from feedwright.mail.content import email_html, html_paragraphs
+from feedwright.mail.content import (
+    close_empty_elements,
+    drop_empty_end_tags,
+    email_html,
+    html_paragraphs,
+)
 from feedwright.mail.dates import date_span, long_date
 from feedwright.mail.phrases import title_html
 from feedwright.mail.recipients import Recipient
@@ -456,7 +461,8 @@ class DigestRenderer:
                 self._template_path(HTML_TEMPLATE), "the template made an empty document"
             )
         try:
-            inlined = str(self.premailer.transform(html))
+            # premailer parses with lxml, which would nest what follows a <source> in it.
+            inlined = drop_empty_end_tags(str(self.premailer.transform(close_empty_elements(html))))
         except Exception as error:  # premailer and lxml raise many types on broken HTML
             raise DigestTemplateError(
                 self._template_path(HTML_TEMPLATE),
