@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck unit bench compat clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "feedwright needs Python 3.11 or newer; set PYTHON=python3.x")'
@@ -19,8 +19,8 @@ demo: $(STAMP)
 test: lint typecheck unit
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench compat
+	$(BIN)/ruff format --check src tests bench compat
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -32,6 +32,11 @@ unit: $(STAMP)
 # BENCH_ARGS="--sizes 100000" for more; see bench/bench.py.
 bench: $(STAMP)
 	$(BIN)/python bench/bench.py $(BENCH_ARGS)
+
+# Builds real sites with their own engine and with feedwright and compares the feeds; needs
+# jekyll, hugo and the sites checked out first: see compat/README.md. Not part of `make test`.
+compat: $(STAMP)
+	$(BIN)/python compat/compat.py $(COMPAT_ARGS)
 
 clean:
 	rm -rf $(VENV) out build dist
