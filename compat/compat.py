@@ -117,6 +117,8 @@ class Result:
     problem: str = ""
     # feedwright failed as is and built with --skip-invalid: what it compares is that build.
     skipped_invalid: bool = False
+    language: str = ""  # set on the comparison of a Hugo site's feed of one more language
+    languages: tuple[Result, ...] = ()  # those comparisons, on the site's main result
 
 
 # ---------------------------------------------------------------- sites and overlays
@@ -229,7 +231,8 @@ def jekyll_overlay(site: Site, config: dict[str, Any]) -> dict[str, Any]:
     overlay["plugins"] = plugins
     if "gems" in config:
         overlay["gems"] = plugins
-    overlay["feed"] = merge(overlay.get("feed"), {"posts_limit": FEED_LIMIT})
+    # The site's overlay may set a lower limit (a site too big for all posts in one feed).
+    overlay["feed"] = merge({"posts_limit": FEED_LIMIT}, overlay.get("feed"))
     return overlay
 
 
@@ -629,13 +632,29 @@ def check_site(site: Site, options: Options) -> Result:
     if ours is None:
         problem = f"feedwright wrote no {engine_feed.format} feed"
         return replace(result, engine_feed=engine_feed, problem=problem)
-    result = compare(site, engine_feed, read_feed(ours), result)
-    if options.validator is not None:
-        feeds = [engine_feed, read_feed(ours)]
-        result = replace(
-            result, validation=validate(options.validator, options.validator_python, feeds)
-        )
-    return result
+    result = validated(compare(site, engine_feed, read_feed(ours), result), options)
+    return replace(result, languages=tuple(compare_languages(result, work)))
+
+
+def validated(result: Result, options: Options) -> Result:
+    """RESULT with the validator's messages for its two feeds, when there is a validator."""
+    if options.validator is None or result.engine_feed is None or result.feedwright_feed is None:
+        return result
+    feeds = [result.engine_feed, result.feedwright_feed]
+    return replace(result, validation=validate(options.validator, options.validator_python, feeds))
+
+
+def compare_languages(result: Result, work: Path) -> list[Result]:
+    """A Hugo site's other languages: LANG/index.xml of both outputs compared (no validation)."""
+    if result.site.engine != "hugo":
+        return []
+    comparisons = []
+    for ours in sorted((work / "feedwright").glob("*/index.xml")):
+        engine = work / "engine" / ours.parent.name / "index.xml"
+        if engine.is_file():
+            language = replace(result, language=ours.parent.name, languages=(), validation=None)
+            comparisons.append(compare(result.site, read_feed(engine), read_feed(ours), language))
+    return comparisons
 
 
 # ---------------------------------------------------------------- reports
@@ -660,7 +679,7 @@ def table_row(result: Result) -> str:
     engine_entries = len(result.engine_feed.entries) if result.engine_feed else 0
     ours_entries = len(result.feedwright_feed.entries) if result.feedwright_feed else 0
     cells = [
-        result.site.name,
+        f"{result.site.name} [{result.language}]" if result.language else result.site.name,
         result.site.engine,
         str(result.posts),
         "yes" if result.engine_build.ok else "**no**",
@@ -683,10 +702,12 @@ TABLE_HEAD = (
 
 def table(results: Sequence[Result], validated: bool) -> str:
     """The Markdown table of all sites, with a line on what the columns mean."""
-    lines = [TABLE_HEAD, *(table_row(result) for result in results)]
+    rows = [row for result in results for row in (result, *result.languages)]
+    lines = [TABLE_HEAD, *(table_row(result) for result in rows)]
     note = (
         "Fields: equal/compared over the entries both feeds have (matched by id, else link, "
-        "else title); n/a: the engine's feed has no such field. Validator: errors (E) and "
+        "else title); n/a: the engine's feed has no such field. A row `site [LANG]` compares "
+        "a Hugo site's LANG/index.xml (not validated). Validator: errors (E) and "
         "warnings (W) of the W3C Feed Validator, with the message kinds."
     )
     if not validated:
@@ -745,6 +766,9 @@ def site_report(result: Result) -> str:
             lines.append(f"\n## Validator: {label}\n")
             messages = result.validation.get(str(feed.path), [])
             lines += [f"- {m['level']} {m['kind']}: {m['text']}" for m in messages] or ["- none"]
+    for language in result.languages:
+        lines.append(f"\n## Language {language.language}: {len(language.pairs)} entries compared")
+        lines += [line.replace("\n## ", "\n### ") for line in diff_lines(language)]
     lines += build_section("Engine", result.engine_build)
     lines += build_section("feedwright", result.feedwright_build)
     return "\n".join(lines) + "\n"
