@@ -232,7 +232,7 @@ def jekyll_overlay(site: Site, config: dict[str, Any]) -> dict[str, Any]:
     if "gems" in config:
         overlay["gems"] = plugins
     # The site's overlay may set a lower limit (a site too big for all posts in one feed).
-    overlay["feed"] = merge({"posts_limit": FEED_LIMIT}, overlay.get("feed"))
+    overlay["feed"] = merge({"posts_limit": FEED_LIMIT}, overlay.get("feed") or {})
     return overlay
 
 
