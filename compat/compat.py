@@ -352,6 +352,9 @@ OFFLINE = {
     "HUGO_PRIVACY_X_DISABLE": "true",
     "HUGO_PRIVACY_VIMEO_DISABLE": "true",
     "HUGO_PRIVACY_INSTAGRAM_DISABLE": "true",
+    # Jekyll run beside a site's Gemfile would ask Bundler for the gems it pins: only
+    # Debian's gems are here.
+    "JEKYLL_NO_BUNDLER_REQUIRE": "true",
 }
 
 
