@@ -780,6 +780,23 @@ def site_report(result: Result) -> str:
 # ---------------------------------------------------------------- command line
 
 
+def provenance(options: Options) -> str:
+    """Which feedwright (folder and commit) and which engines built the feeds."""
+    lines = []
+    for engine, src in options.feedwright_src.items():
+        done = subprocess.run(
+            ["git", "-C", str(src), "log", "-1", "--format=%h %cI"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        lines.append(f"feedwright for {engine} sites: {src} at {done.stdout.strip() or '?'}")
+    for command in (["jekyll", "--version"], ["hugo", "version"]):
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        lines.append(done.stdout.strip().splitlines()[0] if done.stdout.strip() else "?")
+    return "\n" + "\n".join(f"- {line}" for line in lines) + "\n"
+
+
 def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
     """The command line: which sites, where things are, where reports go."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -831,7 +848,7 @@ def main(argv: Sequence[str]) -> int:
         result = check_site(site, options)
         (options.report_dir / f"{site.name}.md").write_text(site_report(result), encoding="utf-8")
         results.append(result)
-    output = table(results, validator is not None)
+    output = table(results, validator is not None) + provenance(options)
     (options.report_dir / "table.md").write_text(output, encoding="utf-8")
     print(output)
     return 0
