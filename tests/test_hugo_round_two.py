@@ -142,7 +142,12 @@ NESTED: Files = {
 
 
 def test_a_new_nested_list_page_is_seen_by_the_next_build(tmp_path: Path) -> None:
-    for name, speed in {"plain": Speed.off(), "fast": Speed()}.items():
+    speeds = {
+        "plain": Speed.off(),
+        "fast": Speed(),
+        "parallel": Speed(workers=2, parallel_from=2, render_ahead_from=1),
+    }
+    for name, speed in speeds.items():
         root = _site(tmp_path / name, NESTED)
         build(load_site(root), speed=speed)
         assert _links(root / "out/index.xml")[0] == "https://example.org/posts/b/"
