@@ -163,7 +163,8 @@ def test_a_new_nested_list_page_is_seen_by_the_next_build(tmp_path: Path) -> Non
 
 
 DATES: Files = {
-    "hugo.toml": 'baseURL = "https://example.org/"\ntitle = "T"\n',
+    "hugo.toml": 'baseURL = "https://example.org/"\ntitle = "T"\n'
+    '[permalinks]\nposts = "/:year/:month/:slug/"\n',
     "content/posts/a.md": "---\ntitle: A\ndate: 2024-01-02\n---\nx\n",
     # Hugo cannot read these: it goes on to the next date key, then dates the post 0001-01-01.
     "content/posts/ruby.md": '---\ntitle: Ruby\ndate: "Jan 5, 2020"\n---\nx\n',
@@ -185,6 +186,7 @@ def test_dates_hugo_cannot_read_and_posts_without_one(tmp_path: Path) -> None:
     text = (root / "out/index.xml").read_text()
     assert text.count("<pubDate>Mon, 01 Jan 0001 00:00:00 +0000</pubDate>") == 2
     assert "<pubDate>Wed, 03 Mar 2021 00:00:00 +0000</pubDate>" in text
+    assert feed.entries[4].link == "https://example.org/1/01/none/"
     warnings = {(w.path.name, w.line): w.message for w in result.collection.warnings}
     assert "Hugo" in warnings[("ruby.md", 3)] and "Jekyll" not in warnings[("ruby.md", 3)]
     assert "Hugo" in warnings[("later.md", 3)]

@@ -345,7 +345,7 @@ class _Page:
 
 # Each token of a permalink pattern (Hugo's names), from the page.
 _TOKENS: dict[str, Callable[[_Page], str]] = {
-    "year": lambda page: f"{page.date.year:04d}",
+    "year": lambda page: str(page.date.year),  # Go's Itoa: the zero date's is "1"
     "month": lambda page: f"{page.date.month:02d}",
     "monthname": lambda page: _MONTHS[page.date.month - 1],
     "day": lambda page: f"{page.date.day:02d}",
