@@ -201,3 +201,20 @@ def test_a_date_jekyll_reads_loosely_is_read_so_on_jekyll_sites_only(tmp_path: P
     }
     posts = collect(load_site(_site(tmp_path / "site", files)), now=NOW).posts
     assert posts[0].date.year == 1
+
+
+def test_build_drafts_and_build_future_of_the_config(tmp_path: Path) -> None:
+    files: Files = {
+        "hugo.toml": 'baseURL = "https://example.org/"\ntitle = "T"\n'
+        "buildDrafts = true\nbuildFuture = true\n",
+        "content/posts/a.md": "---\ntitle: A\ndate: 2024-01-02\n---\nx\n",
+        "content/posts/draft.md": "---\ntitle: Draft\ndate: 2024-01-03\ndraft: true\n---\nx\n",
+        "content/posts/later.md": "---\ntitle: Later\ndate: 2099-01-01\n---\nx\n",
+    }
+    root = _site(tmp_path / "site", files)
+    build(load_site(root))
+    titles = [entry.title for entry in parse_feed(root / "out/index.xml").entries]
+    assert titles == ["Later", "Draft", "A"]
+    # The command line still wins, as Hugo's --buildDrafts=false does.
+    build(load_site(root), drafts=False, future=False)
+    assert [entry.title for entry in parse_feed(root / "out/index.xml").entries] == ["A"]
