@@ -25,13 +25,10 @@ from lxml import etree
 from feedwright import __version__
 from feedwright.errors import Problem
 from feedwright.feeds.groups import FeedGroup
-from feedwright.posts.markdown import (
-    TooMuchMarkdown,
-    absolutize_links,
-    render_markdown,
-    without_page_tags,
-)
+from feedwright.posts.files import is_html_post
+from feedwright.posts.markdown import TooMuchMarkdown, render_body, without_page_tags
 from feedwright.posts.model import Post
+from feedwright.posts.urls import absolutize_links
 from feedwright.site.model import STYLESHEET_FILE, Author, Site, group_feed_suffix
 from feedwright.writer import OutputFile
 
@@ -128,6 +125,8 @@ class ContentRenderer:
 
     def __init__(self, site: Site) -> None:
         self.max_content_mb = site.feeds.max_content_mb
+        # A Jekyll site's Markdown is kramdown's.
+        self.kramdown = site.engine == "jekyll"
         self.warnings: list[Problem] = []
         # Each post's HTML and its size in bytes, by file; None when it is not rendered.
         self._cache: dict[str, tuple[str, int] | None] = {}
@@ -140,7 +139,10 @@ class ContentRenderer:
         key = str(post.source)
         if key not in self._cache:
             try:
-                html, head_tags = without_page_tags(render_markdown(post.body))
+                body = render_body(
+                    post.body, html_post=is_html_post(post.source), kramdown=self.kramdown
+                )
+                html, head_tags = without_page_tags(body)
                 if head_tags:
                     self._head_tags_warning(post, head_tags)
                 html = xml_safe(absolutize_links(html, post.url))

@@ -2,24 +2,35 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import regex
 
-from feedwright.posts.markdown import TooMuchMarkdown, first_paragraph, markdown_to_text
+from feedwright.posts.markdown import (
+    TooMuchMarkdown,
+    first_paragraph,
+    html_to_text,
+    markdown_to_text,
+)
 
 ELLIPSIS = "…"
 _GRAPHEME = regex.compile(r"\X")
 # Punctuation that looks wrong just before the ellipsis.
 _TRAILING = " \t,;:、，・-–—"
+# A footnote's mark (`[^1]`), left out of an excerpt, which has no footnotes.
+_FOOTNOTE_MARK = re.compile(r"\[\^[^\]\s]+\]")
+# The end of Jekyll's default excerpt, the first block of text: a blank line.
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
 
-def excerpt_markdown(body: str, separator: str) -> str:
+def excerpt_markdown(body: str, separator: str, *, kramdown: bool = False) -> str:
     """The Markdown a post's excerpt comes from: the text before the separator, else the
-    first paragraph."""
+    first paragraph or HTML block (a post that starts with `<p align="center">` has that
+    block as its excerpt, as in Jekyll)."""
     if separator and separator in body:
         return body.split(separator, 1)[0]
-    return first_paragraph(body)
+    return first_paragraph(body, kramdown=kramdown)
 
 
 def _is_wide(cluster: str) -> bool:
@@ -53,12 +64,25 @@ def truncate(text: str, limit: int) -> str:
     return "".join(kept).rstrip(_TRAILING) + ELLIPSIS
 
 
-def excerpt_text(front_matter_excerpt: str | None, body: str, separator: str) -> str:
-    """The whole plain-text excerpt of a post: front matter first, then the body's opening;
-    none ("") from Markdown too big to render (see ``markdown.MAX_PIECES``)."""
+def excerpt_text(
+    front_matter_excerpt: str | None,
+    body: str,
+    separator: str,
+    *,
+    html_post: bool = False,
+    kramdown: bool = False,
+) -> str:
+    """The whole plain-text excerpt of a post: front matter first, then the body's opening
+    (of an HTML post, the text before the separator or the first blank line, as Jekyll
+    takes it); none ("") from Markdown too big to render (see ``markdown.MAX_PIECES``).
+    ``kramdown``: the post is a Jekyll site's."""
     try:
         if front_matter_excerpt:
-            return markdown_to_text(front_matter_excerpt)
-        return markdown_to_text(excerpt_markdown(body, separator))
+            return markdown_to_text(front_matter_excerpt, kramdown=kramdown)
+        if html_post:
+            opening = body.split(separator, 1)[0] if separator and separator in body else body
+            return html_to_text(_BLANK_LINE.split(opening.strip(), 1)[0])
+        opening = excerpt_markdown(body, separator, kramdown=kramdown)
+        return markdown_to_text(_FOOTNOTE_MARK.sub("", opening), kramdown=kramdown)
     except TooMuchMarkdown:
         return ""

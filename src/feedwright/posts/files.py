@@ -18,7 +18,8 @@ from feedwright.site.model import Site
 if TYPE_CHECKING:
     from feedwright.posts.entry_filter import EntryFilter
 
-POST_SUFFIXES = (".md", ".markdown")
+# A Jekyll post written in HTML, which Jekyll builds as it is (not as Markdown).
+HTML_POST_SUFFIX = ".html"
 # How much of a post to read for its front matter alone (more when it is longer).
 HEAD_BYTES = 4_096
 # Larger files are refused: a post that size is a mistake (an embedded video, a log).
@@ -116,14 +117,28 @@ def _post_file_names(site: Site, drafts: bool) -> list[str]:
             from feedwright.posts.entry_filter import EntryFilter
 
             rules = EntryFilter.of(site.exclude, site.include)
-        return sorted(_walk(str(site.root), output, magic, rules), key=path_order)
-    return sorted(_walk(str(folder), output), key=path_order)
+        # Jekyll's posts: Markdown (its `markdown_ext`) and HTML.
+        suffixes = (*site.markdown_suffixes, HTML_POST_SUFFIX)
+        found = _walk(str(site.root), output, suffixes, magic, rules)
+        return sorted(found, key=path_order)
+    return sorted(_walk(str(folder), output, site.markdown_suffixes), key=path_order)
+
+
+def is_html_post(path: Path) -> bool:
+    """Whether a post is written in HTML, which is its content as it is (Jekyll's rule):
+    only a Jekyll site's posts are read from ``.html`` files."""
+    return path.suffix.lower() == HTML_POST_SUFFIX
 
 
 def _walk(
-    top: str, output: str, posts_folders: tuple[str, ...] = (), rules: EntryFilter | None = None
+    top: str,
+    output: str,
+    suffixes: tuple[str, ...],
+    posts_folders: tuple[str, ...] = (),
+    rules: EntryFilter | None = None,
 ) -> list[str]:
-    """The Markdown files under ``top``, skipping hidden and `_` folders, the usual folders
+    """The files under ``top`` whose names end with one of ``suffixes`` (lower case),
+    skipping hidden and `_` folders, the usual folders
     of dependencies and the output folder (by os.scandir: os.walk, with its joins, takes
     twice as long). With ``posts_folders`` (Jekyll's ``_posts``, and ``_drafts``), only
     those inside such a folder, wherever it is (Jekyll's posts), and as the site's
@@ -141,7 +156,9 @@ def _walk(
         for entry in entries:
             if not _is_folder(entry):
                 jekyll = bool(posts_folders)
-                if posts_root is not None and _is_post(entry, top, posts_root, rules, jekyll):
+                if posts_root is not None and _is_post(
+                    entry, top, posts_root, rules, jekyll, suffixes
+                ):
                     names.append(entry.path)
             elif posts_root is None and entry.name in posts_folders:
                 folders.append((entry.path, entry.path))
@@ -152,13 +169,19 @@ def _walk(
 
 
 def _is_post(
-    entry: os.DirEntry[str], top: str, posts_root: str, rules: EntryFilter | None, jekyll: bool
+    entry: os.DirEntry[str],
+    top: str,
+    posts_root: str,
+    rules: EntryFilter | None,
+    jekyll: bool,
+    suffixes: tuple[str, ...],
 ) -> bool:
-    """Whether a file of the posts folder ``posts_root`` is a post: a Markdown file, not
+    """Whether a file of the posts folder ``posts_root`` is a post: one whose name ends
+    with one of ``suffixes`` (Markdown, and a Jekyll site's HTML), not
     excluded by ``rules``; in a Jekyll site's posts folders, not one whose name Jekyll
     skips (``.#a.md``, an editor's lock file; ``_a.md``; ``#a.md``; ``~a.md``) unless
     ``rules`` include it."""
-    if not entry.name.lower().endswith(POST_SUFFIXES):
+    if not entry.name.lower().endswith(suffixes):
         return False
     verdict = None
     if rules is not None:

@@ -20,7 +20,7 @@ from feedwright.posts.dates import (
     read_hugo_date,
 )
 from feedwright.posts.defaults import with_defaults
-from feedwright.posts.files import folder_categories, is_draft_file
+from feedwright.posts.files import folder_categories, is_draft_file, is_html_post
 from feedwright.posts.front_matter import CONTROL_CHARACTERS, SourceFile, control_warning
 from feedwright.posts.hugo import HugoPage, hugo_url_path
 from feedwright.posts.model import Image, Post
@@ -397,7 +397,13 @@ def with_body(post: Post, body: str, site: Site, links: PostLinks | None = None)
 
         cleaned, tag_warnings = render_tags(post, cleaned, site, links)
         body_warnings += tag_warnings
-    full_excerpt = excerpt_text(post.front_excerpt, cleaned, site.excerpt_separator)
+    full_excerpt = excerpt_text(
+        post.front_excerpt,
+        cleaned,
+        site.excerpt_separator,
+        html_post=is_html_post(post.source),
+        kramdown=site.engine == "jekyll",
+    )
     return replace(
         post,
         body=cleaned,
@@ -439,6 +445,12 @@ def parse_header(source: SourceFile, site: Site, zone: tzinfo) -> Post:
     title = " ".join((fields.text("title") or "").split()) or _title_from_name(
         fields, file_slug, "Hugo leaves it untitled" if hugo else "as Jekyll does"
     )
+    if site.engine == "jekyll":
+        from feedwright.posts.typography import jekyll_feed_title  # a Jekyll site's only
+
+        # jekyll-feed writes `post.title | smartify | strip_html`: curly quotes, dashes,
+        # ellipses, no tags (a title of tags alone keeps them: a title cannot be empty).
+        title = jekyll_feed_title(title) or title
     if page:
         place = _hugo_place(fields, site, zone, title, page)
     else:

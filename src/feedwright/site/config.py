@@ -25,6 +25,7 @@ from feedwright.site.jekyll import (
     jekyll_config_files,
     jekyll_feed_values,
     jekyll_site_values,
+    markdown_suffixes,
     read_authors,
     read_defaults,
     read_entry_lists,
@@ -231,6 +232,7 @@ def load_site(
         output=output_dir if output_dir.is_absolute() else root / output_dir,
         excerpt_separator=str(site_table.get("excerpt_separator", "<!--more-->")),
         excerpt_length=excerpt_length,
+        markdown_suffixes=markdown_suffixes(jekyll) if is_jekyll else (".md", ".markdown"),
         feeds=feeds,
         digest=_digest_settings(
             config_path, root, data.get("digest", {}), excerpt_length, (url, title)

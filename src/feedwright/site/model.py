@@ -195,6 +195,9 @@ class Site:
     posts: str = ""
     output: Path = Path("out")
     excerpt_separator: str = "<!--more-->"
+    # The file name endings of Markdown posts: a Jekyll site's ``markdown_ext`` (see
+    # ``posts.files``), lower case with their dots.
+    markdown_suffixes: tuple[str, ...] = (".md", ".markdown")
     excerpt_length: int = 200
     feeds: FeedSettings = field(default_factory=FeedSettings)
     digest: DigestSettings = field(default_factory=DigestSettings)
