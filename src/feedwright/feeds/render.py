@@ -357,6 +357,17 @@ def _file_path(group: FeedGroup, configured_name: str) -> str:
     return group.prefix + group.folder + group_feed_suffix(configured_name)
 
 
+# An RFC 822 date whose year strftime wrote with fewer than four digits (the C library
+# writes the year 1 as "1").
+_SHORT_YEAR = re.compile(rb"(<(?:pubDate|lastBuildDate)>\w{3}, \d{2} \w{3} )(\d{1,3}) ")
+
+
+def _four_digit_years(document: bytes) -> bytes:
+    """``document`` with its RSS dates' years in four digits: a Hugo post with no date is
+    dated the year 1, which Hugo's feed writes ``Mon, 01 Jan 0001``, as RFC 822 wants."""
+    return _SHORT_YEAR.sub(lambda match: match[1] + match[2].rjust(4, b"0") + b" ", document)
+
+
 def render_feeds(
     site: Site, groups: Sequence[FeedGroup], stylesheet: bytes | None, renderer: ContentRenderer
 ) -> Iterator[OutputFile]:
@@ -379,6 +390,8 @@ def render_feeds(
             contents = renderer.contents(group.posts, atom_path)
         atom = _generator(site, group, feed_url(site, atom_path), contents).atom_str(pretty=True)
         rss = _generator(site, group, feed_url(site, rss_path), contents).rss_str(pretty=True)
+        if any(post.date.year < 1000 for post in group.posts):
+            rss = _four_digit_years(rss)
         if stylesheet is not None:
             atom = _with_stylesheet(atom, atom_path)
             rss = _with_stylesheet(rss, rss_path)

@@ -8,7 +8,7 @@ import logging
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -162,11 +162,20 @@ def unsubscribe_url_for(template: str | None, recipient: Recipient | None) -> st
     return template.replace("{email}", quote(email, safe="@"))
 
 
+def _in_zone(date: datetime, zone: tzinfo) -> datetime:
+    """``date`` in ``zone``; in its own zone when ``zone`` cannot show it (a Hugo post with
+    no date is dated 0001-01-01 UTC, which is the year 0 west of UTC)."""
+    try:
+        return date.astimezone(zone)
+    except OverflowError:
+        return date
+
+
 def date_range(posts: Sequence[Post], site: Site) -> tuple[str, str, str]:
     """The first and last day the posts were published (site time), and both as one span,
     written in the site's language."""
     zone = site_timezone(site.timezone)
-    days = sorted(post.date.astimezone(zone).date() for post in posts)
+    days = sorted(_in_zone(post.date, zone).date() for post in posts)
     if not days:
         return "", "", ""
     start, end = days[0], days[-1]
@@ -229,7 +238,7 @@ def _excerpt(post: Post, kramdown: bool) -> str:
 
 def digest_entry(post: Post, site: Site, excerpt_length: int) -> DigestEntry:
     """What the templates show of one post."""
-    date = post.date.astimezone(site_timezone(site.timezone))
+    date = _in_zone(post.date, site_timezone(site.timezone))
     author = post.author or site.author
     kramdown = site.engine == "jekyll"
     return DigestEntry(

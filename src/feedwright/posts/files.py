@@ -88,11 +88,23 @@ def post_file_names(site: Site, drafts: bool = False) -> list[str]:
     system; as strings, which cost less than Paths when 10,000 are only to be stat'ed.
     With ``drafts``, a Jekyll site's ``_drafts`` folders are read too, as by ``jekyll
     build --drafts`` (without it they are not even listed, as Jekyll does not read them)."""
+    return post_and_list_page_names(site, drafts)[0]
+
+
+def post_and_list_page_names(site: Site, drafts: bool = False) -> tuple[list[str], list[str]]:
+    """``post_file_names``, and, on a Hugo site, its list pages (``_index`` files), in a
+    fixed order: which folders hold one decides the posts' ``:sections`` URLs, so a build
+    that gets the posts' headers from an earlier one must know them too."""
     if site.hugo is not None and not site.posts:
         # Imported here: only a Hugo site needs Hugo's rules (which import nothing heavy).
-        from feedwright.posts.hugo import hugo_post_files
+        from feedwright.posts.hugo import hugo_content_files
 
-        return sorted(hugo_post_files(site), key=path_order)
+        posts, list_pages = hugo_content_files(site)
+        return sorted(posts, key=path_order), sorted(list_pages, key=path_order)
+    return _post_file_names(site, drafts), []
+
+
+def _post_file_names(site: Site, drafts: bool) -> list[str]:
     folder, pattern = posts_location(site)
     if pattern is not None:
         found = [str(path) for path in folder.glob(pattern) if path.is_file()]

@@ -243,8 +243,9 @@ def load_site(
         state_file=_site_path(config_path, root, "state", "path", data),
         config_path=config_path if config_path.exists() else None,
         jekyll_configs=jekyll_site.files,
-        show_drafts=ruby_true(jekyll.get("show_drafts")),
-        future=ruby_true(jekyll.get("future")),
+        # Jekyll's show_drafts and future, or Hugo's buildDrafts and buildFuture.
+        show_drafts=ruby_true(jekyll.get("show_drafts")) or hugo.get("builddrafts") is True,
+        future=ruby_true(jekyll.get("future")) or hugo.get("buildfuture") is True,
         exclude=exclude,
         include=include,
         defaults=defaults,
