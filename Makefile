@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench screenshots email-checks clean
+.PHONY: demo test lint typecheck unit bench screenshots email-checks compat clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "feedwright needs Python 3.11 or newer; set PYTHON=python3.x")'
@@ -19,8 +19,8 @@ demo: $(STAMP)
 test: lint typecheck unit
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench compat
+	$(BIN)/ruff format --check src tests bench compat
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -44,6 +44,11 @@ EMAIL_TOOLS := .email-tools
 email-checks: screenshots
 	npm install --silent --no-audit --no-fund --prefix $(EMAIL_TOOLS) html-validate@10 @jsx-email/doiuse-email@1
 	node bench/email_checks.cjs $(EMAIL_TOOLS) screenshots/*.html
+
+# Builds real sites with their own engine and with feedwright and compares the feeds; needs
+# jekyll, hugo and the sites checked out first: see compat/README.md. Not part of `make test`.
+compat: $(STAMP)
+	$(BIN)/python compat/compat.py $(COMPAT_ARGS)
 
 clean:
 	rm -rf $(VENV) out build dist screenshots $(EMAIL_TOOLS)

@@ -720,6 +720,27 @@ def test_full_posts_in_the_email(make_site: SiteFactory) -> None:
     assert "Last words." in text
 
 
+def test_html5_empty_elements_hold_nothing_in_the_email(make_site: SiteFactory) -> None:
+    # lxml's parser knows HTML 4: it put what follows a <source> or <track> inside it.
+    body = (
+        '<picture><source srcset="/img/a.webp"><img src="/img/a.jpg" alt="A"></picture>\n\n'
+        '<video controls><source src="/v.mp4" type="video/mp4"><track src="/v.vtt"></video>\n\n'
+        "After the media, a <wbr>paragraph.\n"
+    )
+    site = make_site(
+        {"2025-11-29-media.md": f"---\ntitle: Media\n---\n{body}"}, _with_digest('content = "full"')
+    )
+    html, text = render(site)
+    # (lxml would read the HTML as HTML 4 too: the checks read it as text.) An empty element
+    # has no end tag, so what follows it is its sibling.
+    assert "</source>" not in html and "</track>" not in html and "</wbr>" not in html
+    picture = re.search(r"<picture>(.*?)</picture>", html, re.DOTALL)
+    assert picture is not None and re.fullmatch(r"<source[^>]*><img [^>]*>", picture[1])
+    video = re.search(r"<video controls>(.*?)</video>", html, re.DOTALL)
+    assert video is not None and re.fullmatch(r"<source [^>]*><track [^>]*>", video[1])
+    assert "After the media, a paragraph." in text
+
+
 def test_full_posts_stay_under_the_clipping_limit(tmp_path: Path) -> None:
     site = _japanese_site(tmp_path / "site", 60, 200, 'content = "full"')
     result = digest_site(site, DigestOptions(last=60, now=NOW))

@@ -209,3 +209,14 @@ def test_a_separator_the_post_lacks_makes_the_whole_post_the_excerpt(tmp_path: P
         "Whole": "One. Two.",
         "Cut": "One. Two.",
     }
+
+
+def test_a_posts_own_excerpt_separator_wins(tmp_path: Path) -> None:
+    front = "---\ntitle: Own\nexcerpt_separator: <!--cut-->\n---\n"
+    files = {
+        "_posts/2014-01-14-own.md": front + "One.\n\nTwo.\n",
+        "_posts/2014-01-15-cut.md": front + "One.\n\nTwo.\n<!--cut-->\nThree.\n",
+    }
+    site = _site(tmp_path / "site", files)
+    summaries = {post.source.name: post.excerpt for post in collect(site, now=NOW).posts}
+    assert summaries == {"2014-01-14-own.md": "One. Two.", "2014-01-15-cut.md": "One. Two."}

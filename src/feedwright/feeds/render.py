@@ -25,13 +25,10 @@ from lxml import etree
 from feedwright import __version__
 from feedwright.errors import Problem
 from feedwright.feeds.groups import FeedGroup
-from feedwright.posts.markdown import (
-    TooMuchMarkdown,
-    absolutize_links,
-    render_markdown,
-    without_page_tags,
-)
+from feedwright.posts.files import is_html_post
+from feedwright.posts.markdown import TooMuchMarkdown, render_body, without_page_tags
 from feedwright.posts.model import Post
+from feedwright.posts.urls import absolutize_links
 from feedwright.site.model import STYLESHEET_FILE, Author, Site, group_feed_suffix
 from feedwright.writer import OutputFile
 
@@ -131,6 +128,8 @@ class ContentRenderer:
 
     def __init__(self, site: Site) -> None:
         self.max_content_mb = site.feeds.max_content_mb
+        # A Jekyll site's Markdown is kramdown's.
+        self.kramdown = site.engine == "jekyll"
         self.warnings: list[Problem] = []
         # Each post's HTML and its size in bytes, by file; None when it is not rendered.
         self._cache: dict[str, tuple[str, int] | None] = {}
@@ -143,7 +142,10 @@ class ContentRenderer:
         key = str(post.source)
         if key not in self._cache:
             try:
-                html, head_tags = without_page_tags(render_markdown(post.body))
+                body = render_body(
+                    post.body, html_post=is_html_post(post.source), kramdown=self.kramdown
+                )
+                html, head_tags = without_page_tags(body)
                 if head_tags:
                     self._head_tags_warning(post, head_tags)
                 html = xml_safe(absolutize_links(html, post.url))
@@ -361,6 +363,17 @@ def _file_path(group: FeedGroup, configured_name: str) -> str:
     return group.prefix + group.folder + group_feed_suffix(configured_name)
 
 
+# An RFC 822 date whose year strftime wrote with fewer than four digits (the C library
+# writes the year 1 as "1").
+_SHORT_YEAR = re.compile(rb"(<(?:pubDate|lastBuildDate)>\w{3}, \d{2} \w{3} )(\d{1,3}) ")
+
+
+def _four_digit_years(document: bytes) -> bytes:
+    """``document`` with its RSS dates' years in four digits: a Hugo post with no date is
+    dated the year 1, which Hugo's feed writes ``Mon, 01 Jan 0001``, as RFC 822 wants."""
+    return _SHORT_YEAR.sub(lambda match: match[1] + match[2].rjust(4, b"0") + b" ", document)
+
+
 def render_feeds(
     site: Site, groups: Sequence[FeedGroup], stylesheet: bytes | None, renderer: ContentRenderer
 ) -> Iterator[OutputFile]:
@@ -383,6 +396,8 @@ def render_feeds(
             contents = renderer.contents(group.posts, atom_path)
         atom = _generator(site, group, feed_url(site, atom_path), contents).atom_str(pretty=True)
         rss = _generator(site, group, feed_url(site, rss_path), contents).rss_str(pretty=True)
+        if any(post.date.year < 1000 for post in group.posts):
+            rss = _four_digit_years(rss)
         if stylesheet is not None:
             atom = _with_stylesheet(atom, atom_path)
             rss = _with_stylesheet(rss, rss_path)

@@ -3,6 +3,7 @@ images no wider than the digest's column."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 import lxml.html
@@ -17,6 +18,28 @@ _DROPPED = {
 }  # fmt: skip
 _URL_ATTRIBUTES = ("href", "src", "srcset", "action", "formaction", "poster", "background")
 _SAFE_SCHEMES = ("http", "https", "mailto")
+# HTML5's empty elements that lxml's parser (libxml2's, which knows HTML 4) does not know
+# as empty: it would put what follows one inside it (the <img> of a <picture> inside its
+# <source>). Each is closed where it starts before parsing, and the end tags, which HTML5
+# has none of, are left out after writing.
+_HTML5_EMPTY_TAG = re.compile(r"<(source|track|wbr)\b[^>]*>", re.IGNORECASE)
+_HTML5_EMPTY_END = re.compile(r"</(?:source|track|wbr)>", re.IGNORECASE)
+
+
+def close_empty_elements(html: str) -> str:
+    """``html`` with each of HTML5's empty elements that lxml does not know closed where it
+    starts, for lxml (or premailer, which parses with it) to read."""
+    return _HTML5_EMPTY_TAG.sub(lambda tag: f"{tag.group(0)}</{tag.group(1)}>", html)
+
+
+def drop_empty_end_tags(html: str) -> str:
+    """What lxml wrote of ``close_empty_elements``'s HTML, without the end tags it added."""
+    return _HTML5_EMPTY_END.sub("", html)
+
+
+def _parse(html: str) -> lxml.html.HtmlElement:
+    """An HTML fragment as a <div> of its elements, HTML5's empty ones kept empty."""
+    return lxml.html.fragment_fromstring(close_empty_elements(html), create_parent="div")
 
 
 def email_html(html: str, base_url: str, column_width: int, link_class: str = "") -> str:
@@ -28,7 +51,7 @@ def email_html(html: str, base_url: str, column_width: int, link_class: str = ""
     post's own buttons alone."""
     if not html.strip():
         return ""
-    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    root = _parse(html)
     root.make_links_absolute(base_url, resolve_base_href=False, handle_failures="ignore")
     for element in list(root.iter()):
         if not isinstance(element.tag, str):  # a comment or processing instruction
@@ -44,7 +67,7 @@ def email_html(html: str, base_url: str, column_width: int, link_class: str = ""
                 element.set("class", link_class)
     inner = [root.text] if root.text else []
     inner.extend(etree.tostring(child, encoding="unicode", method="html") for child in root)
-    return "".join(inner)
+    return drop_empty_end_tags("".join(inner))
 
 
 def _clean_attributes(element: lxml.html.HtmlElement) -> None:
@@ -88,7 +111,7 @@ def html_paragraphs(html: str) -> list[str]:
     list item…), whitespace collapsed: the content as the text part shows it."""
     if not html.strip():
         return []
-    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    root = _parse(html)
     blocks: list[str] = []
     if root.text and root.text.strip():
         blocks.append(" ".join(root.text.split()))

@@ -8,7 +8,7 @@ import logging
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -19,13 +19,19 @@ from markupsafe import Markup
 from premailer import Premailer
 
 from feedwright.errors import DigestTemplateError, Problem
-from feedwright.mail.content import email_html, html_paragraphs
+from feedwright.mail.content import (
+    close_empty_elements,
+    drop_empty_end_tags,
+    email_html,
+    html_paragraphs,
+)
 from feedwright.mail.dates import date_span, long_date
 from feedwright.mail.phrases import title_html
 from feedwright.mail.recipients import Recipient
 from feedwright.mail.wrapping import fitting_clusters, wrap
 from feedwright.posts.excerpt import truncate
-from feedwright.posts.markdown import TooMuchMarkdown, render_markdown
+from feedwright.posts.files import is_html_post
+from feedwright.posts.markdown import TooMuchMarkdown, render_body
 from feedwright.posts.model import Image, Post
 from feedwright.site.model import DIGEST_COLUMN_WIDTH, Site, site_timezone
 from feedwright.site.subject import format_subject
@@ -108,6 +114,8 @@ class DigestEntry:
     extra: Mapping[str, Any] = field(hash=False)
     # The post itself, for its content, which is made only when a template shows it.
     post: Post = field(repr=False)
+    # Whether the post's Markdown is kramdown's (a Jekyll site's), as in the feeds.
+    kramdown: bool = False
 
     # Rendering the Markdown of each post took six times as long as the rest of a digest
     # that shows only excerpts: the content is made when a template first asks for it
@@ -116,7 +124,7 @@ class DigestEntry:
     def content(self) -> Markup:
         """The post's HTML as an email shows it (see content.email_html): safe to print
         as it is."""
-        return Markup(_content(self.post))
+        return Markup(_content(self.post, self.kramdown))
 
     @functools.cached_property
     def paragraphs(self) -> tuple[str, ...]:
@@ -154,11 +162,20 @@ def unsubscribe_url_for(template: str | None, recipient: Recipient | None) -> st
     return template.replace("{email}", quote(email, safe="@"))
 
 
+def _in_zone(date: datetime, zone: tzinfo) -> datetime:
+    """``date`` in ``zone``; in its own zone when ``zone`` cannot show it (a Hugo post with
+    no date is dated 0001-01-01 UTC, which is the year 0 west of UTC)."""
+    try:
+        return date.astimezone(zone)
+    except OverflowError:
+        return date
+
+
 def date_range(posts: Sequence[Post], site: Site) -> tuple[str, str, str]:
     """The first and last day the posts were published (site time), and both as one span,
     written in the site's language."""
     zone = site_timezone(site.timezone)
-    days = sorted(post.date.astimezone(zone).date() for post in posts)
+    days = sorted(_in_zone(post.date, zone).date() for post in posts)
     if not days:
         return "", "", ""
     start, end = days[0], days[-1]
@@ -183,11 +200,12 @@ def _email_image(image: Image | None, title: str, most: int) -> DigestImage | No
     return DigestImage(url=image.url, alt=alt, width=width, height=height)
 
 
-def _content(post: Post) -> str:
-    """The post's HTML as an email shows it; "" when its Markdown is too big to render
-    (the feeds carry its summary then, and so does the digest)."""
+def _content(post: Post, kramdown: bool) -> str:
+    """The post's HTML as an email shows it (rendered as the feeds render it: an HTML
+    post as it is, a Jekyll site's Markdown as kramdown's); "" when its Markdown is too
+    big to render (the feeds carry its summary then, and so does the digest)."""
     try:
-        html = render_markdown(post.body)
+        html = render_body(post.body, html_post=is_html_post(post.source), kramdown=kramdown)
     except TooMuchMarkdown:
         return ""
     return email_html(html, post.url, CONTENT_WIDTH, LINK_CLASS)
@@ -206,7 +224,7 @@ def _bare(text: str) -> str:
     return "".join(char for char in folded if unicodedata.category(char)[0] not in "PZS")
 
 
-def _excerpt(post: Post) -> str:
+def _excerpt(post: Post, kramdown: bool) -> str:
     """The post's excerpt; when it only repeats the title (a post that starts with its
     title again), the first paragraph after it that does not."""
     if len(post.excerpt_text) > 2 * len(post.title) + 8:
@@ -214,14 +232,15 @@ def _excerpt(post: Post) -> str:
     title = _bare(post.title)
     if _bare(post.excerpt_text) != title:
         return post.excerpt_text
-    paragraphs = html_paragraphs(_content(post))
+    paragraphs = html_paragraphs(_content(post, kramdown))
     return next((text for text in paragraphs if _bare(text) not in ("", title)), "")
 
 
 def digest_entry(post: Post, site: Site, excerpt_length: int) -> DigestEntry:
     """What the templates show of one post."""
-    date = post.date.astimezone(site_timezone(site.timezone))
+    date = _in_zone(post.date, site_timezone(site.timezone))
     author = post.author or site.author
+    kramdown = site.engine == "jekyll"
     return DigestEntry(
         title=post.title,
         url=post.url,
@@ -230,13 +249,14 @@ def digest_entry(post: Post, site: Site, excerpt_length: int) -> DigestEntry:
         author=author.name if author else "",
         tags=post.tags,
         categories=post.categories,
-        excerpt=truncate(_excerpt(post), excerpt_length),
+        excerpt=truncate(_excerpt(post, kramdown), excerpt_length),
         image=_email_image(post.image, post.title, CONTENT_WIDTH),
         thumbnail=_email_image(post.image, post.title, THUMBNAIL_WIDTH),
         title_html=title_html(post.title, post.lang or site.lang),
         lang=post.lang or site.lang,
         extra=post.extra,
         post=post,
+        kramdown=kramdown,
     )
 
 
@@ -450,7 +470,8 @@ class DigestRenderer:
                 self._template_path(HTML_TEMPLATE), "the template made an empty document"
             )
         try:
-            inlined = str(self.premailer.transform(html))
+            # premailer parses with lxml, which would nest what follows a <source> in it.
+            inlined = drop_empty_end_tags(str(self.premailer.transform(close_empty_elements(html))))
         except Exception as error:  # premailer and lxml raise many types on broken HTML
             raise DigestTemplateError(
                 self._template_path(HTML_TEMPLATE),

@@ -51,6 +51,10 @@ _RUBY_ZONES = {
 # day long). 0001-01-01 00:00 +14:00 is a moment of the year 0, which nothing can show.
 EARLIEST = datetime.min.replace(tzinfo=UTC) + timedelta(days=1)
 LATEST = datetime.max.replace(tzinfo=UTC) - timedelta(days=1)
+# Go's zero time, which Hugo gives a page with no date it can read: such a page is listed
+# last, and its feeds show this date. It is out of the range above (no time zone west of
+# UTC can show it): only UTC shows it, as Hugo does.
+HUGO_ZERO_DATE = datetime.min.replace(tzinfo=UTC)
 
 
 class YamlTimestamp(str):
@@ -230,4 +234,57 @@ def date_from_filename(name: str, zone: tzinfo) -> datetime | None:
     try:
         return _within_range(datetime(year, month, day, tzinfo=zone))
     except ValueError:  # DateError too
+        return None
+
+
+# Hugo (its cast.ToTimeE, Go layouts) reads a date written as text in these forms only, and
+# ignores any other text (it then takes its next date key, else the zero date):
+# 2006-01-02, 2006-01-02T15:04:05 with Z, -07:00 or -0700 or none, 2006-01-02 15:04:05
+# with Z07:00, " -07:00", " -0700", " -0700 MST" or none (each with optional fractional
+# seconds), "Mon, 02 Jan 2006 15:04:05 -0700" or "… MST", and "02 Jan 2006".
+_HUGO_DATE = r"(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})"
+_HUGO_CLOCK = r"(?P<hour>\d{2}):(?P<minute>\d{2}):(?P<second>\d{2})(?:\.(?P<fraction>\d+))?"
+_HUGO_NUMERIC = r"[+-]\d{2}:?\d{2}"
+_HUGO_FORMS = (
+    re.compile(rf"{_HUGO_DATE}"),
+    re.compile(rf"{_HUGO_DATE}T{_HUGO_CLOCK}(?P<offset>Z|{_HUGO_NUMERIC})?"),
+    re.compile(
+        rf"{_HUGO_DATE} {_HUGO_CLOCK}(?:(?P<offset>Z|{_HUGO_NUMERIC})"
+        rf"| (?P<spaced>{_HUGO_NUMERIC})(?: [A-Za-z]{{3,5}})?)?"
+    ),
+    re.compile(
+        rf"(?:mon|tue|wed|thu|fri|sat|sun), (?P<day>\d{{2}}) (?P<month_name>[a-z]{{3}}) "
+        rf"(?P<year>\d{{4}}) {_HUGO_CLOCK} (?:(?P<offset>[+-]\d{{4}})|(?P<zone>[a-z]{{3,5}}))",
+        re.IGNORECASE,
+    ),
+    re.compile(r"(?P<day>\d{2}) (?P<month_name>[a-z]{3}) (?P<year>\d{4})", re.IGNORECASE),
+)
+
+
+def read_hugo_date(text: str, zone: tzinfo) -> datetime | None:
+    """A date written as text, read as Hugo 0.111 reads it (see ``_HUGO_FORMS``), or None
+    when Hugo cannot read it (``Jan 5, 2020``, ``2020-01-05 10:00``, ``2020-02-30``),
+    which Hugo ignores. With no offset, the date is in ``zone``; a zone name other than
+    UTC is taken as UTC, as Go does with a name it does not know."""
+    text = text.strip()
+    for form in _HUGO_FORMS:
+        match = form.fullmatch(text)
+        if match is not None:
+            break
+    else:
+        return None
+    parts = match.groupdict()
+    name = parts.get("month_name")
+    month = _MONTHS.index(name.lower()) + 1 if name and name.lower() in _MONTHS else None
+    offset = parts.get("offset") or parts.get("spaced")
+    fraction = (parts.get("fraction") or "0")[:6].ljust(6, "0")
+    try:
+        value = datetime(
+            int(parts["year"]), month or int(parts.get("month") or 0), int(parts["day"]),
+            int(parts.get("hour") or 0), int(parts.get("minute") or 0),
+            int(parts.get("second") or 0), int(fraction),
+        )  # fmt: skip
+        offset_zone = _offset(offset) if offset else (UTC if parts.get("zone") else zone)
+        return _within_range(value.replace(tzinfo=offset_zone))
+    except ValueError:  # DateError too: Hugo ignores a date it cannot make
         return None

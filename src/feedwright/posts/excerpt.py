@@ -7,7 +7,12 @@ import unicodedata
 
 import regex
 
-from feedwright.posts.markdown import TooMuchMarkdown, first_paragraph, markdown_to_text
+from feedwright.posts.markdown import (
+    TooMuchMarkdown,
+    first_paragraph,
+    html_to_text,
+    markdown_to_text,
+)
 
 ELLIPSIS = "…"
 _GRAPHEME = regex.compile(r"\X")
@@ -15,17 +20,22 @@ _GRAPHEME = regex.compile(r"\X")
 _DEFINITION = re.compile(r"^ {0,3}(\[[^\]]+\]):.+$", re.MULTILINE)
 # Punctuation that looks wrong just before the ellipsis.
 _TRAILING = " \t,;:、，・-–—"
+# A footnote's mark (`[^1]`), left out of an excerpt, which has no footnotes.
+_FOOTNOTE_MARK = re.compile(r"\[\^[^\]\s]+\]")
+# The end of Jekyll's default excerpt, the first block of text: a blank line.
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
 
-def excerpt_markdown(body: str, separator: str, whole_without_separator: bool = False) -> str:
+def excerpt_markdown(body: str, separator: str, *, kramdown: bool = False) -> str:
     """The Markdown a post's excerpt comes from: the text before the separator, whatever
     it is (a heading, a list), with the link reference definitions of the rest that it
-    uses, as Jekyll takes it; else the first paragraph, or with ``whole_without_separator``
-    (Jekyll's way) the whole body."""
+    uses, as Jekyll takes it; else the first paragraph or HTML block (a post that starts
+    with `<p align="center">` has that block as its excerpt, as in Jekyll), or on a Jekyll
+    site (``kramdown``), as in Jekyll, the whole body."""
     if separator and separator in body:
         head, tail = body.split(separator, 1)
         return head + _used_definitions(head, tail)
-    return body if whole_without_separator else first_paragraph(body)
+    return body if kramdown else first_paragraph(body)
 
 
 def _used_definitions(head: str, tail: str) -> str:
@@ -73,14 +83,23 @@ def excerpt_text(
     front_matter_excerpt: str | None,
     body: str,
     separator: str,
-    whole_without_separator: bool = False,
+    *,
+    html_post: bool = False,
+    kramdown: bool = False,
 ) -> str:
     """The whole plain-text excerpt of a post: front matter first, then the body's opening
-    (see ``excerpt_markdown``); none ("") from Markdown too big to render (see
-    ``markdown.MAX_PIECES``)."""
+    (see ``excerpt_markdown``; of an HTML post, the text before the separator, as Jekyll
+    takes it); none ("") from Markdown too big to render (see ``markdown.MAX_PIECES``).
+    ``kramdown``: the post is a Jekyll site's."""
     try:
         if front_matter_excerpt:
-            return markdown_to_text(front_matter_excerpt)
-        return markdown_to_text(excerpt_markdown(body, separator, whole_without_separator))
+            return markdown_to_text(front_matter_excerpt, kramdown=kramdown)
+        if html_post:
+            opening = body.split(separator, 1)[0] if separator and separator in body else body
+            if not kramdown:  # no Jekyll configuration: Jekyll's default, the first block
+                opening = _BLANK_LINE.split(opening.strip(), 1)[0]
+            return html_to_text(opening)
+        opening = excerpt_markdown(body, separator, kramdown=kramdown)
+        return markdown_to_text(_FOOTNOTE_MARK.sub("", opening), kramdown=kramdown)
     except TooMuchMarkdown:
         return ""

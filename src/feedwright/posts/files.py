@@ -19,7 +19,8 @@ from feedwright.site.model import Site
 if TYPE_CHECKING:
     from feedwright.posts.entry_filter import EntryFilter
 
-POST_SUFFIXES = (".md", ".markdown")
+# A Jekyll post written in HTML, which Jekyll builds as it is (not as Markdown).
+HTML_POST_SUFFIX = ".html"
 # How much of a post to read for its front matter alone (more when it is longer).
 HEAD_BYTES = 4_096
 # Larger files are refused: a post that size is a mistake (an embedded video, a log).
@@ -97,11 +98,25 @@ def post_file_names(
     The Markdown files of a Jekyll site's ``_posts`` whose names are not a post's (see
     JEKYLL_POST_NAME) are left out, and added to ``not_posts`` when it is given (a site
     with ``_posts`` but no Jekyll configuration takes them all, as before)."""
+    return post_and_list_page_names(site, drafts, not_posts)[0]
+
+
+def post_and_list_page_names(
+    site: Site, drafts: bool = False, not_posts: list[str] | None = None
+) -> tuple[list[str], list[str]]:
+    """``post_file_names``, and, on a Hugo site, its list pages (``_index`` files), in a
+    fixed order: which folders hold one decides the posts' ``:sections`` URLs, so a build
+    that gets the posts' headers from an earlier one must know them too."""
     if site.hugo is not None and not site.posts:
         # Imported here: only a Hugo site needs Hugo's rules (which import nothing heavy).
-        from feedwright.posts.hugo import hugo_post_files
+        from feedwright.posts.hugo import hugo_content_files
 
-        return sorted(hugo_post_files(site), key=path_order)
+        posts, list_pages = hugo_content_files(site)
+        return sorted(posts, key=path_order), sorted(list_pages, key=path_order)
+    return _post_file_names(site, drafts, not_posts), []
+
+
+def _post_file_names(site: Site, drafts: bool, not_posts: list[str] | None) -> list[str]:
     folder, pattern = posts_location(site)
     if pattern is not None:
         found = [str(path) for path in folder.glob(pattern) if path.is_file()]
@@ -114,23 +129,38 @@ def post_file_names(
             from feedwright.posts.entry_filter import EntryFilter
 
             rules = EntryFilter.of(site.exclude, site.include)
-        # Only Jekyll's own sites (with its configuration) need dated names, as it does.
+        # Jekyll's posts: Markdown (its `markdown_ext`) and HTML. Only Jekyll's own sites
+        # (with its configuration) need dated names, as it does.
+        suffixes = (*site.markdown_suffixes, HTML_POST_SUFFIX)
         named = not_posts if not_posts is not None else []
         found = _walk(
-            str(site.root), output, magic, rules, named if site.engine == "jekyll" else None
+            str(site.root),
+            output,
+            suffixes,
+            magic,
+            rules,
+            named if site.engine == "jekyll" else None,
         )
         return sorted(found, key=path_order)
-    return sorted(_walk(str(folder), output), key=path_order)
+    return sorted(_walk(str(folder), output, site.markdown_suffixes), key=path_order)
+
+
+def is_html_post(path: Path) -> bool:
+    """Whether a post is written in HTML, which is its content as it is (Jekyll's rule):
+    only a Jekyll site's posts are read from ``.html`` files."""
+    return path.suffix.lower() == HTML_POST_SUFFIX
 
 
 def _walk(
     top: str,
     output: str,
+    suffixes: tuple[str, ...],
     posts_folders: tuple[str, ...] = (),
     rules: EntryFilter | None = None,
     not_posts: list[str] | None = None,
 ) -> list[str]:
-    """The Markdown files under ``top``, skipping hidden and `_` folders, the usual folders
+    """The files under ``top`` whose names end with one of ``suffixes`` (lower case),
+    skipping hidden and `_` folders, the usual folders
     of dependencies and the output folder (by os.scandir: os.walk, with its joins, takes
     twice as long). With ``posts_folders`` (Jekyll's ``_posts``, and ``_drafts``), only
     those inside such a folder, wherever it is (Jekyll's posts), and as the site's
@@ -149,11 +179,13 @@ def _walk(
         for entry in entries:
             if not _is_folder(entry):
                 jekyll = bool(posts_folders)
-                if posts_root is not None and _is_post(entry, top, posts_root, rules, jekyll):
-                    if not_posts is not None and not _named_as_post(entry.name, posts_root):
-                        not_posts.append(entry.path)
-                    else:
+                if posts_root is not None and _is_post(
+                    entry, top, posts_root, rules, jekyll, suffixes
+                ):
+                    if not_posts is None or _named_as_post(entry.name, posts_root):
                         names.append(entry.path)
+                    else:
+                        not_posts.append(entry.path)
             elif posts_root is None and entry.name in posts_folders:
                 folders.append((entry.path, entry.path))
             # A symlinked folder is not followed: it cannot trap the walk in a loop.
@@ -163,13 +195,19 @@ def _walk(
 
 
 def _is_post(
-    entry: os.DirEntry[str], top: str, posts_root: str, rules: EntryFilter | None, jekyll: bool
+    entry: os.DirEntry[str],
+    top: str,
+    posts_root: str,
+    rules: EntryFilter | None,
+    jekyll: bool,
+    suffixes: tuple[str, ...],
 ) -> bool:
-    """Whether a file of the posts folder ``posts_root`` is a post: a Markdown file, not
+    """Whether a file of the posts folder ``posts_root`` is a post: one whose name ends
+    with one of ``suffixes`` (Markdown, and a Jekyll site's HTML), not
     excluded by ``rules``; in a Jekyll site's posts folders, not one whose name Jekyll
     skips (``.#a.md``, an editor's lock file; ``_a.md``; ``#a.md``; ``~a.md``) unless
     ``rules`` include it."""
-    if not entry.name.lower().endswith(POST_SUFFIXES):
+    if not entry.name.lower().endswith(suffixes):
         return False
     verdict = None
     if rules is not None:

@@ -19,7 +19,7 @@ from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from feedwright.site.model import HugoSettings, Language, Site
+from feedwright.site.model import ContentMount, HugoSettings, Language, Site
 
 if TYPE_CHECKING:
     from feedwright.posts.model import Post
@@ -51,20 +51,37 @@ def split_name(name: str, languages: Sequence[Language]) -> tuple[str, str | Non
 
 
 def hugo_post_files(site: Site) -> list[str]:
-    """The posts of a Hugo site: the regular pages of its main sections (``params.
-    mainSections``, else the section with the most pages, as Hugo chooses), in each
-    language's content folder. ``_index`` files are list pages; in a leaf bundle
-    (a folder with an ``index`` file) only that file is a page, the rest its resources."""
+    """The posts of a Hugo site: the regular pages of its main sections (see
+    ``hugo_content_files``)."""
+    return hugo_content_files(site)[0]
+
+
+def hugo_content_files(site: Site) -> tuple[list[str], list[str]]:
+    """The posts of a Hugo site, and its list pages (its ``_index`` files). The posts are
+    the regular pages of its main sections (``params.mainSections``, else the section with
+    the most pages, as Hugo chooses), in each language's content folders. ``_index``
+    files are list pages; in a leaf bundle (a folder with an ``index`` file) only that file
+    is a page, the rest its resources. Which folders hold an ``_index`` file decides the
+    posts' ``:sections``, so this is also when the folders are looked at again."""
     hugo = hugo_settings_of(site)
-    folders = list(dict.fromkeys(language.content_dir for language in hugo.languages))
+    _is_section.cache_clear()
+    mounts = _all_mounts(hugo.languages)
     pages: list[tuple[str, str]] = []
-    for folder in folders:
-        top = site.root / folder
-        # Another language's content folder inside this one holds that language's pages.
-        others = {str(site.root / other) for other in folders if other != folder}
-        pages.extend(_walk(str(top), others, hugo.languages))
+    list_pages: list[str] = []
+    for mount in mounts:
+        top = str(site.root / mount.source)
+        # Another content folder inside this one holds its own pages (another language's).
+        others = {str(site.root / other.source) for other in mounts}
+        others.discard(top)
+        section = mount.target.split("/", 1)[0].lower()
+        pages.extend(_walk(top, section, others, hugo.languages, list_pages))
     main = {name.lower() for name in hugo.main_sections or _largest_section(pages)}
-    return [path for path, section in pages if section in main]
+    return [path for path, section in pages if section in main], list_pages
+
+
+def _all_mounts(languages: Sequence[Language]) -> list[ContentMount]:
+    """The content folders of every language, each once."""
+    return list(dict.fromkeys(mount for language in languages for mount in language.mounts))
 
 
 def _largest_section(pages: list[tuple[str, str]]) -> tuple[str, ...]:
@@ -76,12 +93,20 @@ def _largest_section(pages: list[tuple[str, str]]) -> tuple[str, ...]:
     return (min(counts, key=lambda section: (-counts[section], section)),)
 
 
-def _walk(top: str, others: set[str], languages: Sequence[Language]) -> list[tuple[str, str]]:
-    """Each regular page under the content folder ``top``, with its section (its first
+def _walk(
+    top: str,
+    top_section: str,
+    others: set[str],
+    languages: Sequence[Language],
+    list_pages: list[str],
+) -> list[tuple[str, str]]:
+    """Each regular page under the content folder ``top`` (whose pages are in the section
+    ``top_section``, "" when it is the top of the content), with its section (its first
     folder, lowercased; "" at the top), skipping hidden files and folders, symlinked
-    folders and the folders in ``others``."""
+    folders and the folders in ``others``; the ``_index`` files are added to
+    ``list_pages``."""
     found: list[tuple[str, str]] = []
-    folders = [(top, "")]
+    folders = [(top, top_section)]
     while folders:
         folder, section = folders.pop()
         try:
@@ -94,6 +119,7 @@ def _walk(top: str, others: set[str], languages: Sequence[Language]) -> list[tup
             for entry in entries
             if _is_content_file(entry)
         ]
+        list_pages.extend(path for path, kind in files if kind == _BRANCH)
         if folder != top and any(kind == _LEAF for _, kind in files):
             # A leaf bundle: its index files are its pages (one a language).
             found.extend((path, section) for path, kind in files if kind == _LEAF)
@@ -134,31 +160,41 @@ def _language(languages: tuple[Language, ...], key: str | None, folder: str | No
     """The language named ``key``, else the first whose content folder is ``folder``, else
     the default one."""
     for language in languages:
-        if key == language.key if key is not None else language.content_dir == folder:
+        if key == language.key if key is not None else folder in _sources(language):
             return language
     return languages[0]
 
 
+def _sources(language: Language) -> list[str]:
+    return [mount.source for mount in language.mounts]
+
+
 def _in_content_folder(site: Site, path: Path) -> tuple[str | None, list[str]]:
     """The content folder (relative to the site) that ``path`` is in, the innermost, and
-    the parts of ``path`` below it; None and its parts below the site folder when it is in
-    none. (Strings, not Paths: this runs for every post, and pathlib costs.)"""
+    the parts of ``path`` below the content as Hugo sees it (a mount's target first); None
+    and its parts below the site folder when it is in none. (Strings, not Paths: this runs
+    for every post, and pathlib costs.)"""
     name = os.fspath(path)
     root = os.fspath(site.root)
     # Path(".") joined with a name gives the name alone: no "./" to cut off.
     root = "" if root == os.curdir else root.rstrip(os.sep) + os.sep
     parts = tuple(name[len(root) :].split(os.sep)) if name.startswith(root) else (path.name,)
-    for folder, folder_parts in _content_folders(hugo_settings_of(site).languages):
-        if parts[: len(folder_parts)] == folder_parts:
-            return folder, list(parts[len(folder_parts) :])
+    for mount, source_parts, target_parts in _content_folders(hugo_settings_of(site).languages):
+        if parts[: len(source_parts)] == source_parts:
+            return mount.source, [*target_parts, *parts[len(source_parts) :]]
     return None, list(parts)
 
 
 @functools.lru_cache(maxsize=64)
-def _content_folders(languages: tuple[Language, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """Each content folder of ``languages`` and its parts, the innermost first."""
-    folders = dict.fromkeys(language.content_dir for language in languages)
-    parts = [(folder, PurePath(folder).parts) for folder in folders]
+def _content_folders(
+    languages: tuple[Language, ...],
+) -> tuple[tuple[ContentMount, tuple[str, ...], tuple[str, ...]], ...]:
+    """Each content folder of ``languages``, with its parts and its target's parts, the
+    innermost first."""
+    parts = [
+        (mount, PurePath(mount.source).parts, PurePath(mount.target).parts if mount.target else ())
+        for mount in _all_mounts(languages)
+    ]
     return tuple(sorted(parts, key=lambda item: -len(item[1])))
 
 
@@ -244,6 +280,17 @@ def _is_section(folder: str) -> bool:
     )
 
 
+def _has_list_page(site: Site, languages: tuple[Language, ...], folders: list[str]) -> bool:
+    """Whether the content folder ``folders`` (as Hugo sees the content: mounts merged) has
+    an ``_index`` file in any of the content folders that make it."""
+    for _mount, source_parts, target_parts in _content_folders(languages):
+        if tuple(folders[: len(target_parts)]) == target_parts:
+            below = folders[len(target_parts) :]
+            if _is_section(os.path.join(os.fspath(site.root), *source_parts, *below)):
+                return True
+    return False
+
+
 class HugoPage:
     """Where a post is in its site: its language, its folders below the content folder, its
     name (``:filename``) and its sections. Made once a post: every rule asks it."""
@@ -258,10 +305,11 @@ class HugoPage:
             # A leaf bundle's page is named after its folder.
             name, self.folders = self.folders[-1], self.folders[:-1]
         self.name = name
-        top = os.path.join(os.fspath(site.root), folder) if folder else os.fspath(site.root)
         self.sections = self.folders[:1]
+        if folder is None:
+            return
         for depth in range(2, len(self.folders) + 1):
-            if not _is_section(os.path.join(top, *self.folders[:depth])):
+            if not _has_list_page(site, hugo.languages, self.folders[:depth]):
                 break
             self.sections = self.folders[:depth]
 
@@ -297,7 +345,7 @@ class _Page:
 
 # Each token of a permalink pattern (Hugo's names), from the page.
 _TOKENS: dict[str, Callable[[_Page], str]] = {
-    "year": lambda page: f"{page.date.year:04d}",
+    "year": lambda page: str(page.date.year),  # Go's Itoa: the zero date's is "1"
     "month": lambda page: f"{page.date.month:02d}",
     "monthname": lambda page: _MONTHS[page.date.month - 1],
     "day": lambda page: f"{page.date.day:02d}",

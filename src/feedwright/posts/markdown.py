@@ -1,16 +1,20 @@
-"""Markdown to HTML (CommonMark plus tables and strikethrough) and HTML to plain text."""
+"""Markdown to HTML (CommonMark plus tables, strikethrough and footnotes; and kramdown's
+syntax on a Jekyll site) and HTML to plain text."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import MutableMapping
 from typing import Any
 
 import lxml.html
-from lxml import etree
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_inline import StateInline
+from mdit_py_plugins.footnote import footnote_plugin
+
+from feedwright.posts.urls import ATTRIBUTES
 
 # The most lines, and pieces of markup, that Markdown may have to be rendered. markdown-it
 # keeps about 150 bytes a line and 300 a piece while it renders, pieces being what it
@@ -27,11 +31,19 @@ class TooMuchMarkdown(ValueError):
     not rendered: it would take memory and time out of all proportion."""
 
 
-def _markdown(*, validate_links: bool = True) -> MarkdownIt:
-    """A CommonMark renderer with tables and strikethrough, which stops (TooMuchMarkdown)
-    after MAX_PIECES pieces. Raw HTML stays on: the posts are the site owner's own content
-    (see README, Security)."""
+def _markdown(*, validate_links: bool = True, kramdown: bool = False) -> MarkdownIt:
+    """A CommonMark renderer with tables, strikethrough and footnotes (and, with
+    ``kramdown``, kramdown's syntax and typography: see ``kramdown``), which stops
+    (TooMuchMarkdown) after MAX_PIECES pieces. Raw HTML stays on: the posts are the site
+    owner's own content (see README, Security)."""
     renderer = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    # Footnotes as kramdown and Hugo's goldmark have them (not pandoc's inline ^[…]).
+    renderer.use(footnote_plugin, inline=False)
+    if kramdown:
+        # Imported here: only a Jekyll site's posts need it (its regexes take a few ms).
+        from feedwright.posts.kramdown import kramdown_plugin
+
+        renderer.use(kramdown_plugin)
     # These rules are tried first at every block, and at every piece inside one: they
     # count the pieces as they are parsed, before they add up.
     renderer.block.ruler.before("table", "count_pieces", _count_block)
@@ -86,26 +98,44 @@ def _checked(text: str) -> str:
     return text
 
 
-_RENDERER = _markdown()
-# For plain text only (excerpts): every link is parsed as a link, whatever its scheme, so
-# that `[text](javascript:…)` leaves its text and drops its URL instead of staying literal.
-# Nothing this renderer makes is ever shown as HTML.
-_TEXT_RENDERER = _markdown(validate_links=False)
-# Only the blocks (paragraphs, lists…), not what is in them: all first_paragraph needs.
-_BLOCKS = _markdown().disable("inline")
+@functools.cache
+def _renderers(kramdown: bool) -> tuple[MarkdownIt, MarkdownIt, MarkdownIt]:
+    """The renderers of a site's Markdown, made when first used: to HTML; to plain text
+    only (excerpts), where every link is parsed as a link, whatever its scheme, so that
+    `[text](javascript:…)` leaves its text and drops its URL instead of staying literal
+    (nothing it makes is ever shown as HTML); and one that parses only the blocks
+    (paragraphs, lists…), not what is in them: all first_paragraph needs."""
+    return (
+        _markdown(kramdown=kramdown),
+        _markdown(validate_links=False, kramdown=kramdown),
+        _markdown(kramdown=kramdown).disable("inline"),
+    )
 
 
-def render_markdown(text: str) -> str:
-    """Render Markdown to an HTML fragment; TooMuchMarkdown when it is too big to."""
-    html: str = _RENDERER.render(_checked(text), {})
+def render_markdown(text: str, *, kramdown: bool = False) -> str:
+    """Render Markdown to an HTML fragment (with kramdown's syntax on a Jekyll site:
+    ``kramdown``); TooMuchMarkdown when it is too big to."""
+    html: str = _renderers(kramdown)[0].render(_checked(text), {})
     return html
 
 
-def first_paragraph(text: str) -> str:
-    """The Markdown source of the first paragraph of ``text``, or "" if it has none;
-    TooMuchMarkdown when it is too big to parse."""
-    tokens = _BLOCKS.parse(_checked(text), {})
+def render_body(body: str, *, html_post: bool, kramdown: bool) -> str:
+    """A post's content as HTML: its Markdown rendered, or the body of an HTML post as it
+    is (Jekyll builds a ``.html`` post without Markdown; the line end after the front
+    matter is not its content)."""
+    return body.lstrip("\r\n") if html_post else render_markdown(body, kramdown=kramdown)
+
+
+def first_paragraph(text: str, *, kramdown: bool = False) -> str:
+    """The source of the first paragraph or HTML block of ``text`` (Jekyll's excerpt is
+    the first block, raw HTML too; with ``kramdown``, a Jekyll site's, even one with no
+    text), or "" if it has none; TooMuchMarkdown when it is too big to parse."""
+    tokens = _renderers(kramdown)[2].parse(_checked(text), {})
     for index, token in enumerate(tokens):
+        # Jekyll's excerpt is the first block even when it shows no text (an image, a
+        # comment); elsewhere such a block gives way to the next, as in Hugo's summary.
+        if token.type == "html_block" and (kramdown or html_to_text(token.content)):
+            return token.content
         if token.type == "paragraph_open" and index + 1 < len(tokens):
             return tokens[index + 1].content
     return ""
@@ -115,45 +145,41 @@ def _fragment(html: str) -> lxml.html.HtmlElement:
     return lxml.html.fragment_fromstring(html, create_parent="div")
 
 
-def absolutize_links(html: str, base_url: str) -> str:
-    """Make every relative ``href``/``src``/``srcset`` in an HTML fragment absolute.
-
-    Relative links resolve against ``base_url`` (the post's own URL) and root-relative ones
-    against its host, exactly as a browser showing the post would resolve them.
-    """
-    if not html.strip():
-        return html
-    root = _fragment(html)
-    root.make_links_absolute(base_url, resolve_base_href=False, handle_failures="ignore")
-    inner = [root.text or ""] if root.text else []
-    inner.extend(etree.tostring(child, encoding="unicode", method="html") for child in root)
-    return "".join(inner)
-
-
 # Elements of a page's head, never of a post's content: a template's leftovers, which a
 # reader would show as text (a <title>) or act on (a <base>, a <meta> refresh).
 HEAD_TAGS = ("meta", "title", "link", "base")
-# What a feed reader never runs or applies, and may show as text.
-_INERT_TAGS = ("script", "style")
 _DROPPED_TAG = re.compile(r"<(?:meta|title|link|base|script|style)\b", re.IGNORECASE)
+
+
+# A comment (kept), or an element to leave out: script, style and title with their text
+# (to their end tag, or the fragment's end), meta, link and base. Found in the HTML as
+# written, which an HTML 4 parser's serialisation would change (see ``urls``).
+_PAGE_PIECE = re.compile(
+    rf"""<!--.*?(?:-->|\Z)
+    |<(?P<element>script|style|title)\b{ATTRIBUTES}\s*>.*?(?:</(?P=element)\s*>|\Z)
+    |<(?P<void>meta|link|base)\b{ATTRIBUTES}\s*/?>""",
+    re.DOTALL | re.IGNORECASE | re.VERBOSE,
+)
 
 
 def without_page_tags(html: str) -> tuple[str, list[str]]:
     """An HTML fragment without its live ``<meta>``, ``<title>``, ``<link>``, ``<base>``,
     ``<script>`` and ``<style>`` elements (text after them kept), and the names of the
     head elements it had (the first three and ``<base>``). A tag in a code block is text
-    (``&lt;meta&gt;``) and stays."""
+    (``&lt;meta&gt;``) and stays, and so does everything else, as written."""
     if _DROPPED_TAG.search(html) is None:  # most posts: no parsing
         return html, []
-    root = _fragment(html)
     found: list[str] = []
-    for element in list(root.iter(*HEAD_TAGS, *_INERT_TAGS)):
-        if element.tag in HEAD_TAGS and element.tag not in found:
-            found.append(str(element.tag))
-        element.drop_tree()
-    inner = [root.text or ""] if root.text else []
-    inner.extend(etree.tostring(child, encoding="unicode", method="html") for child in root)
-    return "".join(inner), found
+
+    def dropped(match: re.Match[str]) -> str:
+        name = (match.group("element") or match.group("void") or "").lower()
+        if not name:
+            return match.group(0)  # a comment
+        if name in HEAD_TAGS and name not in found:
+            found.append(name)
+        return ""
+
+    return _PAGE_PIECE.sub(dropped, html), found
 
 
 def html_to_text(html: str) -> str:
@@ -163,7 +189,7 @@ def html_to_text(html: str) -> str:
     return " ".join(_fragment(html).text_content().split())
 
 
-def markdown_to_text(text: str) -> str:
+def markdown_to_text(text: str, *, kramdown: bool = False) -> str:
     """Plain text of a Markdown snippet: formatting, link URLs and HTML tags removed;
     TooMuchMarkdown when it is too big to render."""
-    return html_to_text(_TEXT_RENDERER.render(_checked(text), {}))
+    return html_to_text(_renderers(kramdown)[1].render(_checked(text), {}))

@@ -12,9 +12,15 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from feedwright.errors import PostError, Problem
-from feedwright.posts.dates import DateError, date_from_filename, read_date
+from feedwright.posts.dates import (
+    HUGO_ZERO_DATE,
+    DateError,
+    date_from_filename,
+    read_date,
+    read_hugo_date,
+)
 from feedwright.posts.defaults import with_defaults
-from feedwright.posts.files import folder_categories, is_draft_file
+from feedwright.posts.files import folder_categories, is_draft_file, is_html_post
 from feedwright.posts.front_matter import CONTROL_CHARACTERS, SourceFile, control_warning
 from feedwright.posts.hugo import HugoPage, hugo_url_path
 from feedwright.posts.model import Image, Post
@@ -87,6 +93,8 @@ class _Fields:
         self.source = source
         self.warnings: list[Problem] = list(source.warnings)
         self.metadata: dict[str, Any] = {}
+        # The date keys whose text Hugo cannot read, and their text (see hugo_date).
+        self.ignored_dates: dict[str, str] = {}
         if source.clean:
             self.metadata = source.metadata
             return
@@ -143,6 +151,18 @@ class _Fields:
                 f"`{key}` is read as {parsed.isoformat(' ')}, as Jekyll reads it: {sloppy}",
                 f"write it like `{key}: 2025-11-29 04:40:08 +0900`",
             )
+        return parsed
+
+    def hugo_date(self, key: str, zone: tzinfo) -> datetime | None:
+        """The date of ``key`` as Hugo reads it: text in a form Hugo does not read (see
+        ``read_hugo_date``) is ignored, as Hugo ignores it, and its key is added to
+        ``ignored_dates``; YAML and TOML dates as ``date`` reads them."""
+        value = self.metadata.get(key)
+        if not isinstance(value, str) or value == "":
+            return self.date(key, zone)
+        parsed = read_hugo_date(value, zone)
+        if parsed is None:
+            self.ignored_dates.setdefault(key, value)
         return parsed
 
     def flag(self, key: str) -> bool | None:
@@ -377,9 +397,13 @@ def with_body(post: Post, body: str, site: Site, links: PostLinks | None = None)
 
         cleaned, tag_warnings = render_tags(post, cleaned, site, links)
         body_warnings += tag_warnings
-    # On a Jekyll site, a post without the separator is its own excerpt, as in Jekyll.
-    jekyll = site.engine == "jekyll"
-    full_excerpt = excerpt_text(post.front_excerpt, cleaned, site.excerpt_separator, jekyll)
+    full_excerpt = excerpt_text(
+        post.front_excerpt,
+        cleaned,
+        _excerpt_separator(post, site),
+        html_post=is_html_post(post.source),
+        kramdown=site.engine == "jekyll",
+    )
     return replace(
         post,
         body=cleaned,
@@ -388,6 +412,15 @@ def with_body(post: Post, body: str, site: Site, links: PostLinks | None = None)
         warnings=post.warnings + tuple(body_warnings),
         has_body=True,
     )
+
+
+def _excerpt_separator(post: Post, site: Site) -> str:
+    """The separator of a post's excerpt: on a Jekyll site, its own ``excerpt_separator``
+    when its front matter gives one (as Jekyll reads it), else the site's."""
+    own = post.extra.get("excerpt_separator")
+    if site.engine == "jekyll" and isinstance(own, str) and own:
+        return own
+    return site.excerpt_separator
 
 
 @dataclass(frozen=True)
@@ -421,6 +454,12 @@ def parse_header(source: SourceFile, site: Site, zone: tzinfo) -> Post:
     title = " ".join((fields.text("title") or "").split()) or _title_from_name(
         fields, file_slug, "Hugo leaves it untitled" if hugo else "as Jekyll does"
     )
+    if site.engine == "jekyll":
+        from feedwright.posts.typography import jekyll_feed_title  # a Jekyll site's only
+
+        # jekyll-feed writes `post.title | smartify | strip_html`: curly quotes, dashes,
+        # ellipses, no tags (a title of tags alone keeps them: a title cannot be empty).
+        title = jekyll_feed_title(title) or title
     if page:
         place = _hugo_place(fields, site, zone, title, page)
     else:
@@ -536,38 +575,69 @@ def _lowercase_keys(source: SourceFile) -> SourceFile:
     )
 
 
-def _first_date(fields: _Fields, keys: tuple[str, ...], zone: tzinfo) -> datetime | None:
+def _first_date(
+    fields: _Fields, keys: tuple[str, ...], zone: tzinfo
+) -> tuple[str, datetime] | None:
+    """The first of ``keys`` that holds a date Hugo reads, and that date."""
     for key in keys:
-        value = fields.date(key, zone)
+        value = fields.hugo_date(key, zone)
         if value is not None:
-            return value
+            return key, value
     return None
+
+
+def _date_of(found: tuple[str, datetime] | None) -> datetime | None:
+    return found[1] if found else None
+
+
+def _hugo_date(fields: _Fields, found: tuple[str, datetime] | None) -> datetime:
+    """A post's date as Hugo dates it: ``found``, the first date key that holds a date
+    Hugo reads; with none, Hugo's zero date (0001-01-01, so the post is listed last), with
+    a warning. Each date key Hugo could not read (all of them read by now) gets a warning
+    saying what Hugo does instead."""
+    hint = "write it like `date: 2025-11-29T09:00:00+09:00` or `date: 2025-11-29`"
+    instead = f"Hugo dates the post by `{found[0]}`" if found else "Hugo dates the post 0001-01-01"
+    for key, text in fields.ignored_dates.items():
+        fields.warn(
+            key,
+            f"`{key}` {text!r} is not a date Hugo reads: Hugo ignores it, and so does "
+            f"feedwright ({instead if key in _HUGO_DATE_KEYS else 'no such date'})",
+            hint.replace("date:", f"{key}:"),
+        )
+    if found is not None:
+        return found[1]
+    if not fields.ignored_dates:
+        fields.warnings.append(
+            Problem(
+                fields.source.path,
+                "the post has no date: Hugo dates it 0001-01-01 and lists it last, and so "
+                "does feedwright",
+                "add `date: 2025-11-29T09:00:00+09:00` to the front matter",
+                1,
+            )
+        )
+    return HUGO_ZERO_DATE
 
 
 def _hugo_place(fields: _Fields, site: Site, zone: tzinfo, title: str, page: HugoPage) -> _Place:
     """A post's dates, URL and language by Hugo's rules (see ``posts.hugo``)."""
-    path = fields.source.path
-    date = _first_date(fields, _HUGO_DATE_KEYS, zone)
-    if date is None:
-        raise PostError(
-            path,
-            "the post has no date",
-            "add `date: 2025-11-29T09:00:00+09:00` to the front matter",
-            1,
-        )
-    publish_date = _first_date(fields, _HUGO_PUBLISH_KEYS, zone)
+    found = _first_date(fields, _HUGO_DATE_KEYS, zone)
+    publish_date = _date_of(_first_date(fields, _HUGO_PUBLISH_KEYS, zone))
+    updated = _date_of(_first_date(fields, _HUGO_UPDATED_KEYS, zone))
+    expiry_date = _date_of(_first_date(fields, _HUGO_EXPIRY_KEYS, zone))
+    date = _hugo_date(fields, found)
     slug = fields.text("slug")
     url_path = hugo_url_path(site, page, date=date, title=title, slug=slug, url=fields.text("url"))
     return _Place(
         date=date,
-        updated=_first_date(fields, _HUGO_UPDATED_KEYS, zone),
+        updated=updated,
         categories=fields.names("categories", "category"),
         url_path=url_path,
         slug=slug,
         lang=page.language.lang,
         draft=fields.flag("draft") is True,
         publish_date=publish_date if publish_date != date else None,
-        expiry_date=_first_date(fields, _HUGO_EXPIRY_KEYS, zone),
+        expiry_date=expiry_date,
         listed=not (fields.flag("headless") is True or _never_listed(fields.metadata)),
     )
 

@@ -465,21 +465,24 @@ class _Shortcodes(_Body):
         return self.path_of(url) if relative else url
 
     def _param(self, code: _Shortcode) -> str:
+        """Hugo's ``.Page.Param``: the page's value of the key (lowercased, dotted for a
+        nested one), else the site's ``[params]`` (its language's)."""
         name = code.get("name", 0)
-        value: Any = self.post.extra
-        for part in name.split("."):
-            value = value.get(part) if isinstance(value, Mapping) else None
-        if name == "title":
-            value = self.post.title
+        value = self.post.title if name.lower() == "title" else _lookup(self.post.extra, name)
+        if value is None and self.site.hugo is not None:
+            # Imported here: only a Hugo post with a param shortcode needs it.
+            from feedwright.posts.hugo import post_language
+
+            value = _lookup(post_language(self.site, self.post.source).params, name)
         if isinstance(value, bool):
             return str(value).lower()
         if isinstance(value, str | int | float):
             return str(value)
         self.warn(
             code.match.start(),
-            f"`{code.match.group(0)}` is left out: the post's front matter has no `{name}` "
-            "(feedwright does not read the site's params)",
-            f"add `{name}` to the post's front matter",
+            f"`{code.match.group(0)}` is left out: neither the post's front matter nor the "
+            f"site's [params] have `{name}`",
+            f"add `{name}` to the post's front matter or to the site's [params]",
         )
         return ""
 
@@ -545,3 +548,14 @@ def _plain(fragment: str) -> str:
     from feedwright.posts.markdown import html_to_text
 
     return html_to_text(fragment) if fragment else ""
+
+
+def _lookup(values: Mapping[str, Any], name: str) -> object:
+    """The value of the dotted key ``name`` in ``values``, each part as written, else
+    lowercased (as Hugo reads keys); None when there is none."""
+    value: object = values
+    for part in name.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part, value.get(part.lower()))
+    return value

@@ -27,6 +27,7 @@ from feedwright.site.jekyll import (
     jekyll_config_files,
     jekyll_feed_values,
     jekyll_site_values,
+    markdown_suffixes,
     read_authors,
     read_defaults,
     read_entry_lists,
@@ -244,6 +245,7 @@ def load_site(
             )
         ),
         excerpt_length=excerpt_length,
+        markdown_suffixes=markdown_suffixes(jekyll) if is_jekyll else (".md", ".markdown"),
         feeds=feeds,
         digest=_digest_settings(
             config_path, root, data.get("digest", {}), excerpt_length, (url, title)
@@ -254,8 +256,9 @@ def load_site(
         state_file=_site_path(config_path, root, "state", "path", data),
         config_path=config_path if config_path.exists() else None,
         jekyll_configs=jekyll_site.files,
-        show_drafts=ruby_true(jekyll.get("show_drafts")),
-        future=ruby_true(jekyll.get("future")),
+        # Jekyll's show_drafts and future, or Hugo's buildDrafts and buildFuture.
+        show_drafts=ruby_true(jekyll.get("show_drafts")) or hugo.get("builddrafts") is True,
+        future=ruby_true(jekyll.get("future")) or hugo.get("buildfuture") is True,
         exclude=exclude,
         include=include,
         defaults=defaults,

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from feedwright.errors import ConfigError
-from feedwright.site.model import HugoSettings, Language
+from feedwright.site.model import ContentMount, HugoSettings, Language
 from feedwright.site.values import normalise_lang
 
 # The site's own configuration file, in Hugo's order: the first one found is read.
@@ -170,10 +170,13 @@ def _author_value(value: object) -> object:
 
 
 def hugo_feed_values(config: Mapping[str, Any]) -> dict[str, Any]:
-    """The [feeds] values of a Hugo site: its RSS file is ``index.xml`` (where Hugo's own
-    RSS is, so its readers keep working), and ``services.rss.limit`` (or the old
-    ``rssLimit``) is ``limit`` when it is a positive number (Hugo's -1 is "all")."""
-    values: dict[str, Any] = {"rss": "index.xml", "id_scheme": "url"}
+    """The [feeds] values of a Hugo site: its RSS file is where Hugo writes its own, so its
+    readers keep working: ``index.xml``, or the ``baseName`` of ``[outputFormats.RSS]``
+    (``feed`` gives ``feed.xml``); and ``services.rss.limit`` (or the old ``rssLimit``) is
+    ``limit`` when it is a positive number (Hugo's -1 is "all")."""
+    base_name = _table(_table(config, "outputformats"), "rss").get("basename")
+    rss = f"{base_name}.xml" if isinstance(base_name, str) and base_name.strip() else "index.xml"
+    values: dict[str, Any] = {"rss": rss, "id_scheme": "url"}
     limit = _table(_table(config, "services"), "rss").get("limit", config.get("rsslimit"))
     if isinstance(limit, int) and not isinstance(limit, bool) and limit >= 1:
         values["limit"] = limit
@@ -222,6 +225,8 @@ def _languages(path: Path, config: Mapping[str, Any], site: Language) -> tuple[L
     default = str(config.get("defaultcontentlanguage") or "en").lower()
     in_subdir = config.get("defaultcontentlanguageinsubdir") is True
     content_dir = str(config.get("contentdir") or "content").strip("/")
+    mounts = _content_mounts(config)
+    params = _table(config, "params")
     disabled = {str(key).lower() for key in config.get("disablelanguages") or []}
     tables = {
         str(key).lower(): value
@@ -245,8 +250,9 @@ def _languages(path: Path, config: Mapping[str, Any], site: Language) -> tuple[L
             title=site.title,
             lang=site.lang,
             description=site.description,
-            content_dir=str(tables[default].get("contentdir") or content_dir).strip("/"),
+            mounts=_language_mounts(mounts, default, True, tables[default], content_dir),
             folder=default if in_subdir else "",
+            params=_merge(params, _table(tables[default], "params")),
         )
     ]
     # Hugo's other languages fall back on the site's own values, not the default language's.
@@ -265,11 +271,49 @@ def _languages(path: Path, config: Mapping[str, Any], site: Language) -> tuple[L
                 title=str(table.get("title") or fallback.title),
                 lang=_language_tag(path, key, table, fallback.lang),
                 description=str(description or fallback.description),
-                content_dir=str(table.get("contentdir") or content_dir).strip("/"),
+                mounts=_language_mounts(mounts, key, False, table, content_dir),
                 folder=key,
+                params=_merge(params, _table(table, "params")),
             )
         )
     return tuple(languages)
+
+
+def _content_mounts(config: Mapping[str, Any]) -> list[tuple[ContentMount, str | None]]:
+    """The content mounts of ``[module]`` (``[[module.mounts]]`` whose target is
+    ``content`` or a folder in it), each with its ``lang`` (None: any language)."""
+    mounts = []
+    for mount in _table(config, "module").get("mounts") or []:
+        if not isinstance(mount, Mapping):
+            continue
+        source = str(mount.get("source") or "").strip("/")
+        target = str(mount.get("target") or "").strip("/")
+        if not source or not (target == "content" or target.startswith("content/")):
+            continue
+        lang = mount.get("lang")
+        mounts.append(
+            (
+                ContentMount(source, target[len("content") :].strip("/")),
+                str(lang).lower() if lang else None,
+            )
+        )
+    return mounts
+
+
+def _language_mounts(
+    mounts: list[tuple[ContentMount, str | None]],
+    key: str,
+    default: bool,
+    table: Mapping[str, Any],
+    content_dir: str,
+) -> tuple[ContentMount, ...]:
+    """A language's content folders. As in Hugo, content mounts replace ``contentDir``: a
+    language has those with its ``lang`` and, for the default language, those with none
+    (a file in one of them is in the language its name ends in, else the default one).
+    Without any, its content is in its own ``contentDir``, else the site's."""
+    if mounts:
+        return tuple(mount for mount, lang in mounts if lang == key or (lang is None and default))
+    return (ContentMount(str(table.get("contentdir") or content_dir).strip("/")),)
 
 
 def _weight(table: Mapping[str, Any]) -> int:

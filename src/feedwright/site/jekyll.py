@@ -28,6 +28,20 @@ JEKYLL_SITE_KEYS = (
 )  # fmt: skip
 
 
+# The endings of the files Jekyll renders as Markdown when ``markdown_ext`` is not set.
+JEKYLL_MARKDOWN_EXT = "markdown,mkdown,mkdn,mkd,md"
+
+
+def markdown_suffixes(jekyll: dict[str, Any]) -> tuple[str, ...]:
+    """The file endings Jekyll renders as Markdown: ``markdown_ext`` (``"md,markdown"``,
+    compared as lower case, as Jekyll does), with their dots. A value that is not text is
+    ignored, as Jekyll fails on it."""
+    value = jekyll.get("markdown_ext")
+    text = value if isinstance(value, str) and value.strip() else JEKYLL_MARKDOWN_EXT
+    names = (name.strip().lower().lstrip(".") for name in text.split(","))
+    return tuple(dict.fromkeys(f".{name}" for name in names if name))
+
+
 @dataclass(frozen=True)
 class JekyllConfig:
     """A Jekyll site's configuration: its files, in order, merged as Jekyll merges them

@@ -126,6 +126,16 @@ class FrontMatterDefault:
 
 
 @dataclass(frozen=True)
+class ContentMount:
+    """A folder of a Hugo site's content: Hugo sees the files of ``source`` (relative to
+    the site folder) at ``target``, a folder below its content ("" for the top), as
+    ``[[module.mounts]]`` with a ``target`` of ``content`` or ``content/…`` says."""
+
+    source: str
+    target: str = ""
+
+
+@dataclass(frozen=True)
 class Language:
     """One language of a Hugo site (its ``[languages]`` table, or the site itself when it
     has none): its posts make feeds of their own, in ``folder``."""
@@ -137,11 +147,15 @@ class Language:
     # Its BCP 47 tag, for the feeds and the posts: languageCode, else the key.
     lang: str
     description: str = ""
-    # The folder its content is in, relative to the site folder ("content").
-    content_dir: str = "content"
+    # The folders its content is in: its ``contentDir`` ("content"), or the content mounts
+    # of ``[module]`` that are its own (a mount with no ``lang`` is the default language's).
+    mounts: tuple[ContentMount, ...] = (ContentMount("content"),)
     # The folder of its URLs and feeds: "" for the default language (unless
     # defaultContentLanguageInSubdir), else its key.
     folder: str = ""
+    # The site's ``[params]`` with the language's own over them, keys lowercased: what the
+    # ``param`` shortcode reads when a page has no such key.
+    params: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)
@@ -181,6 +195,9 @@ class Site:
     posts: str = ""
     output: Path = Path("out")
     excerpt_separator: str = "<!--more-->"
+    # The file name endings of Markdown posts: a Jekyll site's ``markdown_ext`` (see
+    # ``posts.files``), lower case with their dots.
+    markdown_suffixes: tuple[str, ...] = (".md", ".markdown")
     excerpt_length: int = 200
     feeds: FeedSettings = field(default_factory=FeedSettings)
     digest: DigestSettings = field(default_factory=DigestSettings)

@@ -18,6 +18,7 @@ import functools
 import hashlib
 import json
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -34,12 +35,17 @@ CACHE_NAME = "posts-cache.jsonl"
 # The name of format 1 and 2, removed when the new one is written.
 _OLD_CACHE_NAME = "posts-cache.json"
 # Bump when the entry format or what parse_header makes changes.
-_FORMAT = 7
+_FORMAT = 9
 
 
-def site_fingerprint(site: Site) -> str:
-    """A digest of everything that shapes a parsed header: feedwright and the whole config."""
-    return hashlib.sha256(f"{__version__}\n{_FORMAT}\n{site!r}".encode()).hexdigest()
+def site_fingerprint(site: Site, list_pages: Iterable[str] = ()) -> str:
+    """A digest of everything that shapes a parsed header: feedwright, the whole config
+    and, on a Hugo site, where its list pages are (they make folders sections, which
+    shapes URLs)."""
+    fingerprint = hashlib.sha256(f"{__version__}\n{_FORMAT}\n{site!r}".encode())
+    for name in list_pages:
+        fingerprint.update(f"\n{name}".encode("utf-8", "surrogateescape"))
+    return fingerprint.hexdigest()
 
 
 @dataclass
@@ -94,10 +100,11 @@ def cache_path(site: Site) -> Path:
     return site.data_folder / CACHE_NAME
 
 
-def load_cache(site: Site) -> HeaderCache:
-    """The site's cache; an empty one when it is missing, unreadable or for another config."""
+def load_cache(site: Site, list_pages: Iterable[str] = ()) -> HeaderCache:
+    """The site's cache; an empty one when it is missing, unreadable, or for another config
+    or other ``list_pages`` (a Hugo site's, see ``site_fingerprint``)."""
     path = cache_path(site)
-    fingerprint = site_fingerprint(site)
+    fingerprint = site_fingerprint(site, list_pages)
     empty = HeaderCache(path, fingerprint)
     try:
         first, *lines = path.read_bytes().splitlines()

@@ -64,7 +64,7 @@ class Shortcuts:
         from feedwright.speed.parse_workers import cached_reader
 
         if self.speed.cache and self.cache is None:
-            self.cache = load_cache(self.site)
+            self.cache = load_cache(self.site, self.inputs.list_pages)
         return cached_reader(self.site, self.speed, self.cache)
 
     def unchanged(self, shown: Iterable[tuple[str, Iterable[Path]]]) -> list[str] | None:

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from feedwright import __version__
 from feedwright.errors import OutputError
-from feedwright.posts.files import FileKey, post_file_names, stat_files
+from feedwright.posts.files import FileKey, post_and_list_page_names, stat_files
 from feedwright.site.model import Site
 
 RECORD_NAME = "build-record.json"
@@ -50,6 +50,9 @@ class InputScan:
     settings: str
     # Every post file, in order, with its size, mtime and ctime (None: it went away).
     files: list[tuple[str, FileKey | None]]
+    # A Hugo site's list pages (``_index`` files), whose folders are sections: where they
+    # are shapes the posts' URLs (part of ``settings``; their contents do not matter).
+    list_pages: list[str]
     # The fingerprint of all of it.
     fingerprint: str
 
@@ -69,10 +72,12 @@ def scan_inputs(site: Site, options: Iterable[object], drafts: bool = False) -> 
             settings.update(os.urandom(16))
         for name, key in stat_files(names):
             settings.update(_file_bytes(f"{name}\0{key}\n"))
-    files = stat_files(post_file_names(site, drafts))
+    names, list_pages = post_and_list_page_names(site, drafts)
+    settings.update(_file_bytes("".join(f"{name}\n" for name in list_pages)))
+    files = stat_files(names)
     fingerprint = hashlib.sha256(settings.hexdigest().encode())
     fingerprint.update(_file_bytes("".join(f"{name}\0{key}\n" for name, key in files)))
-    return InputScan(settings.hexdigest(), files, fingerprint.hexdigest())
+    return InputScan(settings.hexdigest(), files, list_pages, fingerprint.hexdigest())
 
 
 def _file_bytes(text: str) -> bytes:
