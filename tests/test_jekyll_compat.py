@@ -220,3 +220,14 @@ def test_a_posts_own_excerpt_separator_wins(tmp_path: Path) -> None:
     site = _site(tmp_path / "site", files)
     summaries = {post.source.name: post.excerpt for post in collect(site, now=NOW).posts}
     assert summaries == {"2014-01-14-own.md": "One. Two.", "2014-01-15-cut.md": "One. Two."}
+
+
+def test_hugo_does_not_close_front_matter_with_dots(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    root.mkdir()
+    (root / "hugo.toml").write_text('baseURL = "https://example.org/"\ntitle = "H"\n')
+    write_posts(root, {"content/posts/a.md": "---\ntitle: Dots\ndate: 2024-01-02\n...\nBody.\n"})
+    collection = collect(load_site(root), now=NOW)
+    assert collection.posts == []
+    [problem] = collection.problems
+    assert "no closing `---` line" in str(problem)

@@ -64,6 +64,11 @@ _HANDLERS: tuple[tuple[str, BaseHandler], ...] = (
     ("YAML", JekyllYAMLHandler()),
     ("TOML", TOMLHandler()),
 )
+# Hugo closes YAML front matter with `---` only (a `...` line leaves it unclosed).
+_HUGO_HANDLERS: tuple[tuple[str, BaseHandler], ...] = (
+    ("YAML", YAMLHandler()),
+    ("TOML", TOMLHandler()),
+)
 
 
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -129,7 +134,13 @@ def split_front_matter(text: str, path: Path, hugo: bool = False) -> SourceFile:
     """
     if hugo:
         return _split_hugo(text, path)
-    for kind, handler in _HANDLERS:
+    return _split_by(_HANDLERS, text, path)
+
+
+def _split_by(handlers: tuple[tuple[str, BaseHandler], ...], text: str, path: Path) -> SourceFile:
+    """``text`` split by the first of ``handlers`` that finds front matter at its start;
+    all of it the body when none does."""
+    for kind, handler in handlers:
         if handler.detect(text):
             return _split(kind, handler, text, path)
     return SourceFile(path, {}, {}, text, 1, clean=True)
@@ -142,10 +153,10 @@ def _split_hugo(text: str, path: Path) -> SourceFile:
     rest = text[start:]
     if rest.startswith("{"):
         source = _split_json(rest, path)
-    elif start and any(handler.detect(rest) for _, handler in _HANDLERS):
-        source = split_front_matter(rest, path)
+    elif start and any(handler.detect(rest) for _, handler in _HUGO_HANDLERS):
+        source = _split_by(_HUGO_HANDLERS, rest, path)
     else:
-        return split_front_matter(text, path)
+        return _split_by(_HUGO_HANDLERS, text, path)
     return _moved(source, text[:start]) if start else source
 
 
