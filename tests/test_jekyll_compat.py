@@ -231,3 +231,31 @@ def test_hugo_does_not_close_front_matter_with_dots(tmp_path: Path) -> None:
     assert collection.posts == []
     [problem] = collection.problems
     assert "no closing `---` line" in str(problem)
+
+
+def test_the_excerpt_is_taken_before_liquid_is_rendered(tmp_path: Path) -> None:
+    # Jekyll cuts the excerpt from the text as written, closes the blocks left open in it,
+    # then renders it by itself: jekyll-feed's summaries for these posts.
+    files = {
+        "_posts/2014-01-13-raw.md": (
+            "---\ntitle: Raw\n---\n{% raw %}\nraw one\n\nraw two\n{% endraw %}\n\nText.\n"
+        ),
+        "_posts/2014-01-14-comment.md": (
+            "---\ntitle: Comment\n---\n{% comment %}\nnote\n\nmore\n{% endcomment %}\n"
+            "Visible.\n\nText.\n"
+        ),
+        "_posts/2014-01-15-strip.md": "---\ntitle: Strip\n---\nFirst.\n\n{%- assign x = 1 %}\nSecond.\n",
+        "_posts/2014-01-16-var.md": "---\ntitle: Var\n---\nSite {{ site.title }} here.\n\nText.\n",
+    }
+    site = _site(tmp_path / "site", files)
+    summaries = {post.title: post.excerpt for post in collect(site, now=NOW).posts}
+    assert summaries == {"Raw": "raw one", "Comment": "", "Strip": "First.", "Var": "Site T here."}
+
+
+def test_an_empty_excerpt_separator_breaks_nothing(tmp_path: Path) -> None:
+    config = CONFIG_YML + 'excerpt_separator: ""\n'
+    files = {"_posts/2014-01-13-a.md": "---\ntitle: A\n---\nOne {{ site.title }}.\n\nTwo.\n"}
+    site = _site(tmp_path / "site", files, config)
+    collection = collect(site, now=NOW)
+    assert collection.problems == []
+    assert [post.title for post in collection.posts] == ["A"]

@@ -26,12 +26,17 @@ _FOOTNOTE_MARK = re.compile(r"\[\^[^\]\s]+\]")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
 
-def excerpt_markdown(body: str, separator: str, *, kramdown: bool = False) -> str:
+def excerpt_markdown(
+    body: str, separator: str, *, kramdown: bool = False, opening: str | None = None
+) -> str:
     """The Markdown a post's excerpt comes from: the text before the separator, whatever
     it is (a heading, a list), with the link reference definitions of the rest that it
     uses, as Jekyll takes it; else the first paragraph or HTML block (a post that starts
     with `<p align="center">` has that block as its excerpt, as in Jekyll), or on a Jekyll
-    site (``kramdown``), as in Jekyll, the whole body."""
+    site (``kramdown``), as in Jekyll, the whole body. ``opening``: the text before the
+    separator when it was taken already (see ``templating.render_opening``)."""
+    if opening is not None:
+        return opening + _used_definitions(opening, body)
     if separator and separator in body:
         head, tail = body.split(separator, 1)
         return head + _used_definitions(head, tail)
@@ -86,6 +91,7 @@ def excerpt_text(
     *,
     html_post: bool = False,
     kramdown: bool = False,
+    opening: str | None = None,
 ) -> str:
     """The whole plain-text excerpt of a post: front matter first, then the body's opening
     (see ``excerpt_markdown``; of an HTML post, the text before the separator, as Jekyll
@@ -95,11 +101,12 @@ def excerpt_text(
         if front_matter_excerpt:
             return markdown_to_text(front_matter_excerpt, kramdown=kramdown)
         if html_post:
-            opening = body.split(separator, 1)[0] if separator and separator in body else body
+            if opening is None:
+                opening = body.split(separator, 1)[0] if separator and separator in body else body
             if not kramdown:  # no Jekyll configuration: Jekyll's default, the first block
                 opening = _BLANK_LINE.split(opening.strip(), 1)[0]
             return html_to_text(opening)
-        opening = excerpt_markdown(body, separator, kramdown=kramdown)
-        return markdown_to_text(_FOOTNOTE_MARK.sub("", opening), kramdown=kramdown)
+        markdown = excerpt_markdown(body, separator, kramdown=kramdown, opening=opening)
+        return markdown_to_text(_FOOTNOTE_MARK.sub("", markdown), kramdown=kramdown)
     except TooMuchMarkdown:
         return ""

@@ -390,19 +390,24 @@ def with_body(post: Post, body: str, site: Site, links: PostLinks | None = None)
     from feedwright.posts.excerpt import excerpt_text, truncate
 
     cleaned, body_warnings = clean_body(body, post.source, post.body_line)
+    separator = _excerpt_separator(post, site)
+    opening = None
     # After the cleaning, which keeps the lines where they are, for its warnings' lines;
     # only a body with tags has the renderer imported.
     if "{{" in cleaned or "{%" in cleaned:
-        from feedwright.posts.templating import render_tags
+        from feedwright.posts.templating import render_opening, render_tags
 
+        if site.engine == "jekyll" and not post.front_excerpt:
+            opening = render_opening(post, cleaned, separator, site, links)
         cleaned, tag_warnings = render_tags(post, cleaned, site, links)
         body_warnings += tag_warnings
     full_excerpt = excerpt_text(
         post.front_excerpt,
         cleaned,
-        _excerpt_separator(post, site),
+        separator,
         html_post=is_html_post(post.source),
         kramdown=site.engine == "jekyll",
+        opening=opening,
     )
     return replace(
         post,

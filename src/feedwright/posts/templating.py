@@ -47,6 +47,23 @@ def render_tags(
     return body, []
 
 
+def render_opening(
+    post: Post, body: str, separator: str, site: Site, links: PostLinks | None = None
+) -> str | None:
+    """A Jekyll post's excerpt, the text before ``separator``, as Jekyll makes it: cut
+    from the body as written, the blocks left open in it closed (its
+    ``sanctify_liquid_tags``), then rendered by itself; so a ``{% raw %}`` block with a
+    blank line inside gives its first lines. None when the body has no separator (it is
+    its own excerpt). The warnings are the body's, reported when it is rendered."""
+    head, found, _ = body.partition(separator) if separator else (body, "", "")
+    if not found:
+        return None
+    for name in reversed(_OPENED.findall(head)):
+        if name in _BLOCK_ENDS and not _BLOCK_ENDS[name].search(head):
+            head += f"\n{{% end{name} %}}"
+    return render_tags(post, head, site, links)[0]
+
+
 class _Body:
     """What both engines' renderers share: the post, its body and the warnings."""
 
@@ -123,6 +140,8 @@ _LIQUID = re.compile(
 _BLOCK_ENDS = {name: re.compile(r"\{%-?\s*end" + name + r"\s*-?%\}") for name in (
     "raw", "comment", "highlight", "capture",
 )}  # fmt: skip
+# The name of each tag, as Jekyll looks for the blocks an excerpt leaves open.
+_OPENED = re.compile(r"\{%-?\s*(\w+)")
 # Tags that only close or continue a block whose opening tag was reported already.
 _INNER_TAGS = re.compile(r"end\w*|else|elsif|when")
 # What Jekyll knows of a page besides its own front matter keys (or reads from keys that
