@@ -47,7 +47,8 @@ def send_site(
     recipients, warnings = site_recipients(site, options.to_file)
     now = options.now or datetime.now(UTC)
     collection = read_headers(site, now, options.speed, skip_invalid=options.skip_invalid)
-    report = send_digests(site, collection.posts, recipients, options, progress)
+    source = recipients_source(site, options.to_file)
+    report = send_digests(site, collection.posts, recipients, options, progress, source)
     if report.start.away:
         warnings.append(_away_warning(site, options.to_file, report.start.away))
     return SendResult(collection, recipients, warnings, report)
