@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from feedwright.errors import ConfigError, DeliveryError, FeedwrightError, HeaderInjectionError
-from feedwright.mail.digest import DigestRenderer
+from feedwright.mail.digest import Digest, DigestRenderer, personal
 from feedwright.mail.message import build_message, message_bytes, sender_address
 from feedwright.mail.recipients import Recipient
 from feedwright.mail.records import (
@@ -463,7 +463,7 @@ def _deliver(
     progress: ProgressCallback | None,
 ) -> None:
     """Send the planned digests one by one, recording each outcome."""
-    renderer = DigestRenderer(site, options.templates)
+    digests = SharedDigests(DigestRenderer(site, options.templates))
     sender = sender_address(site).addr_spec
     connection = SmtpConnection(site.smtp, password)
     limiter = RateLimiter(options.rate)
@@ -473,7 +473,7 @@ def _deliver(
         for index, (recipient, owed) in enumerate(report.planned):
             if progress:
                 progress(index, len(report.planned))
-            outgoing = _message_for(site, renderer, recipient, owed, now)
+            outgoing = _message_for(site, digests.digest(owed, recipient), recipient, now)
             limiter.wait()
             try:
                 reply = send_with_retries(
@@ -565,11 +565,44 @@ class Outgoing:
     posts: tuple[Post, ...]
 
 
-def _message_for(
-    site: Site, renderer: DigestRenderer, recipient: Recipient, owed: list[Post], now: datetime
-) -> Outgoing:
-    """The message for one recipient."""
-    digest = renderer.render(owed, recipient)
+class SharedDigests:
+    """Each recipient's digest, rendered once for each set of posts and then made theirs
+    (``digest.personal``): most recipients of a run are owed the same posts.
+
+    The first recipient of each set gets a digest rendered for them alone too, and if the
+    two differ (a template that transforms the unsubscribe URL, say), every digest of the
+    run is rendered for its recipient alone, as before.
+    """
+
+    # The sets of posts kept rendered (a few: those back from away are owed other sets).
+    KEPT = 8
+
+    def __init__(self, renderer: DigestRenderer):
+        self.renderer = renderer
+        self.shared: dict[tuple[str, ...], Digest] = {}
+        self.each_alone = False
+
+    def digest(self, posts: Sequence[Post], recipient: Recipient) -> Digest:
+        """The digest of ``posts`` for ``recipient``."""
+        if self.each_alone:
+            return self.renderer.render(posts, recipient)
+        key = tuple(post.id for post in posts)
+        shared = self.shared.get(key)
+        if shared is not None:
+            return personal(shared, recipient)
+        made = self.renderer.render_shared(posts)
+        alone = self.renderer.render(posts, recipient)
+        if made is None or personal(made, recipient) != alone:
+            self.each_alone = False
+            return alone
+        if len(self.shared) >= self.KEPT:
+            del self.shared[next(iter(self.shared))]
+        self.shared[key] = made
+        return alone
+
+
+def _message_for(site: Site, digest: Digest, recipient: Recipient, now: datetime) -> Outgoing:
+    """The message of ``digest`` for one recipient."""
     try:
         message = build_message(site, digest, recipient.address, now)
         content = message_bytes(message)

@@ -4,8 +4,9 @@ templates that users may override with their own folder."""
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -13,6 +14,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import jinja2
+import jinja2.meta
 from premailer import Premailer
 
 from feedwright.errors import DigestTemplateError, Problem
@@ -34,6 +36,10 @@ MAX_HTML_BYTES = 100_000
 MAX_NAMED_MORE = 20
 # The layout is 600 px wide with 24 px of padding on each side.
 CONTENT_WIDTH = 552
+# Where each recipient's address goes in a digest rendered once for many (render_shared):
+# letters and digits, which URL quoting, HTML escaping and premailer leave as they are.
+# Random, so that no post can hold it.
+_ADDRESS_MARK = "feedwrightaddress" + secrets.token_hex(8)
 _PREHEADER_LENGTH = 120
 _WEB_SCHEMES = ("http", "https")
 # The few words the default templates print, in the site's language (English otherwise).
@@ -114,6 +120,21 @@ def unsubscribe_url_for(template: str | None, recipient: Recipient | None) -> st
         return None
     email = recipient.email if recipient else ""
     return template.replace("{email}", quote(email, safe="@"))
+
+
+def personal(shared: Digest, recipient: Recipient) -> Digest:
+    """A digest of ``render_shared`` made for one recipient: their address, URL-encoded as
+    ``unsubscribe_url_for`` writes it (only ``%``, letters, digits and ``-._~@``, which no
+    escaping changes), where the mark is."""
+    address = quote(recipient.email, safe="@")
+    url = shared.unsubscribe_url
+    return replace(
+        shared,
+        html=shared.html.replace(_ADDRESS_MARK, address),
+        text=shared.text.replace(_ADDRESS_MARK, address),
+        recipient=recipient,
+        unsubscribe_url=url.replace(_ADDRESS_MARK, address) if url else url,
+    )
 
 
 def date_range(posts: Sequence[Post], site: Site) -> tuple[str, str, str]:
@@ -250,6 +271,40 @@ class DigestRenderer:
             if _size(digest) <= MAX_HTML_BYTES or listed == 0:
                 return digest
             listed -= max(1, listed // 20)
+
+    def render_shared(self, posts: Sequence[Post]) -> Digest | None:
+        """The digest of ``posts`` rendered once for all who get them, with a mark where
+        each one's address goes (``personal`` fills it in): the templates and premailer's
+        CSS inlining run once, not once a recipient. None when the templates use
+        ``recipient`` themselves (a greeting by name): each is then rendered on its own."""
+        if self._uses_recipient():
+            return None
+        return self.render(posts, Recipient(email=_ADDRESS_MARK))
+
+    def _uses_recipient(self) -> bool:
+        """True when a digest template, or one it includes, reads ``recipient`` (or names
+        templates that cannot be known before rendering)."""
+        loader = self.environment.loader
+        assert loader is not None  # set in __init__
+        names = [HTML_TEMPLATE, TEXT_TEMPLATE]
+        seen: set[str] = set()
+        while names:
+            name = names.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            try:
+                source, _, _ = loader.get_source(self.environment, name)
+                tree = self.environment.parse(source)
+            except jinja2.TemplateError:
+                return True  # rendering says what is wrong, with its line
+            if "recipient" in jinja2.meta.find_undeclared_variables(tree):
+                return True
+            for referenced in jinja2.meta.find_referenced_templates(tree):
+                if referenced is None:
+                    return True
+                names.append(referenced)
+        return False
 
     def _render(self, posts: Sequence[Post], left_out: int, recipient: Recipient | None) -> Digest:
         listed = tuple(posts[: len(posts) - left_out])
