@@ -110,6 +110,18 @@ def test_the_upgrade_mails_exactly_the_recipients_a_killed_run_left(
     assert len(smtp_server.handler.messages) == 2
 
 
+def test_each_delivery_keeps_its_message_id_and_the_servers_reply(
+    make_site: SiteFactory, smtp_server: MailServer
+) -> None:
+    site = make_site(AUTUMN_POST, mail_config(smtp_server.port, ["a@example.org"]))
+    send(site, retries=0)
+    [(_, _, raw)] = smtp_server.handler.messages
+    message_id = raw.split(b"Message-ID: ")[1].split(b"\r\n")[0].decode()
+    assert newsletter(site, "SELECT message_id, accepted_at, reply FROM deliveries") == [
+        (message_id, NOW.isoformat(timespec="seconds"), "250 2.0.0 Message accepted")
+    ]
+
+
 def test_a_damaged_state_file_is_not_imported_and_no_database_is_made(
     make_site: SiteFactory, smtp_server: MailServer
 ) -> None:
