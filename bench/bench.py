@@ -20,11 +20,13 @@ feedwright does (a machine with PYTHONDONTWRITEBYTECODE set would time the compi
 `hugo` is on PATH, Hugo builds the same posts (RSS limited to 20 items) and the table
 shows our cold time over Hugo's.
 
-Then two sites of one hostile post each, built cold (`--no-hostile` leaves them out):
+Then three sites of one hostile post each, built cold (`--no-hostile` leaves them out):
 
 - a 10 MB post with 100 tags and 100 categories, in 201 feeds (5.7 GB of feeds: the post
   is under the content a feed carries, so each of them carries it);
-- a 7 MB post of a million links (more markup than a post may have to be rendered).
+- a 7 MB post of a million links (more markup than a post may have to be rendered);
+- a Jekyll post of 100,000 lines that each open a Liquid tag and never close it (rendering
+  the tags takes time in proportion to the body, not its square).
 
     .venv/bin/python bench/bench.py --baseline 7f147e7   # A/B: this checkout against a revision
     make bench BENCH_ARGS="--baseline main --runs 5"
@@ -263,9 +265,16 @@ def generate_million_links(root: Path) -> None:
     write_site(root, "---\ntitle: リンク集\n---\n" + "[a](b) " * 1_000_000 + "\n")
 
 
+def generate_unclosed_tags(root: Path) -> None:
+    """A Jekyll post of 100,000 lines that each open a Liquid tag and a variable."""
+    write_site(root, "---\ntitle: タグ\n---\n" + "{% x {{ y\n" * 100_000)
+    (root / "_config.yml").write_text("title: Hostile\n", encoding="utf-8")
+
+
 HOSTILE = {
     "10 MB post in 201 feeds": generate_many_feeds,
     "7 MB of 1M links": generate_million_links,
+    "100,000 unclosed Liquid tags": generate_unclosed_tags,
 }
 
 

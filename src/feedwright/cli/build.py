@@ -78,4 +78,6 @@ def _summary(collection: Collection, written: int, unchanged: int) -> str:
         parts.append(f"{collection.drafts} drafts left out (--drafts)")
     if collection.future:
         parts.append(f"{collection.future} future posts left out (--future)")
+    if collection.expired:
+        parts.append(f"{collection.expired} expired posts left out")
     return f"{', '.join(parts)}; {written} files written, {unchanged} unchanged"

@@ -37,8 +37,11 @@ def check(ctx: typer.Context, site: SiteArgument = Path(".")) -> None:
     print_problems(collection.warnings, "warning")
     if not ctx.obj.quiet:
         ignored = f", {collection.ignored} not posts" if collection.ignored else ""
+        # An expired post (Hugo's expiryDate) is valid, though no output shows it.
+        valid = len(collection.posts) + collection.expired
+        expired = f" ({collection.expired} expired)" if collection.expired else ""
         say(
-            f"{collection.files} files: {len(collection.posts)} valid, "
+            f"{collection.files} files: {valid} valid{expired}, "
             f"{len(collection.problems)} invalid{ignored}, {len(collection.warnings)} warnings"
         )
     if collection.problems:

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from feedwright.errors import InvalidPostsError, Problem
 from feedwright.feeds.groups import FeedGroup, feed_groups
-from feedwright.posts.collect import load_bodies
+from feedwright.posts.collect import load_bodies, post_links
+from feedwright.posts.hugo import in_main_language
 from feedwright.posts.model import Post
 from feedwright.site.model import Site
 from feedwright.writer import OutputFile
+
+if TYPE_CHECKING:
+    from feedwright.posts.links import PostLinks
 
 # What rendering imports: the readers of a post's body (PyYAML, python-frontmatter,
 # regex) and the renderers (feedgen, lxml, premailer, Jinja2, markdown-it). They are
@@ -35,12 +40,19 @@ class OutputPlan:
 
     feeds: list[FeedGroup]
     preview: list[Post]
+    # Every post of the site, by the names a body's post_url or ref gives it.
+    links: PostLinks | None = None
 
     def shown(self) -> list[tuple[str, list[Path]]]:
         """Each output's name and the files of the posts it shows."""
         named = [(group.name, group.posts) for group in self.feeds]
         named.append(("digest preview", self.preview))
-        return [(name, [post.source for post in posts]) for name, posts in named]
+        shown = [(name, [post.source for post in posts]) for name, posts in named]
+        if self.links is not None:
+            # A body's post_url or ref shows another post's URL, which may be of a post
+            # no output shows: the URLs of all are part of what the outputs show.
+            shown.append((f"post links {self.links.fingerprint()}", []))
+        return shown
 
     def posts(self) -> list[Post]:
         """Every post some output shows, once each, in the order the outputs show them."""
@@ -54,16 +66,16 @@ class OutputPlan:
         def complete(posts: Sequence[Post]) -> list[Post]:
             return [bodies[post.source] for post in posts]
 
-        feeds = [
-            FeedGroup(group.title, complete(group.posts), group.folder) for group in self.feeds
-        ]
-        return OutputPlan(feeds, complete(self.preview))
+        feeds = [replace(group, posts=complete(group.posts)) for group in self.feeds]
+        return OutputPlan(feeds, complete(self.preview), self.links)
 
 
 def plan_outputs(site: Site, posts: list[Post]) -> OutputPlan:
-    """What each output shows of ``posts`` (in feed order)."""
-    preview = posts[: site.digest.max_posts] if site.digest.preview else []
-    return OutputPlan(feed_groups(site, posts), preview)
+    """What each output shows of ``posts`` (in feed order): the digest preview shows the
+    site's main language's (see ``posts.hugo.in_main_language``)."""
+    main = in_main_language(site, posts)
+    preview = main[: site.digest.max_posts] if site.digest.preview else []
+    return OutputPlan(feed_groups(site, posts), preview, post_links(site, posts))
 
 
 @dataclass
@@ -89,7 +101,7 @@ def render_plan(site: Site, plan: OutputPlan) -> Rendered:
     matter, say), before anything is rendered.
     """
     shown = plan.posts()
-    bodies, problems = load_bodies(site, shown)
+    bodies, problems = load_bodies(site, shown, plan.links)
     if problems:
         raise InvalidPostsError(problems)
     warnings: list[Problem] = []

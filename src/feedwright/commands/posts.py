@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from feedwright.commands.build import read_headers
-from feedwright.posts.collect import Collection, ProgressCallback, collect
+from feedwright.posts.collect import (
+    Collection,
+    ProgressCallback,
+    collect,
+    load_bodies,
+    post_links,
+    take_bodies,
+)
 from feedwright.site.model import Site
 from feedwright.speed import Speed
 
@@ -13,7 +20,14 @@ from feedwright.speed import Speed
 def check_site(site: Site, progress: ProgressCallback | None = None) -> Collection:
     """Every post of ``site`` read whole, drafts and future posts too, with every problem
     and warning found: a body ``build`` does not show is read here all the same."""
-    return collect(site, now=datetime.now(UTC), drafts=True, future=True, progress=progress)
+    # The headers first, then the bodies: a body's post_url or ref names another post,
+    # which must be known by then.
+    collection = collect(
+        site, now=datetime.now(UTC), drafts=True, future=True, progress=progress, bodies=False
+    )
+    bodies, problems = load_bodies(site, collection.posts, post_links(site, collection.posts))
+    take_bodies(collection, collection.posts, bodies, problems)
+    return collection
 
 
 def list_site(

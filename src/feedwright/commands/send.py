@@ -11,6 +11,7 @@ from feedwright.errors import Problem
 from feedwright.mail.delivery import DeliveryOptions, DeliveryReport, send_digests
 from feedwright.mail.recipients import Recipient, recipients_source, site_recipients
 from feedwright.posts.collect import Collection, ProgressCallback
+from feedwright.posts.hugo import in_main_language
 from feedwright.site.model import Site
 from feedwright.speed import Speed
 
@@ -47,8 +48,10 @@ def send_site(
     recipients, warnings = site_recipients(site, options.to_file)
     now = options.now or datetime.now(UTC)
     collection = read_headers(site, now, options.speed, skip_invalid=options.skip_invalid)
+    # The digest mails the site's main language's posts: a translation is not mailed again.
+    posts = in_main_language(site, collection.posts)
     source = recipients_source(site, options.to_file)
-    report = send_digests(site, collection.posts, recipients, options, progress, source)
+    report = send_digests(site, posts, recipients, options, progress, source)
     if report.start.away:
         warnings.append(_away_warning(site, options.to_file, report.start.away))
     return SendResult(collection, recipients, warnings, report)

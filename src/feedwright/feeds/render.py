@@ -12,6 +12,7 @@ import posixpath
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -23,7 +24,12 @@ from lxml import etree
 from feedwright import __version__
 from feedwright.errors import Problem
 from feedwright.feeds.groups import FeedGroup
-from feedwright.posts.markdown import TooMuchMarkdown, absolutize_links, render_markdown
+from feedwright.posts.markdown import (
+    TooMuchMarkdown,
+    absolutize_links,
+    render_markdown,
+    without_page_tags,
+)
 from feedwright.posts.model import Post
 from feedwright.site.model import STYLESHEET_FILE, Author, Site, group_feed_suffix
 from feedwright.writer import OutputFile
@@ -93,6 +99,8 @@ class ContentRenderer:
         self.warnings: list[Problem] = []
         # Each post's HTML and its size in bytes, by file; None when it is not rendered.
         self._cache: dict[str, tuple[str, int] | None] = {}
+        # The posts whose content a feed left out, each warned about once.
+        self._summarised: set[Path] = set()
 
     def html(self, post: Post) -> tuple[str, int] | None:
         """The post's full content as HTML with absolute links and only XML-safe
@@ -100,12 +108,30 @@ class ContentRenderer:
         key = str(post.source)
         if key not in self._cache:
             try:
-                html = xml_safe(absolutize_links(render_markdown(post.body), post.url))
+                html, head_tags = without_page_tags(render_markdown(post.body))
+                if head_tags:
+                    self._head_tags_warning(post, head_tags)
+                html = xml_safe(absolutize_links(html, post.url))
                 self._cache[key] = (html, len(html.encode("utf-8")))
             except TooMuchMarkdown as error:
                 self._cache[key] = None
                 self._warn(post, f"its Markdown has {error}: too much to render")
         return self._cache[key]
+
+    def _head_tags_warning(self, post: Post, names: Sequence[str]) -> None:
+        # At the first of them in the body (a line of raw HTML, so found as written).
+        pattern = re.compile(r"<(?:" + "|".join(names) + r")\b", re.IGNORECASE)
+        found = pattern.search(post.body)
+        line = post.body_line + post.body.count("\n", 0, found.start()) if found else None
+        tags = ", ".join(f"<{name}>" for name in names)
+        self.warnings.append(
+            Problem(
+                post.source,
+                f"its {tags} (a page's head, not a post's content) is left out of the feeds",
+                "delete it from the post",
+                line,
+            )
+        )
 
     def contents(self, posts: Sequence[Post], feed_path: str) -> list[str | None]:
         """The content each of ``posts`` (newest first) carries in the feed ``feed_path``
@@ -128,8 +154,9 @@ class ContentRenderer:
         return contents
 
     def _warn(self, post: Post, reason: str) -> None:
-        if any(warning.path == post.source for warning in self.warnings):
+        if post.source in self._summarised:
             return  # one warning a post is enough, whichever feeds leave its content out
+        self._summarised.add(post.source)
         self.warnings.append(
             Problem(
                 post.source,
@@ -173,6 +200,15 @@ def _with_stylesheet(document: bytes, document_path: str) -> bytes:
     return declaration + b"\n" + instruction + b"\n" + rest
 
 
+def _home_url(site: Site, group: FeedGroup) -> str:
+    """The home page of a feed: the site's, or its language's (``https://site/fr/``)."""
+    return site.base_url + "/" + group.prefix
+
+
+def _feed_lang(site: Site, group: FeedGroup) -> str:
+    return group.language.lang if group.language else site.lang
+
+
 def _generator(
     site: Site, group: FeedGroup, self_url: str, contents: Sequence[str | None]
 ) -> FeedGenerator:
@@ -181,12 +217,14 @@ def _generator(
     feed.load_extension("dc", atom=False, rss=True)
     feed.id(self_url)
     feed.title(xml_safe(group.title))
-    feed.subtitle(xml_safe(site.description) or None)
+    description = group.language.description if group.language else site.description
+    feed.subtitle(xml_safe(description) or None)
     # feedgen takes the RSS channel <link> from the last link given: the site, not the feed.
     feed.link(href=self_url, rel="self")
-    feed.link(href=site.base_url + "/", rel="alternate", type="text/html")
-    feed.description(xml_safe(site.description or site.title))
-    feed.language(site.lang)
+    feed.link(href=_home_url(site, group), rel="alternate", type="text/html")
+    title = group.language.title if group.language else site.title
+    feed.description(xml_safe(description or title))
+    feed.language(_feed_lang(site, group))
     feed.author(_author_dict(_feed_author(site)))
     feed.generator("feedwright", version=__version__, uri=GENERATOR_URI)
     feed.updated(_updated(group.posts))
@@ -226,7 +264,7 @@ def _json_author(author: Author) -> dict[str, str]:
     return {"name": author.name, **({"url": author.uri} if author.uri else {})}
 
 
-def _json_item(site: Site, post: Post, content: str | None) -> dict[str, Any]:
+def _json_item(lang: str, post: Post, content: str | None) -> dict[str, Any]:
     """One post as a JSON Feed item; ``content`` is its HTML, or None for its summary."""
     item: dict[str, Any] = {"id": post.id, "url": post.url, "title": post.title}
     # JSON Feed 1.1 requires content_html or content_text: a post with no body has no
@@ -246,7 +284,7 @@ def _json_item(site: Site, post: Post, content: str | None) -> dict[str, Any]:
         item["authors"] = [_json_author(post.author)]
     if post.categories or post.tags:
         item["tags"] = list(dict.fromkeys((*post.categories, *post.tags)))
-    if post.lang and post.lang != site.lang:
+    if post.lang and post.lang != lang:
         item["language"] = post.lang
     return item
 
@@ -257,23 +295,25 @@ def _json_feed(
     document: dict[str, Any] = {
         "version": "https://jsonfeed.org/version/1.1",
         "title": group.title,
-        "home_page_url": site.base_url + "/",
+        "home_page_url": _home_url(site, group),
         "feed_url": self_url,
     }
-    if site.description:
-        document["description"] = site.description
-    document["language"] = site.lang
+    description = group.language.description if group.language else site.description
+    if description:
+        document["description"] = description
+    lang = _feed_lang(site, group)
+    document["language"] = lang
     document["authors"] = [_json_author(_feed_author(site))]
     document["items"] = [
-        _json_item(site, post, content) for post, content in zip(group.posts, contents, strict=True)
+        _json_item(lang, post, content) for post, content in zip(group.posts, contents, strict=True)
     ]
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
 def _file_path(group: FeedGroup, configured_name: str) -> str:
     if not group.folder:
-        return configured_name
-    return group.folder + group_feed_suffix(configured_name)
+        return group.prefix + configured_name
+    return group.prefix + group.folder + group_feed_suffix(configured_name)
 
 
 def render_feeds(

@@ -38,7 +38,7 @@ from feedwright.mail.store import (
     save_refusal,
     save_run_start,
 )
-from feedwright.posts.collect import load_bodies
+from feedwright.posts.collect import load_bodies, post_links
 from feedwright.posts.model import Post
 from feedwright.site.model import Site, SmtpSettings
 from feedwright.writer import remove_stale_temporaries
@@ -381,7 +381,7 @@ def send_digests(
             _plan(site, state, posts, recipients, report)
             consent = f"listed in {source or site.config_path or site.root}"
             save_run_start(store, state, posts, recipients, report.start, consent, now)
-            report.planned = _with_bodies(site, report.planned)
+            report.planned = _with_bodies(site, report.planned, posts)
             _deliver(
                 site, Records(store, state, options.now), report, password, options, now, progress
             )
@@ -440,11 +440,12 @@ class Records:
 
 
 def _with_bodies(
-    site: Site, planned: list[tuple[Recipient, list[Post]]]
+    site: Site, planned: list[tuple[Recipient, list[Post]]], published: Sequence[Post]
 ) -> list[tuple[Recipient, list[Post]]]:
-    """The plan with the bodies of its posts read (the collector read only front matter)."""
+    """The plan with the bodies of its posts read (the collector read only front matter);
+    ``published`` are all the site's posts, which a body's tags may link to."""
     unique = {post.source: post for _, posts in planned for post in posts}
-    complete, problems = load_bodies(site, list(unique.values()))
+    complete, problems = load_bodies(site, list(unique.values()), post_links(site, published))
     if problems:
         raise DeliveryError(
             "cannot read the posts to send, nothing was sent: "

@@ -30,6 +30,7 @@ from feedwright.site.model import Site
 # are imported where posts are read: a build that finds nothing changed reads none, and
 # importing them would be a fifth of its time.
 if TYPE_CHECKING:
+    from feedwright.posts.links import PostLinks
     from feedwright.posts.model import Post
 
 # Posts are read and parsed in batches of this many (see read_posts): a batch is also the
@@ -57,7 +58,10 @@ class Collection:
     warnings: list[Problem] = field(default_factory=list)
     drafts: int = 0
     future: int = 0
-    # When the first post left out for its future date becomes due (None: there is none).
+    # Posts past their expiry date (Hugo's expiryDate), left out.
+    expired: int = 0
+    # When the outputs next change by the clock alone: the first post left out for its
+    # future date becomes due, or a post shown expires (None: neither happens).
     next_due: datetime | None = None
     files: int = 0
     # Markdown files without front matter in a site folder that is its own posts folder
@@ -96,23 +100,34 @@ def collect(
     for outcome in (read or read_here(site))(files, bodies, progress):
         if isinstance(outcome, Problem):
             # Loose Markdown files (README.md…) in a site folder are not posts.
-            if in_site_root and not starts_with_front_matter(outcome.path):
+            if in_site_root and not starts_with_front_matter(outcome.path, site.hugo is not None):
                 result.ignored += 1
             else:
                 result.problems.append(outcome)
             continue
-        post = outcome
-        result.warnings.extend(post.warnings)
-        if post.draft and not drafts:
-            result.drafts += 1
-        elif post.date > now and not future:
-            result.future += 1
-            result.next_due = min(post.date, result.next_due or post.date)
-        else:
-            result.posts.append(post)
+        _sort_in(result, outcome, now, drafts, future)
     _unique_ids(site, result)
     result.posts.sort(key=lambda post: post.date, reverse=True)  # stable: ties keep name order
     return result
+
+
+def _sort_in(result: Collection, post: Post, now: datetime, drafts: bool, future: bool) -> None:
+    """Count ``post`` in ``result``: as a post, or as one left out (a page that is not
+    listed, a draft, a future or an expired post)."""
+    result.warnings.extend(post.warnings)
+    if not post.listed:
+        result.ignored += 1
+    elif post.draft and not drafts:
+        result.drafts += 1
+    elif post.published > now and not future:
+        result.future += 1
+        result.next_due = min(post.published, result.next_due or post.published)
+    elif post.expiry_date is not None and post.expiry_date <= now:
+        result.expired += 1
+    else:
+        result.posts.append(post)
+        if post.expiry_date is not None:
+            result.next_due = min(post.expiry_date, result.next_due or post.expiry_date)
 
 
 def read_here(site: Site) -> ReadPosts:
@@ -150,10 +165,11 @@ def read_posts(site: Site, names: Sequence[str], bodies: bool) -> list[Post | Pr
         else (read_head, head_source, parse_header)
     )
     zone = site.zone
+    hugo = site.hugo is not None
     paths = [Path(name) for name in names]
     data = [_or_problem(read, path) for path in paths]
     sources = [
-        _or_problem(split, item, path) if isinstance(item, bytes) else item
+        _or_problem(split, item, path, hugo) if isinstance(item, bytes) else item
         for item, path in zip(data, paths, strict=True)
     ]
     return [
@@ -173,9 +189,13 @@ def _or_problem(
         return error.problem
 
 
-def load_bodies(site: Site, posts: Sequence[Post]) -> tuple[dict[Path, Post], list[Problem]]:
+def load_bodies(
+    site: Site, posts: Sequence[Post], links: PostLinks | None = None
+) -> tuple[dict[Path, Post], list[Problem]]:
     """``posts`` with their bodies read (those that have one already are kept), by source
-    file, and the problems of the files that could not be read again.
+    file, and the problems of the files that could not be read again. ``links`` are the
+    site's posts, which a body's ``{% post_url %}`` or ``{{< ref >}}`` names (see
+    ``post_links``).
 
     The front matter is not parsed again: each post knows where its body starts.
     """
@@ -189,11 +209,12 @@ def load_bodies(site: Site, posts: Sequence[Post]) -> tuple[dict[Path, Post], li
             complete[post.source] = post
             continue
         try:
-            body = body_at(read_post_bytes(post.source), post.source, post.body_offset)
+            data = read_post_bytes(post.source)
+            body = body_at(data, post.source, post.body_offset, site.hugo is not None)
         except PostError as error:
             problems.append(error.problem)
             continue
-        complete[post.source] = with_body(post, body, site)
+        complete[post.source] = with_body(post, body, site, links)
     return complete, problems
 
 
@@ -266,3 +287,12 @@ def _is_jekyll_id(site: Site, post: Post) -> bool:
     if site.feeds.id_scheme != "jekyll" or not post.url.startswith(site.base_url):
         return False
     return post.id == site.base_url + document_id(post.url[len(site.base_url) :], post.slug)
+
+
+def post_links(site: Site, posts: Sequence[Post]) -> PostLinks | None:
+    """The URLs of ``posts`` (the collected ones: what the site publishes) by the names
+    tags give them, for ``load_bodies``; made from their headers when a body asks. None
+    on a site whose bodies have no tags (neither Jekyll's nor Hugo's)."""
+    from feedwright.posts.links import PostLinks
+
+    return PostLinks(site.root, posts) if site.engine else None

@@ -68,6 +68,11 @@ def folder_categories(site: Site, path: Path) -> tuple[str, ...]:
 def post_file_names(site: Site) -> list[str]:
     """Every post file of the site, in a fixed order that does not depend on the file
     system; as strings, which cost less than Paths when 10,000 are only to be stat'ed."""
+    if site.hugo is not None and not site.posts:
+        # Imported here: only a Hugo site needs Hugo's rules (which import nothing heavy).
+        from feedwright.posts.hugo import hugo_post_files
+
+        return sorted(hugo_post_files(site), key=path_order)
     folder, pattern = posts_location(site)
     if pattern is not None:
         found = [str(path) for path in folder.glob(pattern) if path.is_file()]
@@ -172,13 +177,16 @@ def read_head(path: Path) -> bytes:
     return head
 
 
-def starts_with_front_matter(path: Path) -> bool:
-    """Whether a file starts with a front matter line (``---`` or ``+++``); True when it
-    cannot be read, so that reading it reports why."""
+def starts_with_front_matter(path: Path, hugo: bool = False) -> bool:
+    """Whether a file starts with a front matter line (``---`` or ``+++``; on a Hugo site,
+    after blank lines too, or a JSON ``{``); True when it cannot be read, so that reading it
+    reports why."""
     try:
-        start = _read_regular_file(path, 8).lstrip(b"\xef\xbb\xbf")
+        start = _read_regular_file(path, 256 if hugo else 8).lstrip(b"\xef\xbb\xbf")
     except PostError:
         return True
+    if hugo:
+        return start.lstrip().startswith((b"---", b"+++", b"{"))
     return start.startswith((b"---", b"+++"))
 
 

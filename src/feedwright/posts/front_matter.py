@@ -7,10 +7,11 @@ name the line of the file it comes from.
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -100,16 +101,83 @@ def decode_post(data: bytes, path: Path) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def split_front_matter(text: str, path: Path) -> SourceFile:
+def split_front_matter(text: str, path: Path, hugo: bool = False) -> SourceFile:
     """Split decoded post text into a SourceFile; raise PostError on malformed front matter.
 
     Raw control characters are left out of the front matter before it is parsed, with a
-    warning for each line that had some.
+    warning for each line that had some. With ``hugo``, as Hugo reads content: blank
+    lines may come before the front matter, which may also be a JSON object.
     """
+    if hugo:
+        return _split_hugo(text, path)
     for kind, handler in _HANDLERS:
         if handler.detect(text):
             return _split(kind, handler, text, path)
     return SourceFile(path, {}, {}, text, 1, clean=True)
+
+
+def _split_hugo(text: str, path: Path) -> SourceFile:
+    """``split_front_matter`` as Hugo splits content: front matter may follow blank lines
+    (and spaces), and may be a JSON object (``{`` … ``}``) as well as YAML or TOML."""
+    start = len(text) - len(text.lstrip())
+    rest = text[start:]
+    if rest.startswith("{"):
+        source = _split_json(rest, path)
+    elif start and any(handler.detect(rest) for _, handler in _HANDLERS):
+        source = split_front_matter(rest, path)
+    else:
+        return split_front_matter(text, path)
+    return _moved(source, text[:start]) if start else source
+
+
+def _moved(source: SourceFile, before: str) -> SourceFile:
+    """``source``, split from a text that followed ``before``, with its lines and offset
+    those of the whole text."""
+    lines = before.count("\n")
+
+    def moved(line: int | None) -> int | None:
+        return line + lines if line is not None else None
+
+    return replace(
+        source,
+        key_lines={key: line + lines for key, line in source.key_lines.items()},
+        body_line=source.body_line + lines,
+        body_offset=source.body_offset + len(before),
+        warnings=tuple(replace(warning, line=moved(warning.line)) for warning in source.warnings),
+    )
+
+
+# A JSON front matter key at the start of a line, for its line number.
+_JSON_KEY = re.compile(r'^\s*"((?:[^"\\]|\\.)*)"\s*:', re.MULTILINE)
+
+
+def _split_json(text: str, path: Path) -> SourceFile:
+    """Hugo's JSON front matter: the JSON object that starts the text; the body is what
+    follows its closing brace (and the rest of that line)."""
+    try:
+        data, end = json.JSONDecoder().raw_decode(text)
+    except json.JSONDecodeError as error:
+        raise PostError(
+            path,
+            f"invalid JSON front matter: {error.msg}",
+            "fix the JSON syntax on that line (keys and strings need double quotes)",
+            error.lineno,
+        ) from error
+    if not isinstance(data, dict):
+        raise PostError(path, "the front matter is not a JSON object", 'write {"title": "…"}', 1)
+    line_end = text.find("\n", end)
+    body_offset = len(text) if line_end < 0 else line_end + 1
+    key_lines: dict[str, int] = {}
+    for match in _JSON_KEY.finditer(text, 0, end):
+        key_lines.setdefault(match.group(1), text.count("\n", 0, match.start()) + 1)
+    return SourceFile(
+        path,
+        {str(key): value for key, value in data.items()},
+        key_lines,
+        text[body_offset:],
+        text.count("\n", 0, body_offset) + 1,
+        body_offset,
+    )
 
 
 def _split(kind: str, handler: BaseHandler, text: str, path: Path) -> SourceFile:
@@ -197,27 +265,28 @@ def control_warning(
     )
 
 
-def whole_source(data: bytes, path: Path) -> SourceFile:
-    """The bytes of a whole post file, decoded and split into front matter and body."""
-    return split_front_matter(decode_post(data, path), path)
+def whole_source(data: bytes, path: Path, hugo: bool = False) -> SourceFile:
+    """The bytes of a whole post file, decoded and split into front matter and body
+    (``hugo``: as Hugo splits them, see ``split_front_matter``)."""
+    return split_front_matter(decode_post(data, path), path, hugo)
 
 
-def head_source(head: bytes, path: Path) -> SourceFile:
+def head_source(head: bytes, path: Path, hugo: bool = False) -> SourceFile:
     """The front matter in the head of a post file (see ``files.read_head``); or the whole
     file's, when it goes on past the head (or the head has a fault to report in full)."""
     try:
-        source = split_front_matter(decode_post(head, path), path)
+        source = split_front_matter(decode_post(head, path), path, hugo)
     except PostError:
-        return whole_source(read_post_bytes(path), path)
+        return whole_source(read_post_bytes(path), path, hugo)
     if not source.body.strip():
         # The closing line takes the blank lines after it with it: cut off at the head's
         # end, it may have stopped short of them, and the body would start elsewhere
         # than in the whole file. (A post with no body at all is read again: it is short.)
-        return whole_source(read_post_bytes(path), path)
+        return whole_source(read_post_bytes(path), path, hugo)
     return source
 
 
-def body_at(data: bytes, path: Path, offset: int) -> str:
+def body_at(data: bytes, path: Path, offset: int, hugo: bool = False) -> str:
     """The body of a post file whose front matter was split off before: its decoded text
     from ``offset`` (a SourceFile's ``body_offset``), or, when the file has changed since
     and the front matter no longer ends there, the body of the file split again."""
@@ -225,9 +294,10 @@ def body_at(data: bytes, path: Path, offset: int) -> str:
     # Where front matter ends, its closing line (and blank lines) stands just before, and
     # the body starts with a line break (or the file ends).
     ends_there = offset <= len(text) and text[offset : offset + 1] in ("", "\n")
-    if ends_there and _CLOSING_LINE.fullmatch(text[:offset].rstrip().rsplit("\n", 1)[-1]):
+    last_line = text[:offset].rstrip().rsplit("\n", 1)[-1]
+    if ends_there and (_CLOSING_LINE.fullmatch(last_line) or (hugo and last_line.endswith("}"))):
         return text[offset:]
-    return split_front_matter(text, path).body
+    return split_front_matter(text, path, hugo).body
 
 
 def load_yaml_with_pyyaml(front: str, path: Path) -> tuple[dict[str, Any], dict[str, int]]:

@@ -130,6 +130,32 @@ def absolutize_links(html: str, base_url: str) -> str:
     return "".join(inner)
 
 
+# Elements of a page's head, never of a post's content: a template's leftovers, which a
+# reader would show as text (a <title>) or act on (a <base>, a <meta> refresh).
+HEAD_TAGS = ("meta", "title", "link", "base")
+# What a feed reader never runs or applies, and may show as text.
+_INERT_TAGS = ("script", "style")
+_DROPPED_TAG = re.compile(r"<(?:meta|title|link|base|script|style)\b", re.IGNORECASE)
+
+
+def without_page_tags(html: str) -> tuple[str, list[str]]:
+    """An HTML fragment without its live ``<meta>``, ``<title>``, ``<link>``, ``<base>``,
+    ``<script>`` and ``<style>`` elements (text after them kept), and the names of the
+    head elements it had (the first three and ``<base>``). A tag in a code block is text
+    (``&lt;meta&gt;``) and stays."""
+    if _DROPPED_TAG.search(html) is None:  # most posts: no parsing
+        return html, []
+    root = _fragment(html)
+    found: list[str] = []
+    for element in list(root.iter(*HEAD_TAGS, *_INERT_TAGS)):
+        if element.tag in HEAD_TAGS and element.tag not in found:
+            found.append(str(element.tag))
+        element.drop_tree()
+    inner = [root.text or ""] if root.text else []
+    inner.extend(etree.tostring(child, encoding="unicode", method="html") for child in root)
+    return "".join(inner), found
+
+
 def html_to_text(html: str) -> str:
     """The visible text of an HTML fragment, whitespace collapsed to single spaces."""
     if not html.strip():

@@ -44,11 +44,23 @@ class Post:
     # False for a post read only as far as its front matter (see ``collect.load_bodies``):
     # then body, excerpt and excerpt_text are empty and the body's warnings are unknown.
     has_body: bool = True
+    # Hugo's publishDate, when it is not the date: the post is future until then.
+    publish_date: datetime | None = None
+    # Hugo's expiryDate: the post is left out from then on.
+    expiry_date: datetime | None = None
+    # False for a page that is not listed (a headless bundle): no post, and no problem.
+    listed: bool = True
 
     @property
     def last_modified(self) -> datetime:
         """When the post last changed: ``updated`` when given, else its date."""
         return self.updated if self.updated and self.updated > self.date else self.date
+
+    @property
+    def published(self) -> datetime:
+        """When the post is published (a post is future until then): its date, or Hugo's
+        ``publishDate``."""
+        return self.publish_date or self.date
 
 
 @dataclass(frozen=True)

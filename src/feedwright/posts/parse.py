@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from feedwright.errors import PostError, Problem
@@ -15,6 +15,7 @@ from feedwright.posts.dates import DateError, date_from_filename, read_date
 from feedwright.posts.defaults import with_defaults
 from feedwright.posts.files import folder_categories
 from feedwright.posts.front_matter import CONTROL_CHARACTERS, SourceFile, control_warning
+from feedwright.posts.hugo import HugoPage, hugo_url_path
 from feedwright.posts.model import Image, Post
 from feedwright.posts.permalinks import document_id, post_path
 from feedwright.site.model import Author, Site
@@ -26,6 +27,9 @@ from feedwright.site.values import (
     web_url,
     with_web_uri,
 )
+
+if TYPE_CHECKING:
+    from feedwright.posts.links import PostLinks
 
 # The most categories, and the most tags, one post may have.
 MAX_NAMES = 100
@@ -301,16 +305,16 @@ def clean_body(body: str, path: Path, first_line: int) -> tuple[str, list[Proble
     return _STRAY_MARKER.sub("", body), warnings
 
 
-def _title_from_name(fields: _Fields) -> str:
+def _title_from_name(fields: _Fields, slug: str, engine_does: str) -> str:
     """The title Jekyll gives a post with none: its file name's slug, each word between
     dashes capitalised (``2025-11-29-hello-world.md`` gives ``Hello World``), with a warning.
-    (Jekyll keeps an empty ``title: ""`` empty; a feed entry and a mail need a title.)"""
-    slug = file_slug_of(fields.source.path)
+    (Jekyll keeps an empty ``title: ""`` empty; a feed entry and a mail need a title.)
+    ``engine_does``: what the site's engine does, for the warning."""
     title = " ".join(" ".join(word.capitalize() for word in slug.split("-")).split())
     fields.warnings.append(
         Problem(
             fields.source.path,
-            f"the post has no title: it is titled {title!r} from its file name, as Jekyll does",
+            f"the post has no title: it is titled {title!r} from its file name, {engine_does}",
             'add `title: "…"` to the front matter',
             fields.source.key_lines.get("title", 1),
         )
@@ -329,13 +333,22 @@ def parse_post(source: SourceFile, site: Site, zone: tzinfo) -> Post:
     return with_body(parse_header(source, site, zone), source.body, site)
 
 
-def with_body(post: Post, body: str, site: Site) -> Post:
-    """``post`` completed with its body: the cleaned text, the excerpt and the body's warnings."""
+def with_body(post: Post, body: str, site: Site, links: PostLinks | None = None) -> Post:
+    """``post`` completed with its body: the cleaned text with its Liquid tags or Hugo
+    shortcodes rendered (``links``: the site's posts, which ``post_url`` and ``ref`` name),
+    the excerpt and the body's warnings."""
     # Imported here: it needs markdown-it and lxml, which reading front matter never does
     # (and a build whose changes show in no output reads no body).
     from feedwright.posts.excerpt import excerpt_text, truncate
 
     cleaned, body_warnings = clean_body(body, post.source, post.body_line)
+    # After the cleaning, which keeps the lines where they are, for its warnings' lines;
+    # only a body with tags has the renderer imported.
+    if "{{" in cleaned or "{%" in cleaned:
+        from feedwright.posts.templating import render_tags
+
+        cleaned, tag_warnings = render_tags(post, cleaned, site, links)
+        body_warnings += tag_warnings
     full_excerpt = excerpt_text(post.front_excerpt, cleaned, site.excerpt_separator)
     return replace(
         post,
@@ -347,15 +360,74 @@ def with_body(post: Post, body: str, site: Site) -> Post:
     )
 
 
+@dataclass(frozen=True)
+class _Place:
+    """Where and when a post is, and in what language: what Jekyll's rules and Hugo's each
+    decide their own way."""
+
+    date: datetime
+    updated: datetime | None
+    categories: tuple[str, ...]
+    url_path: str
+    slug: str | None
+    lang: str | None
+    draft: bool
+    publish_date: datetime | None = None
+    expiry_date: datetime | None = None
+    listed: bool = True
+
+
 def parse_header(source: SourceFile, site: Site, zone: tzinfo) -> Post:
     """Validate one post's front matter and build the Post without its body (``has_body`` is
     False); raise PostError if it is unusable. Only the front matter of ``source`` is used."""
-    source = with_defaults(source, site)
+    hugo = site.hugo is not None
+    source = with_defaults(_lowercase_keys(source) if hugo else source, site)
     fields = _Fields(source)
     path = source.path
+    page = HugoPage(site, path) if hugo else None
+    file_slug = page.name if page else file_slug_of(path)
     # One line wherever it goes (a mail subject, a feed reader's list): runs of whitespace,
     # line and paragraph separators included, become one space.
-    title = " ".join((fields.text("title") or "").split()) or _title_from_name(fields)
+    title = " ".join((fields.text("title") or "").split()) or _title_from_name(
+        fields, file_slug, "Hugo leaves it untitled" if hugo else "as Jekyll does"
+    )
+    if page:
+        place = _hugo_place(fields, site, zone, title, page)
+    else:
+        place = _jekyll_place(fields, site, zone, file_slug)
+    url = site.base_url + place.url_path
+    known = _KNOWN_KEYS | _HUGO_KEYS if hugo else _KNOWN_KEYS
+    return Post(
+        source=path,
+        title=title,
+        date=place.date,
+        updated=place.updated,
+        author=fields.author(url),
+        categories=place.categories,
+        tags=fields.names("tags", "tag"),
+        excerpt="",
+        image=fields.image(url),
+        url=url,
+        id=fields.text("id") or _entry_id(site, place.url_path, place.date, file_slug, place.slug),
+        slug=place.slug or file_slug,
+        draft=place.draft,
+        lang=place.lang,
+        body="",
+        body_line=source.body_line,
+        body_offset=source.body_offset,
+        extra={key: value for key, value in source.metadata.items() if key not in known},
+        warnings=tuple(fields.warnings),
+        front_excerpt=fields.first_text(_HUGO_EXCERPT_KEYS if hugo else _EXCERPT_KEYS),
+        has_body=False,
+        publish_date=place.publish_date,
+        expiry_date=place.expiry_date,
+        listed=place.listed,
+    )
+
+
+def _jekyll_place(fields: _Fields, site: Site, zone: tzinfo, file_slug: str) -> _Place:
+    """A post's date, URL and language by Jekyll's rules (and feedwright's own site's)."""
+    path = fields.source.path
     date = fields.date("date", zone) or date_from_filename(path.name, zone)
     if date is None:
         raise PostError(
@@ -372,7 +444,6 @@ def parse_header(source: SourceFile, site: Site, zone: tzinfo) -> Post:
     categories = tuple(
         dict.fromkeys(folder_categories(site, path) + fields.names("categories", "category"))
     )
-    file_slug = file_slug_of(path)
     slug = fields.text("slug")
     permalink = fields.text("permalink")
     url_path = post_path(
@@ -383,7 +454,6 @@ def parse_header(source: SourceFile, site: Site, zone: tzinfo) -> Post:
         slug=slug,
         front_matter=bool(permalink),
     )
-    url = site.base_url + url_path
     lang_text = fields.text("lang")
     lang = normalise_lang(lang_text) if lang_text else None
     if lang_text and not lang:
@@ -393,29 +463,76 @@ def parse_header(source: SourceFile, site: Site, zone: tzinfo) -> Post:
             "write `lang: ja` or `lang: en-US`",
         )
     draft = fields.flag("draft") is True or fields.flag("published") is False
-    return Post(
-        source=path,
-        title=title,
-        date=date,
-        updated=updated,
-        author=fields.author(url),
-        categories=categories,
-        tags=fields.names("tags", "tag"),
-        excerpt="",
-        image=fields.image(url),
-        url=url,
-        id=fields.text("id") or _entry_id(site, url_path, date, file_slug, slug),
-        slug=slug or file_slug,
-        draft=draft,
-        lang=lang,
-        body="",
-        body_line=source.body_line,
-        body_offset=source.body_offset,
-        extra={key: value for key, value in source.metadata.items() if key not in _KNOWN_KEYS},
-        warnings=tuple(fields.warnings),
-        front_excerpt=fields.first_text(_EXCERPT_KEYS),
-        has_body=False,
+    return _Place(date, updated, categories, url_path, slug, lang, draft)
+
+
+# Hugo's front matter dates, each read from the first of its keys that is set (Hugo's
+# default [frontmatter] order; keys are lowercased, as Hugo reads them).
+_HUGO_DATE_KEYS = ("date", "publishdate", "pubdate", "published", "lastmod", "modified")
+_HUGO_PUBLISH_KEYS = ("publishdate", "pubdate", "published")
+_HUGO_EXPIRY_KEYS = ("expirydate", "unpublishdate")
+_HUGO_UPDATED_KEYS = ("lastmod", "modified")
+_HUGO_KEYS = {
+    *_HUGO_DATE_KEYS, *_HUGO_EXPIRY_KEYS, "url", "headless", "_build", "build",
+}  # fmt: skip
+_HUGO_EXCERPT_KEYS = ("summary", "description")
+
+
+def _lowercase_keys(source: SourceFile) -> SourceFile:
+    """``source`` with its front matter keys lowercased: Hugo's keys are case-insensitive
+    (``publishDate`` is ``publishdate``)."""
+    if all(key == key.lower() for key in source.metadata):
+        return source
+    return replace(
+        source,
+        metadata={key.lower(): value for key, value in source.metadata.items()},
+        key_lines={key.lower(): line for key, line in source.key_lines.items()},
     )
+
+
+def _first_date(fields: _Fields, keys: tuple[str, ...], zone: tzinfo) -> datetime | None:
+    for key in keys:
+        value = fields.date(key, zone)
+        if value is not None:
+            return value
+    return None
+
+
+def _hugo_place(fields: _Fields, site: Site, zone: tzinfo, title: str, page: HugoPage) -> _Place:
+    """A post's dates, URL and language by Hugo's rules (see ``posts.hugo``)."""
+    path = fields.source.path
+    date = _first_date(fields, _HUGO_DATE_KEYS, zone)
+    if date is None:
+        raise PostError(
+            path,
+            "the post has no date",
+            "add `date: 2025-11-29T09:00:00+09:00` to the front matter",
+            1,
+        )
+    publish_date = _first_date(fields, _HUGO_PUBLISH_KEYS, zone)
+    slug = fields.text("slug")
+    url_path = hugo_url_path(site, page, date=date, title=title, slug=slug, url=fields.text("url"))
+    return _Place(
+        date=date,
+        updated=_first_date(fields, _HUGO_UPDATED_KEYS, zone),
+        categories=fields.names("categories", "category"),
+        url_path=url_path,
+        slug=slug,
+        lang=page.language.lang,
+        draft=fields.flag("draft") is True,
+        publish_date=publish_date if publish_date != date else None,
+        expiry_date=_first_date(fields, _HUGO_EXPIRY_KEYS, zone),
+        listed=not (fields.flag("headless") is True or _never_listed(fields.metadata)),
+    )
+
+
+def _never_listed(metadata: Mapping[str, Any]) -> bool:
+    """Whether Hugo's build options (``_build`` or ``build``) keep the page out of lists."""
+    options = metadata.get("_build", metadata.get("build"))
+    if not isinstance(options, Mapping):
+        return False
+    listed = options.get("list")
+    return listed is False or (isinstance(listed, str) and listed.lower() == "never")
 
 
 def _entry_id(site: Site, url_path: str, date: datetime, file_slug: str, slug: str | None) -> str:

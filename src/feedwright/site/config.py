@@ -1,4 +1,5 @@
-"""Load a Site from ``feedwright.toml``, falling back to a Jekyll ``_config.yml``."""
+"""Load a Site from ``feedwright.toml``, falling back to a Jekyll ``_config.yml`` or a Hugo
+``hugo.toml`` (``config.toml``, ``config/_default/``…)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,13 @@ from urllib.parse import urlsplit
 
 from feedwright.errors import ConfigError, Problem
 from feedwright.site.addresses import control_character, parse_address
+from feedwright.site.hugo import (
+    hugo_config_file,
+    hugo_feed_values,
+    hugo_settings,
+    hugo_site_values,
+    read_hugo_config,
+)
 from feedwright.site.jekyll import (
     JEKYLL_CONFIG,
     jekyll_feed_values,
@@ -138,8 +146,9 @@ def load_site(
     """Read the site configuration of the folder ``root``.
 
     Values come from ``config`` (default ``root/feedwright.toml``), then from a Jekyll
-    ``_config.yml`` beside it, then from defaults. ``output`` (the CLI's ``--output``)
-    overrides the configured output folder. Raises ConfigError for anything unusable.
+    ``_config.yml`` beside it, else from a Hugo configuration, then from defaults.
+    ``output`` (the CLI's ``--output``) overrides the configured output folder. Raises
+    ConfigError for anything unusable.
     """
     if not root.is_dir():
         raise ConfigError(
@@ -157,17 +166,27 @@ def load_site(
     jekyll = read_jekyll_config(jekyll_path) if jekyll_path.exists() else {}
     for key, value in jekyll_site_values(jekyll).items():
         site_table.setdefault(key, value)
+    # The engine is decided here, once: a _config.yml makes a Jekyll site, whatever else.
+    hugo_path = None if jekyll_path.exists() else hugo_config_file(root)
+    engine = "jekyll" if jekyll_path.exists() else "hugo" if hugo_path else ""
+    hugo = read_hugo_config(root) if hugo_path else {}
+    for key, value in hugo_site_values(hugo).items():
+        site_table.setdefault(key, value)
     # Where the site's identity came from, for the errors about it.
-    source = config_path if config_path.exists() else jekyll_path
+    source = config_path if config_path.exists() else hugo_path or jekyll_path
     # Checked in this order, so that of several mistakes the first one named stays the same.
-    title, url, warnings = _title_and_url(source, site_table, jekyll_path.exists())
+    # A url of feedwright.toml stands in for a Hugo site's baseURL, whatever that is.
+    from_hugo = hugo_path if "url" not in data.get("site", {}) else None
+    title, url, warnings = _title_and_url(source, site_table, engine, from_hugo)
     timezone = _timezone(source, str(site_table.get("timezone", "UTC")))
     lang = _lang(source, str(site_table.get("lang", "en")))
     jekyll_feeds, feed_warnings = jekyll_feed_values(jekyll_path, jekyll)
     # A Jekyll site's ids are jekyll-feed's unless [feeds] says otherwise.
     id_scheme = "jekyll" if jekyll_path.exists() else FeedSettings.id_scheme
+    hugo_feeds = hugo_feed_values(hugo) if hugo_path else {}
     feeds = _feed_settings(
-        config_path, {"id_scheme": id_scheme, **jekyll_feeds, **data.get("feeds", {})}
+        config_path,
+        {"id_scheme": id_scheme, **jekyll_feeds, **hugo_feeds, **data.get("feeds", {})},
     )
     excerpt_length = _typed(
         config_path, "site", "excerpt_length", site_table.get("excerpt_length", 200), int
@@ -208,6 +227,12 @@ def load_site(
         warnings=tuple(
             warnings + feed_warnings + author_warnings + default_warnings + authors_warnings
         ),
+        engine=engine,
+        hugo=(
+            hugo_settings(hugo_path, hugo, title, lang, str(site_table.get("description") or ""))
+            if hugo_path
+            else None
+        ),
     )
     if site.excerpt_length < 10:
         raise ConfigError(config_path, "`excerpt_length` must be at least 10")
@@ -227,9 +252,12 @@ class _Setting:
 
 
 def _settings_file(site: Site) -> Path:
-    """The file a site's settings come from: feedwright.toml, else the Jekyll config."""
+    """The file a site's settings come from: feedwright.toml, else the Jekyll config, else
+    the Hugo config."""
     jekyll_config = site.root / JEKYLL_CONFIG
-    return site.config_path or (jekyll_config if jekyll_config.exists() else site.root)
+    if site.config_path or jekyll_config.exists():
+        return site.config_path or jekyll_config
+    return hugo_config_file(site.root) or site.root
 
 
 def check_output_names(site: Site) -> None:
@@ -284,16 +312,20 @@ def _both(first: _Setting, second: _Setting) -> str:
 
 
 def _title_and_url(
-    source: Path, site_table: Mapping[str, Any], jekyll_site: bool
+    source: Path, site_table: Mapping[str, Any], engine: str, hugo_path: Path | None
 ) -> tuple[str, str, list[Problem]]:
     """The site's title and URL, and the warning when the title fell back to the address.
 
-    A Jekyll site builds with no title (jekyll-feed then writes a feed without one, and
-    readers show its address instead), so on a Jekyll site the address stands in for it.
+    A Jekyll or Hugo site builds with no title (jekyll-feed, and Hugo, then write a feed
+    without one, and readers show its address instead), so there the address stands in
+    for it. ``hugo_path``: a Hugo site's configuration file, which its errors name.
     """
     title = site_table.get("title")
-    if jekyll_site and (title is None or (isinstance(title, str) and not title.strip())):
-        url = _site_url(source, site_table.get("url"), site_table.get("baseurl"), jekyll_site)
+    url = site_table.get("url")
+    if hugo_path is not None:
+        _check_base_url(hugo_path, url)
+    if engine and (title is None or (isinstance(title, str) and not title.strip())):
+        url = _site_url(source, url, site_table.get("baseurl"), engine == "jekyll")
         address = urlsplit(url)
         fallback = address.netloc + address.path
         warning = Problem(
@@ -302,13 +334,38 @@ def _title_and_url(
             "readers show jekyll-feed's feed with no title",
             f"add `title: My blog` to {JEKYLL_CONFIG}",
         )
+        if engine == "hugo":
+            warning = Problem(
+                source,
+                f"the site has no title; its feeds are titled {fallback!r}, as feed readers "
+                "show Hugo's feed with no title",
+                'add title = "My blog" to the site configuration',
+            )
         return fallback, url, [warning]
     title = _title(source, title)
     return (
         title,
-        _site_url(source, site_table.get("url"), site_table.get("baseurl"), jekyll_site),
+        _site_url(source, url, site_table.get("baseurl"), engine == "jekyll"),
         [],
     )
+
+
+def _check_base_url(hugo_path: Path, url: object) -> None:
+    """ConfigError, naming a Hugo site's file and its key, when its ``baseURL`` is missing
+    or not an absolute http(s) URL (``baseURL = "/"``, as for a local preview)."""
+    hint = f'add baseURL = "https://example.org/" to {hugo_path.name}'
+    if url is None or url == "":
+        raise ConfigError(
+            hugo_path, "the site has no `baseURL`: feeds need the public address of the site", hint
+        )
+    address = urlsplit(url) if isinstance(url, str) else None
+    if address is None or address.scheme not in ("http", "https") or not address.netloc:
+        raise ConfigError(
+            hugo_path,
+            f"`baseURL` {url!r} is not an absolute http(s) URL: feeds need the public address "
+            "of the site",
+            f"{hint}, or url under [site] in {CONFIG_NAME}",
+        )
 
 
 def _title(source: Path, title: object) -> str:

@@ -98,6 +98,44 @@ class FrontMatterDefault:
 
 
 @dataclass(frozen=True)
+class Language:
+    """One language of a Hugo site (its ``[languages]`` table, or the site itself when it
+    has none): its posts make feeds of their own, in ``folder``."""
+
+    # Hugo's key of the language, lowercased: "en", "pt-br"; it ends translated file names
+    # (``post.fr.md``).
+    key: str
+    title: str
+    # Its BCP 47 tag, for the feeds and the posts: languageCode, else the key.
+    lang: str
+    description: str = ""
+    # The folder its content is in, relative to the site folder ("content").
+    content_dir: str = "content"
+    # The folder of its URLs and feeds: "" for the default language (unless
+    # defaultContentLanguageInSubdir), else its key.
+    folder: str = ""
+
+
+@dataclass(frozen=True)
+class HugoSettings:
+    """What a Hugo site's configuration says about its posts and their URLs."""
+
+    # Section name -> permalink pattern (``[permalinks]``, or ``[permalinks.page]``).
+    permalinks: Mapping[str, str] = field(default_factory=dict, hash=False)
+    ugly_urls: bool = False
+    path_to_lower: bool = True
+    # ``params.mainSections``; None: the section with the most pages, as Hugo chooses.
+    main_sections: tuple[str, ...] | None = None
+    # The default language first, then the others by weight.
+    languages: tuple[Language, ...] = ()
+
+    @property
+    def default_language(self) -> Language:
+        """The language of the main feed and the digest."""
+        return self.languages[0]
+
+
+@dataclass(frozen=True)
 class Site:
     """Everything feedwright knows about a site: its identity and where things live."""
 
@@ -128,6 +166,11 @@ class Site:
     # What the configuration held that was left out, each with a warning; reported with the
     # posts' warnings (see posts.collect).
     warnings: tuple[Problem, ...] = ()
+    # Which engine's site this is, decided once by site.config: "jekyll" (a _config.yml),
+    # "hugo" (a hugo.toml, config.toml… or config/_default/), or "" (feedwright.toml alone).
+    engine: str = ""
+    # A Hugo site's content settings (None on other sites).
+    hugo: HugoSettings | None = None
 
     @property
     def base_url(self) -> str:

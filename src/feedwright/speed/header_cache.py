@@ -34,7 +34,7 @@ CACHE_NAME = "posts-cache.jsonl"
 # The name of format 1 and 2, removed when the new one is written.
 _OLD_CACHE_NAME = "posts-cache.json"
 # Bump when the entry format or what parse_header makes changes.
-_FORMAT = 6
+_FORMAT = 7
 
 
 def site_fingerprint(site: Site) -> str:
@@ -178,7 +178,7 @@ def _reads_back(value: object) -> bool:
 # big site is read and written whole, and names repeated 10,000 times double its size).
 _FIELDS = ("title", "date", "updated", "author", "categories", "tags", "image", "url", "id",
            "slug", "draft", "lang", "body_line", "body_offset", "extra", "warnings",
-           "front_excerpt")  # fmt: skip
+           "front_excerpt", "publish_date", "expiry_date", "listed")  # fmt: skip
 
 
 def _post_to_json(post: Post) -> list[Any]:
@@ -202,6 +202,9 @@ def _post_to_json(post: Post) -> list[Any]:
         dict(post.extra),
         [[problem.message, problem.hint, problem.line] for problem in post.warnings],
         post.front_excerpt,
+        post.publish_date.isoformat() if post.publish_date else None,
+        post.expiry_date.isoformat() if post.expiry_date else None,
+        post.listed,
     ]
 
 
@@ -215,7 +218,8 @@ def _post_from_json(source: Path, data: list[Any]) -> Post:
     if len(data) != len(_FIELDS):
         raise ValueError("an entry of another format")
     (title, date, updated, author, categories, tags, image, url, entry_id, slug, draft, lang,
-     body_line, body_offset, extra, warnings, front_excerpt) = data  # fmt: skip
+     body_line, body_offset, extra, warnings, front_excerpt, publish_date, expiry_date,
+     listed) = data  # fmt: skip
     return Post(
         source=source,
         title=title,
@@ -238,4 +242,7 @@ def _post_from_json(source: Path, data: list[Any]) -> Post:
         warnings=tuple([Problem(source, *warning) for warning in warnings]) if warnings else (),
         front_excerpt=front_excerpt,
         has_body=False,
+        publish_date=datetime.fromisoformat(publish_date) if publish_date else None,
+        expiry_date=datetime.fromisoformat(expiry_date) if expiry_date else None,
+        listed=listed,
     )
