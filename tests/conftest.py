@@ -7,6 +7,7 @@ import gc
 import os
 import select
 import socket
+import sqlite3
 import ssl
 import textwrap
 import time
@@ -14,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, TypedDict, Unpack
+from typing import IO, Any, TypedDict, Unpack
 
 import feedparser
 import pytest
@@ -25,6 +26,7 @@ from typer.testing import CliRunner
 
 from feedwright.commands.build import BuildOptions, BuildResult, build_site
 from feedwright.commands.send import SendOptions, SendResult, send_site
+from feedwright.mail.store import store_path
 from feedwright.site.config import load_site
 from feedwright.site.model import Site
 from feedwright.speed import Speed
@@ -148,6 +150,45 @@ AUTUMN_POST: dict[str, str | bytes] = {
         紅葉がきれいでした。
         """,
 }
+
+
+def newsletter(site: Site, query: str, *parameters: object) -> list[tuple[Any, ...]]:
+    """The rows of ``query`` on the site's newsletter database."""
+    connection = sqlite3.connect(store_path(site))
+    try:
+        return connection.execute(query, parameters).fetchall()
+    finally:
+        connection.close()
+
+
+def refusals_by_post(site: Site) -> list[dict[str, str]]:
+    """For each post the database knows (in its order), who was refused it and why."""
+    refused: dict[str, dict[str, str]] = {
+        feed_id: {} for (feed_id,) in newsletter(site, "SELECT feed_id FROM posts ORDER BY id")
+    }
+    for feed_id, address, reply in newsletter(
+        site,
+        "SELECT p.feed_id, s.address, r.reply FROM refusal_posts rp"
+        " JOIN posts p ON p.id = rp.post_id JOIN refusals r ON r.id = rp.refusal_id"
+        " JOIN subscribers s ON s.id = r.subscriber_id",
+    ):
+        refused[feed_id][address] = reply
+    return list(refused.values())
+
+
+def delivered_by_post(site: Site) -> list[list[str]]:
+    """For each post the database knows (in its order), who has it, in the order sent."""
+    delivered: dict[str, list[str]] = {
+        feed_id: [] for (feed_id,) in newsletter(site, "SELECT feed_id FROM posts ORDER BY id")
+    }
+    for feed_id, address in newsletter(
+        site,
+        "SELECT p.feed_id, s.address FROM delivery_posts dp"
+        " JOIN posts p ON p.id = dp.post_id JOIN deliveries d ON d.id = dp.delivery_id"
+        " JOIN subscribers s ON s.id = d.subscriber_id ORDER BY d.id",
+    ):
+        delivered[feed_id].append(address)
+    return list(delivered.values())
 
 
 def parse_feed(path: Path) -> feedparser.FeedParserDict:

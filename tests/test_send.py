@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import gc
-import json
 import threading
 import time
 from email import policy
@@ -19,8 +18,11 @@ from conftest import (
     MailServer,
     SiteFactory,
     build,
+    delivered_by_post,
     free_port,
     mail_config,
+    newsletter,
+    refusals_by_post,
     runner,
     send,
     subscribers_config,
@@ -30,6 +32,7 @@ from feedwright.cli import app
 from feedwright.errors import ConfigError, DeliveryError, HeaderInjectionError, StateError
 from feedwright.mail.message import MAIL_POLICY, message_bytes
 from feedwright.mail.records import state_lock
+from feedwright.mail.store import store_path
 from feedwright.site.config import load_site
 
 POSTS: dict[str, str | bytes] = {
@@ -118,13 +121,14 @@ def test_nothing_new_means_no_mail_and_an_untouched_state(
 ) -> None:
     site = make_site(POSTS, mail_config(smtp_server.port, ["a@example.org"]))
     send(site)
-    state_before = site.state_path.read_bytes()
-    modified_before = site.state_path.stat().st_mtime_ns
+    database = store_path(site)
+    before = database.read_bytes()
+    modified_before = database.stat().st_mtime_ns
     result = send(site)
     assert result.report.planned == [] and len(smtp_server.handler.messages) == 1
-    assert site.state_path.read_bytes() == state_before
-    assert site.state_path.stat().st_mtime_ns == modified_before
-    assert site.state_path.stat().st_mode & 0o777 == 0o600
+    assert database.read_bytes() == before
+    assert database.stat().st_mtime_ns == modified_before
+    assert database.stat().st_mode & 0o777 == 0o600
 
 
 def test_a_new_post_goes_out_once(make_site: SiteFactory, smtp_server: MailServer) -> None:
@@ -153,8 +157,8 @@ def test_the_first_run_does_not_mail_the_archive(
         "「京都の秋、朝の散歩",
         "Feeds & <mail>",
     ]
-    state = json.loads(site.state_path.read_text())
-    assert sorted(record["seen"] for record in state["posts"].values()) == [0, 0, 0, 0, 0, 1, 1]
+    seen = newsletter(site, "SELECT seen_run FROM posts ORDER BY seen_run")
+    assert [run for (run,) in seen] == [0, 0, 0, 0, 0, 1, 1]
     assert send(site).report.planned == []
 
 
@@ -217,11 +221,16 @@ def test_a_permanent_failure_is_recorded_and_not_retried(
         ("gone@example.org", "550 5.1.1 No such user")
     ]
     assert smtp_server.handler.recipients() == ["a@example.org", "c@example.org"]
-    state = json.loads(site.state_path.read_text())
-    for record in state["posts"].values():
-        assert record["failed"] == {"gone@example.org": "550 5.1.1 No such user"}
+    assert refusals_by_post(site) == [{"gone@example.org": "550 5.1.1 No such user"}] * 2
+    # The address does not exist: it bounced, and gets no more mail, with the reply as cause.
+    assert newsletter(
+        site, "SELECT status, status_cause FROM subscribers WHERE address = 'gone@example.org'"
+    ) == [("bounced", "refused: 550 5.1.1 No such user")]
     second = send(site)
     assert second.report.planned == [] and len(smtp_server.handler.messages) == 2
+    write_posts(site.root / "_posts", {"2025-12-15-new.md": ANOTHER_POST})
+    third = send(site)
+    assert [r.email for r, _ in third.report.planned] == ["a@example.org", "c@example.org"]
 
 
 def test_a_dropped_connection_resumes_with_exactly_the_missing_recipients(
@@ -233,15 +242,14 @@ def test_a_dropped_connection_resumes_with_exactly_the_missing_recipients(
     first = send(site)
     assert smtp_server.handler.recipients() == recipients[:2]
     assert [r.email for r, _ in first.report.deferred] == recipients[2:]
-    state = json.loads(site.state_path.read_text())
-    assert all(record["sent"] == recipients[:2] for record in state["posts"].values())
+    assert delivered_by_post(site) == [recipients[:2]] * 2
     smtp_server.handler.drop_after = None
     second = send(site)
     assert not second.report.failed
     assert smtp_server.handler.recipients() == recipients  # each exactly once
-    # Everyone has every post: the state keeps only that the posts are done.
-    state = json.loads(site.state_path.read_text())
-    assert all(record["done"] and "sent" not in record for record in state["posts"].values())
+    # Everyone has every post, each once, and the posts are marked mailed.
+    assert delivered_by_post(site) == [recipients] * 2
+    assert newsletter(site, "SELECT mailed FROM posts") == [(1,), (1,)]
 
 
 def test_an_unreachable_server_leaves_everyone_for_the_next_run(
@@ -277,8 +285,7 @@ def test_starttls_is_never_silently_skipped(
     with pytest.raises(DeliveryError, match="does not offer STARTTLS"):
         send(site)
     assert smtp_server.handler.messages == []
-    state = json.loads(site.state_path.read_text())
-    assert all("sent" not in record for record in state["posts"].values())
+    assert newsletter(site, "SELECT count(*) FROM deliveries") == [(0,)]
 
 
 def test_the_password_comes_only_from_the_environment(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from conftest import (
     SiteFactory,
     blog_login,
     mail_config,
+    refusals_by_post,
     send,
     serving,
 )
@@ -25,11 +25,6 @@ from feedwright.site.model import Site
 
 POSTS = AUTUMN_POST
 RECIPIENTS = [f"r{number}@example.org" for number in range(6)]
-
-
-def failed_records(site: Site) -> list[dict[str, str]]:
-    state = json.loads(site.state_path.read_text())
-    return [record.get("failed", {}) for record in state["posts"].values()]
 
 
 @dataclass
@@ -69,7 +64,7 @@ def test_a_server_that_refuses_everyone_stops_the_run_and_records_nothing(
     )
     with pytest.raises(DeliveryError, match=f"refused {MAX_FAILURES_IN_A_ROW} recipients in a row"):
         send(site, retries=0)
-    assert failed_records(site) == [{}]
+    assert refusals_by_post(site) == [{}]
     # The relay is fixed: everyone gets the post on the next run.
     mailing.handler.refuse.clear()
     mailing.next_run_reaches(site, RECIPIENTS)
@@ -79,14 +74,14 @@ def test_a_policy_refusal_is_recorded_once_the_server_takes_other_mail(mailing: 
     site = mailing.site(RECIPIENTS[:2], refuse={"r0@example.org": "550 Mailbox unavailable"})
     result = send(site, retries=0)
     assert [r.email for r, _ in result.report.refused] == ["r0@example.org"]
-    assert failed_records(site) == [{"r0@example.org": "550 Mailbox unavailable"}]
+    assert refusals_by_post(site) == [{"r0@example.org": "550 Mailbox unavailable"}]
     assert send(site, retries=0).report.planned == []
 
 
 def test_a_refusal_with_no_accepted_mail_is_tried_again_next_run(mailing: Mailing) -> None:
     site = mailing.site(RECIPIENTS[:1], refuse={"r0@example.org": "550 Mailbox unavailable"})
     assert send(site, retries=0).report.refused
-    assert failed_records(site) == [{}]
+    assert refusals_by_post(site) == [{}]
     mailing.handler.refuse.clear()
     mailing.next_run_reaches(site, ["r0@example.org"])
 

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from conftest import (
@@ -12,6 +11,7 @@ from conftest import (
     MailServer,
     SiteFactory,
     mail_config,
+    newsletter,
     send,
     subscribers_config,
     write_posts,
@@ -45,17 +45,19 @@ def new_post(number: int) -> dict[str, str | bytes]:
     }
 
 
-def _send_again_with(site: Site, config: str, smtp_server: MailServer) -> dict[str, Any]:
+def _send_again_with(site: Site, config: str, smtp_server: MailServer) -> list[tuple[Any, ...]]:
     """Send once, then again with ``config``: the site's two posts must have moved (new ids,
-    the same files), so no message is sent the second time. The state, as saved."""
+    the same files), so no message is sent the second time. The posts, as the database
+    keeps them (id, file, URL, the run that saw them, mailed), by id."""
     send(site, retries=0)
     assert len(smtp_server.handler.messages) == 1
     (site.root / "feedwright.toml").write_text(config)
     moved = send(load_site(site.root), retries=0)
     assert moved.report.start.moved == 2 and moved.report.planned == []
     assert len(smtp_server.handler.messages) == 1
-    state: dict[str, Any] = json.loads(site.state_path.read_text())
-    return state
+    return newsletter(
+        site, "SELECT feed_id, file, url, seen_run, mailed FROM posts ORDER BY feed_id"
+    )
 
 
 def test_a_new_site_url_does_not_mail_the_posts_again(
@@ -64,16 +66,13 @@ def test_a_new_site_url_does_not_mail_the_posts_again(
     config = mail_config(smtp_server.port, ["a@example.org"])
     site = make_site(POSTS, config)
     new_config = config.replace("https://blog.example.org", "https://new.example.org")
-    state = _send_again_with(site, new_config, smtp_server)
-    assert sorted(state["posts"]) == [
+    posts = _send_again_with(site, new_config, smtp_server)
+    autumn = "https://new.example.org/2025/11/29/autumn.html"
+    assert [feed_id for feed_id, *_ in posts] == [
         "https://new.example.org/2025/10/01/feeds.html",
-        "https://new.example.org/2025/11/29/autumn.html",
+        autumn,
     ]
-    assert state["posts"]["https://new.example.org/2025/11/29/autumn.html"] == {
-        "seen": 1,
-        "source": "_posts/2025-11-29-autumn.md",
-        "done": True,
-    }
+    assert posts[1] == (autumn, "_posts/2025-11-29-autumn.md", autumn, 1, 1)
 
 
 def test_jekyll_feeds_ids_on_a_site_already_mailed_do_not_mail_its_posts_again(
@@ -84,8 +83,8 @@ def test_jekyll_feeds_ids_on_a_site_already_mailed_do_not_mail_its_posts_again(
     config = mail_config(smtp_server.port, ["a@example.org"])
     site = make_site(POSTS, config + '\n[feeds]\nid_scheme = "url"\n')
     (site.root / "_config.yml").write_text("title: Test Blog\n")
-    state = _send_again_with(load_site(site.root), config, smtp_server)
-    assert sorted(state["posts"]) == [
+    posts = _send_again_with(load_site(site.root), config, smtp_server)
+    assert [feed_id for feed_id, *_ in posts] == [
         "https://blog.example.org/2025/10/01/feeds",
         "https://blog.example.org/2025/11/29/autumn",
     ]
@@ -154,7 +153,7 @@ def test_a_recipient_back_from_away_whose_message_fails_still_gets_each_post_onc
         "b@example.org": ["New post 3", "New post 2", "New post 1"],
     }
     assert send(load_site(site.root), retries=0).report.planned == []
-    assert "away" not in json.loads(site.state_path.read_text())
+    assert newsletter(site, "SELECT address FROM subscribers WHERE away_since NOT NULL") == []
 
 
 def test_a_briefly_cut_subscriber_file_loses_no_one(
@@ -203,16 +202,17 @@ def test_a_recipient_away_for_many_posts_keeps_the_state_small(
     for number in range(1, 4):
         write_posts(site.root / "_posts", new_post(number))
         send(load_site(site.root), retries=0)
-    # Every post is done: who has it is dropped, and b's claim is one entry, not one a post.
-    state = json.loads(site.state_path.read_text())
-    assert all(record["done"] and "sent" not in record for record in state["posts"].values())
-    assert state["away"] == {"b@example.org": 2}
+    # Every post is mailed (b does not hold them open), and b's claim is one value, not
+    # one a post.
+    assert newsletter(site, "SELECT DISTINCT mailed FROM posts") == [(1,)]
+    away = "SELECT address, away_since FROM subscribers WHERE away_since NOT NULL"
+    assert newsletter(site, away) == [("b@example.org", 2)]
     (site.root / "feedwright.toml").write_text(both)
     back = send(load_site(site.root), retries=0)
     assert [(r.email, len(posts)) for r, posts in back.report.planned] == [("b@example.org", 3)]
-    state = json.loads(site.state_path.read_text())
-    assert "away" not in state
-    assert all(record["done"] and "sent" not in record for record in state["posts"].values())
+    assert newsletter(site, away) == []
+    # Still active: absence never unsubscribed them.
+    assert newsletter(site, "SELECT DISTINCT status FROM subscribers") == [("active",)]
 
 
 def test_the_default_digest_shows_what_the_next_send_would_mail(

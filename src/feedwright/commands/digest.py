@@ -62,7 +62,8 @@ def select_digest_posts(
 ) -> tuple[list[Post], str]:
     """The posts to show, newest first, and since when (for "no new posts since …")."""
     from feedwright.mail.recipients import site_recipients
-    from feedwright.mail.records import load_state, unsent_posts
+    from feedwright.mail.records import unsent_posts
+    from feedwright.mail.store import mailable, read_records
 
     zone = site.zone
     if options.last is not None:
@@ -80,9 +81,9 @@ def select_digest_posts(
             start = now - timedelta(days=options.days or 0)
         label = start.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
         return [post for post in posts if post.date >= start], label
-    state = load_state(site.state_path)
+    state, statuses = read_records(site)
     label = state.last_sent or "the last digest"
-    recipients, _ = site_recipients(site)
+    recipients = mailable(site_recipients(site)[0], statuses)
     return unsent_posts(state, posts, recipients, site.digest.max_posts, site.root), label
 
 

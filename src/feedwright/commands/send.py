@@ -50,7 +50,8 @@ def send_site(
     collection = read_headers(site, now, options.speed, skip_invalid=options.skip_invalid)
     # The digest mails the site's main language's posts: a translation is not mailed again.
     posts = in_main_language(site, collection.posts)
-    report = send_digests(site, posts, recipients, options, progress)
+    source = recipients_source(site, options.to_file)
+    report = send_digests(site, posts, recipients, options, progress, source)
     if report.start.away:
         warnings.append(_away_warning(site, options.to_file, report.start.away))
     return SendResult(collection, recipients, warnings, report)

@@ -1,4 +1,5 @@
-"""Send the digest over SMTP, one message per recipient, recording each delivery at once."""
+"""Send the digest over SMTP, one message per recipient, recording each delivery at once
+in the newsletter database."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from feedwright.errors import ConfigError, DeliveryError, FeedwrightError, HeaderInjectionError
-from feedwright.mail.digest import DigestRenderer
+from feedwright.mail.digest import Digest, DigestRenderer, personal
 from feedwright.mail.message import build_message, message_bytes, sender_address
 from feedwright.mail.recipients import Recipient
 from feedwright.mail.records import (
@@ -20,17 +22,29 @@ from feedwright.mail.records import (
     RunStart,
     begin_run,
     compact,
-    load_state,
     pending_posts,
     record_refused,
     record_sent,
-    save_state,
     state_lock,
+)
+from feedwright.mail.store import (
+    Store,
+    load_records,
+    mailable,
+    open_store,
+    read_records,
+    save_delivery,
+    save_mailed,
+    save_refusal,
+    save_run_start,
 )
 from feedwright.posts.collect import load_bodies, post_links
 from feedwright.posts.model import Post
 from feedwright.site.model import Site, SmtpSettings
 from feedwright.writer import remove_stale_temporaries
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 PASSWORD_VARIABLE = "FEEDWRIGHT_SMTP_PASSWORD"
 # Waits between the attempts at one message after a temporary failure; then it is left
@@ -99,29 +113,46 @@ def _response_text(response: bytes | str) -> str:
     return " ".join(text.split())
 
 
+class _KeepsReply(smtplib.SMTP):
+    """smtplib's session, keeping the server's answer to the last message (``sendmail``
+    checks it and drops it): the delivery records it."""
+
+    last_reply = ""
+
+    def data(self, msg: ReadableBuffer | str) -> tuple[int, bytes]:
+        """Send the message content; keep the answer."""
+        code, response = super().data(msg)
+        self.last_reply = f"{code} {_response_text(response)}"
+        return code, response
+
+
+class _KeepsReplyTls(_KeepsReply, smtplib.SMTP_SSL):
+    """The same over TLS from the start (port 465)."""
+
+
 class SmtpConnection:
     """One SMTP session, opened on first use and opened again after it drops."""
 
     def __init__(self, settings: SmtpSettings, password: str | None):
         self.settings = settings
         self.password = password
-        self.smtp: smtplib.SMTP | None = None
+        self.smtp: _KeepsReply | None = None
         # Messages the open session has taken: a session that took one and then closed
         # is a server that closes after each message, not one in trouble.
         self.accepted = 0
 
-    def _open(self) -> smtplib.SMTP:
+    def _open(self) -> _KeepsReply:
         settings = self.settings
         where = f"{settings.host}:{settings.port}"
         context = _tls_context(settings)
         try:
-            smtp: smtplib.SMTP
+            smtp: _KeepsReply
             if settings.security == "tls":
-                smtp = smtplib.SMTP_SSL(
+                smtp = _KeepsReplyTls(
                     settings.host, settings.port, timeout=settings.timeout, context=context
                 )
             else:
-                smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+                smtp = _KeepsReply(settings.host, settings.port, timeout=settings.timeout)
             try:
                 self._start_session(smtp, context)
             except BaseException:
@@ -171,8 +202,9 @@ class SmtpConnection:
         if settings.username:
             smtp.login(settings.username, self.password or "")
 
-    def send(self, message: bytes, sender: str, recipient: str) -> None:
-        """Send one message to one address; raise TemporaryFailure or PermanentFailure.
+    def send(self, message: bytes, sender: str, recipient: str) -> str:
+        """Send one message to one address and return the server's answer; raise
+        TemporaryFailure or PermanentFailure.
 
         When a session that has taken a message is found closed (many servers close after
         each message), a new one is opened at once; the retry delays are for answers that
@@ -182,15 +214,15 @@ class SmtpConnection:
         """
         reused = self.smtp is not None and self.accepted > 0
         try:
-            self._send_once(message, sender, recipient)
+            return self._send_once(message, sender, recipient)
         except ConnectionLost:
             if not reused:
                 raise
             # The server answered nothing of this message: send it on a new session now,
             # as a retry would after its delay (a failure there is an ordinary one).
-            self._send_once(message, sender, recipient)
+            return self._send_once(message, sender, recipient)
 
-    def _send_once(self, message: bytes, sender: str, recipient: str) -> None:
+    def _send_once(self, message: bytes, sender: str, recipient: str) -> str:
         """One attempt at sending, on the open session or a new one."""
         if self.smtp is None:
             self.smtp = self._open()
@@ -216,6 +248,7 @@ class SmtpConnection:
             self.close()
             raise ConnectionLost(f"connection lost: {error or type(error).__name__}") from None
         self.accepted += 1
+        return self.smtp.last_reply
 
     def _forget_if_closed(self) -> None:
         # smtplib closes the socket itself on a 421 ("service closing"); the next message
@@ -268,16 +301,17 @@ def send_with_retries(
     sender: str,
     recipient: str,
     delays: Sequence[float],
-) -> None:
-    """Send, trying again after each delay while the failure is temporary."""
+) -> str:
+    """Send, trying again after each delay while the failure is temporary; the server's
+    answer."""
     for delay in (*delays, None):
         try:
-            connection.send(message, sender, recipient)
-            return
+            return connection.send(message, sender, recipient)
         except TemporaryFailure:
             if delay is None:
                 raise
             time.sleep(delay)
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 def check_send_settings(
@@ -317,12 +351,16 @@ def send_digests(
     recipients: Sequence[Recipient],
     options: DeliveryOptions | None = None,
     progress: ProgressCallback | None = None,
+    source: Path | None = None,
 ) -> DeliveryReport:
     """Send each recipient one digest of the posts they are still owed.
 
-    ``posts`` are the site's published posts, newest first. Under the site's send lock,
-    the state is read, new posts and recipients are recorded, and every accepted message
-    is recorded before the next is sent. Temporary failures are retried a few times and
+    ``posts`` are the site's published posts, newest first; ``recipients`` the list of
+    ``source`` (the file they come from, recorded as new subscribers' consent). Under the
+    site's send lock, the database is opened (created on the first run, importing the state
+    file of earlier versions), new posts and subscribers are recorded, and every accepted
+    message is recorded before the next is sent. Listed addresses the database knows as
+    unsubscribed or bounced are not mailed. Temporary failures are retried a few times and
     then left for the next run; permanent refusals are recorded and not retried, once the
     server has accepted another message in the run (proof that it takes our mail at all).
     """
@@ -332,22 +370,73 @@ def send_digests(
     report = DeliveryReport()
     with state_lock(site.state_path, wait=options.wait):
         remove_stale_temporaries([site.state_path])
-        state = load_state(site.state_path)
-        report.last_sent = state.last_sent
-        report.start = begin_run(state, posts, recipients, site.digest.max_posts, site.root)
-        for recipient in recipients:
-            owed = pending_posts(state, posts, recipient)
-            if owed:
-                report.planned.append((recipient, owed))
         if options.dry_run:
+            state, statuses = read_records(site)
+            _plan(site, state, posts, mailable(recipients, statuses), report)
             return report
-        if report.start.changed:
-            save_state(state)
-        report.planned = _with_bodies(site, report.planned, posts)
-        _deliver(site, state, report, password, options, now, progress)
-        if compact(state):
-            save_state(state)
+        store = open_store(site, recipients, now)
+        try:
+            state = load_records(store)
+            recipients = mailable(recipients, store.statuses)
+            _plan(site, state, posts, recipients, report)
+            consent = f"listed in {source or site.config_path or site.root}"
+            save_run_start(store, state, posts, recipients, report.start, consent, now)
+            report.planned = _with_bodies(site, report.planned, posts)
+            _deliver(
+                site, Records(store, state, options.now), report, password, options, now, progress
+            )
+            open_before = {record.row for record in state.posts.values() if not record.done}
+            if compact(state):
+                done = {record.row for record in state.posts.values() if record.done}
+                save_mailed(store, sorted(row for row in open_before & done if row is not None))
+        finally:
+            store.close()
     return report
+
+
+def _plan(
+    site: Site,
+    state: DeliveryState,
+    posts: Sequence[Post],
+    recipients: Sequence[Recipient],
+    report: DeliveryReport,
+) -> None:
+    """Start the run in ``state`` and put in ``report`` who is owed which posts."""
+    report.last_sent = state.last_sent
+    report.start = begin_run(state, posts, recipients, site.digest.max_posts, site.root)
+    for recipient in recipients:
+        owed = pending_posts(state, posts, recipient)
+        if owed:
+            report.planned.append((recipient, owed))
+
+
+@dataclass
+class Records:
+    """The delivery records of a run: in memory, and in the database as each changes."""
+
+    store: Store
+    state: DeliveryState
+    # The time to record instead of the clock's (tests).
+    fixed_now: datetime | None = None
+
+    def _now(self) -> str:
+        return (self.fixed_now or datetime.now(UTC)).isoformat(timespec="seconds")
+
+    def sent(
+        self, recipient: Recipient, posts: Sequence[Post], outgoing: Outgoing, reply: str
+    ) -> None:
+        """Record one accepted message."""
+        when = self._now()
+        save_delivery(self.store, self.state, recipient, posts, outgoing.message_id, reply, when)
+        record_sent(self.state, posts, recipient, when)
+
+    def refused(
+        self, recipient: Recipient, posts: Sequence[Post], reason: str, bounced: bool
+    ) -> None:
+        """Record one refusal for good (a ``bounced`` address is mailed no more)."""
+        when = self._now()
+        save_refusal(self.store, self.state, recipient, posts, reason, when, bounced)
+        record_refused(self.state, posts, recipient, reason)
 
 
 def _with_bodies(
@@ -367,33 +456,33 @@ def _with_bodies(
 
 def _deliver(
     site: Site,
-    state: DeliveryState,
+    records: Records,
     report: DeliveryReport,
     password: str | None,
     options: DeliveryOptions,
     now: datetime,
     progress: ProgressCallback | None,
 ) -> None:
-    """Send the planned digests one by one, recording each outcome in ``state``."""
-    renderer = DigestRenderer(site, options.templates)
+    """Send the planned digests one by one, recording each outcome."""
+    digests = SharedDigests(DigestRenderer(site, options.templates))
     sender = sender_address(site).addr_spec
     connection = SmtpConnection(site.smtp, password)
     limiter = RateLimiter(options.rate)
-    refusals = RefusalLedger(state)
+    refusals = RefusalLedger(records)
     deferred_in_a_row = 0
     try:
         for index, (recipient, owed) in enumerate(report.planned):
             if progress:
                 progress(index, len(report.planned))
-            message, covered = _message_for(site, renderer, recipient, owed, now)
+            outgoing = _message_for(site, digests.digest(owed, recipient), recipient, now)
             limiter.wait()
             try:
-                send_with_retries(
-                    connection, message, sender, recipient.email, options.retry_delays
+                reply = send_with_retries(
+                    connection, outgoing.message, sender, recipient.email, options.retry_delays
                 )
             except PermanentFailure as failure:
                 report.refused.append((recipient, str(failure)))
-                refusals.add(recipient, covered, str(failure))
+                refusals.add(recipient, outgoing.posts, str(failure))
                 continue
             except TemporaryFailure as failure:
                 report.deferred.append((recipient, str(failure)))
@@ -409,13 +498,11 @@ def _deliver(
                     break
                 continue
             deferred_in_a_row = 0
-            record_sent(state, covered, recipient, now.isoformat(timespec="seconds"))
+            records.sent(recipient, outgoing.posts, outgoing, reply)
             refusals.confirm()
-            save_state(state)
-            report.sent.append((recipient, len(covered)))
+            report.sent.append((recipient, len(outgoing.posts)))
         if report.sent and refusals.unconfirmed:
             refusals.confirm()
-            save_state(state)
     except FeedwrightError as error:
         raise DeliveryError(
             f"{error} ({len(report.sent)} digests were sent and recorded before this)"
@@ -430,21 +517,21 @@ class RefusalLedger:
     """Decides which permanent refusals to record, so that a refusing server loses nothing.
 
     A refusal that names the address (an enhanced status 5.1.x: no such mailbox, bad
-    address) is recorded at once. Any other 5xx (policy, quota, relay denied, or no status
-    at all) may concern every message, so it is recorded only once the server accepts a
-    message in the same run. When MAX_FAILURES_IN_A_ROW such refusals come in a row, the
-    run stops with nothing recorded for them, and the next run tries them again.
+    address) is recorded at once, as a bounce: the subscriber is mailed no more. Any other
+    5xx (policy, quota, relay denied, or no status at all) may concern every message, so it
+    is recorded only once the server accepts a message in the same run, and changes no
+    status. When MAX_FAILURES_IN_A_ROW such refusals come in a row, the run stops with
+    nothing recorded for them, and the next run tries them again.
     """
 
-    def __init__(self, state: DeliveryState):
-        self.state = state
+    def __init__(self, records: Records):
+        self.records = records
         self.unconfirmed: list[tuple[Recipient, tuple[Post, ...], str]] = []
 
     def add(self, recipient: Recipient, posts: tuple[Post, ...], reason: str) -> None:
         """Note one refusal; raise DeliveryError when too many came in a row."""
         if _names_the_address(reason):
-            record_refused(self.state, posts, recipient, reason)
-            save_state(self.state)
+            self.records.refused(recipient, posts, reason, bounced=True)
             return
         self.unconfirmed.append((recipient, posts, reason))
         if len(self.unconfirmed) >= MAX_FAILURES_IN_A_ROW:
@@ -459,7 +546,7 @@ class RefusalLedger:
     def confirm(self) -> None:
         """The server took a message: the refusals so far were about their addresses."""
         for recipient, posts, reason in self.unconfirmed:
-            record_refused(self.state, posts, recipient, reason)
+            self.records.refused(recipient, posts, reason, bounced=False)
         self.unconfirmed.clear()
 
 
@@ -469,17 +556,60 @@ def _names_the_address(reason: str) -> bool:
     return len(parts) > 1 and parts[1].startswith("5.1.")
 
 
-def _message_for(
-    site: Site, renderer: DigestRenderer, recipient: Recipient, owed: list[Post], now: datetime
-) -> tuple[bytes, tuple[Post, ...]]:
-    """The message for one recipient, as it goes on the wire, and the posts it covers (with
-    those over the size cap)."""
-    digest = renderer.render(owed, recipient)
+@dataclass(frozen=True)
+class Outgoing:
+    """One recipient's message as it goes on the wire, with what the records keep of it."""
+
+    message: bytes
+    message_id: str
+    # Every post it covers (those over the size cap, announced, too).
+    posts: tuple[Post, ...]
+
+
+class SharedDigests:
+    """Each recipient's digest, rendered once for each set of posts and then made theirs
+    (``digest.personal``): most recipients of a run are owed the same posts.
+
+    The first recipient of each set gets a digest rendered for them alone too, and if the
+    two differ (a template that transforms the unsubscribe URL, say), every digest of the
+    run is rendered for its recipient alone, as before.
+    """
+
+    # The sets of posts kept rendered (a few: those back from away are owed other sets).
+    KEPT = 8
+
+    def __init__(self, renderer: DigestRenderer):
+        self.renderer = renderer
+        self.shared: dict[tuple[str, ...], Digest] = {}
+        self.each_alone = False
+
+    def digest(self, posts: Sequence[Post], recipient: Recipient) -> Digest:
+        """The digest of ``posts`` for ``recipient``."""
+        if self.each_alone:
+            return self.renderer.render(posts, recipient)
+        key = tuple(post.id for post in posts)
+        shared = self.shared.get(key)
+        if shared is not None:
+            return personal(shared, recipient)
+        made = self.renderer.render_shared(posts)
+        alone = self.renderer.render(posts, recipient)
+        if made is None or personal(made, recipient) != alone:
+            self.each_alone = False
+            return alone
+        if len(self.shared) >= self.KEPT:
+            del self.shared[next(iter(self.shared))]
+        self.shared[key] = made
+        return alone
+
+
+def _message_for(site: Site, digest: Digest, recipient: Recipient, now: datetime) -> Outgoing:
+    """The message of ``digest`` for one recipient."""
     try:
-        message = message_bytes(build_message(site, digest, recipient.address, now))
+        message = build_message(site, digest, recipient.address, now)
+        content = message_bytes(message)
     except (ValueError, TypeError, HeaderInjectionError) as error:
         # The email package refuses header values it cannot fold, and the mail policy those
         # that would inject a header; config checks should have caught them, so name the
         # recipient to help find the cause.
         raise DeliveryError(f"cannot build the message for {recipient.email}: {error}") from None
-    return message, digest.posts
+    return Outgoing(content, str(message["Message-ID"]), digest.posts)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import functools
 import logging
+import secrets
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from pathlib import Path
 from types import TracebackType
@@ -15,6 +16,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import jinja2
+import jinja2.meta
 from markupsafe import Markup
 from premailer import Premailer
 
@@ -50,6 +52,10 @@ CONTENT_WIDTH = DIGEST_COLUMN_WIDTH
 LINK_CLASS = "fw-link"
 # The compact entries' images (the "featured" layout's older posts).
 THUMBNAIL_WIDTH = 96
+# Where each recipient's address goes in a digest rendered once for many (render_shared):
+# letters and digits, which URL quoting, HTML escaping and premailer leave as they are.
+# Random, so that no post can hold it.
+_ADDRESS_MARK = "feedwrightaddress" + secrets.token_hex(8)
 _PREHEADER_LENGTH = 120
 _WEB_SCHEMES = ("http", "https")
 # The few words the default templates print, in the site's language (English otherwise).
@@ -169,6 +175,21 @@ def _in_zone(date: datetime, zone: tzinfo) -> datetime:
         return date.astimezone(zone)
     except OverflowError:
         return date
+
+
+def personal(shared: Digest, recipient: Recipient) -> Digest:
+    """A digest of ``render_shared`` made for one recipient: their address, URL-encoded as
+    ``unsubscribe_url_for`` writes it (only ``%``, letters, digits and ``-._~@``, which no
+    escaping changes), where the mark is."""
+    address = quote(recipient.email, safe="@")
+    url = shared.unsubscribe_url
+    return replace(
+        shared,
+        html=shared.html.replace(_ADDRESS_MARK, address),
+        text=shared.text.replace(_ADDRESS_MARK, address),
+        recipient=recipient,
+        unsubscribe_url=url.replace(_ADDRESS_MARK, address) if url else url,
+    )
 
 
 def date_range(posts: Sequence[Post], site: Site) -> tuple[str, str, str]:
@@ -369,6 +390,40 @@ class DigestRenderer:
             if _size(digest) <= MAX_HTML_BYTES or listed == 0:
                 return digest
             listed -= max(1, listed // 20)
+
+    def render_shared(self, posts: Sequence[Post]) -> Digest | None:
+        """The digest of ``posts`` rendered once for all who get them, with a mark where
+        each one's address goes (``personal`` fills it in): the templates and premailer's
+        CSS inlining run once, not once a recipient. None when the templates use
+        ``recipient`` themselves (a greeting by name): each is then rendered on its own."""
+        if self._uses_recipient():
+            return None
+        return self.render(posts, Recipient(email=_ADDRESS_MARK))
+
+    def _uses_recipient(self) -> bool:
+        """True when a digest template, or one it includes, reads ``recipient`` (or names
+        templates that cannot be known before rendering)."""
+        loader = self.environment.loader
+        assert loader is not None  # set in __init__
+        names = [HTML_TEMPLATE, TEXT_TEMPLATE]
+        seen: set[str] = set()
+        while names:
+            name = names.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            try:
+                source, _, _ = loader.get_source(self.environment, name)
+                tree = self.environment.parse(source)
+            except jinja2.TemplateError:
+                return True  # rendering says what is wrong, with its line
+            if "recipient" in jinja2.meta.find_undeclared_variables(tree):
+                return True
+            for referenced in jinja2.meta.find_referenced_templates(tree):
+                if referenced is None:
+                    return True
+                names.append(referenced)
+        return False
 
     def _render(self, shown: _Shown, left_out: int) -> Digest:
         split = len(shown.posts) - left_out

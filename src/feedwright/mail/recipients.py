@@ -28,9 +28,8 @@ class Recipient:
 
     @property
     def key(self) -> str:
-        """The address as the state file knows it: lower-cased, since mailboxes are in practice
-        case-insensitive and a list may spell one address two ways."""
-        return self.email.lower()
+        """The address as the subscriber database knows it (see ``address_key``)."""
+        return address_key(self.email)
 
     @property
     def address(self) -> Address:
@@ -39,6 +38,14 @@ class Recipient:
 
         # addr_spec keeps a quoted local part ("john doe"@example.org) quoted.
         return Address(display_name=self.name, addr_spec=self.email)
+
+
+def address_key(email: str) -> str:
+    """How two spellings of one address are told to be the same: the domain without case,
+    the local part as written, as mail itself compares them (RFC 5321: only the receiving
+    host may treat ``Ann`` and ``ann`` as one mailbox)."""
+    local, at, domain = email.rpartition("@")
+    return f"{local}{at}{domain.lower()}" if at else email
 
 
 def recipient_from_text(text: str) -> Recipient:
@@ -113,7 +120,8 @@ def _csv_recipient(record: dict[str, str]) -> Recipient:
 
 
 def unique_recipients(recipients: Iterable[Recipient]) -> tuple[list[Recipient], list[str]]:
-    """Drop repeated addresses (compared without case); return the list and the repeats."""
+    """Drop repeated addresses (the domain compared without case); return the list and the
+    repeats."""
     seen: dict[str, Recipient] = {}
     repeats = []
     for recipient in recipients:

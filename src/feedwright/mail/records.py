@@ -1,8 +1,8 @@
-"""The delivery state: which recipient has which post, so no one gets a post twice.
+"""Who is owed which post, so no one gets a post twice: the rules, worked in memory.
 
-The state is a JSON file (default ``SITE/.feedwright/state.json``, mode 0600 because it
-holds addresses). ``send`` rewrites it atomically after every accepted message, so a run
-killed at any moment resumes with exactly the recipients that were left.
+``store`` keeps these records in the newsletter database and writes back each change as it
+happens; ``load_state`` reads the JSON state file of earlier versions (which the database
+imports on its first run).
 
 Runs are numbered. A post is *seen* in the first run that finds it published; a recipient
 *joins* in the first run that lists them. A recipient gets the posts seen since they
@@ -19,8 +19,8 @@ The recipients of a run are the subscriber list, but absence from it never unsub
 anyone: a list can be cut for a moment (an editor, a failed ``git pull``). One who is
 missing from a run that sees new posts is *away* from that run on, and keeps their place:
 listed again, they get the posts seen since they joined that they have not had, those
-published while they were away included. (Unsubscribing explicitly is for a later
-subscriber database.)
+published while they were away included. Only the database's status of a subscriber
+(unsubscribed, bounced…) ends their subscription.
 
 A post is *done* once everyone owed it has it; who has it is then dropped, so the state
 stays small. A recipient away since before a post was seen is owed it by their absence
@@ -41,10 +41,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from feedwright.errors import LockedError, OutputError, StateError
+from feedwright.errors import LockedError, StateError
 from feedwright.mail.recipients import Recipient
 from feedwright.posts.model import Post
-from feedwright.writer import write_atomic
 
 STATE_VERSION = 1
 _MOVE_ASIDE = (
@@ -66,6 +65,8 @@ class PostRecord:
     # before it was seen: `sent` is dropped, so the state stays small however many posts
     # and recipients a site has.
     done: bool = False
+    # The post's row in the newsletter database, once it has one.
+    row: int | None = None
 
     def done_for(self, key: str, away_since: int | None = None) -> bool:
         """True when this recipient has the post, or it was permanently refused for them.
@@ -80,7 +81,7 @@ class PostRecord:
 
 @dataclass
 class DeliveryState:
-    """The whole state file in memory."""
+    """Every record in memory: the runs, the subscribers, the posts."""
 
     path: Path
     runs: int = 0
@@ -131,44 +132,6 @@ def _from_json(path: Path, data: Any) -> DeliveryState:
         posts=posts,
         away={str(key): int(run) for key, run in data.get("away", {}).items()},
     )
-
-
-def state_json(state: DeliveryState) -> bytes:
-    """The state as the bytes of its file, one line of JSON; sorted, so equal states give
-    equal files."""
-    posts: dict[str, dict[str, Any]] = {}
-    for post_id, record in sorted(state.posts.items()):
-        entry: dict[str, Any] = {"seen": record.seen}
-        if record.source is not None:
-            entry["source"] = record.source
-        if record.done:
-            entry["done"] = True
-        if record.sent:
-            entry["sent"] = sorted(record.sent)
-        if record.failed:
-            entry["failed"] = dict(sorted(record.failed.items()))
-        posts[post_id] = entry
-    data = {
-        "version": STATE_VERSION,
-        "runs": state.runs,
-        "last_sent": state.last_sent,
-        "recipients": dict(sorted(state.recipients.items())),
-        "posts": posts,
-    }
-    if state.away:
-        data["away"] = dict(sorted(state.away.items()))
-    # Compact: the state is rewritten after every message, and without indentation the json
-    # module uses its C encoder (about 5 times faster on a site with 10,000 posts).
-    # `python -m json.tool state.json` shows it readably.
-    return (json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
-
-
-def save_state(state: DeliveryState) -> None:
-    """Write the state atomically (temporary file, fsync, rename), readable only by its owner."""
-    try:
-        write_atomic(state.path, state_json(state), mode=0o600, durable=True)
-    except OutputError as error:
-        raise StateError(f"cannot save the delivery state: {error}") from error
 
 
 @dataclass
