@@ -8,13 +8,12 @@ key is lowercased here, as Hugo does, so ``baseURL``, ``baseurl`` and ``BaseURL`
 
 from __future__ import annotations
 
-import json
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from feedwright.errors import ConfigError
+from feedwright.site.config_files import read_config_file
 from feedwright.site.model import ContentMount, HugoSettings, Language
 from feedwright.site.values import normalise_lang
 
@@ -97,42 +96,7 @@ def _lowercased(value: Any) -> Any:
 def _read(path: Path) -> dict[str, Any]:
     """One configuration file's mapping, its keys lowercased; ConfigError when it does not
     parse."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(path, f"cannot read: {error}") from error
-    if path.suffix == ".toml":
-        try:
-            data: object = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as error:
-            raise ConfigError(
-                path, f"invalid TOML: {error}", "fix the syntax at that place"
-            ) from error
-    elif path.suffix == ".json":
-        try:
-            data = json.loads(text) if text.strip() else {}
-        except json.JSONDecodeError as error:
-            raise ConfigError(
-                path, f"invalid JSON: {error.msg}", "fix the syntax on that line", error.lineno
-            ) from error
-    else:
-        data = _read_yaml(path, text)
-    return _lowercased(data) if isinstance(data, dict) else {}
-
-
-def _read_yaml(path: Path, text: str) -> object:
-    # Imported here, as in site.jekyll: a build that changed nothing imports little.
-    import yaml
-
-    try:
-        return yaml.safe_load(text)
-    except yaml.MarkedYAMLError as error:
-        line = error.problem_mark.line + 1 if error.problem_mark else None
-        raise ConfigError(
-            path, f"invalid YAML: {error.problem}", "fix the syntax on that line", line
-        ) from error
-    except yaml.YAMLError as error:
-        raise ConfigError(path, f"invalid YAML: {error}") from error
+    return {str(key).lower(): _lowercased(value) for key, value in read_config_file(path).items()}
 
 
 def hugo_site_values(config: Mapping[str, Any]) -> dict[str, Any]:
