@@ -3,7 +3,7 @@ configuration does not set them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -82,13 +82,14 @@ def read_jekyll_configs(files: Sequence[Path]) -> JekyllConfig:
     return JekyllConfig(tuple(files), values, origins)
 
 
-def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
     """``base`` with the values of ``override``, mappings merged key by key at every level
-    (Jekyll's ``Utils.deep_merge_hashes``); neither is changed."""
+    (Jekyll's ``Utils.deep_merge_hashes``: for its configuration files and its front
+    matter defaults); neither is changed."""
     merged = dict(base)
     for key, value in override.items():
         below = merged.get(key)
-        if isinstance(value, dict) and isinstance(below, dict):
+        if isinstance(value, Mapping) and isinstance(below, Mapping):
             merged[key] = deep_merge(below, value)
         else:
             merged[key] = value
