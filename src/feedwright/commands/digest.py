@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from feedwright.commands.build import read_headers
+from feedwright.commands.outputs import newsletter_posts
 from feedwright.errors import InvalidPostsError, OptionError
 from feedwright.posts.collect import Collection, load_bodies, post_links, take_bodies
 from feedwright.posts.dates import DateError, parse_date
-from feedwright.posts.hugo import in_main_language
 from feedwright.posts.model import Post
 from feedwright.site.model import Site
 from feedwright.speed import Speed
@@ -96,8 +96,9 @@ def digest_site(site: Site, options: DigestOptions | None = None) -> DigestResul
     options = options or DigestOptions()
     now = options.now or datetime.now(UTC)
     collection = read_headers(site, now, options.speed, skip_invalid=options.skip_invalid)
-    # The digest shows the site's main language's posts (a Hugo site's translations are not mailed).
-    main = in_main_language(site, collection.posts)
+    # The digest shows the posts the newsletter mails (not a Hugo site's translations, nor
+    # a post with `email: false`).
+    main = newsletter_posts(site, collection.posts)
     chosen, since = select_digest_posts(site, main, options, now)
     bodies, problems = load_bodies(site, chosen, post_links(site, collection.posts))
     if problems and not options.skip_invalid:
