@@ -308,3 +308,24 @@ def test_email_other_than_false_mails_the_post(
     post = {"2025-12-01-a.md": f"---\ntitle: A\ndate: 2025-12-01\nemail: {value}\n---\nA.\n"}
     site = make_site(post, mail_config(smtp_server.port, ["a@example.org"]))
     assert len(send(site, retries=0).report.planned) == 1
+
+
+def test_an_import_never_demotes_an_active_subscriber_to_pending(
+    make_site: SiteFactory, tmp_path: Path
+) -> None:
+    site = make_site(AUTUMN_POST, mail_config(2525, ["listed@example.org"]))
+    add_subscribers(site, ["ann@example.org"], now=NOW)
+    export = write(
+        tmp_path / "buttondown.csv",
+        """
+        id,email,creation_date,subscriber_type
+        1,ann@example.org,2024-05-06T00:00:00+00:00,unactivated
+        2,cy@example.org,2024-05-06T00:00:00+00:00,unactivated
+        """,
+    )
+    result = import_subscribers(site, export, now=NOW)
+    assert result.unchanged == 1
+    assert newsletter(site, "SELECT address, status FROM subscribers") == [
+        ("ann@example.org", "active"),
+        ("cy@example.org", "pending"),
+    ]

@@ -97,6 +97,8 @@ def plan_changes(
         status = item.status
         if current in _ENDED and status == "active" and not resubscribe:
             status = current
+        if status == "pending":
+            status = current  # an export's unconfirmed never demotes one we mail
         renamed = bool(item.recipient.name) and item.recipient.name != names.get(key)
         if status == current and not renamed:
             unchanged += 1
