@@ -20,8 +20,10 @@ from conftest import (
 )
 from feedwright.cli import app
 from feedwright.commands.build import BuildOptions, build_site
+from feedwright.commands.digest import DigestOptions, digest_site
 from feedwright.commands.send import SendOptions, send_test
 from feedwright.commands.subscribers import add_subscribers, import_subscribers
+from feedwright.errors import ConfigError
 from feedwright.mail.importers import read_import_file
 from feedwright.mail.records import state_lock
 from feedwright.mail.store import store_path
@@ -141,9 +143,17 @@ def test_a_plain_list_and_a_bad_row(tmp_path: Path) -> None:
         ("ann@example.org", "Ann Lee"),
         ("bo@example.org", ""),
     ]
-    bad = write(tmp_path / "bad.csv", "uuid,email,name,status\n1,not an address,,enabled\n")
+    bad = write(
+        tmp_path / "bad.csv",
+        "uuid,email,name,status\n1,not an address,,enabled\n2,bo@example.org,,enabled\n",
+    )
     found = read_import_file(bad)
-    assert found.subscribers == [] and found.problems[0].line == 2
+    assert [s.recipient.email for s in found.subscribers] == ["bo@example.org"]
+    assert found.problems[0].line == 2
+    # Not one usable row: the wrong file, most likely.
+    write(bad, "uuid,email,name,status\n1,not an address,,enabled\n")
+    with pytest.raises(ConfigError, match=r"bad.csv:2: .*no row holds a usable address"):
+        read_import_file(bad)
 
 
 # --- the commands ---
@@ -329,3 +339,15 @@ def test_an_import_never_demotes_an_active_subscriber_to_pending(
         ("ann@example.org", "active"),
         ("cy@example.org", "pending"),
     ]
+
+
+def test_the_digest_shows_what_the_next_send_mails_to_added_subscribers(
+    make_site: SiteFactory, smtp_server: MailServer
+) -> None:
+    site = make_site(AUTUMN_POST, mail_config(smtp_server.port, ["listed@example.org"]))
+    add_subscribers(site, ["added@example.org"], now=NOW)
+    smtp_server.handler.temporary = {"added@example.org": 5}
+    send(site, retries=0)
+    assert smtp_server.handler.recipients() == ["listed@example.org"]
+    # The listed reader has it, the added one is still owed it: the digest shows it.
+    assert [post.title for post in digest_site(site, DigestOptions(now=NOW)).posts] == ["秋の散歩"]

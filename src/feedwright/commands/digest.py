@@ -61,9 +61,9 @@ def select_digest_posts(
     site: Site, posts: Sequence[Post], options: DigestOptions, now: datetime
 ) -> tuple[list[Post], str]:
     """The posts to show, newest first, and since when (for "no new posts since …")."""
-    from feedwright.mail.recipients import site_recipients
+    from feedwright.mail.recipients import site_recipients, unique_recipients
     from feedwright.mail.records import unsent_posts
-    from feedwright.mail.store import mailable, read_records
+    from feedwright.mail.store import mailable, managed_recipients, read_records
 
     zone = site.zone
     if options.last is not None:
@@ -83,7 +83,8 @@ def select_digest_posts(
         return [post for post in posts if post.date >= start], label
     state, statuses = read_records(site)
     label = state.last_sent or "the last digest"
-    recipients = mailable(site_recipients(site)[0], statuses)
+    listed = [*site_recipients(site)[0], *managed_recipients(site)]
+    recipients = mailable(unique_recipients(listed)[0], statuses)
     return unsent_posts(state, posts, recipients, site.digest.max_posts, site.root), label
 
 

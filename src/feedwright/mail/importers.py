@@ -143,7 +143,7 @@ _FORMATS: tuple[tuple[str, Callable[[set[str]], bool], ReadRow], ...] = (
 
 def read_import_file(path: Path) -> ImportedList:
     """Read a subscriber file of any format above; a problem for each row with no usable
-    address (skipped). ConfigError when the file cannot be read."""
+    address (skipped). ConfigError when the file cannot be read, or no row of it can."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
@@ -151,11 +151,23 @@ def read_import_file(path: Path) -> ImportedList:
     rows = csv.reader(io.StringIO(text))
     header = next((row for row in rows if any(cell.strip() for cell in row)), [])
     columns = [cell.strip().lower() for cell in header]
+    found = None
     for name, matches, read_row in _FORMATS:
         if len(columns) > 1 and matches(set(columns)):
-            return _read_rows(path, name, text, read_row)
-    recipients, problems = read_recipients_file(path)
-    return ImportedList("list", [ImportedSubscriber(r) for r in recipients], problems)
+            found = _read_rows(path, name, text, read_row)
+            break
+    if found is None:
+        recipients, problems = read_recipients_file(path)
+        found = ImportedList("list", [ImportedSubscriber(r) for r in recipients], problems)
+    if found.problems and not found.subscribers:
+        first = found.problems[0]
+        raise ConfigError(
+            path,
+            f"{first.message}: no row holds a usable address",
+            "check that this is a subscriber list",
+            first.line,
+        )
+    return found
 
 
 def _read_rows(
