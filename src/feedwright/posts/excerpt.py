@@ -13,6 +13,7 @@ from feedwright.posts.markdown import (
     html_to_text,
     markdown_to_text,
 )
+from feedwright.site.model import PLAIN_MARKDOWN, MarkdownFlavour
 
 ELLIPSIS = "…"
 _GRAPHEME = regex.compile(r"\X")
@@ -27,20 +28,24 @@ _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
 
 def excerpt_markdown(
-    body: str, separator: str, *, kramdown: bool = False, opening: str | None = None
+    body: str,
+    separator: str,
+    *,
+    flavour: MarkdownFlavour = PLAIN_MARKDOWN,
+    opening: str | None = None,
 ) -> str:
     """The Markdown a post's excerpt comes from: the text before the separator, whatever
     it is (a heading, a list), with the link reference definitions of the rest that it
     uses, as Jekyll takes it; else the first paragraph or HTML block (a post that starts
     with `<p align="center">` has that block as its excerpt, as in Jekyll), or on a Jekyll
-    site (``kramdown``), as in Jekyll, the whole body. ``opening``: the text before the
+    site (kramdown's ``flavour``), as in Jekyll, the whole body. ``opening``: the text before the
     separator when it was taken already (see ``templating.render_opening``)."""
     if opening is not None:
         return opening + _used_definitions(opening, body)
     if separator and separator in body:
         head, tail = body.split(separator, 1)
         return head + _used_definitions(head, tail)
-    return body if kramdown else first_paragraph(body)
+    return body if flavour.kramdown else first_paragraph(body, flavour=flavour)
 
 
 def _used_definitions(head: str, tail: str) -> str:
@@ -90,23 +95,23 @@ def excerpt_text(
     separator: str,
     *,
     html_post: bool = False,
-    kramdown: bool = False,
+    flavour: MarkdownFlavour = PLAIN_MARKDOWN,
     opening: str | None = None,
 ) -> str:
     """The whole plain-text excerpt of a post: front matter first, then the body's opening
     (see ``excerpt_markdown``; of an HTML post, the text before the separator, as Jekyll
     takes it); none ("") from Markdown too big to render (see ``markdown.MAX_PIECES``).
-    ``kramdown``: the post is a Jekyll site's."""
+    ``flavour``: how the site's Markdown is rendered."""
     try:
         if front_matter_excerpt:
-            return markdown_to_text(front_matter_excerpt, kramdown=kramdown)
+            return markdown_to_text(front_matter_excerpt, flavour=flavour)
         if html_post:
             if opening is None:
                 opening = body.split(separator, 1)[0] if separator and separator in body else body
-            if not kramdown:  # no Jekyll configuration: Jekyll's default, the first block
+            if not flavour.kramdown:  # no Jekyll configuration: Jekyll's default, the first block
                 opening = _BLANK_LINE.split(opening.strip(), 1)[0]
             return html_to_text(opening)
-        markdown = excerpt_markdown(body, separator, kramdown=kramdown, opening=opening)
-        return markdown_to_text(_FOOTNOTE_MARK.sub("", markdown), kramdown=kramdown)
+        markdown = excerpt_markdown(body, separator, flavour=flavour, opening=opening)
+        return markdown_to_text(_FOOTNOTE_MARK.sub("", markdown), flavour=flavour)
     except TooMuchMarkdown:
         return ""

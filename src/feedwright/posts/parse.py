@@ -406,7 +406,7 @@ def with_body(post: Post, body: str, site: Site, links: PostLinks | None = None)
         cleaned,
         separator,
         html_post=is_html_post(post.source),
-        kramdown=site.engine == "jekyll",
+        flavour=site.markdown,
         opening=opening,
     )
     return replace(

@@ -1,0 +1,258 @@
+"""Markdown as Hugo 0.111's goldmark renders it, on top of markdown-it's CommonMark: raw
+HTML omitted unless the site allows it, heading ids, ``<del>``, and the typographer's
+quotes, dashes and ellipses (checked against ``hugo`` 0.111.3's output).
+
+The typographer follows goldmark 1.5's inline parser rule for rule. goldmark reads the
+source as written, so each run of inline tokens is put back together as a source-like
+string (markup and escapes as written), and the rules read their neighbours in it.
+"""
+
+from __future__ import annotations
+
+import string
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+
+OMITTED = "<!-- raw HTML omitted -->"
+
+LEFT_SINGLE, RIGHT_SINGLE = "\u2018", "\u2019"
+LEFT_DOUBLE, RIGHT_DOUBLE = "\u201c", "\u201d"
+# Longest first, as goldmark tries them.
+_SYMBOLS = (
+    ("---", "\u2014"),
+    ("...", "\u2026"),
+    ("<<", "\u00ab"),
+    (">>", "\u00bb"),
+    ("--", "\u2013"),
+)
+_ASCII_PUNCT = frozenset(string.punctuation)
+_ASCII_SPACE = frozenset(" \t\n\v\f\r")
+
+
+def goldmark_plugin(
+    md: MarkdownIt, *, raw_html: bool, heading_ids: bool, typographer: bool
+) -> None:
+    """Make ``md`` render as goldmark does with Hugo's settings."""
+    md.add_render_rule("s_open", lambda *args: "<del>")
+    md.add_render_rule("s_close", lambda *args: "</del>")
+    if not raw_html:
+        md.add_render_rule("html_block", lambda *args: OMITTED + "\n")
+        md.add_render_rule("html_inline", lambda *args: OMITTED)
+    if typographer:
+        # Before text_join, while escaped characters are still tokens of their own.
+        md.core.ruler.before("text_join", "goldmark_typographer", _typographer)
+    if heading_ids:
+        md.core.ruler.push("goldmark_heading_ids", _heading_ids)
+
+
+def _heading_ids(state: StateCore) -> None:
+    """An id on every heading, from its source text as Hugo's "github" style makes it
+    (``## It's *here*`` is ``its-here``), ``-1``, ``-2``… after one already taken."""
+    taken: set[str] = set()
+    for index, token in enumerate(state.tokens):
+        if token.type != "heading_open" or token.attrGet("id") is not None:
+            continue
+        # goldmark reads the heading's last line (of a setext heading's several).
+        source = state.tokens[index + 1].content.split("\n")[-1]
+        token.attrSet("id", _unique(anchor(source) or "heading", taken))
+
+
+def anchor(text: str) -> str:
+    """Hugo's "github" anchor of ``text``: letters, digits and ``_`` lowercased, spaces
+    and ``-`` as ``-``, anything else left out."""
+    kept = []
+    for char in text.strip():
+        if char == "-" or char.isspace():
+            kept.append("-")
+        elif char == "_" or char.isalpha() or unicodedata.category(char) == "Nd":
+            kept.append(char.lower())
+    return "".join(kept)
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    candidate, number = name, 0
+    while candidate in taken:
+        number += 1
+        candidate = f"{name}-{number}"
+    taken.add(candidate)
+    return candidate
+
+
+@dataclass
+class _Unclosed:
+    """The quotes opened and not yet closed in a block, as goldmark counts them."""
+
+    single: int = 0
+    double: int = 0
+
+
+def _typographer(state: StateCore) -> None:
+    for token in state.tokens:
+        if token.type == "inline" and token.children:
+            _typeset(token.children)
+
+
+def _source_of(token: Token) -> str:
+    """What goldmark reads where a token that is not text was: its markup as written."""
+    if token.type in ("softbreak", "hardbreak"):
+        return "\n"
+    if token.type == "code_inline":
+        return token.markup + token.content + token.markup
+    if token.type == "html_inline":
+        return token.content
+    if token.type == "link_open":
+        return "<" if token.markup == "autolink" else "["
+    if token.type == "link_close":
+        return ">" if token.markup == "autolink" else ")"
+    if token.type == "image":
+        return "![" + token.content + ")"
+    return token.markup or "*"
+
+
+def _typeset(children: Sequence[Token]) -> None:
+    """The typographer over one block's inline tokens: the text outside code, links'
+    own URLs (autolinks), images and escapes."""
+    pieces: list[tuple[int, Token]] = []
+    source = ""
+    in_autolink = False
+    for token in children:
+        if token.type == "link_open":
+            in_autolink = token.markup in ("autolink", "linkify")
+        if token.type == "text" and not in_autolink:
+            pieces.append((len(source), token))
+            source += token.content
+        else:
+            source += token.content if token.type == "text" else _source_of(token)
+        if token.type == "link_close":
+            in_autolink = False
+    unclosed = _Unclosed()
+    for start, token in pieces:
+        token.content = _typeset_text(source, start, start + len(token.content), unclosed)
+
+
+def _typeset_text(source: str, start: int, end: int, unclosed: _Unclosed) -> str:
+    """``source[start:end]`` with goldmark's substitutions."""
+    out: list[str] = []
+    position = start
+    while position < end:
+        line_end = source.find("\n", position)
+        line = source[position : len(source) if line_end < 0 else line_end + 1]
+        before = source[position - 1] if position > 0 else "\n"
+        found = _substitution(line, before, unclosed)
+        if found is None or position + found[1] > end:
+            out.append(source[position])
+            position += 1
+            continue
+        replacement, width = found
+        out.append(replacement)
+        position += width
+    return "".join(out)
+
+
+def _substitution(line: str, before: str, unclosed: _Unclosed) -> tuple[str, int] | None:
+    """What goldmark puts for the start of ``line`` (the rest of the source line), and
+    how many characters it replaces; None: the character stays."""
+    for symbol, replacement in _SYMBOLS:
+        if line.startswith(symbol):
+            return replacement, len(symbol)
+    char = line[0]
+    if char == "'":
+        found = _single_quote(line, before, unclosed)
+    elif char == '"':
+        found = _double_quote(line, before, unclosed)
+    else:
+        return None
+    return None if found is None else (found, 1)
+
+
+def _flanking(line: str, before: str) -> tuple[bool, bool]:
+    """Whether the run of quotes at the start of ``line`` can open and close, as
+    CommonMark's delimiter runs (goldmark's ScanDelimiter)."""
+    run = len(line) - len(line.lstrip(line[0]))
+    after = line[run] if run < len(line) else " "
+    before_punct, after_punct = _is_punct(before), _is_punct(after)
+    before_space, after_space = before.isspace(), after.isspace()
+    left = not after_space and (not after_punct or before_space or before_punct)
+    right = not before_space and (not before_punct or after_space or after_punct)
+    return left, right
+
+
+def _is_punct(char: str) -> bool:
+    return unicodedata.category(char)[0] in "PS"
+
+
+def _ends_word(line: str, index: int) -> bool:
+    """goldmark's check that nothing or an ASCII space or punctuation is at ``index``."""
+    return len(line) <= index or line[index] in _ASCII_PUNCT or line[index] in _ASCII_SPACE
+
+
+def _apostrophe(line: str, before: str, opens: bool) -> bool:
+    """Whether the quote at the start of ``line`` is an apostrophe by goldmark's first
+    rules: a decade ('90s), 'twas, 'em, 'net, 'll, or between a letter or digit and a
+    letter (it's)."""
+    decade = len(line) > 3 and line[1:3].isascii() and line[1:3].isdigit() and line[3] == "s"
+    if opens and decade and (len(line) == 4 or line[4].isspace() or _is_punct(line[4])):
+        return True
+    if len(line) > 1 and (_is_category(before, "P") or before.isspace()) and line[1] in "tenl":
+        return True
+    return len(line) > 1 and (before.isalpha() or _is_category(before, "Nd")) and line[1].isalpha()
+
+
+def _single_quote(line: str, before: str, unclosed: _Unclosed) -> str | None:
+    can_open, can_close = _flanking(line, before)
+    opens = can_open and not can_close
+    if _apostrophe(line, before, opens):
+        return RIGHT_SINGLE
+    if opens:
+        # Alice's, I'm, don't, you'd, I've, I'll, you're.
+        if len(line) > 1 and line[1] in "smtd" and _ends_word(line, 2):
+            return RIGHT_SINGLE
+        if len(line) > 2 and line[1:3] in ("ve", "ll", "re") and _ends_word(line, 3):
+            return RIGHT_SINGLE
+        unclosed.single += 1
+        return LEFT_SINGLE
+    # Plural possessives and abbreviations (Smiths', doin'): goldmark's test holds for any
+    # quote with two characters after it, the first no digit.
+    if len(line) > 2 and not _is_category(line[1], "Nd"):
+        return RIGHT_SINGLE
+    if unclosed.single > 0 and _closes(line, can_open, can_close):
+        unclosed.single -= 1
+        return RIGHT_SINGLE
+    return None
+
+
+def _double_quote(line: str, before: str, unclosed: _Unclosed) -> str | None:
+    can_open, can_close = _flanking(line, before)
+    if can_open and not can_close:
+        unclosed.double += 1
+        return LEFT_DOUBLE
+    if unclosed.double > 0 and _closes(line, can_open, can_close):
+        # Monitor 21"": inches, then the closing quote.
+        if len(line) > 1 and line[1] == '"' and _is_category(before, "Nd"):
+            return None
+        unclosed.double -= 1
+        return RIGHT_DOUBLE
+    return None
+
+
+def _closes(line: str, can_open: bool, can_close: bool) -> bool:
+    """Whether a quote that may close closes: it only closes, or it may do both and
+    punctuation follows it, then nothing, punctuation or a space."""
+    if can_close and not can_open:
+        return True
+    return (
+        can_close
+        and can_open
+        and len(line) > 1
+        and _is_category(line[1], "P")
+        and (len(line) == 2 or line[2] in _ASCII_PUNCT or line[2] in _ASCII_SPACE)
+    )
+
+
+def _is_category(char: str, prefix: str) -> bool:
+    return unicodedata.category(char).startswith(prefix)
