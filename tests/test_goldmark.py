@@ -95,3 +95,82 @@ def test_other_sites_keep_their_markdown() -> None:
         "<p>&quot;Hi&quot; -- <b>x</b></p>\n<h2>Head</h2>\n"
     )
     assert 'id="head"' in render_markdown(text, flavour=KRAMDOWN)
+
+
+def test_the_extensions_hugo_turns_on() -> None:
+    html = render_markdown(
+        "One[^note] two[^1] again[^note].\n\nTerm\n: Definition\n\n- [ ] task\n- [x] done\n\n"
+        "See www.example.org and https://example.com/p?q=1.\n\n[^1]: First.\n[^note]: The note.\n",
+        flavour=GOLDMARK,
+    )
+    assert html == (
+        '<p>One<sup id="fnref:1"><a href="#fn:1" class="footnote-ref" role="doc-noteref">1</a>'
+        '</sup> two<sup id="fnref:2"><a href="#fn:2" class="footnote-ref" role="doc-noteref">2'
+        '</a></sup> again<sup id="fnref1:1"><a href="#fn:1" class="footnote-ref"'
+        ' role="doc-noteref">1</a></sup>.</p>\n'
+        "<dl>\n<dt>Term</dt>\n<dd>Definition</dd>\n</dl>\n"
+        '<ul>\n<li><input disabled="" type="checkbox"> task</li>\n'
+        '<li><input checked="" disabled="" type="checkbox"> done</li>\n</ul>\n'
+        '<p>See <a href="https://www.example.org">www.example.org</a> and'
+        ' <a href="https://example.com/p?q=1">https://example.com/p?q=1</a>.</p>\n'
+        '<div class="footnotes" role="doc-endnotes">\n<hr>\n<ol>\n<li id="fn:1">\n'
+        '<p>The note.\u00a0<a href="#fnref:1" class="footnote-backref" role="doc-backlink">'
+        '\u21a9\ufe0e</a>\u00a0<a href="#fnref1:1" class="footnote-backref"'
+        ' role="doc-backlink">\u21a9\ufe0e</a></p>\n</li>\n<li id="fn:2">\n'
+        '<p>First.\u00a0<a href="#fnref:2" class="footnote-backref" role="doc-backlink">'
+        "\u21a9\ufe0e</a></p>\n</li>\n</ol>\n</div>\n"
+    )
+
+
+SUMMARY_POSTS: dict[str, str | bytes] = {
+    "hugo.toml": HUGO_TOML + "summaryLength = 5\n",
+    # The text before the divider wins over the front matter's summary.
+    "content/posts/a.md": "---\ntitle: A\ndate: 2023-01-01\nsummary: Not this\n---\n"
+    "Before the divider.\n\n<!--more-->\n\nAfter.\n",
+    # `description` is no summary: the first 5 words, on to the end of that sentence.
+    "content/posts/b.md": "---\ntitle: B\ndate: 2023-01-02\ndescription: Not this\n---\n"
+    "# Title here\n\nOne two three four five six. Seven eight! Nine ten.\n",
+    # Not a paragraph: the content's text, whatever its blocks.
+    "content/posts/c.md": "---\ntitle: C\ndate: 2023-01-03\n---\nShort.\n\nThen a list:\n\n"
+    "- one two\n- three four five six seven\n\nEnd of it.\n",
+    "content/posts/d.md": "---\ntitle: D\ndate: 2023-01-04\nsummary: FM *summary*\n---\n"
+    "One two three four five six seven.\n",
+    "content/posts/e.md": '---\ntitle: E\ndate: 2023-01-05\n---\nOne two three four five six "seven'
+    ' eight" nine\nten eleven[^1] twelve.\n\n[^1]: A note.\n',
+}
+
+
+def test_summaries_as_hugo_makes_them(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    write_posts(root, SUMMARY_POSTS)
+    build(load_site(root))
+    feed = parse_feed(root / "out/index.xml")
+    # What hugo 0.111.3 wrote in its index.xml <description>s, as a reader shows them.
+    assert [(entry.title, entry.summary) for entry in feed.entries] == [
+        ("E", "One two three four five six “seven eight” nine ten eleven twelve."),
+        ("D", "FM summary"),
+        ("C", "Short. Then a list: one two three four five six seven End of it."),
+        ("B", "Title here One two three four five six."),
+        ("A", "Before the divider."),
+    ]
+
+
+def test_shortcode_output_is_put_in_as_hugo_puts_it(tmp_path: Path) -> None:
+    config = HUGO_TOML + '[params]\nmood = "it\'s \\"ok\\" -- www.x.org"\n'
+    post = (
+        "---\ntitle: A\ndate: 2023-01-01\n---\n"
+        'Escaped {{</* figure src="x" */>}} and "q".\n\n'
+        "Param {{< param mood >}} and {{% param mood %}}.\n\n"
+        '{{< figure src="/a.png" caption="A *cap*" >}}\n'
+    )
+    content = _content(tmp_path / "site", {"hugo.toml": config, "content/posts/a.md": post})
+    # An escaped shortcode is text; {{< >}}'s output is put in after the Markdown, as it
+    # is (HTML, escaped by param); {{% %}}'s is Markdown (hugo 0.111.3's output).
+    assert "<p>Escaped {{&lt; figure src=“x” &gt;}} and “q”.</p>" in content
+    assert (
+        "<p>Param it&#x27;s &quot;ok&quot; -- www.x.org and it’s “ok” –"
+        ' <a href="https://www.x.org">www.x.org</a>.</p>'
+    ) in content
+    # Alone on its line, the figure is no paragraph.
+    assert '<figure><img alt="A cap" src="https://example.org/a.png" />' in content
+    assert "<p><figure>" not in content

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 
@@ -12,6 +13,8 @@ from feedwright.posts.markdown import (
     first_paragraph,
     html_to_text,
     markdown_to_text,
+    render_markdown,
+    without_marks,
 )
 from feedwright.site.model import PLAIN_MARKDOWN, MarkdownFlavour
 
@@ -97,12 +100,23 @@ def excerpt_text(
     html_post: bool = False,
     flavour: MarkdownFlavour = PLAIN_MARKDOWN,
     opening: str | None = None,
+    summary_words: int | None = None,
 ) -> str:
     """The whole plain-text excerpt of a post: front matter first, then the body's opening
     (see ``excerpt_markdown``; of an HTML post, the text before the separator, as Jekyll
     takes it); none ("") from Markdown too big to render (see ``markdown.MAX_PIECES``).
-    ``flavour``: how the site's Markdown is rendered."""
+    ``flavour``: how the site's Markdown is rendered. ``summary_words``: a Hugo site's
+    ``summaryLength``, whose summary is Hugo's (see ``hugo_summary``)."""
     try:
+        if summary_words is not None:
+            return hugo_summary(
+                front_matter_excerpt,
+                body,
+                separator,
+                words=summary_words,
+                html_post=html_post,
+                flavour=flavour,
+            )
         if front_matter_excerpt:
             return markdown_to_text(front_matter_excerpt, flavour=flavour)
         if html_post:
@@ -115,3 +129,68 @@ def excerpt_text(
         return markdown_to_text(_FOOTNOTE_MARK.sub("", markdown), flavour=flavour)
     except TooMuchMarkdown:
         return ""
+
+
+def hugo_summary(
+    front_matter_summary: str | None,
+    body: str,
+    separator: str,
+    *,
+    words: int,
+    html_post: bool,
+    flavour: MarkdownFlavour,
+) -> str:
+    """A post's summary as Hugo 0.111 makes ``.Summary`` (its RSS ``<description>``), as
+    plain text: the text before ``<!--more-->``, else the front matter's ``summary``,
+    else the content's first ``words`` words and on to the end of that sentence.
+    TooMuchMarkdown when the Markdown is too big to render."""
+    if separator and separator in body:
+        head, tail = body.split(separator, 1)
+        if html_post:
+            return html_to_text(without_marks(head))
+        return markdown_to_text(
+            _FOOTNOTE_MARK.sub("", head + _used_definitions(head, tail)), flavour=flavour
+        )
+    if front_matter_summary:
+        return markdown_to_text(front_matter_summary, flavour=flavour)
+    # Footnote marks left out, as in every excerpt: their notes go with them.
+    content = (
+        without_marks(body)
+        if html_post
+        else render_markdown(_FOOTNOTE_MARK.sub("", body), flavour=flavour)
+    )
+    return " ".join(html.unescape(_whole_sentences(hugo_plain(content), words)).split())
+
+
+# What Hugo's StripHTML turns into line ends and spaces before it removes the tags.
+_HUGO_LINE_ENDS = re.compile(r"\n|</p>|<br>|<br />")
+_TAG = re.compile(r"<[^>]*>?")
+_END_OF_SENTENCE = re.compile(r"[.?!]")
+
+
+def hugo_plain(html_text: str) -> str:
+    """HTML as Hugo's ``.Plain``: line ends as spaces, each ``</p>`` and ``<br>`` a line
+    end, the tags removed, a run of white space its first character; entities stay."""
+    if "<" not in html_text and ">" not in html_text:
+        return html_text
+    spaced = _HUGO_LINE_ENDS.sub(lambda match: " " if match.group(0) == "\n" else "\n", html_text)
+    text = _TAG.sub("", spaced)
+    return re.sub(r"(\s)\s+", r"\1", text)
+
+
+def _whole_sentences(plain: str, words: int) -> str:
+    """Hugo's TruncateWordsToWholeSentence: ``plain`` up to the end of the sentence in
+    which its ``words``-th white space character falls (the whole when it has fewer, or
+    no end of sentence after it)."""
+    spaces = 0
+    position = -1
+    for index, char in enumerate(plain):
+        if char.isspace():
+            spaces += 1
+            position = index
+            if spaces >= words:
+                break
+    if position < 0:
+        return plain
+    end = _END_OF_SENTENCE.search(plain, position)
+    return plain if end is None else plain[: end.end()].strip()

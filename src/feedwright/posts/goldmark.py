@@ -1,6 +1,7 @@
 """Markdown as Hugo 0.111's goldmark renders it, on top of markdown-it's CommonMark: raw
-HTML omitted unless the site allows it, heading ids, ``<del>``, and the typographer's
-quotes, dashes and ellipses (checked against ``hugo`` 0.111.3's output).
+HTML omitted unless the site allows it, heading ids, ``<del>``, bare URLs as links
+(linkify), definition and task lists, footnotes marked up as goldmark marks them, and the
+typographer's quotes, dashes and ellipses (checked against ``hugo`` 0.111.3's output).
 
 The typographer follows goldmark 1.5's inline parser rule for rule. goldmark reads the
 source as written, so each run of inline tokens is put back together as a source-like
@@ -13,10 +14,14 @@ import string
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
+from mdit_py_plugins.deflist import deflist_plugin
+from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
+from mdit_py_plugins.tasklists import tasklists_plugin
 
 OMITTED = "<!-- raw HTML omitted -->"
 
@@ -38,8 +43,15 @@ def goldmark_plugin(
     md: MarkdownIt, *, raw_html: bool, heading_ids: bool, typographer: bool
 ) -> None:
     """Make ``md`` render as goldmark does with Hugo's settings."""
+    # Hugo's default extensions: linkify, definition lists, task lists (and tables,
+    # strikethrough and footnotes, which every site has).
+    md.use(gfm_autolink_plugin).use(deflist_plugin).use(tasklists_plugin)
+    md.core.ruler.push("goldmark_links_and_tasks", _links_and_tasks)
     md.add_render_rule("s_open", lambda *args: "<del>")
     md.add_render_rule("s_close", lambda *args: "</del>")
+    md.add_render_rule("task_checkbox", _checkbox)
+    for name, rule in _FOOTNOTE_RULES.items():
+        md.add_render_rule(name, rule)
     if not raw_html:
         md.add_render_rule("html_block", lambda *args: OMITTED + "\n")
         md.add_render_rule("html_inline", lambda *args: OMITTED)
@@ -48,6 +60,81 @@ def goldmark_plugin(
         md.core.ruler.before("text_join", "goldmark_typographer", _typographer)
     if heading_ids:
         md.core.ruler.push("goldmark_heading_ids", _heading_ids)
+
+
+def _links_and_tasks(state: StateCore) -> None:
+    """goldmark's markup of what the plugins make: ``www.`` links to https, and task
+    lists' checkboxes without classes (and never omitted as raw HTML)."""
+    for token in state.tokens:
+        if token.attrGet("class") in ("contains-task-list", "task-list-item"):
+            del token.attrs["class"]
+        children = token.children or []
+        for index, child in enumerate(children):
+            following = children[index + 1] if index + 1 < len(children) else child
+            if child.type == "html_inline" and 'class="task-list-item-checkbox"' in child.content:
+                child.type = "task_checkbox"
+                child.meta["checked"] = 'checked="checked"' in child.content
+            elif child.type == "link_open" and following.content.startswith("www."):
+                href = str(child.attrGet("href") or "")
+                if child.markup == "autolink" and href.startswith("http://www."):
+                    child.attrSet("href", "https://" + href[len("http://") :])
+
+
+def _checkbox(_renderer: Any, tokens: Sequence[Token], index: int, *_: Any) -> str:
+    checked = 'checked="" ' if tokens[index].meta.get("checked") else ""
+    return f'<input {checked}disabled="" type="checkbox">'
+
+
+# Footnotes as goldmark marks them up: numbered in the order they are first referred to.
+def _footnote_number(tokens: Sequence[Token], index: int) -> int:
+    return int(tokens[index].meta["id"]) + 1
+
+
+def _reference_id(tokens: Sequence[Token], index: int) -> str:
+    """``fnref:1``, then ``fnref1:1``, ``fnref2:1``… for the next marks of footnote 1."""
+    sub_id = tokens[index].meta.get("subId", 0)
+    return f"fnref{sub_id or ''}:{_footnote_number(tokens, index)}"
+
+
+def _footnote_mark(
+    _renderer: Any, tokens: Sequence[Token], index: int, _options: Any, _env: Any
+) -> str:
+    number = _footnote_number(tokens, index)
+    return (
+        f'<sup id="{_reference_id(tokens, index)}"><a href="#fn:{number}"'
+        f' class="footnote-ref" role="doc-noteref">{number}</a></sup>'
+    )
+
+
+def _footnote_item(
+    _renderer: Any, tokens: Sequence[Token], index: int, _options: Any, _env: Any
+) -> str:
+    return f'<li id="fn:{_footnote_number(tokens, index)}">\n'
+
+
+def _footnote_back_link(
+    _renderer: Any, tokens: Sequence[Token], index: int, _options: Any, _env: Any
+) -> str:
+    return (
+        f'\u00a0<a href="#{_reference_id(tokens, index)}" class="footnote-backref"'
+        ' role="doc-backlink">\u21a9\ufe0e</a>'
+    )
+
+
+_FootnoteRule = Any
+
+
+def _constant(text: str) -> _FootnoteRule:
+    return lambda _renderer, _tokens, _index, _options, _env: text
+
+
+_FOOTNOTE_RULES: dict[str, _FootnoteRule] = {
+    "footnote_ref": _footnote_mark,
+    "footnote_block_open": _constant('<div class="footnotes" role="doc-endnotes">\n<hr>\n<ol>\n'),
+    "footnote_block_close": _constant("</ol>\n</div>\n"),
+    "footnote_open": _footnote_item,
+    "footnote_anchor": _footnote_back_link,
+}
 
 
 def _heading_ids(state: StateCore) -> None:

@@ -28,6 +28,40 @@ MAX_LINES = 100_000
 MAX_PIECES = 100_000
 
 
+# Hugo puts the output of a `{{< shortcode >}}` in the page after it renders the Markdown:
+# the templating marks that output with these, and rendering puts it back as it is, never
+# read as Markdown (no typographer, no raw HTML omitted).
+VERBATIM_START, VERBATIM_END = "\ue000", "\ue001"
+_VERBATIM = re.compile("\ue000(.*?)\ue001", re.DOTALL)
+_HELD = re.compile("(<p>)?\ue000([0-9]+)\ue001(?(1)</p>)")
+
+
+def verbatim(html: str) -> str:
+    """``html`` marked as a shortcode's output, which rendering leaves as it is."""
+    return f"{VERBATIM_START}{html}{VERBATIM_END}" if html else ""
+
+
+def without_marks(text: str) -> str:
+    """``text`` with its shortcode outputs as they are, their marks removed."""
+    return _VERBATIM.sub(r"\1", text) if VERBATIM_START in text else text
+
+
+def _render(renderer: MarkdownIt, text: str) -> str:
+    """``text`` rendered, each shortcode output held out of the Markdown under a number
+    and put back after (without the paragraph it is alone in, as Hugo writes it)."""
+    if VERBATIM_START not in text:
+        html: str = renderer.render(_checked(text), {})
+        return html
+    held: list[str] = []
+
+    def hold(match: re.Match[str]) -> str:
+        held.append(match.group(1))
+        return f"{VERBATIM_START}{len(held) - 1}{VERBATIM_END}"
+
+    rendered: str = renderer.render(_checked(_VERBATIM.sub(hold, text)), {})
+    return _HELD.sub(lambda match: held[int(match.group(2))], rendered)
+
+
 class TooMuchMarkdown(ValueError):
     """Markdown with more than MAX_LINES lines or MAX_PIECES pieces of markup, which is
     not rendered: it would take memory and time out of all proportion."""
@@ -127,15 +161,16 @@ def _renderers(flavour: MarkdownFlavour) -> tuple[MarkdownIt, MarkdownIt, Markdo
 def render_markdown(text: str, *, flavour: MarkdownFlavour = PLAIN_MARKDOWN) -> str:
     """Render Markdown to an HTML fragment in the site's ``flavour`` (kramdown's on a
     Jekyll site, goldmark's on a Hugo site); TooMuchMarkdown when it is too big to."""
-    html: str = _renderers(flavour)[0].render(_checked(text), {})
-    return html
+    return _render(_renderers(flavour)[0], text)
 
 
 def render_body(body: str, *, html_post: bool, flavour: MarkdownFlavour) -> str:
     """A post's content as HTML: its Markdown rendered, or the body of an HTML post as it
     is (Jekyll builds a ``.html`` post without Markdown; the line end after the front
     matter is not its content)."""
-    return body.lstrip("\r\n") if html_post else render_markdown(body, flavour=flavour)
+    if html_post:
+        return without_marks(body.lstrip("\r\n"))
+    return render_markdown(body, flavour=flavour)
 
 
 def first_paragraph(text: str, *, flavour: MarkdownFlavour = PLAIN_MARKDOWN) -> str:
@@ -210,4 +245,4 @@ def html_to_text(html: str) -> str:
 def markdown_to_text(text: str, *, flavour: MarkdownFlavour = PLAIN_MARKDOWN) -> str:
     """Plain text of a Markdown snippet in the site's ``flavour``: formatting, link URLs
     and HTML tags removed; TooMuchMarkdown when it is too big to render."""
-    return html_to_text(_renderers(flavour)[1].render(_checked(text), {}))
+    return html_to_text(_render(_renderers(flavour)[1], text))
