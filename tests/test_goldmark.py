@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from conftest import build, parse_feed, write_posts
+from feedwright.posts.excerpt import _whole_sentences, hugo_plain, hugo_summary
 from feedwright.posts.markdown import render_markdown
 from feedwright.site.config import load_site
 from feedwright.site.model import GOLDMARK, KRAMDOWN, PLAIN_MARKDOWN
@@ -174,3 +176,21 @@ def test_shortcode_output_is_put_in_as_hugo_puts_it(tmp_path: Path) -> None:
     # Alone on its line, the figure is no paragraph.
     assert '<figure><img alt="A cap" src="https://example.org/a.png" />' in content
     assert "<p><figure>" not in content
+
+
+def test_a_long_post_is_summarised_from_its_first_blocks_as_from_the_whole() -> None:
+    # Blocks of a few words, a list and a code block across the cut, a reference link
+    # defined at the end: the first blocks give what the whole body gives.
+    blocks = [f"Block {n} has words" for n in range(12)]
+    blocks[5] = "- item one\n\n- item two"
+    blocks[7] = "```\ncode. inside\n\nstill code\n```"
+    blocks[9] = "A [link][ref] and more. The end."
+    body = "\n\n".join([*blocks, "[^1]: A note.", "[ref]: https://example.org/"])
+    for words in (3, 20, 30, 45, 200):
+        summary = hugo_summary(None, body, "", words=words, html_post=False, flavour=GOLDMARK)
+        rendered = render_markdown(body.replace("[^1]: A note.", ""), flavour=GOLDMARK)
+        expected = " ".join(html.unescape(_whole_sentences(hugo_plain(rendered), words)).split())
+        assert summary == expected, words
+    assert "A link and more." in hugo_summary(
+        None, body, "", words=40, html_post=False, flavour=GOLDMARK
+    )
