@@ -194,3 +194,18 @@ def test_a_long_post_is_summarised_from_its_first_blocks_as_from_the_whole() -> 
     assert "A link and more." in hugo_summary(
         None, body, "", words=40, html_post=False, flavour=GOLDMARK
     )
+
+
+def test_heading_attributes_and_the_divider() -> None:
+    html = render_markdown(
+        'Intro.\n\n<!--more-->\n\n## A {#x}\n\n## x\n\n## B {key="v w" .a .b}\n\n'
+        "## C {not attrs}\n",
+        flavour=GOLDMARK,
+    )
+    # What hugo 0.111.3 wrote: the divider is no content, even as an omitted comment.
+    assert html == (
+        "<p>Intro.</p>\n"
+        '<h2 id="x">A</h2>\n<h2 id="x-1">x</h2>\n'
+        '<h2 key="v w" class="a b" id="b">B</h2>\n'
+        '<h2 id="c-not-attrs">C {not attrs}</h2>\n'
+    )

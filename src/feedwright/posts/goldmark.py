@@ -57,14 +57,61 @@ def goldmark_plugin(
     md.add_render_rule("task_checkbox", _checkbox)
     for name, rule in _FOOTNOTE_RULES.items():
         md.add_render_rule(name, rule)
-    if not raw_html:
-        md.add_render_rule("html_block", lambda *args: OMITTED + "\n")
-        md.add_render_rule("html_inline", lambda *args: OMITTED)
+    md.add_render_rule("html_block", _raw_html(raw_html, OMITTED + "\n"))
+    md.add_render_rule("html_inline", _raw_html(raw_html, OMITTED))
+    # Before the inline rules parse the heading's text, which its attributes are not.
+    md.core.ruler.before("inline", "goldmark_heading_attributes", _heading_attributes)
     if typographer:
         # Before text_join, while escaped characters are still tokens of their own.
         md.core.ruler.before("text_join", "goldmark_typographer", _typographer)
     if heading_ids:
         md.core.ruler.push("goldmark_heading_ids", _heading_ids)
+
+
+def _raw_html(kept: bool, omitted: str) -> Any:
+    """The render rule of raw HTML: as written when ``kept``, else ``omitted``; Hugo's
+    summary divider (``<!--more-->``) is no content either way."""
+
+    def render(_renderer: Any, tokens: Sequence[Token], index: int, *_: Any) -> str:
+        content = tokens[index].content
+        if content.strip() == SUMMARY_DIVIDER:
+            return ""
+        return content if kept else omitted
+
+    return render
+
+
+SUMMARY_DIVIDER = "<!--more-->"
+# Attributes after a heading's text (goldmark's parser.attribute.title, on in Hugo):
+# `## Title {#id .class key=value}`.
+_ATTRIBUTES = re.compile(
+    r"[ \t]*\{[ \t]*((?:[#.][\w-]+|[\w-]+=(?:\"[^\"]*\"|'[^']*'|[^\s}]+))"
+    r"(?:[ \t]+(?:[#.][\w-]+|[\w-]+=(?:\"[^\"]*\"|'[^']*'|[^\s}]+)))*)[ \t]*\}$"
+)
+_ATTRIBUTE = re.compile(r"""([#.])([\w-]+)|([\w-]+)=(?:"([^"]*)"|'([^']*)'|([^\s}]+))""")
+
+
+def _heading_attributes(state: StateCore) -> None:
+    """A heading's attributes, taken off its text: ``#id``, ``.class`` (several are
+    joined), ``key=value``, in the order written."""
+    for index, token in enumerate(state.tokens[:-1]):
+        inline = state.tokens[index + 1]
+        if token.type != "heading_open" or "{" not in inline.content:
+            continue
+        found = _ATTRIBUTES.search(inline.content)
+        if found is None:
+            continue
+        inline.content = inline.content[: found.start()]
+        for attribute in _ATTRIBUTE.finditer(found.group(1)):
+            mark, name, key = attribute.group(1), attribute.group(2), attribute.group(3)
+            if mark == "#":
+                token.attrSet("id", name)
+            elif mark == ".":
+                classes = token.attrGet("class")
+                token.attrSet("class", f"{classes} {name}" if classes else name)
+            else:
+                value = next(group for group in attribute.groups()[3:] if group is not None)
+                token.attrSet(key, value)
 
 
 def _links_and_tasks(state: StateCore) -> None:
@@ -147,7 +194,11 @@ def _heading_ids(state: StateCore) -> None:
     (``## It's *here*`` is ``its-here``), ``-1``, ``-2``… after one already taken."""
     taken: set[str] = set()
     for index, token in enumerate(state.tokens):
-        if token.type != "heading_open" or token.attrGet("id") is not None:
+        if token.type != "heading_open":
+            continue
+        own = token.attrGet("id")
+        if own is not None:  # given with the heading's attributes
+            taken.add(str(own))
             continue
         # goldmark reads the heading's last line (of a setext heading's several).
         source = state.tokens[index + 1].content.split("\n")[-1]
