@@ -1,5 +1,5 @@
 """Markdown as Hugo 0.111's goldmark renders it, on top of markdown-it's CommonMark: raw
-HTML omitted unless the site allows it, heading ids, ``<del>``, bare URLs as links
+HTML omitted unless the site allows it, heading ids and attributes, ``<del>``, bare URLs as links
 (linkify), definition and task lists, footnotes marked up as goldmark marks them, and the
 typographer's quotes, dashes and ellipses (checked against ``hugo`` 0.111.3's output).
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import string
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +38,8 @@ _SYMBOLS = (
 )
 _ASCII_PUNCT = frozenset(string.punctuation)
 _ASCII_SPACE = frozenset(" \t\n\v\f\r")
+# markdown-it's render rule: (renderer, tokens, index, options, env) -> HTML.
+_RenderRule = Callable[[Any, Sequence[Token], int, Any, Any], str]
 
 
 def goldmark_plugin(
@@ -68,7 +70,7 @@ def goldmark_plugin(
         md.core.ruler.push("goldmark_heading_ids", _heading_ids)
 
 
-def _raw_html(kept: bool, omitted: str) -> Any:
+def _raw_html(kept: bool, omitted: str) -> _RenderRule:
     """The render rule of raw HTML: as written when ``kept``, else ``omitted``; Hugo's
     summary divider (``<!--more-->``) is no content either way."""
 
@@ -173,14 +175,11 @@ def _footnote_back_link(
     )
 
 
-_FootnoteRule = Any
-
-
-def _constant(text: str) -> _FootnoteRule:
+def _constant(text: str) -> _RenderRule:
     return lambda _renderer, _tokens, _index, _options, _env: text
 
 
-_FOOTNOTE_RULES: dict[str, _FootnoteRule] = {
+_FOOTNOTE_RULES: dict[str, _RenderRule] = {
     "footnote_ref": _footnote_mark,
     "footnote_block_open": _constant('<div class="footnotes" role="doc-endnotes">\n<hr>\n<ol>\n'),
     "footnote_block_close": _constant("</ol>\n</div>\n"),
