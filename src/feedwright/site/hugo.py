@@ -14,7 +14,7 @@ from typing import Any
 
 from feedwright.errors import ConfigError
 from feedwright.site.config_files import read_config_file
-from feedwright.site.model import ContentMount, HugoSettings, Language
+from feedwright.site.model import GOLDMARK, ContentMount, HugoSettings, Language, MarkdownFlavour
 from feedwright.site.values import normalise_lang
 
 # The site's own configuration file, in Hugo's order: the first one found is read.
@@ -168,7 +168,31 @@ def hugo_settings(
         path_to_lower=config.get("disablepathtolower") is not True,
         main_sections=tuple(str(name) for name in main) if isinstance(main, list) else None,
         languages=_languages(path, config, Language("", title, lang, description)),
+        markdown=_markdown_flavour(config),
+        summary_length=_summary_length(config),
     )
+
+
+def _markdown_flavour(config: Mapping[str, Any]) -> MarkdownFlavour:
+    """How Hugo renders the site's Markdown: ``[markup.goldmark]``'s ``renderer.unsafe``
+    (default false: raw HTML omitted), ``extensions.typographer`` and
+    ``parser.autoHeadingID`` (default true)."""
+    goldmark = _table(_table(config, "markup"), "goldmark")
+    unsafe = _table(goldmark, "renderer").get("unsafe")
+    typographer = _table(goldmark, "extensions").get("typographer")
+    heading_ids = _table(goldmark, "parser").get("autoheadingid")
+    return MarkdownFlavour(
+        goldmark=True,
+        heading_ids=heading_ids if isinstance(heading_ids, bool) else GOLDMARK.heading_ids,
+        raw_html=unsafe if isinstance(unsafe, bool) else GOLDMARK.raw_html,
+        typographer=typographer if isinstance(typographer, bool) else GOLDMARK.typographer,
+    )
+
+
+def _summary_length(config: Mapping[str, Any]) -> int:
+    """``summaryLength``: the words of a summary Hugo makes (default 70)."""
+    length = config.get("summarylength")
+    return length if isinstance(length, int) and not isinstance(length, bool) else 70
 
 
 def _permalinks(config: Mapping[str, Any]) -> dict[str, str]:
