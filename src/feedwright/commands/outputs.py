@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +16,8 @@ from feedwright.site.model import Site
 from feedwright.writer import OutputFile
 
 if TYPE_CHECKING:
+    from feedwright.mail.archive import Issue
+    from feedwright.mail.digest import DigestRenderer
     from feedwright.posts.links import PostLinks
 
 # What rendering imports: the readers of a post's body (PyYAML, python-frontmatter,
@@ -36,17 +38,21 @@ RENDERING_IMPORTS = (
 
 @dataclass(frozen=True)
 class OutputPlan:
-    """Which posts each output of a build shows: each feed, and the digest preview."""
+    """Which posts each output of a build shows: each feed, the digest preview, and the
+    pages of the web archive (the digests sent)."""
 
     feeds: list[FeedGroup]
     preview: list[Post]
     # Every post of the site, by the names a body's post_url or ref gives it.
     links: PostLinks | None = None
+    archive: list[Issue] = field(default_factory=list)
 
     def shown(self) -> list[tuple[str, list[Path]]]:
         """Each output's name and the files of the posts it shows."""
         named = [(group.name, group.posts) for group in self.feeds]
         named.append(("digest preview", self.preview))
+        # Each page by its name: a new digest sent, or one named otherwise, changes them.
+        named.extend((f"newsletter page {issue.name}", list(issue.posts)) for issue in self.archive)
         shown = [(name, [post.source for post in posts]) for name, posts in named]
         if self.links is not None:
             # A body's post_url or ref shows another post's URL, which may be of a post
@@ -58,6 +64,7 @@ class OutputPlan:
         """Every post some output shows, once each, in the order the outputs show them."""
         unique = {post.source: post for group in self.feeds for post in group.posts}
         unique.update((post.source, post) for post in self.preview)
+        unique.update((post.source, post) for issue in self.archive for post in issue.posts)
         return list(unique.values())
 
     def with_bodies(self, bodies: Mapping[Path, Post]) -> OutputPlan:
@@ -67,7 +74,8 @@ class OutputPlan:
             return [bodies[post.source] for post in posts]
 
         feeds = [replace(group, posts=complete(group.posts)) for group in self.feeds]
-        return OutputPlan(feeds, complete(self.preview), self.links)
+        archive = [replace(issue, posts=tuple(complete(issue.posts))) for issue in self.archive]
+        return OutputPlan(feeds, complete(self.preview), self.links, archive)
 
 
 def newsletter_posts(site: Site, posts: Sequence[Post]) -> list[Post]:
@@ -82,7 +90,12 @@ def plan_outputs(site: Site, posts: list[Post]) -> OutputPlan:
     site's main language's (see ``posts.hugo.in_main_language``)."""
     main = newsletter_posts(site, posts)
     preview = main[: site.digest.max_posts] if site.digest.preview else []
-    return OutputPlan(feed_groups(site, posts), preview, post_links(site, posts))
+    archive: list[Issue] = []
+    if site.digest.archive:
+        from feedwright.mail.archive import name_issues, sent_digests
+
+        archive = name_issues(site, sent_digests(site), posts)
+    return OutputPlan(feed_groups(site, posts), preview, post_links(site, posts), archive)
 
 
 @dataclass
@@ -125,12 +138,29 @@ def _render_files(site: Site, plan: OutputPlan, warnings: list[Problem]) -> Iter
     contents = ContentRenderer(site)
     yield from render_feeds(site, plan.feeds, stylesheet, contents)
     warnings.extend(contents.warnings)
+    if not plan.preview and not plan.archive:
+        return
+    renderer = DigestRenderer(site)
+    renderer.use_archive(plan.archive)
     if plan.preview:
         # A preview of the digest of the newest posts, to look at before sending.
-        renderer = DigestRenderer(site)
         digest = renderer.render(plan.preview, preview_recipient(site))
         yield from digest_files(site, digest)
-        warnings.extend(renderer.warnings)
+    if plan.archive:
+        yield from archive_files(renderer, plan.archive)
+    warnings.extend(renderer.warnings)
+
+
+def archive_files(renderer: DigestRenderer, issues: Sequence[Issue]) -> Iterator[OutputFile]:
+    """The web archive: each digest sent as a page, and the index of them."""
+    from feedwright.mail.archive import INDEX_PAGE
+
+    pages = []
+    for issue in issues:
+        page = renderer.render_page(issue)
+        pages.append((issue, page))
+        yield OutputFile(issue.path, page.html.encode("utf-8"))
+    yield OutputFile(INDEX_PAGE, renderer.render_index(pages).encode("utf-8"))
 
 
 # A render process hands the files it makes to the build in batches of about this many

@@ -21,6 +21,7 @@ from markupsafe import Markup
 from premailer import Premailer
 
 from feedwright.errors import DigestTemplateError, Problem
+from feedwright.mail.archive import Issue, newest_day, page_name, page_url, read_issues
 from feedwright.mail.content import (
     close_empty_elements,
     drop_empty_end_tags,
@@ -46,6 +47,7 @@ from feedwright.site.subject import format_subject
 from feedwright.site.templates import default_templates_dir
 
 HTML_TEMPLATE = "digest.html.j2"
+INDEX_TEMPLATE = "newsletter-index.html.j2"
 TEXT_TEMPLATE = "digest.txt.j2"
 # Gmail clips messages whose HTML passes about 102 KB; stay under with a margin. Counted
 # as the HTML part travels, in its transfer encoding (see message.text_part).
@@ -77,6 +79,10 @@ _LABELS = {
         "unsubscribe": "Unsubscribe",
         "why": "You get this email because you subscribed to {site} by email.",
         "feed": "Follow by feed",
+        "web": "View in browser",
+        "archive": "Past newsletters",
+        "posts_one": "1 post",
+        "posts": "{count} posts",
     },
     "ja": {
         "intro": "新しい記事（{range}）",
@@ -89,6 +95,10 @@ _LABELS = {
         "unsubscribe": "配信停止",
         "why": "{site}のメール配信にご登録いただいているため、このメールをお送りしています。",
         "feed": "フィードで購読",
+        "web": "ブラウザで見る",
+        "archive": "過去のニュースレター",
+        "posts_one": "1件の記事",
+        "posts": "{count}件の記事",
     },
 }
 
@@ -329,11 +339,29 @@ def _compiled_templates(site: Site, warnings: list[Problem]) -> jinja2.BytecodeC
 
 @dataclass(frozen=True)
 class _Shown:
-    """The posts one digest covers (newest first), each one's entry, and its recipient."""
+    """The posts one digest covers (newest first), each one's entry, and its recipient;
+    the URL of its web page, and whether this is that page (for no one in particular)."""
 
     posts: tuple[Post, ...]
     entries: tuple[DigestEntry, ...]
     recipient: Recipient | None
+    web_url: str | None = None
+    web_page: bool = False
+
+
+@dataclass(frozen=True)
+class ArchiveEntry:
+    """One page of the web archive as the index template sees it."""
+
+    name: str
+    # The page's URL relative to the index (they share a folder), and absolute.
+    href: str
+    url: str
+    subject: str
+    date_text: str
+    count: int
+    count_label: str
+    titles: tuple[str, ...]
 
 
 class DigestRenderer:
@@ -361,6 +389,10 @@ class DigestRenderer:
         )
         self.environment.filters["wrap"] = wrap
         self.environment.filters["shorten"] = shorten
+        # The digests sent (see mail.archive), read when an email first needs its page's
+        # name; with the names given to digests rendered since, which they take when sent.
+        self._issues: list[Issue] | None = None
+        self._web_names: dict[frozenset[str], str] = {}
         self.premailer = Premailer(
             base_url=None,
             allow_network=False,
@@ -383,7 +415,7 @@ class DigestRenderer:
         """
         # Each post's entry is made once, however many times the size guard renders.
         entries = [digest_entry(post, self.site, self.site.digest.excerpt_length) for post in posts]
-        shown = _Shown(tuple(posts), tuple(entries), recipient)
+        shown = _Shown(tuple(posts), tuple(entries), recipient, self._web_url(posts))
         digest = self._render(shown, 0)
         if _size(digest) <= MAX_HTML_BYTES or not posts:
             return digest
@@ -396,6 +428,66 @@ class DigestRenderer:
             if _size(digest) <= MAX_HTML_BYTES or listed == 0:
                 return digest
             listed -= max(1, listed // 20)
+
+    def use_archive(self, issues: Sequence[Issue]) -> None:
+        """Name the emails' web pages after ``issues`` (the digests sent, as a build
+        read them) instead of reading them from the store."""
+        self._issues = list(issues)
+        self._web_names = {issue.ids: issue.name for issue in issues}
+
+    def _web_url(self, posts: Sequence[Post]) -> str | None:
+        """The URL of the web page of the digest of ``posts`` (see mail.archive); None
+        without ``[digest] archive``."""
+        if not self.site.digest.archive or not posts:
+            return None
+        ids = frozenset(post.id for post in posts)
+        name = self._web_names.get(ids)
+        if name is None:
+            if self._issues is None:
+                self.use_archive(read_issues(self.site))
+            assert self._issues is not None
+            name = page_name(self.site, posts, self._issues)
+            day = newest_day(posts, self.site)
+            if name is None or day is None:
+                return None
+            # Sent after the digests before it: a second new digest of its day takes -2.
+            self._issues.append(Issue(name, day, 0, ids, tuple(posts)))
+            self._web_names[ids] = name
+        return page_url(self.site, name)
+
+    def render_page(self, issue: Issue) -> Digest:
+        """The web page of a digest sent: its HTML for no one in particular (no
+        recipient, no unsubscribe link), every post shown (a page has no size limit)."""
+        posts = issue.posts
+        entries = [digest_entry(post, self.site, self.site.digest.excerpt_length) for post in posts]
+        url = page_url(self.site, issue.name)
+        shown = _Shown(tuple(posts), tuple(entries), Recipient(email=""), url, web_page=True)
+        return self._render(shown, 0)
+
+    def render_index(self, pages: Sequence[tuple[Issue, Digest]]) -> str:
+        """The archive's index page: each page of ``pages``, newest first."""
+        labels = _labels(self.site)
+        ordered = sorted(pages, key=lambda page: (page[0].day, page[0].number), reverse=True)
+        entries = [
+            ArchiveEntry(
+                name=issue.name,
+                href=issue.path.rsplit("/", 1)[-1],
+                url=page_url(self.site, issue.name),
+                subject=digest.subject,
+                date_text=long_date(issue.day, self.site.lang),
+                count=len(issue.posts),
+                count_label=_posts_label(labels, len(issue.posts)),
+                titles=tuple(post.title for post in issue.posts),
+            )
+            for issue, digest in ordered
+        ]
+        context = {
+            "site": self._site_context(),
+            "issues": entries,
+            "labels": {"archive": labels["archive"], "feed": labels["feed"]},
+            "design": self._design(),
+        }
+        return self._template(INDEX_TEMPLATE, context)
 
     def render_shared(self, posts: Sequence[Post]) -> Digest | None:
         """The digest of ``posts`` rendered once for all who get them, with a mark where
@@ -450,7 +542,7 @@ class DigestRenderer:
         listed, more = shown.posts[:split], shown.posts[split:]
         entries = list(shown.entries[:split])
         start, end, days = date_range(shown.posts, site)
-        labels = _LABELS.get(site.lang.split("-")[0].lower(), _LABELS["en"])
+        labels = _labels(site)
         subject = format_subject(
             site.digest.subject,
             {
@@ -492,10 +584,17 @@ class DigestRenderer:
                 "unsubscribe": labels["unsubscribe"],
                 "why": labels["why"].format(site=site.title),
                 "feed": labels["feed"],
+                "web": labels["web"],
             },
             "design": self._design(),
             "recipient": shown.recipient,
-            "unsubscribe_url": unsubscribe_url_for(site.digest.unsubscribe_url, shown.recipient),
+            "unsubscribe_url": (
+                None
+                if shown.web_page
+                else unsubscribe_url_for(site.digest.unsubscribe_url, shown.recipient)
+            ),
+            "web_url": shown.web_url,
+            "web_page": shown.web_page,
             "content_width": CONTENT_WIDTH,
         }
 
@@ -598,6 +697,16 @@ def lighter(colour: str) -> str:
     """``colour`` mixed half with white: links of the accent's hue, readable in dark mode."""
     red, green, blue = (round(channel + (255 - channel) * 0.5) for channel in _channels(colour))
     return f"#{red:02x}{green:02x}{blue:02x}"
+
+
+def _labels(site: Site) -> dict[str, str]:
+    """The default templates' words in the site's language (English otherwise)."""
+    return _LABELS.get(site.lang.split("-")[0].lower(), _LABELS["en"])
+
+
+def _posts_label(labels: dict[str, str], count: int) -> str:
+    """The words "N posts", in the labels' language."""
+    return (labels["posts_one"] if count == 1 else labels["posts"]).format(count=count)
 
 
 def _titles(labels: dict[str, str], posts: Sequence[Post]) -> str:

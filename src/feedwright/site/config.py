@@ -74,6 +74,7 @@ _FEED_KEYS = {
 _DIGEST_KEYS = {
     "subject", "from", "reply_to", "unsubscribe_url", "unsubscribe_mailto", "max_posts",
     "excerpt_length", "templates", "preview", "logo", "layout", "content", "accent", "address",
+    "archive",
 }  # fmt: skip
 _SMTP_KEYS = {"host", "port", "security", "username", "timeout", "ca_file"}
 _TABLES = {
@@ -626,6 +627,7 @@ def _digest_settings(
         content=_choice(path, "content", table.get("content", "excerpt"), DIGEST_CONTENTS),
         accent=_accent(path, table.get("accent", DEFAULT_ACCENT)),
         address=_postal_address(path, table.get("address")),
+        archive=_typed(path, "digest", "archive", table.get("archive", False), bool),
     )
 
 

@@ -97,6 +97,9 @@ class DigestSettings:
     accent: str = DEFAULT_ACCENT
     # The sender's postal address for the footer (CAN-SPAM requires one), lines kept.
     address: str | None = None
+    # Whether `build` writes each digest sent as a web page (newsletter/), and each email
+    # links to its page ("view in browser").
+    archive: bool = False
 
 
 @dataclass(frozen=True)

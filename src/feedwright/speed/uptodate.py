@@ -34,6 +34,8 @@ from feedwright.posts.files import FileKey, post_and_list_page_names, stat_files
 from feedwright.site.model import Site
 
 RECORD_NAME = "build-record.json"
+# The newsletter database's file name (mail.store.STORE_NAME, which speed may not import).
+STORE_NAME = "newsletter.db"
 
 
 def record_path(site: Site) -> Path:
@@ -72,12 +74,29 @@ def scan_inputs(site: Site, options: Iterable[object], drafts: bool = False) -> 
             settings.update(os.urandom(16))
         for name, key in stat_files(names):
             settings.update(_file_bytes(f"{name}\0{key}\n"))
+    if site.digest.archive:
+        # The web archive shows the digests sent: a send changes the newsletter database
+        # (its write-ahead log first), and so the pages (see mail.archive).
+        # Their size and mtime, not their ctime: a reader (a build) opens them too.
+        store = site.state_path.with_name(STORE_NAME)
+        for file in (store, store.with_name(f"{STORE_NAME}-wal")):
+            settings.update(_file_bytes(f"{file}\0{_written(file)}\n"))
     names, list_pages = post_and_list_page_names(site, drafts)
     settings.update(_file_bytes("".join(f"{name}\n" for name in list_pages)))
     files = stat_files(names)
     fingerprint = hashlib.sha256(settings.hexdigest().encode())
     fingerprint.update(_file_bytes("".join(f"{name}\0{key}\n" for name, key in files)))
     return InputScan(settings.hexdigest(), files, list_pages, fingerprint.hexdigest())
+
+
+def _written(path: Path) -> tuple[int, int] | None:
+    """A file's size and mtime; None when it does not exist or is empty (a reader of
+    the database makes an empty write-ahead log, which holds nothing)."""
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return (status.st_size, status.st_mtime_ns) if status.st_size else None
 
 
 def _file_bytes(text: str) -> bytes:

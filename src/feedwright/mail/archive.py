@@ -1,0 +1,142 @@
+"""The newsletter's web archive: each digest that was sent, as a page of its own.
+
+A digest is a set of posts: every message ``send`` delivered with the same posts is one
+digest (most subscribers of a run get the same one; someone back from away gets another).
+The store records the posts each message covered, so the archive is read from it alone,
+read-only. Each digest's page is named by the day of its newest post (site time), in the
+order the digests were first sent: ``newsletter/2025-11-29.html``, and a second digest of
+that day ``newsletter/2025-11-29-2.html``. A name once given never changes, as later sends
+only add digests after it; so the "view in browser" link of an email (``page_name``), made
+before the message is sent, names the page the next ``build`` writes for it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from feedwright.errors import StateError
+from feedwright.mail.store import open_reader
+from feedwright.posts.model import Post
+from feedwright.site.model import Site, site_timezone
+
+ARCHIVE_FOLDER = "newsletter"
+INDEX_PAGE = f"{ARCHIVE_FOLDER}/index.html"
+
+# A digest as the store knows it: the ids (feed ids) of the posts it covered.
+PostIds = frozenset[str]
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One digest that was sent: its page's name and the posts it covered that the site
+    still has (newest first)."""
+
+    name: str
+    day: date
+    # Its number among the digests of that day (1, 2…): the index orders by it.
+    number: int
+    ids: PostIds
+    posts: tuple[Post, ...]
+
+    @property
+    def path(self) -> str:
+        """The page's path in the output folder."""
+        return page_path(self.name)
+
+
+def page_path(name: str) -> str:
+    """The path in the output folder of the page named ``name``."""
+    return f"{ARCHIVE_FOLDER}/{name}.html"
+
+
+def page_url(site: Site, name: str) -> str:
+    """The page's URL (the output folder is published at the site URL, as the feeds'
+    self links assume)."""
+    return f"{site.base_url}/{page_path(name)}"
+
+
+def sent_digests(site: Site) -> list[PostIds]:
+    """Each distinct set of posts ``send`` delivered, in the order each was first sent;
+    none when the site never sent. Reads the store, changing nothing."""
+    store = open_reader(site)
+    if store is None:
+        return []
+    try:
+        rows = store.connection.execute(
+            "SELECT p.delivery_id, s.feed_id FROM delivery_posts p"
+            " JOIN posts s ON s.id = p.post_id ORDER BY p.delivery_id"
+        ).fetchall()
+    except sqlite3.Error as error:
+        raise StateError(f"{store.path}: cannot read the digests sent: {error}") from None
+    finally:
+        store.close()
+    by_delivery: dict[int, set[str]] = {}
+    for delivery, feed_id in rows:
+        by_delivery.setdefault(delivery, set()).add(feed_id)
+    # dict keeps the first delivery's order: the order the digests were first sent.
+    return list(dict.fromkeys(frozenset(ids) for ids in by_delivery.values()))
+
+
+def newest_day(posts: Iterable[Post], site: Site) -> date | None:
+    """The day (site time) of the newest of ``posts``; None when there are none."""
+    dates = [post.date for post in posts]
+    if not dates:
+        return None
+    newest = max(dates)
+    try:
+        return newest.astimezone(site_timezone(site.timezone)).date()
+    except OverflowError:  # Hugo's undated posts: 0001-01-01 UTC
+        return newest.date()
+
+
+def name_issues(site: Site, digests: Sequence[PostIds], posts: Sequence[Post]) -> list[Issue]:
+    """The pages of ``digests`` (in the order they were first sent), with the posts of
+    ``posts`` (newest first) they covered. A digest none of whose posts the site still has
+    gets no page, and no name."""
+    by_id: Mapping[str, Post] = {post.id: post for post in posts}
+    order = {post.id: index for index, post in enumerate(posts)}
+    issues: list[Issue] = []
+    taken: dict[date, int] = {}
+    for ids in digests:
+        covered = sorted((by_id[i] for i in ids if i in by_id), key=lambda p: order[p.id])
+        day = newest_day(covered, site)
+        if day is None:
+            continue
+        number = taken.get(day, 0) + 1
+        taken[day] = number
+        issues.append(Issue(_name(day, number), day, number, ids, tuple(covered)))
+    return issues
+
+
+def _name(day: date, number: int) -> str:
+    return day.isoformat() if number == 1 else f"{day.isoformat()}-{number}"
+
+
+def page_name(site: Site, posts: Sequence[Post], issues: Sequence[Issue]) -> str | None:
+    """The name of the page of the digest of ``posts``: its issue's when it was sent
+    already, else the one it takes when it is (the next number on its day)."""
+    ids = frozenset(post.id for post in posts)
+    for issue in issues:
+        if issue.ids == ids:
+            return issue.name
+    day = newest_day(posts, site)
+    if day is None:
+        return None
+    return _name(day, 1 + sum(1 for issue in issues if issue.day == day))
+
+
+def read_issues(site: Site) -> list[Issue]:
+    """The pages of the digests sent, read from the store and the site's posts (their
+    front matter: a page is named by its newest post's day). For ``send``, whose
+    renderer names each email's page; a build names them from the posts it read."""
+    digests = sent_digests(site)
+    if not digests:
+        return []
+    # Imported here: only a site with an archive that sent needs it.
+    from feedwright.posts.collect import collect
+
+    posts = collect(site, now=datetime.now(UTC), bodies=False).posts
+    return name_issues(site, digests, posts)
