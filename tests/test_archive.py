@@ -125,6 +125,7 @@ def test_a_page_is_for_no_one_in_particular(
     assert "unsubscribe" not in page.lower()
     assert "a@example.org" not in page and "b@example.org" not in page
     assert "news@blog.example.org" not in page
+    assert "because you subscribed" not in page
     # The page links to no page of itself.
     assert 'class="fw-web"' not in page
 
