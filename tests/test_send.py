@@ -86,6 +86,7 @@ def test_each_recipient_gets_one_well_formed_message(
         smtp_server.port,
         ["山田 花子 <hanako@example.jp>", "reader@example.org"],
         'subject = "{site}: {first_title}"',
+        connections=1,  # the messages in the list's order
     )
     result = send(make_site(POSTS, config))
     assert [count for _, count in result.report.sent] == [2, 2]

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from feedwright.errors import ConfigError, DeliveryError, FeedwrightError, HeaderInjectionError
 from feedwright.mail.digest import Digest, DigestRenderer, personal
 from feedwright.mail.message import build_message, message_bytes, sender_address
+from feedwright.mail.message_template import MessageTemplate
 from feedwright.mail.pacing import RateLimiter, slowest
 from feedwright.mail.recipients import Recipient
 from feedwright.mail.records import (
@@ -455,7 +456,7 @@ def _deliver(
 ) -> None:
     """Send the planned digests over ``[smtp] connections`` sessions at once, recording
     each outcome as it comes (from this thread only: the database has one writer)."""
-    digests = SharedDigests(DigestRenderer(site, options.templates))
+    messages = SharedMessages(site, SharedDigests(DigestRenderer(site, options.templates)), now)
     limiter = RateLimiter(
         slowest(options.rate, site.smtp.per_second),
         site.smtp.per_hour,
@@ -477,7 +478,7 @@ def _deliver(
                 break
             if progress:
                 progress(index, total)
-            outgoing = _message_for(site, digests.digest(owed, recipient), recipient, now)
+            outgoing = messages.outgoing(owed, recipient)
             limiter.wait()
             sending = executor.submit(pool.send, outgoing.message, sender, recipient.email)
             outcomes.in_flight[sending] = (recipient, outgoing)
@@ -703,14 +704,60 @@ class SharedDigests:
         return alone
 
 
+class SharedMessages:
+    """Each recipient's message. Where the digest is shared (``SharedDigests``), the message
+    is built once for the set of posts (``MessageTemplate``) and filled in for each; the
+    first recipient's is also built whole and compared, and if they differ, that set's
+    messages are all built whole, as before."""
+
+    def __init__(self, site: Site, digests: SharedDigests, now: datetime):
+        self.site = site
+        self.digests = digests
+        self.now = now
+        self.templates: dict[tuple[str, ...], MessageTemplate | None] = {}
+
+    def outgoing(self, posts: Sequence[Post], recipient: Recipient) -> Outgoing:
+        """The message of ``posts`` for ``recipient``."""
+        key = tuple(post.id for post in posts)
+        template = self.templates.get(key)
+        if template is not None:
+            try:
+                content, message_id = template.message(recipient)
+            except (ValueError, TypeError, HeaderInjectionError) as error:
+                raise _cannot_build(recipient, error) from None
+            return Outgoing(content, message_id, template.shared.posts)
+        whole = _message_for(self.site, self.digests.digest(posts, recipient), recipient, self.now)
+        shared = self.digests.shared.get(key)
+        if shared is not None and key not in self.templates:
+            self.templates[key] = self._checked_template(shared, recipient, whole)
+        return whole
+
+    def _checked_template(
+        self, shared: Digest, recipient: Recipient, whole: Outgoing
+    ) -> MessageTemplate | None:
+        """A template of ``shared`` if it makes ``whole``, the message built whole."""
+        if len(self.templates) >= SharedDigests.KEPT:
+            del self.templates[next(iter(self.templates))]
+        try:
+            template = MessageTemplate(self.site, shared, self.now)
+            made = template.message(recipient)
+        except (ValueError, TypeError, HeaderInjectionError):
+            return None
+        return template if made == (whole.message, whole.message_id) else None
+
+
+def _cannot_build(recipient: Recipient, error: Exception) -> DeliveryError:
+    # The email package refuses header values it cannot fold, and the mail policy those
+    # that would inject a header; config checks should have caught them, so name the
+    # recipient to help find the cause.
+    return DeliveryError(f"cannot build the message for {recipient.email}: {error}")
+
+
 def _message_for(site: Site, digest: Digest, recipient: Recipient, now: datetime) -> Outgoing:
-    """The message of ``digest`` for one recipient."""
+    """The message of ``digest`` for one recipient, built whole."""
     try:
         message = build_message(site, digest, recipient.address, now)
         content = message_bytes(message)
     except (ValueError, TypeError, HeaderInjectionError) as error:
-        # The email package refuses header values it cannot fold, and the mail policy those
-        # that would inject a header; config checks should have caught them, so name the
-        # recipient to help find the cause.
-        raise DeliveryError(f"cannot build the message for {recipient.email}: {error}") from None
+        raise _cannot_build(recipient, error) from None
     return Outgoing(content, str(message["Message-ID"]), digest.posts)
