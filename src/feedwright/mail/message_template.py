@@ -23,6 +23,7 @@ from __future__ import annotations
 import binascii
 from datetime import datetime
 from email import quoprimime
+from email.headerregistry import Address
 from email.message import EmailMessage
 from urllib.parse import quote
 
@@ -68,29 +69,32 @@ class MessageTemplate:
 
     def message(self, recipient: Recipient) -> tuple[bytes, str]:
         """The message for ``recipient`` as it goes on the wire, and its Message-ID."""
-        digest_hash = digest_hash_of(self.site, self.shared, recipient.address)
+        to = recipient.address  # parsed once: it is not cheap
+        digest_hash = digest_hash_of(self.site, self.shared, to)
         message_id = f"<{digest_hash[:32]}.digest@{self.domain}>"
         boundary = f"=_feedwright_{digest_hash[32:56]}".encode("ascii")
+        # As ``personal`` writes it into the links.
+        address = quote(recipient.email, safe="@")
         lines = [
-            self._header(name, folded, recipient, digest_hash) for name, folded in self.headers
+            self._header(name, folded, to, address, digest_hash) for name, folded in self.headers
         ]
         lines.append(_CRLF)
-        address = quote(recipient.email, safe="@")
         for part in self.parts:
             lines += [b"--", boundary, _CRLF, *part.encoded(address), _CRLF]
         lines += [b"--", boundary, b"--", _CRLF]
         return b"".join(lines), message_id
 
     def _header(
-        self, name: str, folded: bytes | None, recipient: Recipient, digest_hash: str
+        self, name: str, folded: bytes | None, to: Address, address: str, digest_hash: str
     ) -> bytes:
         """One header of the recipient's message, folded."""
         if folded is None:
-            if name == "To":
-                value: object = recipient.address
-            else:
-                url = personal(self.shared, recipient).unsubscribe_url
-                value = list_unsubscribe(self.site, url)
+            value: object = to
+            if name == "List-Unsubscribe":
+                url = self.shared.unsubscribe_url
+                value = list_unsubscribe(
+                    self.site, url.replace(address_mark(), address) if url else url
+                )
             return MAIL_POLICY.fold_binary(*MAIL_POLICY.header_store_parse(name, value))
         if name == "Message-ID":
             return folded.replace(self.template_hash[:32].encode(), digest_hash[:32].encode())
