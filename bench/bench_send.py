@@ -1,13 +1,15 @@
 """The send benchmark: mail a generated list through a local SMTP sink and time it.
 
     .venv/bin/python bench/bench_send.py                      # 1,000 and 10,000 subscribers
-    .venv/bin/python bench/bench_send.py --sizes 100000       # or any sizes
+    .venv/bin/python bench/bench_send.py --large              # and 100,000
+    .venv/bin/python bench/bench_send.py --sizes 2000 5000    # or any sizes
     .venv/bin/python bench/bench_send.py --connections 1 4    # compare settings
 
 For each size it writes a small site (three posts, a `[recipients]` file of N addresses)
 in a temporary folder and runs `python -m feedwright --quiet send` on it as a new process,
 against a sink: aiosmtpd in a process of its own that accepts every message and only
-counts them. It reports the wall time, messages per second, the peak RSS (from `wait4`)
+counts them. It reports the wall time, the CPU time of the send (user and system, from
+`wait4`), messages per second, the peak RSS (from `wait4`)
 and the bytes the send handed to the disk (`write_bytes` of `/proc/PID/io`, read by a
 small wrapper just before the process ends), and per message. Then it times the sink
 alone, fed by the plainest client (one connection per worker, the same message again and
@@ -148,6 +150,7 @@ class Measure:
     """One timed send."""
 
     seconds: float
+    cpu_seconds: float
     sent: int
     peak_rss_mb: float
     disk_bytes: int
@@ -167,6 +170,7 @@ def time_send(site: Path, sink: Sink) -> Measure:
     written = int(io_file.read_text()) if io_file.exists() else -1
     return Measure(
         seconds,
+        usage.ru_utime + usage.ru_stime,
         sink.count() - before,
         usage.ru_maxrss / 1024,
         written,
@@ -201,15 +205,18 @@ def main() -> None:
     """Parse the arguments, run the sends, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--large", action="store_true", help="add a list of 100,000")
     parser.add_argument(
         "--connections", type=int, nargs="+", default=[0], help="[smtp] connections (0: default)"
     )
     arguments = parser.parse_args()
+    if arguments.large:
+        arguments.sizes.append(100_000)
     sink = Sink()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores")
     print(
-        f"{'subscribers':>11} {'conns':>5} {'wall s':>7} {'msg/s':>7} {'peak RSS MB':>11} "
-        f"{'disk MB':>8} {'disk/msg':>8} {'sent':>7}"
+        f"{'subscribers':>11} {'conns':>5} {'wall s':>7} {'cpu s':>6} {'msg/s':>7} "
+        f"{'peak RSS MB':>11} {'disk MB':>8} {'disk/msg':>8} {'sent':>7}"
     )
     try:
         for size in arguments.sizes:
@@ -221,6 +228,7 @@ def main() -> None:
                 per_message = measure.disk_bytes / max(measure.sent, 1)
                 print(
                     f"{size:>11,} {connections or 'dflt':>5} {measure.seconds:>7.2f} "
+                    f"{measure.cpu_seconds:>6.2f} "
                     f"{measure.sent / measure.seconds:>7.0f} {measure.peak_rss_mb:>11.1f} "
                     f"{measure.disk_bytes / 1e6:>8.1f} {per_message:>8.0f} {measure.sent:>7,}"
                     + (f"  exit {measure.returncode}" if measure.returncode else ""),

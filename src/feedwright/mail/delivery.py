@@ -102,6 +102,8 @@ class DeliveryReport:
     refused: list[tuple[Recipient, str]] = field(default_factory=list)
     start: RunStart = field(default_factory=RunStart)
     last_sent: str | None = None
+    # How long the sending took (the summary's rate).
+    seconds: float = 0.0
 
     @property
     def failed(self) -> bool:
@@ -466,6 +468,7 @@ def _deliver(
     outcomes = Outcomes(records, report)
     sender = sender_address(site).addr_spec
     total = len(report.planned)
+    started = time.monotonic()
     executor = ThreadPoolExecutor(site.smtp.connections, thread_name_prefix="smtp")
     try:
         for index, (recipient, owed) in enumerate(report.planned):
@@ -496,6 +499,7 @@ def _deliver(
     finally:
         executor.shutdown(wait=False, cancel_futures=True)
         pool.close()
+        report.seconds = time.monotonic() - started
     if progress:
         progress(total, total)
 
