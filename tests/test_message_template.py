@@ -95,7 +95,11 @@ LOCAL = st.text(st.sampled_from("abcxyz019.-+_=&'%~!#$*/?^{|}`"), min_size=1, ma
 NAMES = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=80)
 
 
-@given(local=LOCAL, name=NAMES, domain=st.sampled_from(["example.org", "Ex-Ample.ORG", "例え.jp"]))
+@given(
+    local=LOCAL,
+    name=NAMES | st.just(""),
+    domain=st.sampled_from(["example.org", "Ex-Ample.ORG", "例え.jp", "a-" * 30 + "b.org"]),
+)
 def test_any_address_gets_the_bytes_built_whole(
     plain_template: tuple[Site, Digest], local: str, name: str, domain: str
 ) -> None:

@@ -37,6 +37,7 @@ from feedwright.mail.message import (
     sender_address,
 )
 from feedwright.mail.recipients import Recipient
+from feedwright.site.addresses import PLAIN_ADDRESS
 from feedwright.site.model import Site
 
 # A stand-in recipient for the template (never sent to).
@@ -90,6 +91,8 @@ class MessageTemplate:
         """One header of the recipient's message, folded."""
         if folded is None:
             value: object = to
+            if name == "To" and not to.display_name and _fits_as_written(to.addr_spec):
+                return f"To: {to.addr_spec}\r\n".encode("ascii")
             if name == "List-Unsubscribe":
                 url = self.shared.unsubscribe_url
                 value = list_unsubscribe(
@@ -162,6 +165,12 @@ class TextTemplate:
                 MAIL_POLICY.fold_binary(name, value) for name, value in part.raw_items()
             )
         return self.part_headers[encoding]
+
+
+def _fits_as_written(addr_spec: str) -> bool:
+    """True when the policy writes ``To: addr_spec`` as it is: a plain address (as
+    ``parse_address`` reads without the parser) on one line."""
+    return len(addr_spec) <= _MAX_LINE - len("To: ") and bool(PLAIN_ADDRESS.fullmatch(addr_spec))
 
 
 def _quoted_printable_line(line: bytes) -> str:
