@@ -16,7 +16,7 @@ from feedwright.posts.markdown import render_markdown, without_page_tags
 from feedwright.posts.typography import jekyll_feed_title, smartify
 from feedwright.posts.urls import absolute_url, absolutize_links
 from feedwright.site.config import load_site
-from feedwright.site.model import Site
+from feedwright.site.model import KRAMDOWN, Site
 
 POST_URL = "https://blog.example.org/2024/01/01/media.html"
 
@@ -325,7 +325,7 @@ def test_an_unclosed_comment_or_script_runs_to_the_end_as_in_a_browser() -> None
 
 
 def test_a_spaced_link_is_read_within_its_line_and_parentheses() -> None:
-    html = render_markdown("[a](b (c) d) [e](f\ng)", kramdown=True)
+    html = render_markdown("[a](b (c) d) [e](f\ng)", flavour=KRAMDOWN)
     assert html == '<p><a href="b%20(c)%20d">a</a> [e](f\ng)</p>\n'
 
 

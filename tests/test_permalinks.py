@@ -1,10 +1,13 @@
 """Post URLs checked against what Jekyll 4.3.1 itself printed for the same posts."""
 
 from datetime import UTC, datetime, timedelta, timezone
+from urllib.parse import quote
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from feedwright.posts.permalinks import escape_permalink, post_path
+from feedwright.posts.permalinks import escape_permalink, normalize_url_path, post_path
 
 UTC = UTC
 JA = "%E6%97%A5%E6%9C%AC%E8%AA%9E%E3%81%AE%E8%A8%98%E4%BA%8B"  # 日本語の記事
@@ -84,3 +87,31 @@ def test_dot_segments_cannot_climb() -> None:
         "/:categories/:title/", date=POSTS["a"][3], categories=("..",), file_slug="x", slug=None
     )
     assert ".." not in path
+
+
+@pytest.mark.parametrize(
+    ("path", "normal"),
+    [
+        # Escapes of NFKC text in capitals, as quote() writes them: left as they are.
+        ("/%E6%97%A5%E8%A8%98/2022/06/08/post.html", "/%E6%97%A5%E8%A8%98/2022/06/08/post.html"),
+        # Escapes in small letters are written again in capitals.
+        ("/%e6%97%a5%e8%a8%98/post.html", "/%E6%97%A5%E8%A8%98/post.html"),
+        # A full-width letter is not NFKC: it becomes its plain letter.
+        ("/%EF%BC%A1/post.html", "/A/post.html"),
+        # An escaped ASCII letter is decoded; bytes that are no UTF-8 stay escaped.
+        ("/%41b/%FF.html", "/Ab/%FF.html"),
+        ("/a/%E6%97%A5/../b.html", "/a/b.html"),
+    ],
+)
+def test_url_paths_are_normalized_as_jekyll_feed_writes_them(path: str, normal: str) -> None:
+    assert normalize_url_path(path) == normal
+
+
+@given(st.lists(st.text(max_size=8), min_size=1, max_size=4))
+def test_paths_left_as_they_are_are_those_normalization_would_write(
+    segments: list[str],
+) -> None:
+    # A dot segment at the end makes normalization work through every segment: it must
+    # give what the path alone gave (with the slash the dot segment leaves).
+    path = "".join("/" + quote(segment, safe="") for segment in segments)
+    assert normalize_url_path(path + "/.") == normalize_url_path(path) + "/"

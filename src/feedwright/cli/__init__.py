@@ -21,7 +21,7 @@ import os
 import sys
 from typing import NoReturn
 
-from feedwright.cli import build, mail, posts  # noqa: F401  (each registers its commands)
+from feedwright.cli import build, mail, posts, subscribers  # noqa: F401  (each registers its commands)
 from feedwright.cli.app import app
 
 __all__ = ["app", "main"]

@@ -22,10 +22,12 @@ from feedwright.cli.app import (
     run,
     say,
 )
+from feedwright.site.model import Site
 
 # The mail stage (Jinja2, premailer, smtplib) is imported by the commands that mail: every
 # run of feedwright imports this module, and most are builds.
 if TYPE_CHECKING:
+    from feedwright.commands.send import SendOptions
     from feedwright.mail.delivery import DeliveryReport
     from feedwright.mail.records import RunStart
 
@@ -97,6 +99,14 @@ def send(
     wait: Annotated[
         bool, typer.Option("--wait", help="If another send is running, wait for it to end.")
     ] = False,
+    test: Annotated[
+        str | None,
+        typer.Option(
+            "--test",
+            help="Send the next digest to this address only; record nothing.",
+            metavar="ADDRESS",
+        ),
+    ] = None,
     templates: TemplatesOption = None,
     skip_invalid: SkipInvalidOption = False,
 ) -> None:
@@ -104,8 +114,9 @@ def send(
 
     Every post reaches every recipient once: what was sent is recorded after each message,
     so an interrupted run resumes where it stopped. The first run mails only the newest
-    posts ([digest] max_posts) and records the older ones as sent. Exit codes: 0 all sent
-    or nothing to send, 3 another send is running, 4 some deliveries failed.
+    posts ([digest] max_posts) and records the older ones as sent. With --test ADDRESS,
+    sends the next digest to that address alone and records nothing. Exit codes: 0 all
+    sent or nothing to send, 3 another send is running, 4 some deliveries failed.
     """
     options: GlobalOptions = ctx.obj
     loaded = load(ctx, site, None)
@@ -120,6 +131,10 @@ def send(
         to_file=to_file,
         skip_invalid=skip_invalid,
     )
+    if test is not None:
+        bar.close()
+        _send_test(loaded, test, send_options, options)
+        return
     try:
         result = run(lambda: send_site(loaded, send_options, progress=bar))
     finally:
@@ -127,6 +142,26 @@ def send(
     print_problems(result.collection.problems)
     print_problems(result.warnings, "warning")
     _report_send(result.report, options, dry_run)
+
+
+def _send_test(site: Site, address: str, send_options: SendOptions, options: GlobalOptions) -> None:
+    """Send (or, in a dry run, say) the next digest to ``address`` alone."""
+    from feedwright.commands.send import send_test
+
+    result = run(lambda: send_test(site, address, send_options))
+    print_problems(result.collection.problems)
+    if options.quiet:
+        return
+    if not result.posts:
+        say("no post to send")
+        return
+    which = (
+        f"the newest {posts_count(len(result.posts))} (none is new since {result.since})"
+        if result.newest
+        else posts_count(len(result.posts))
+    )
+    verb = "would send" if send_options.dry_run else "sent"
+    say(f"{verb} a test digest of {which} to {result.recipient.email}; nothing recorded")
 
 
 def _report_send(report: DeliveryReport, options: GlobalOptions, dry_run: bool) -> None:

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from feedwright.commands.build import read_headers
+from feedwright.commands.outputs import newsletter_posts
 from feedwright.errors import InvalidPostsError, OptionError
 from feedwright.posts.collect import Collection, load_bodies, post_links, take_bodies
 from feedwright.posts.dates import DateError, parse_date
-from feedwright.posts.hugo import in_main_language
 from feedwright.posts.model import Post
 from feedwright.site.model import Site
 from feedwright.speed import Speed
@@ -61,9 +61,9 @@ def select_digest_posts(
     site: Site, posts: Sequence[Post], options: DigestOptions, now: datetime
 ) -> tuple[list[Post], str]:
     """The posts to show, newest first, and since when (for "no new posts since …")."""
-    from feedwright.mail.recipients import site_recipients
+    from feedwright.mail.recipients import site_recipients, unique_recipients
     from feedwright.mail.records import unsent_posts
-    from feedwright.mail.store import mailable, read_records
+    from feedwright.mail.store import mailable, managed_recipients, read_records
 
     zone = site.zone
     if options.last is not None:
@@ -83,7 +83,8 @@ def select_digest_posts(
         return [post for post in posts if post.date >= start], label
     state, statuses = read_records(site)
     label = state.last_sent or "the last digest"
-    recipients = mailable(site_recipients(site)[0], statuses)
+    listed = [*site_recipients(site)[0], *managed_recipients(site)]
+    recipients = mailable(unique_recipients(listed)[0], statuses)
     return unsent_posts(state, posts, recipients, site.digest.max_posts, site.root), label
 
 
@@ -96,8 +97,9 @@ def digest_site(site: Site, options: DigestOptions | None = None) -> DigestResul
     options = options or DigestOptions()
     now = options.now or datetime.now(UTC)
     collection = read_headers(site, now, options.speed, skip_invalid=options.skip_invalid)
-    # The digest shows the site's main language's posts (a Hugo site's translations are not mailed).
-    main = in_main_language(site, collection.posts)
+    # The digest shows the posts the newsletter mails (not a Hugo site's translations, nor
+    # a post with `email: false`).
+    main = newsletter_posts(site, collection.posts)
     chosen, since = select_digest_posts(site, main, options, now)
     bodies, problems = load_bodies(site, chosen, post_links(site, collection.posts))
     if problems and not options.skip_invalid:

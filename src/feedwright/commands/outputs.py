@@ -70,10 +70,17 @@ class OutputPlan:
         return OutputPlan(feeds, complete(self.preview), self.links)
 
 
+def newsletter_posts(site: Site, posts: Sequence[Post]) -> list[Post]:
+    """The posts the newsletter mails (and its preview shows): the main language's (a
+    translation is not mailed again), but for those whose front matter says ``email:
+    false`` (they are still in the feeds)."""
+    return [post for post in in_main_language(site, posts) if post.extra.get("email") is not False]
+
+
 def plan_outputs(site: Site, posts: list[Post]) -> OutputPlan:
     """What each output shows of ``posts`` (in feed order): the digest preview shows the
     site's main language's (see ``posts.hugo.in_main_language``)."""
-    main = in_main_language(site, posts)
+    main = newsletter_posts(site, posts)
     preview = main[: site.digest.max_posts] if site.digest.preview else []
     return OutputPlan(feed_groups(site, posts), preview, post_links(site, posts))
 

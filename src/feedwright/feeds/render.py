@@ -128,8 +128,8 @@ class ContentRenderer:
 
     def __init__(self, site: Site) -> None:
         self.max_content_mb = site.feeds.max_content_mb
-        # A Jekyll site's Markdown is kramdown's.
-        self.kramdown = site.engine == "jekyll"
+        # Rendered as the site's engine renders it (kramdown, goldmark).
+        self.flavour = site.markdown
         self.warnings: list[Problem] = []
         # Each post's HTML and its size in bytes, by file; None when it is not rendered.
         self._cache: dict[str, tuple[str, int] | None] = {}
@@ -143,7 +143,7 @@ class ContentRenderer:
         if key not in self._cache:
             try:
                 body = render_body(
-                    post.body, html_post=is_html_post(post.source), kramdown=self.kramdown
+                    post.body, html_post=is_html_post(post.source), flavour=self.flavour
                 )
                 html, head_tags = without_page_tags(body)
                 if head_tags:

@@ -35,7 +35,13 @@ from feedwright.posts.excerpt import truncate
 from feedwright.posts.files import is_html_post
 from feedwright.posts.markdown import TooMuchMarkdown, render_body
 from feedwright.posts.model import Image, Post
-from feedwright.site.model import DIGEST_COLUMN_WIDTH, Site, site_timezone
+from feedwright.site.model import (
+    DIGEST_COLUMN_WIDTH,
+    PLAIN_MARKDOWN,
+    MarkdownFlavour,
+    Site,
+    site_timezone,
+)
 from feedwright.site.subject import format_subject
 from feedwright.site.templates import default_templates_dir
 
@@ -120,8 +126,8 @@ class DigestEntry:
     extra: Mapping[str, Any] = field(hash=False)
     # The post itself, for its content, which is made only when a template shows it.
     post: Post = field(repr=False)
-    # Whether the post's Markdown is kramdown's (a Jekyll site's), as in the feeds.
-    kramdown: bool = False
+    # How the post's Markdown is rendered (the site's engine's), as in the feeds.
+    flavour: MarkdownFlavour = PLAIN_MARKDOWN
 
     # Rendering the Markdown of each post took six times as long as the rest of a digest
     # that shows only excerpts: the content is made when a template first asks for it
@@ -130,7 +136,7 @@ class DigestEntry:
     def content(self) -> Markup:
         """The post's HTML as an email shows it (see content.email_html): safe to print
         as it is."""
-        return Markup(_content(self.post, self.kramdown))
+        return Markup(_content(self.post, self.flavour))
 
     @functools.cached_property
     def paragraphs(self) -> tuple[str, ...]:
@@ -227,12 +233,12 @@ def _email_image(image: Image | None, title: str, most: int) -> DigestImage | No
     return DigestImage(url=image.url, alt=alt, width=width, height=height)
 
 
-def _content(post: Post, kramdown: bool) -> str:
+def _content(post: Post, flavour: MarkdownFlavour) -> str:
     """The post's HTML as an email shows it (rendered as the feeds render it: an HTML
-    post as it is, a Jekyll site's Markdown as kramdown's); "" when its Markdown is too
+    post as it is, Markdown as the site's engine renders it); "" when its Markdown is too
     big to render (the feeds carry its summary then, and so does the digest)."""
     try:
-        html = render_body(post.body, html_post=is_html_post(post.source), kramdown=kramdown)
+        html = render_body(post.body, html_post=is_html_post(post.source), flavour=flavour)
     except TooMuchMarkdown:
         return ""
     return email_html(html, post.url, CONTENT_WIDTH, LINK_CLASS)
@@ -251,7 +257,7 @@ def _bare(text: str) -> str:
     return "".join(char for char in folded if unicodedata.category(char)[0] not in "PZS")
 
 
-def _excerpt(post: Post, kramdown: bool) -> str:
+def _excerpt(post: Post, flavour: MarkdownFlavour) -> str:
     """The post's excerpt; when it only repeats the title (a post that starts with its
     title again), the first paragraph after it that does not."""
     if len(post.excerpt_text) > 2 * len(post.title) + 8:
@@ -259,7 +265,7 @@ def _excerpt(post: Post, kramdown: bool) -> str:
     title = _bare(post.title)
     if _bare(post.excerpt_text) != title:
         return post.excerpt_text
-    paragraphs = html_paragraphs(_content(post, kramdown))
+    paragraphs = html_paragraphs(_content(post, flavour))
     return next((text for text in paragraphs if _bare(text) not in ("", title)), "")
 
 
@@ -267,7 +273,7 @@ def digest_entry(post: Post, site: Site, excerpt_length: int) -> DigestEntry:
     """What the templates show of one post."""
     date = _in_zone(post.date, site_timezone(site.timezone))
     author = post.author or site.author
-    kramdown = site.engine == "jekyll"
+    flavour = site.markdown
     return DigestEntry(
         title=post.title,
         url=post.url,
@@ -276,14 +282,14 @@ def digest_entry(post: Post, site: Site, excerpt_length: int) -> DigestEntry:
         author=author.name if author else "",
         tags=post.tags,
         categories=post.categories,
-        excerpt=truncate(_excerpt(post, kramdown), excerpt_length),
+        excerpt=truncate(_excerpt(post, flavour), excerpt_length),
         image=_email_image(post.image, post.title, CONTENT_WIDTH),
         thumbnail=_email_image(post.image, post.title, THUMBNAIL_WIDTH),
         title_html=title_html(post.title, post.lang or site.lang),
         lang=post.lang or site.lang,
         extra=post.extra,
         post=post,
-        kramdown=kramdown,
+        flavour=flavour,
     )
 
 

@@ -626,3 +626,174 @@ def save_mailed(store: Store, rows: Sequence[int]) -> None:
         return
     with _transaction(store) as connection:
         connection.executemany("UPDATE posts SET mailed = 1 WHERE id = ?", [(r,) for r in rows])
+
+
+# Where the subscribers added or imported with `feedwright subscribers` came from: they are
+# mailed whether or not the recipients file lists them (see managed_recipients).
+MANAGED_SOURCE = "feedwright subscribers"
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    """One subscriber as the database holds them."""
+
+    address: str
+    name: str
+    status: str
+    status_at: str
+    status_cause: str
+    consent_source: str
+    subscribed_at: str
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """One change of a subscriber's status: to what, when, and why."""
+
+    status: str
+    changed_at: str
+    cause: str
+
+
+@dataclass(frozen=True)
+class History:
+    """A subscriber, every change of their status, and every message they were sent."""
+
+    subscriber: Subscriber
+    changes: list[StatusChange]
+    # (when the server accepted it, its Message-ID, the posts it covered)
+    deliveries: list[tuple[str, str, int]]
+
+
+@dataclass(frozen=True)
+class Change:
+    """What ``apply_changes`` does to one address: add it (``new``), or set its status and
+    name; ``cause`` is recorded with the status, ``source`` and ``since`` as the consent of
+    a new subscriber."""
+
+    recipient: Recipient
+    status: str
+    cause: str
+    new: bool
+    source: str = ""
+    since: str | None = None
+
+
+_SUBSCRIBER_COLUMNS = (
+    "address, name, status, status_at, status_cause, consent_source, subscribed_at"
+)
+
+
+def open_reader(site: Site) -> Store | None:
+    """The site's database opened for reading only; None when there is none yet."""
+    path = store_path(site)
+    if not path.exists():
+        return None
+    try:
+        store = Store(path=path, connection=_connect(path, read_only=True))
+    except sqlite3.Error as error:
+        raise _error(path, error) from None
+    _load_subscribers(store)
+    return store
+
+
+def list_subscribers(store: Store, status: str | None = None) -> list[Subscriber]:
+    """Every subscriber (of ``status`` when given), in the order they were added."""
+    query = f"SELECT {_SUBSCRIBER_COLUMNS} FROM subscribers"
+    arguments: tuple[str, ...] = ()
+    if status is not None:
+        query, arguments = query + " WHERE status = ?", (status,)
+    try:
+        rows = store.connection.execute(query + " ORDER BY id", arguments).fetchall()
+    except sqlite3.Error as error:
+        raise _error(store.path, error) from None
+    return [Subscriber(*row) for row in rows]
+
+
+def subscriber_history(store: Store, address: str) -> History | None:
+    """The subscriber of ``address`` with their changes and deliveries; None when unknown."""
+    connection = store.connection
+    try:
+        row = connection.execute(
+            f"SELECT id, {_SUBSCRIBER_COLUMNS} FROM subscribers WHERE address_key = ?",
+            (address_key(address),),
+        ).fetchone()
+        if row is None:
+            return None
+        changes = connection.execute(
+            "SELECT status, changed_at, cause FROM status_changes WHERE subscriber_id = ?"
+            " ORDER BY id",
+            (row[0],),
+        ).fetchall()
+        deliveries = connection.execute(
+            "SELECT coalesce(accepted_at, ''), coalesce(message_id, ''),"
+            " (SELECT count(*) FROM delivery_posts p WHERE p.delivery_id = d.id)"
+            " FROM deliveries d WHERE subscriber_id = ? ORDER BY id",
+            (row[0],),
+        ).fetchall()
+    except sqlite3.Error as error:
+        raise _error(store.path, error) from None
+    return History(Subscriber(*row[1:]), [StatusChange(*change) for change in changes], deliveries)
+
+
+def apply_changes(store: Store, changes: Sequence[Change], now: datetime) -> None:
+    """Write ``changes`` in one transaction: all of them, or none. A subscriber added or
+    made active again joins at the next send run: they get the posts seen from then on."""
+    if not changes:
+        return
+    when = now.isoformat(timespec="seconds")
+    with _transaction(store) as connection:
+        joined = int(_meta(store, "runs") or 0) + 1
+        for change in changes:
+            _apply_change(store, connection, change, joined, when)
+
+
+def _apply_change(
+    store: Store, connection: sqlite3.Connection, change: Change, joined: int, when: str
+) -> None:
+    recipient = change.recipient
+    if change.new:
+        row = _insert_subscriber(connection, recipient, joined, when, change.source)
+        if change.since is not None:
+            connection.execute(
+                "UPDATE subscribers SET subscribed_at = ? WHERE id = ?", (change.since, row)
+            )
+        if change.status != "active":
+            _change_status(connection, row, change.status, when, change.cause)
+        store.subscriber_ids[recipient.key] = row
+        store.statuses[recipient.key] = change.status
+        return
+    row = store.subscriber_ids[recipient.key]
+    if change.status != store.statuses[recipient.key]:
+        _change_status(connection, row, change.status, when, change.cause)
+        store.statuses[recipient.key] = change.status
+        if change.status == "active":
+            # Back again: mailed from now on, as a new subscriber (not what they missed),
+            # and whether the list file names them or not.
+            connection.execute(
+                "UPDATE subscribers SET joined_run = ?, away_since = NULL, consent_source = ?,"
+                " subscribed_at = ? WHERE id = ?",
+                (joined, change.source, change.since or when, row),
+            )
+    if recipient.name and recipient.name != store.names.get(recipient.key):
+        connection.execute("UPDATE subscribers SET name = ? WHERE id = ?", (recipient.name, row))
+        store.names[recipient.key] = recipient.name
+
+
+def managed_recipients(site: Site) -> list[Recipient]:
+    """The active subscribers added or imported with ``feedwright subscribers``: a send
+    mails them beside the listed ones (the list file need not name them)."""
+    store = open_reader(site)
+    if store is None:
+        return []
+    try:
+        rows = store.connection.execute(
+            "SELECT address, name FROM subscribers WHERE status = 'active'"
+            " AND consent_source LIKE ? ORDER BY id",
+            (MANAGED_SOURCE + "%",),
+        ).fetchall()
+    except sqlite3.Error as error:
+        raise _error(store.path, error) from None
+    finally:
+        store.close()
+    return [Recipient(email=address, name=name) for address, name in rows]

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from feedwright.posts.front_matter import SourceFile
+from feedwright.site.jekyll import deep_merge
 from feedwright.site.model import FrontMatterDefault, Site
 
 # The type of every file feedwright reads, as a scope's ``type`` names it.
@@ -61,19 +62,6 @@ def defaults_for(site: Site, path: Path) -> dict[str, Any]:
         else:
             values = deep_merge(default.values, values)
     return values
-
-
-def deep_merge(base: Mapping[str, Any], other: Mapping[str, Any]) -> dict[str, Any]:
-    """``base`` with the keys of ``other`` put over it; where both hold a mapping, the two
-    are merged the same way (Jekyll's ``Utils.deep_merge_hashes``)."""
-    merged = dict(base)
-    for key, value in other.items():
-        old = merged.get(key)
-        if isinstance(old, Mapping) and isinstance(value, Mapping):
-            merged[key] = deep_merge(old, value)
-        else:
-            merged[key] = value
-    return merged
 
 
 def _relative_path(root: Path, path: Path) -> str | None:

@@ -1,5 +1,6 @@
-"""Markdown to HTML (CommonMark plus tables, strikethrough and footnotes; and kramdown's
-syntax on a Jekyll site) and HTML to plain text."""
+"""Markdown to HTML (CommonMark plus tables, strikethrough and footnotes; kramdown's
+syntax on a Jekyll site, goldmark's on a Hugo site: the site's ``MarkdownFlavour``) and
+HTML to plain text."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from markdown_it.rules_inline import StateInline
 from mdit_py_plugins.footnote import footnote_plugin
 
 from feedwright.posts.urls import ATTRIBUTES
+from feedwright.site.model import PLAIN_MARKDOWN, MarkdownFlavour
 
 # The most lines, and pieces of markup, that Markdown may have to be rendered. markdown-it
 # keeps about 150 bytes a line and 300 a piece while it renders, pieces being what it
@@ -26,24 +28,68 @@ MAX_LINES = 100_000
 MAX_PIECES = 100_000
 
 
+# Hugo puts the output of a `{{< shortcode >}}` in the page after it renders the Markdown:
+# the templating marks that output with these, and rendering puts it back as it is, never
+# read as Markdown (no typographer, no raw HTML omitted).
+VERBATIM_START, VERBATIM_END = "\ue000", "\ue001"
+_VERBATIM = re.compile("\ue000(.*?)\ue001", re.DOTALL)
+_HELD = re.compile("(<p>)?\ue000([0-9]+)\ue001(?(1)</p>)")
+
+
+def verbatim(html: str) -> str:
+    """``html`` marked as a shortcode's output, which rendering leaves as it is."""
+    return f"{VERBATIM_START}{html}{VERBATIM_END}" if html else ""
+
+
+def without_marks(text: str) -> str:
+    """``text`` with its shortcode outputs as they are, their marks removed."""
+    return _VERBATIM.sub(r"\1", text) if VERBATIM_START in text else text
+
+
+def _render(renderer: MarkdownIt, text: str) -> str:
+    """``text`` rendered, each shortcode output held out of the Markdown under a number
+    and put back after (without the paragraph it is alone in, as Hugo writes it)."""
+    if VERBATIM_START not in text:
+        html: str = renderer.render(_checked(text), {})
+        return html
+    held: list[str] = []
+
+    def hold(match: re.Match[str]) -> str:
+        held.append(match.group(1))
+        return f"{VERBATIM_START}{len(held) - 1}{VERBATIM_END}"
+
+    rendered: str = renderer.render(_checked(_VERBATIM.sub(hold, text)), {})
+    return _HELD.sub(lambda match: held[int(match.group(2))], rendered)
+
+
 class TooMuchMarkdown(ValueError):
     """Markdown with more than MAX_LINES lines or MAX_PIECES pieces of markup, which is
     not rendered: it would take memory and time out of all proportion."""
 
 
-def _markdown(*, validate_links: bool = True, kramdown: bool = False) -> MarkdownIt:
-    """A CommonMark renderer with tables, strikethrough and footnotes (and, with
-    ``kramdown``, kramdown's syntax and typography: see ``kramdown``), which stops
-    (TooMuchMarkdown) after MAX_PIECES pieces. Raw HTML stays on: the posts are the site
-    owner's own content (see README, Security)."""
+def _markdown(*, flavour: MarkdownFlavour, validate_links: bool = True) -> MarkdownIt:
+    """A CommonMark renderer with tables, strikethrough and footnotes (and kramdown's
+    syntax and typography, or goldmark's, as ``flavour`` says: see ``kramdown`` and
+    ``goldmark``), which stops (TooMuchMarkdown) after MAX_PIECES pieces. Raw HTML is
+    parsed even where the site's engine omits it: the posts are the site owner's own
+    content (see README, Security)."""
     renderer = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
     # Footnotes as kramdown and Hugo's goldmark have them (not pandoc's inline ^[…]).
     renderer.use(footnote_plugin, inline=False)
-    if kramdown:
+    if flavour.kramdown:
         # Imported here: only a Jekyll site's posts need it (its regexes take a few ms).
         from feedwright.posts.kramdown import kramdown_plugin
 
         renderer.use(kramdown_plugin)
+    if flavour.goldmark:
+        from feedwright.posts.goldmark import goldmark_plugin
+
+        renderer.use(
+            goldmark_plugin,
+            raw_html=flavour.raw_html,
+            heading_ids=flavour.heading_ids,
+            typographer=flavour.typographer,
+        )
     # These rules are tried first at every block, and at every piece inside one: they
     # count the pieces as they are parsed, before they add up.
     renderer.block.ruler.before("table", "count_pieces", _count_block)
@@ -99,42 +145,49 @@ def _checked(text: str) -> str:
 
 
 @functools.cache
-def _renderers(kramdown: bool) -> tuple[MarkdownIt, MarkdownIt, MarkdownIt]:
+def _renderers(flavour: MarkdownFlavour) -> tuple[MarkdownIt, MarkdownIt, MarkdownIt]:
     """The renderers of a site's Markdown, made when first used: to HTML; to plain text
     only (excerpts), where every link is parsed as a link, whatever its scheme, so that
     `[text](javascript:…)` leaves its text and drops its URL instead of staying literal
     (nothing it makes is ever shown as HTML); and one that parses only the blocks
     (paragraphs, lists…), not what is in them: all first_paragraph needs."""
     return (
-        _markdown(kramdown=kramdown),
-        _markdown(validate_links=False, kramdown=kramdown),
-        _markdown(kramdown=kramdown).disable("inline"),
+        _markdown(flavour=flavour),
+        _markdown(flavour=flavour, validate_links=False),
+        _markdown(flavour=flavour).disable("inline"),
     )
 
 
-def render_markdown(text: str, *, kramdown: bool = False) -> str:
-    """Render Markdown to an HTML fragment (with kramdown's syntax on a Jekyll site:
-    ``kramdown``); TooMuchMarkdown when it is too big to."""
-    html: str = _renderers(kramdown)[0].render(_checked(text), {})
-    return html
+def render_markdown(text: str, *, flavour: MarkdownFlavour = PLAIN_MARKDOWN) -> str:
+    """Render Markdown to an HTML fragment in the site's ``flavour`` (kramdown's on a
+    Jekyll site, goldmark's on a Hugo site); TooMuchMarkdown when it is too big to."""
+    return _render(_renderers(flavour)[0], text)
 
 
-def render_body(body: str, *, html_post: bool, kramdown: bool) -> str:
+def render_body(body: str, *, html_post: bool, flavour: MarkdownFlavour) -> str:
     """A post's content as HTML: its Markdown rendered, or the body of an HTML post as it
     is (Jekyll builds a ``.html`` post without Markdown; the line end after the front
     matter is not its content)."""
-    return body.lstrip("\r\n") if html_post else render_markdown(body, kramdown=kramdown)
+    if html_post:
+        return without_marks(body.lstrip("\r\n"))
+    return render_markdown(body, flavour=flavour)
 
 
-def first_paragraph(text: str, *, kramdown: bool = False) -> str:
+def first_paragraph(text: str, *, flavour: MarkdownFlavour = PLAIN_MARKDOWN) -> str:
     """The source of the first paragraph or HTML block of ``text`` (Jekyll's excerpt is
-    the first block, raw HTML too; with ``kramdown``, a Jekyll site's, even one with no
+    the first block, raw HTML too; with kramdown, a Jekyll site's, even one with no
     text), or "" if it has none; TooMuchMarkdown when it is too big to parse."""
-    tokens = _renderers(kramdown)[2].parse(_checked(text), {})
+    kramdown = flavour.kramdown
+    tokens = _renderers(flavour)[2].parse(_checked(text), {})
     for index, token in enumerate(tokens):
         # Jekyll's excerpt is the first block even when it shows no text (an image, a
         # comment); elsewhere such a block gives way to the next, as in Hugo's summary.
-        if token.type == "html_block" and (kramdown or html_to_text(token.content)):
+        # Raw HTML the site's engine omits is no excerpt.
+        if (
+            token.type == "html_block"
+            and flavour.raw_html
+            and (kramdown or html_to_text(token.content))
+        ):
             return token.content
         if token.type == "paragraph_open" and index + 1 < len(tokens):
             return tokens[index + 1].content
@@ -189,7 +242,7 @@ def html_to_text(html: str) -> str:
     return " ".join(_fragment(html).text_content().split())
 
 
-def markdown_to_text(text: str, *, kramdown: bool = False) -> str:
-    """Plain text of a Markdown snippet: formatting, link URLs and HTML tags removed;
-    TooMuchMarkdown when it is too big to render."""
-    return html_to_text(_renderers(kramdown)[1].render(_checked(text), {}))
+def markdown_to_text(text: str, *, flavour: MarkdownFlavour = PLAIN_MARKDOWN) -> str:
+    """Plain text of a Markdown snippet in the site's ``flavour``: formatting, link URLs
+    and HTML tags removed; TooMuchMarkdown when it is too big to render."""
+    return html_to_text(_render(_renderers(flavour)[1], text))

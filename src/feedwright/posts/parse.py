@@ -406,8 +406,9 @@ def with_body(post: Post, body: str, site: Site, links: PostLinks | None = None)
         cleaned,
         separator,
         html_post=is_html_post(post.source),
-        kramdown=site.engine == "jekyll",
+        flavour=site.markdown,
         opening=opening,
+        summary_words=site.hugo.summary_length if site.hugo is not None else None,
     )
     return replace(
         post,
@@ -565,7 +566,8 @@ _HUGO_UPDATED_KEYS = ("lastmod", "modified")
 _HUGO_KEYS = {
     *_HUGO_DATE_KEYS, *_HUGO_EXPIRY_KEYS, "url", "headless", "_build", "build",
 }  # fmt: skip
-_HUGO_EXCERPT_KEYS = ("summary", "description")
+# Hugo's .Summary reads `summary`, never `description` (a page's meta description).
+_HUGO_EXCERPT_KEYS = ("summary",)
 
 
 def _lowercase_keys(source: SourceFile) -> SourceFile:

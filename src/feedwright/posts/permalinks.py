@@ -7,7 +7,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from datetime import datetime
-from urllib.parse import quote, unquote_to_bytes
+from urllib.parse import quote, unquote, unquote_to_bytes
 
 from feedwright.posts.slugs import jekyll_slugify
 
@@ -29,6 +29,10 @@ _PATH_TEXT = re.compile(r"[A-Za-z0-9_/\-.~!$&'()*+,;=:@]*")  # what quote() leav
 _SLASHES = re.compile(r"/{2,}")
 # A path that URI normalization leaves as it is: no percent sign, no dot segment.
 _NORMAL_PATH = re.compile(r"(?:/(?!\.\.?(?:/|$))[A-Za-z0-9_\-.~!$&'()*+,;=:@]*)*/?")
+# A segment whose only escapes are of non-ASCII bytes, in capitals, as quote() writes them
+# (a Japanese category or slug): normalization leaves it as it is when they are UTF-8
+# text in NFKC (see _normal_segment).
+_ENCODED_SEGMENT = re.compile(r"(?:[A-Za-z0-9_\-.~!$&'()*+,;=:@]|%[89A-F][0-9A-F])*")
 # What each part of a URL keeps as it is when normalized (RFC 3986's pchar; a fragment
 # also keeps "/" and "?"; a query also "/", "?" and "&", split at "&", which it keeps).
 _PCHAR_SAFE = "-._~!$&'()*+,;=:@"
@@ -141,6 +145,8 @@ def normalize_url_path(path: str) -> str:
     jekyll-feed's, and a valid URI."""
     if _NORMAL_PATH.fullmatch(path):  # most paths: nothing to do
         return path
+    if path.startswith("/") and all(map(_normal_segment, path[1:].split("/"))):
+        return path  # escapes that normalization would write again as they are
     path, hash_mark, fragment = path.partition("#")
     path, question_mark, query = path.partition("?")
     segments = [_normalized_component(segment, _PCHAR_SAFE) for segment in path.split("/")]
@@ -153,6 +159,21 @@ def normalize_url_path(path: str) -> str:
     if hash_mark:
         normal += "#" + _normalized_component(fragment, _FRAGMENT_SAFE)
     return normal
+
+
+@functools.lru_cache(maxsize=4_096)
+def _normal_segment(segment: str) -> bool:
+    """Whether normalization writes a path's ``segment`` again as it is: no dot segment,
+    only characters it keeps, and escapes of UTF-8 text already in NFKC, in capitals
+    (decoded, put in NFKC and encoded again, they come out the same). Cached: most
+    segments (years, months, categories) come back for post after post."""
+    if segment in (".", "..") or not _ENCODED_SEGMENT.fullmatch(segment):
+        return False
+    try:
+        text = unquote(segment, errors="strict")
+    except UnicodeDecodeError:
+        return False
+    return unicodedata.is_normalized("NFKC", text)
 
 
 def _normalized_component(text: str, safe: str, plus_kept: bool = False) -> str:

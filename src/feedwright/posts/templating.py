@@ -429,7 +429,14 @@ class _Shortcodes(_Body):
         if code.name == "highlight":
             return fenced(self.text[position:inside], code.get("lang", 0)), after
         if handler is not None:
-            return handler(self, code), after
+            output = handler(self, code)
+            if code.match["open"] == "%":  # Markdown, rendered with the body's
+                return output, after
+            # Imported here: a body with shortcodes is rendered anyway.
+            from feedwright.posts.markdown import verbatim
+
+            # HTML that Hugo puts in the page as it is, after the Markdown is rendered.
+            return verbatim(html.escape(output) if code.name == "param" else output), after
         self.warn(
             start,
             f"the shortcode `{code.name}` is left out of the feeds"
@@ -445,7 +452,7 @@ class _Shortcodes(_Body):
 
     def _figure(self, code: _Shortcode) -> str:
         """Hugo's figure, on one line (an HTML block ends at a blank line)."""
-        caption = _markdown_inline(code.get("caption"))
+        caption = _markdown_inline(code.get("caption"), self.site)
         image = _element(
             "img",
             src=code.get("src"),
@@ -458,7 +465,7 @@ class _Shortcodes(_Body):
             image = f"{_element('a', href=link, target=code.get('target'))}{image}</a>"
         title = code.get("title")
         # The attribution right after the caption, as Hugo writes it, in its link if any.
-        attribution = _markdown_inline(code.get("attr"))
+        attribution = _markdown_inline(code.get("attr"), self.site)
         if attribution and code.get("attrlink"):
             attribution = f"{_element('a', href=code.get('attrlink'))}{attribution}</a>"
         figcaption = ""
@@ -551,13 +558,14 @@ def _element(name: str, **attributes: str) -> str:
     return f"<{name}{''.join(written)}>"
 
 
-def _markdown_inline(text: str) -> str:
-    """Hugo's ``markdownify`` of a caption: its Markdown as HTML, without the paragraph."""
+def _markdown_inline(text: str, site: Site) -> str:
+    """Hugo's ``markdownify`` of a caption: its Markdown as HTML (as the site renders
+    it), without the paragraph."""
     if not text:
         return ""
     from feedwright.posts.markdown import render_markdown
 
-    rendered = render_markdown(text).strip()
+    rendered = render_markdown(text, flavour=site.markdown).strip()
     if rendered.startswith("<p>") and rendered.endswith("</p>") and rendered.count("<p>") == 1:
         rendered = rendered[3:-4]
     return rendered

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -13,6 +12,7 @@ from urllib.parse import urljoin, urlsplit
 
 from feedwright.errors import ConfigError, Problem
 from feedwright.site.addresses import control_character, parse_address
+from feedwright.site.config_files import read_config_file
 from feedwright.site.hugo import (
     hugo_config_file,
     hugo_feed_values,
@@ -101,16 +101,6 @@ _FEED_GROUPS = {"category", "tag"}
 _ID_SCHEMES = {"jekyll", "url", "tag"}
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(path, f"invalid TOML: {error}", "fix the syntax at that place") from error
-    except OSError as error:
-        raise ConfigError(path, f"cannot read: {error.strerror}") from error
-
-
 def _check_keys(path: Path, data: Mapping[str, Any]) -> None:
     """Unknown tables and keys are errors, so a typo never silently does nothing."""
     for table, value in data.items():
@@ -184,7 +174,7 @@ def load_site(
     config_path = config or root / CONFIG_NAME
     data: dict[str, Any] = {}
     if config_path.exists():
-        data = _read_toml(config_path)
+        data = read_config_file(config_path)
         _check_keys(config_path, data)
     elif config is not None:
         raise ConfigError(config, "the configuration file does not exist")

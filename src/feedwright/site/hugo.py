@@ -8,14 +8,13 @@ key is lowercased here, as Hugo does, so ``baseURL``, ``baseurl`` and ``BaseURL`
 
 from __future__ import annotations
 
-import json
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from feedwright.errors import ConfigError
-from feedwright.site.model import ContentMount, HugoSettings, Language
+from feedwright.site.config_files import read_config_file
+from feedwright.site.model import GOLDMARK, ContentMount, HugoSettings, Language, MarkdownFlavour
 from feedwright.site.values import normalise_lang
 
 # The site's own configuration file, in Hugo's order: the first one found is read.
@@ -97,42 +96,7 @@ def _lowercased(value: Any) -> Any:
 def _read(path: Path) -> dict[str, Any]:
     """One configuration file's mapping, its keys lowercased; ConfigError when it does not
     parse."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(path, f"cannot read: {error}") from error
-    if path.suffix == ".toml":
-        try:
-            data: object = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as error:
-            raise ConfigError(
-                path, f"invalid TOML: {error}", "fix the syntax at that place"
-            ) from error
-    elif path.suffix == ".json":
-        try:
-            data = json.loads(text) if text.strip() else {}
-        except json.JSONDecodeError as error:
-            raise ConfigError(
-                path, f"invalid JSON: {error.msg}", "fix the syntax on that line", error.lineno
-            ) from error
-    else:
-        data = _read_yaml(path, text)
-    return _lowercased(data) if isinstance(data, dict) else {}
-
-
-def _read_yaml(path: Path, text: str) -> object:
-    # Imported here, as in site.jekyll: a build that changed nothing imports little.
-    import yaml
-
-    try:
-        return yaml.safe_load(text)
-    except yaml.MarkedYAMLError as error:
-        line = error.problem_mark.line + 1 if error.problem_mark else None
-        raise ConfigError(
-            path, f"invalid YAML: {error.problem}", "fix the syntax on that line", line
-        ) from error
-    except yaml.YAMLError as error:
-        raise ConfigError(path, f"invalid YAML: {error}") from error
+    return {str(key).lower(): _lowercased(value) for key, value in read_config_file(path).items()}
 
 
 def hugo_site_values(config: Mapping[str, Any]) -> dict[str, Any]:
@@ -204,7 +168,31 @@ def hugo_settings(
         path_to_lower=config.get("disablepathtolower") is not True,
         main_sections=tuple(str(name) for name in main) if isinstance(main, list) else None,
         languages=_languages(path, config, Language("", title, lang, description)),
+        markdown=_markdown_flavour(config),
+        summary_length=_summary_length(config),
     )
+
+
+def _markdown_flavour(config: Mapping[str, Any]) -> MarkdownFlavour:
+    """How Hugo renders the site's Markdown: ``[markup.goldmark]``'s ``renderer.unsafe``
+    (default false: raw HTML omitted), ``extensions.typographer`` and
+    ``parser.autoHeadingID`` (default true)."""
+    goldmark = _table(_table(config, "markup"), "goldmark")
+    unsafe = _table(goldmark, "renderer").get("unsafe")
+    typographer = _table(goldmark, "extensions").get("typographer")
+    heading_ids = _table(goldmark, "parser").get("autoheadingid")
+    return MarkdownFlavour(
+        goldmark=True,
+        heading_ids=heading_ids if isinstance(heading_ids, bool) else GOLDMARK.heading_ids,
+        raw_html=unsafe if isinstance(unsafe, bool) else GOLDMARK.raw_html,
+        typographer=typographer if isinstance(typographer, bool) else GOLDMARK.typographer,
+    )
+
+
+def _summary_length(config: Mapping[str, Any]) -> int:
+    """``summaryLength``: the words of a summary Hugo makes (default 70)."""
+    length = config.get("summarylength")
+    return length if isinstance(length, int) and not isinstance(length, bool) else 70
 
 
 def _permalinks(config: Mapping[str, Any]) -> dict[str, str]:

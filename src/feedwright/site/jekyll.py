@@ -3,12 +3,13 @@ configuration does not set them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from feedwright.errors import ConfigError, Problem
+from feedwright.site.config_files import read_config_file
 from feedwright.site.model import FrontMatterDefault
 from feedwright.site.values import parse_author
 
@@ -81,13 +82,14 @@ def read_jekyll_configs(files: Sequence[Path]) -> JekyllConfig:
     return JekyllConfig(tuple(files), values, origins)
 
 
-def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
     """``base`` with the values of ``override``, mappings merged key by key at every level
-    (Jekyll's ``Utils.deep_merge_hashes``); neither is changed."""
+    (Jekyll's ``Utils.deep_merge_hashes``: for its configuration files and its front
+    matter defaults); neither is changed."""
     merged = dict(base)
     for key, value in override.items():
         below = merged.get(key)
-        if isinstance(value, dict) and isinstance(below, dict):
+        if isinstance(value, Mapping) and isinstance(below, Mapping):
             merged[key] = deep_merge(below, value)
         else:
             merged[key] = value
@@ -98,42 +100,13 @@ def read_jekyll_config(path: Path) -> dict[str, Any]:
     """The mapping of a Jekyll configuration file, YAML or TOML as its extension says
     (empty when it holds anything else); ConfigError, with the line, when it is not
     valid."""
-    suffix = path.suffix.lower()
-    if suffix == ".toml":
-        return _read_toml_config(path)
-    if suffix not in (".yml", ".yaml"):
+    if path.suffix.lower() not in (".yml", ".yaml", ".toml"):
         raise ConfigError(
             path,
             "Jekyll reads no configuration from such a file",
             "use a .yml, .yaml or .toml file, as Jekyll does",
         )
-    # Imported here: a build that finds nothing changed reads the
-    # configuration and little else, so its imports are the start-up time of every cron run.
-    import yaml
-
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except yaml.MarkedYAMLError as error:
-        line = error.problem_mark.line + 1 if error.problem_mark else None
-        raise ConfigError(
-            path, f"invalid YAML: {error.problem}", "fix the syntax on that line", line
-        ) from error
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        raise ConfigError(path, f"cannot read: {error}") from error
-    return data if isinstance(data, dict) else {}
-
-
-def _read_toml_config(path: Path) -> dict[str, Any]:
-    """The mapping of a Jekyll ``_config.toml``."""
-    import tomllib
-
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(path, f"invalid TOML: {error}", "fix the syntax at that place") from error
-    except OSError as error:
-        raise ConfigError(path, f"cannot read: {error.strerror}") from error
+    return read_config_file(path)
 
 
 def jekyll_site_values(jekyll: dict[str, Any]) -> dict[str, Any]:

@@ -164,6 +164,34 @@ class Language:
 
 
 @dataclass(frozen=True)
+class MarkdownFlavour:
+    """How a site's engine renders its Markdown, which the feeds, the excerpts and the
+    digest follow: the Site gives it (``Site.markdown``)."""
+
+    # Jekyll's kramdown: its syntax (attribute lists, definition lists…), heading ids and
+    # typography (see posts.kramdown).
+    kramdown: bool = False
+    # Hugo's goldmark: <del> for ~~strike~~, definition lists, task lists, footnotes
+    # marked up as goldmark marks them (see posts.goldmark).
+    goldmark: bool = False
+    # goldmark's ``autoHeadingID``: an id on every heading, as Hugo makes it.
+    heading_ids: bool = False
+    # False: raw HTML in the Markdown is replaced by ``<!-- raw HTML omitted -->``, as
+    # goldmark does unless ``markup.goldmark.renderer.unsafe``.
+    raw_html: bool = True
+    # goldmark's typographer extension: curly quotes, dashes, ellipses, « ».
+    typographer: bool = False
+
+
+# CommonMark with raw HTML: a site with no engine's configuration.
+PLAIN_MARKDOWN = MarkdownFlavour()
+# Jekyll's kramdown.
+KRAMDOWN = MarkdownFlavour(kramdown=True)
+# Hugo 0.111's defaults: goldmark's typographer and heading ids on, raw HTML omitted.
+GOLDMARK = MarkdownFlavour(goldmark=True, heading_ids=True, raw_html=False, typographer=True)
+
+
+@dataclass(frozen=True)
 class HugoSettings:
     """What a Hugo site's configuration says about its posts and their URLs."""
 
@@ -175,6 +203,10 @@ class HugoSettings:
     main_sections: tuple[str, ...] | None = None
     # The default language first, then the others by weight.
     languages: tuple[Language, ...] = ()
+    # ``[markup.goldmark]``: how the site's Markdown is rendered.
+    markdown: MarkdownFlavour = GOLDMARK
+    # ``summaryLength``: the words of a summary Hugo makes (see posts.excerpt).
+    summary_length: int = 70
 
     @property
     def default_language(self) -> Language:
@@ -234,6 +266,15 @@ class Site:
     engine: str = ""
     # A Hugo site's content settings (None on other sites).
     hugo: HugoSettings | None = None
+
+    @property
+    def markdown(self) -> MarkdownFlavour:
+        """How the site's Markdown is rendered: as its engine renders it."""
+        if self.engine == "jekyll":
+            return KRAMDOWN
+        if self.hugo is not None:
+            return self.hugo.markdown
+        return PLAIN_MARKDOWN
 
     @property
     def base_url(self) -> str:

@@ -1,0 +1,224 @@
+"""``feedwright subscribers``: list, add, remove, import, export and show the subscribers of
+the newsletter database.
+
+Every change is an explicit one, recorded with its cause: ``add`` (active, and mailed
+whether or not the recipients file lists them), ``remove`` (unsubscribed: the reader is
+mailed no more, whatever a list says), ``import`` (the statuses an export gives). A change
+takes the send lock, so it never runs beside a ``send`` (exit 3), and is one transaction.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from feedwright.errors import OptionError, OutputError, Problem
+from feedwright.mail.importers import ImportedSubscriber, read_import_file
+from feedwright.mail.recipients import Recipient, recipient_from_text, site_recipients
+from feedwright.mail.records import state_lock
+from feedwright.mail.store import (
+    MANAGED_SOURCE,
+    STATUSES,
+    Change,
+    History,
+    Store,
+    Subscriber,
+    apply_changes,
+    list_subscribers,
+    open_reader,
+    open_store,
+    subscriber_history,
+)
+from feedwright.site.model import Site
+from feedwright.writer import OutputFile, write_files
+
+# The statuses that end a subscription: an import never makes such a subscriber active
+# again (an old export must not undo an unsubscribe); only `add` does.
+_ENDED = {"unsubscribed", "bounced", "complained"}
+EXPORT_COLUMNS = ("email", "name", "status", "status_at", "status_cause", "source", "subscribed_at")
+
+
+@dataclass
+class ChangeResult:
+    """What an add, remove or import changed (or, in a dry run, would change)."""
+
+    changes: list[Change]
+    unchanged: int = 0
+    format: str = ""
+    problems: list[Problem] = field(default_factory=list)
+
+
+@contextmanager
+def _writable(site: Site, now: datetime) -> Iterator[Store]:
+    """The database opened for a change, under the send lock (LockedError, exit 3, while
+    a send runs): created, importing the state file of earlier versions, if need be."""
+    with state_lock(site.state_path):
+        store = open_store(site, site_recipients(site)[0], now)
+        try:
+            yield store
+        finally:
+            store.close()
+
+
+def check_status(status: str | None) -> None:
+    """OptionError for a status that is not one of STATUSES."""
+    if status is not None and status not in STATUSES:
+        raise OptionError(f"--status {status!r}: choose one of {', '.join(STATUSES)}")
+
+
+def plan_changes(
+    statuses: dict[str, str],
+    names: dict[str, str],
+    incoming: Sequence[ImportedSubscriber],
+    source: str,
+    resubscribe: bool,
+) -> tuple[list[Change], int]:
+    """The changes that bring the database to ``incoming`` (the first of repeated
+    addresses wins; ``statuses`` and ``names`` are the database's, by address key), and how
+    many addresses need none. An ended subscription becomes
+    active again only when ``resubscribe`` (an explicit ``add``)."""
+    changes, unchanged, seen = [], 0, set()
+    for item in incoming:
+        key = item.recipient.key
+        if key in seen:
+            continue
+        seen.add(key)
+        current = statuses.get(key)
+        if current is None:
+            changes.append(
+                Change(item.recipient, item.status, source, True, source, item.consented_at)
+            )
+            continue
+        status = item.status
+        if current in _ENDED and status == "active" and not resubscribe:
+            status = current
+        if status == "pending":
+            status = current  # an export's unconfirmed never demotes one we mail
+        renamed = bool(item.recipient.name) and item.recipient.name != names.get(key)
+        if status == current and not renamed:
+            unchanged += 1
+        else:
+            changes.append(Change(item.recipient, status, source, False, source, item.consented_at))
+    return changes, unchanged
+
+
+def add_subscribers(
+    site: Site, addresses: Sequence[str], name: str = "", now: datetime | None = None
+) -> ChangeResult:
+    """Make each address an active subscriber (again), with ``name`` when given."""
+    incoming = [ImportedSubscriber(_recipient(text, name)) for text in addresses]
+    now = now or datetime.now(UTC)
+    with _writable(site, now) as store:
+        changes, unchanged = plan_changes(
+            store.statuses, store.names, incoming, f"{MANAGED_SOURCE} add", True
+        )
+        apply_changes(store, changes, now)
+    return ChangeResult(changes, unchanged)
+
+
+def remove_subscribers(
+    site: Site, addresses: Sequence[str], now: datetime | None = None
+) -> ChangeResult:
+    """End each address's subscription: its status becomes unsubscribed, with the cause
+    recorded. OptionError (nothing changed) when one is not a subscriber."""
+    recipients = [_recipient(text) for text in addresses]
+    now = now or datetime.now(UTC)
+    with _writable(site, now) as store:
+        unknown = [r.email for r in recipients if r.key not in store.statuses]
+        if unknown:
+            raise OptionError(
+                f"not a subscriber: {', '.join(unknown)} — see `feedwright subscribers list`"
+            )
+        incoming = [ImportedSubscriber(r, "unsubscribed") for r in recipients]
+        changes, unchanged = plan_changes(
+            store.statuses, store.names, incoming, f"{MANAGED_SOURCE} remove", False
+        )
+        apply_changes(store, changes, now)
+    return ChangeResult(changes, unchanged)
+
+
+def import_subscribers(
+    site: Site, path: Path, dry_run: bool = False, now: datetime | None = None
+) -> ChangeResult:
+    """Add the subscribers of an export (see ``mail.importers``) with their status and
+    consent time, in one transaction; with ``dry_run``, only say what would change."""
+    imported = read_import_file(path)
+    now = now or datetime.now(UTC)
+    source = f"{MANAGED_SOURCE} import {path.name} ({imported.format})"
+    if dry_run:
+        store = open_reader(site)
+        if store is not None:
+            store.close()  # what it knows is loaded
+        statuses, names = (store.statuses, store.names) if store else ({}, {})
+        changes, unchanged = plan_changes(statuses, names, imported.subscribers, source, False)
+        return ChangeResult(changes, unchanged, imported.format, imported.problems)
+    with _writable(site, now) as store:
+        changes, unchanged = plan_changes(
+            store.statuses, store.names, imported.subscribers, source, False
+        )
+        apply_changes(store, changes, now)
+    return ChangeResult(changes, unchanged, imported.format, imported.problems)
+
+
+def read_subscribers(site: Site, status: str | None = None) -> list[Subscriber]:
+    """The subscribers (of ``status`` when given); none before the database exists."""
+    check_status(status)
+    store = open_reader(site)
+    if store is None:
+        return []
+    try:
+        return list_subscribers(store, status)
+    finally:
+        store.close()
+
+
+def subscribers_csv(subscribers: Sequence[Subscriber]) -> str:
+    """The subscribers as CSV, with a header row (EXPORT_COLUMNS): ``import`` reads it back."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(EXPORT_COLUMNS)
+    for s in subscribers:
+        writer.writerow(
+            [s.address, s.name, s.status, s.status_at, s.status_cause, s.consent_source,
+             s.subscribed_at]
+        )  # fmt: skip
+    return out.getvalue()
+
+
+def export_subscribers(site: Site, path: Path | None = None, status: str | None = None) -> str:
+    """The subscribers (of ``status``) as CSV; written to ``path`` too when given (whole
+    or not at all). OutputError when it cannot be written."""
+    text = subscribers_csv(read_subscribers(site, status))
+    if path is not None:
+        try:
+            write_files(path.parent, [OutputFile(path.name, text.encode())])
+        except OSError as error:
+            raise OutputError(f"{path}: cannot write it: {error}") from None
+    return text
+
+
+def show_subscriber(site: Site, address: str) -> History:
+    """The history of one subscriber. OptionError when the address is not one."""
+    store = open_reader(site)
+    history = None
+    if store is not None:
+        try:
+            history = subscriber_history(store, _recipient(address).email)
+        finally:
+            store.close()
+    if history is None:
+        raise OptionError(f"not a subscriber: {address} — see `feedwright subscribers list`")
+    return history
+
+
+def _recipient(text: str, name: str = "") -> Recipient:
+    try:
+        recipient = recipient_from_text(text)
+    except ValueError as error:
+        raise OptionError(f"{text!r}: {error}") from None
+    return Recipient(recipient.email, name or recipient.name)

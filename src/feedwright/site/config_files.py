@@ -1,0 +1,62 @@
+"""Reading a configuration file, TOML, YAML or JSON by its name's ending, into a mapping:
+feedwright's own, Jekyll's and Hugo's all go through here, so that each error names the
+file, the line where there is one, and what to do."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from feedwright.errors import ConfigError
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """The mapping a ``.toml``, ``.json`` or YAML file holds (empty when it holds
+    anything else, or nothing); ConfigError when it cannot be read or parsed."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else error
+        raise ConfigError(path, f"cannot read: {reason}") from error
+    suffix = path.suffix.lower()
+    if suffix == ".toml":
+        data: object = _toml(path, text)
+    elif suffix == ".json":
+        data = _json(path, text)
+    else:
+        data = _yaml(path, text)
+    return data if isinstance(data, dict) else {}
+
+
+def _toml(path: Path, text: str) -> object:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(path, f"invalid TOML: {error}", "fix the syntax at that place") from error
+
+
+def _json(path: Path, text: str) -> object:
+    try:
+        return json.loads(text) if text.strip() else {}
+    except json.JSONDecodeError as error:
+        raise ConfigError(
+            path, f"invalid JSON: {error.msg}", "fix the syntax on that line", error.lineno
+        ) from error
+
+
+def _yaml(path: Path, text: str) -> object:
+    # Imported here: a build that finds nothing changed reads the configuration and little
+    # else, so its imports are the start-up time of every cron run.
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.MarkedYAMLError as error:
+        line = error.problem_mark.line + 1 if error.problem_mark else None
+        raise ConfigError(
+            path, f"invalid YAML: {error.problem}", "fix the syntax on that line", line
+        ) from error
+    except yaml.YAMLError as error:
+        raise ConfigError(path, f"invalid YAML: {error}") from error
