@@ -28,10 +28,13 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -q
 
-# Times builds of 1,000 and 10,000 generated posts (and Hugo's, when installed).
-# BENCH_ARGS="--sizes 100000" for more; see bench/bench.py.
+# Times builds of 1,000 and 10,000 generated posts (and Hugo's, when installed), then sends
+# to 1,000 and 10,000 subscribers through a local SMTP sink.
+# BENCH_ARGS="--sizes 100000" for more (see bench/bench.py); SEND_BENCH_ARGS="--large" for a
+# list of 100,000 (see bench/bench_send.py).
 bench: $(STAMP)
 	$(BIN)/python bench/bench.py $(BENCH_ARGS)
+	$(BIN)/python bench/bench_send.py $(SEND_BENCH_ARGS)
 
 # The digest in headless Chromium (600 and 375 px, light and dark) into screenshots/;
 # needs chromium-headless-shell (or chromium) and, for Japanese, fonts-noto-cjk.

@@ -365,8 +365,11 @@ def smtp_server() -> Iterator[MailServer]:
     yield from serving()
 
 
-def mail_config(port: int, recipients: list[str], extra: str = "") -> str:
-    """A site config with a [digest] sender, the test SMTP server and a recipient list."""
+def mail_config(
+    port: int, recipients: list[str], extra: str = "", connections: int | None = None
+) -> str:
+    """A site config with a [digest] sender, the test SMTP server and a recipient list;
+    ``connections`` in [smtp] when given (else the default, several sessions at once)."""
     listed = ", ".join(f'"{address}"' for address in recipients)
     return (
         DEFAULT_CONFIG
@@ -380,6 +383,7 @@ host = "127.0.0.1"
 port = {port}
 security = "none"
 timeout = 5
+{f"connections = {connections}" if connections else ""}
 
 [recipients]
 to = [{listed}]

@@ -172,3 +172,10 @@ def test_feeds_by_tag_from_the_command_line_check_their_file_names(site_dir: Pat
     assert result.exit_code == 1, result.output
     assert "`atom` and `rss` in [feeds] both end in .xml" in result.stderr
     assert not (site_dir / "out").exists()
+
+
+def test_a_sends_progress_says_what_is_left_the_rate_and_the_time_to_go() -> None:
+    from feedwright.cli.app import rate_status
+
+    assert rate_status(2000, 10000, 2.0) == "2,000 sent, 8,000 left, 1,000/s, 8 s to go"
+    assert rate_status(0, 10, 0.0) == "0 sent, 10 left, 0/s, …"

@@ -83,6 +83,10 @@ _SITE = '[site]\ntitle = "T"\nurl = "https://x.org"\n'
         ),
         (_SITE + '[smtp]\nhost = "smtp.example.org\\r\\nRCPT"\n', "not a host name"),
         (_SITE + '[smtp]\nhost = "メール.example"\n', "xn--"),
+        (_SITE + "[smtp]\nconnections = 0\n", "`connections` in [smtp] must be 1–32"),
+        (_SITE + '[smtp]\nconnections = "4"\n', "`connections` in [smtp] must be int"),
+        (_SITE + "[smtp]\nper_second = 0\n", "must be positive"),
+        (_SITE + "[smtp]\nper_hour = 0.5\n", "`per_hour` in [smtp] must be int"),
         (_SITE + '[digest]\nlayout = "grid"\n', "`layout` in [digest] must be one of"),
         (_SITE + '[digest]\ncontent = "all"\n', "`content` in [digest] must be one of"),
         (_SITE + '[digest]\naccent = "blue"\n', "`accent` in [digest] must be a hex colour"),
@@ -119,6 +123,7 @@ def test_digest_smtp_and_state_settings(tmp_path: Path) -> None:
         _SITE
         + '[digest]\nfrom = "Blog <news@x.org>"\ntemplates = "mail"\nexcerpt_length = 80\n'
         + '[smtp]\nhost = "smtp.x.org"\nsecurity = "tls"\nusername = "blog"\n'
+        + "connections = 2\nper_second = 14\nper_hour = 50000\n"
         + '[recipients]\nto = "a@x.org"\nfile = "people.csv"\n'
         + '[state]\npath = "/var/lib/blog/state.json"\n'
     )
@@ -126,11 +131,17 @@ def test_digest_smtp_and_state_settings(tmp_path: Path) -> None:
     assert (site.digest.sender, site.digest.templates) == ("Blog <news@x.org>", tmp_path / "mail")
     assert (site.digest.excerpt_length, site.digest.max_posts) == (80, 10)
     assert (site.smtp.host, site.smtp.port, site.smtp.username) == ("smtp.x.org", 465, "blog")
+    assert (site.smtp.connections, site.smtp.per_second, site.smtp.per_hour) == (2, 14.0, 50000)
     assert (site.recipients, site.recipients_file) == (("a@x.org",), tmp_path / "people.csv")
     assert site.state_path == Path("/var/lib/blog/state.json")
     (tmp_path / "feedwright.toml").write_text(_SITE)
     default = load_site(tmp_path)
     assert (default.smtp.port, default.smtp.security) == (587, "starttls")
+    assert (default.smtp.connections, default.smtp.per_second, default.smtp.per_hour) == (
+        4,
+        None,
+        None,
+    )
     assert default.state_path == tmp_path / ".feedwright" / "state.json"
 
 

@@ -12,6 +12,7 @@ import random
 import resource
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -20,6 +21,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from conftest import (
     DEFAULT_CONFIG,
@@ -32,6 +34,7 @@ from conftest import (
     snapshot,
 )
 from feedwright.errors import OutputError
+from feedwright.mail.store import store_path
 from feedwright.site.model import Site
 from feedwright.speed import Speed
 from feedwright.writer import folder_lock
@@ -220,20 +223,50 @@ def test_a_read_only_output_folder_is_a_clear_error(make_site: SiteFactory) -> N
 
 
 class KillingHandler(RecordingHandler):
-    """Kills the sending process at the next RCPT after ``kill_after`` accepted messages:
-    by then the last accepted one is recorded in the state."""
+    """Kills the sending process at the next RCPT after ``kill_after`` accepted messages,
+    once its database records each of them (with several sessions, a message accepted on
+    one may still be on its way to the records when another reaches RCPT); from then on it
+    takes no message, as a server whose client is gone (the window between the server's
+    "accepted" and the record is the README's, and this test does not aim at it)."""
 
     def __init__(self, kill_after: int) -> None:
         super().__init__()
         self.kill_after = kill_after
         self.victim: int | None = None
+        self.database: Path | None = None
+        self.killed = False
 
     def intercept_rcpt(self, address: str) -> str | None:
-        if self.victim is not None and len(self.messages) == self.kill_after:
+        if self.killed:
+            return "451 4.3.0 Going away"
+        if self.victim is not None and len(self.messages) >= self.kill_after:
+            # Blocks the server's loop: no other message is accepted meanwhile.
+            self._wait_for_records(len(self.messages))
             os.kill(self.victim, signal.SIGKILL)
             self.victim = None
+            self.killed = True
             return "451 4.3.0 Going away"
         return None
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if self.killed:
+            return "451 4.3.0 Going away"
+        return await super().handle_DATA(server, session, envelope)
+
+    def _wait_for_records(self, accepted: int) -> None:
+        assert self.database is not None
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            connection = sqlite3.connect(self.database)
+            try:
+                (recorded,) = connection.execute("SELECT count(*) FROM deliveries").fetchone()
+            except sqlite3.OperationalError:  # not made yet
+                recorded = 0
+            finally:
+                connection.close()
+            if recorded >= accepted:
+                return
+            time.sleep(0.005)
 
 
 @pytest.fixture
@@ -241,20 +274,30 @@ def killing_server() -> Iterator[MailServer]:
     yield from serving(KillingHandler(kill_after=7))
 
 
+@pytest.mark.parametrize("connections", [1, 4])
 def test_sigkill_during_send_then_resume_no_duplicate_no_loss(
-    make_site: SiteFactory, killing_server: MailServer
+    make_site: SiteFactory, killing_server: MailServer, connections: int
 ) -> None:
     recipients = [f"reader{number}@example.org" for number in range(20)]
-    site = make_site(many_posts(3, "v1"), mail_config(killing_server.port, recipients))
+    config = mail_config(killing_server.port, recipients, connections=connections)
+    site = make_site(many_posts(3, "v1"), config)
     handler = killing_server.handler
     assert isinstance(handler, KillingHandler)
+    handler.database = store_path(site)
     process = start("send", str(site.root))
     handler.victim = process.pid
     assert process.wait() == -signal.SIGKILL
-    assert handler.recipients() == recipients[:7]
+    killed_after = handler.recipients()
+    if connections == 1:
+        assert killed_after == recipients[:7]
+    else:
+        assert len(killed_after) >= 7 and len(set(killed_after)) == len(killed_after)
+    handler.killed = False
     resumed = run("send", str(site.root))
     assert resumed.returncode == 0, resumed.stderr
-    assert handler.recipients() == recipients  # each exactly once, in order
+    assert sorted(handler.recipients()) == sorted(recipients)  # each exactly once
+    if connections == 1:
+        assert handler.recipients() == recipients  # in order
     assert temporaries(site.state_path.parent) == []
     again = run("send", str(site.root))
     assert again.returncode == 0 and "no new posts" in again.stdout

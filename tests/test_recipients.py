@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from feedwright.errors import ConfigError
 from feedwright.mail.recipients import (
@@ -161,3 +163,21 @@ def test_an_encoded_csv_name_is_decoded(tmp_path: Path) -> None:
     listing = tmp_path / "list.csv"
     listing.write_text("email,name\njose@example.org,=?utf-8?q?Jos=C3=A9__P?=\n")
     assert read_recipients_file(listing) == ([Recipient("jose@example.org", "José P")], [])
+
+
+ATOM = st.text(st.sampled_from("aZ09_+-"), min_size=1, max_size=12)
+LABEL = st.text(st.sampled_from("aZ09-"), min_size=1, max_size=12)
+
+
+@given(
+    local=st.lists(ATOM, min_size=1, max_size=3).map(".".join),
+    domain=st.lists(LABEL, min_size=1, max_size=3).map(".".join),
+)
+def test_a_plain_address_is_read_as_the_header_parser_reads_it(local: str, domain: str) -> None:
+    from email import policy
+
+    text = f"{local}@{domain}"
+    header = policy.default.header_factory("to", text)
+    assert not header.defects
+    assert parse_address(text) == header.addresses[0]
+    assert parse_address(text).addr_spec == text

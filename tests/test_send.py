@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import gc
+import re
 import threading
 import time
 from email import policy
@@ -86,6 +87,7 @@ def test_each_recipient_gets_one_well_formed_message(
         smtp_server.port,
         ["山田 花子 <hanako@example.jp>", "reader@example.org"],
         'subject = "{site}: {first_title}"',
+        connections=1,  # the messages in the list's order
     )
     result = send(make_site(POSTS, config))
     assert [count for _, count in result.report.sent] == [2, 2]
@@ -175,7 +177,7 @@ def test_a_new_subscriber_gets_only_what_comes_after_they_join(
     write_posts(site.root / "_posts", {"2025-12-15-new.md": ANOTHER_POST})
     send(joined)
     later = smtp_server.handler.messages[1:]
-    assert [(rcpts, titles_in(raw)) for _, rcpts, raw in later] == [
+    assert sorted((rcpts, titles_in(raw)) for _, rcpts, raw in later) == [
         (["a@example.org"], ["新しい記事"]),
         (["new@example.org"], ["新しい記事"]),
     ]
@@ -203,7 +205,7 @@ def test_a_lasting_temporary_failure_is_left_for_the_next_run(
     assert smtp_server.handler.recipients() == ["a@example.org"]
     second = send(site)
     assert not second.report.failed
-    assert smtp_server.handler.recipients() == ["a@example.org", "b@example.org"]
+    assert sorted(smtp_server.handler.recipients()) == ["a@example.org", "b@example.org"]
     assert titles_in(smtp_server.handler.messages[1][2]) == [
         "「京都の秋、朝の散歩",
         "Feeds & <mail>",
@@ -220,7 +222,7 @@ def test_a_permanent_failure_is_recorded_and_not_retried(
     assert [(r.email, reason) for r, reason in first.report.refused] == [
         ("gone@example.org", "550 5.1.1 No such user")
     ]
-    assert smtp_server.handler.recipients() == ["a@example.org", "c@example.org"]
+    assert sorted(smtp_server.handler.recipients()) == ["a@example.org", "c@example.org"]
     assert refusals_by_post(site) == [{"gone@example.org": "550 5.1.1 No such user"}] * 2
     # The address does not exist: it bounced, and gets no more mail, with the reply as cause.
     assert newsletter(
@@ -240,15 +242,19 @@ def test_a_dropped_connection_resumes_with_exactly_the_missing_recipients(
     smtp_server.handler.drop_after = 2
     site = make_site(POSTS, mail_config(smtp_server.port, recipients))
     first = send(site)
-    assert smtp_server.handler.recipients() == recipients[:2]
-    assert [r.email for r, _ in first.report.deferred] == recipients[2:]
-    assert delivered_by_post(site) == [recipients[:2]] * 2
+    # Several sessions send at once: which two got through is a matter of timing.
+    accepted = smtp_server.handler.recipients()
+    assert len(accepted) == 2
+    assert sorted(r.email for r, _ in first.report.deferred) == sorted(
+        set(recipients) - set(accepted)
+    )
+    assert delivered_by_post(site) == [accepted] * 2
     smtp_server.handler.drop_after = None
     second = send(site)
     assert not second.report.failed
-    assert smtp_server.handler.recipients() == recipients  # each exactly once
+    assert sorted(smtp_server.handler.recipients()) == recipients  # each exactly once
     # Everyone has every post, each once, and the posts are marked mailed.
-    assert delivered_by_post(site) == [recipients] * 2
+    assert [sorted(them) for them in delivered_by_post(site)] == [recipients] * 2
     assert newsletter(site, "SELECT mailed FROM posts") == [(1,), (1,)]
 
 
@@ -258,12 +264,12 @@ def test_an_unreachable_server_leaves_everyone_for_the_next_run(
     recipients = ["a@example.org", "b@example.org"]
     site = make_site(POSTS, mail_config(free_port(), recipients))
     result = send(site)
-    assert [r.email for r, _ in result.report.deferred] == recipients
-    assert "cannot connect" in result.report.deferred[0][1]
+    assert sorted(r.email for r, _ in result.report.deferred) == recipients
+    assert all("cannot connect" in reason for _, reason in result.report.deferred)
     # The server is back: the next run delivers everything that was left.
     (site.root / "feedwright.toml").write_text(mail_config(smtp_server.port, recipients))
     assert not send(load_site(site.root)).report.failed
-    assert smtp_server.handler.recipients() == ["a@example.org", "b@example.org"]
+    assert sorted(smtp_server.handler.recipients()) == ["a@example.org", "b@example.org"]
 
 
 def test_a_dry_run_sends_nothing_and_records_nothing(
@@ -351,7 +357,11 @@ def test_cli_send_reports_failures_with_exit_4(
     result = runner.invoke(app, ["send", str(site.root)])
     assert result.exit_code == 4, result.output
     assert "gone@example.org: 550 5.1.1 No such user (refused; not retried)" in result.stderr
-    assert "sent 1 digests" in result.stdout
+    assert re.search(
+        r"^sent 1 digests in \d+\.\d s \(\d+/s\); 0 left for the next run, 1 refused$",
+        result.stdout,
+        re.MULTILINE,
+    ), result.stdout
     again = runner.invoke(app, ["send", str(site.root)])
     assert again.exit_code == 0 and "no new posts since" in again.stdout
     # Each recipient's digest leaves objects in cycles: a send to many must collect them.
@@ -381,7 +391,7 @@ def test_a_malformed_line_in_the_subscriber_file_is_reported_and_everyone_else_i
     listing.write_text("a@example.org\nb@example.org>\nc@example.org\n", encoding="utf-8")
     result = runner.invoke(app, ["--quiet", "send", str(site.root)])
     assert result.exit_code == 0, result.output
-    assert smtp_server.handler.recipients() == ["a@example.org", "c@example.org"]
+    assert sorted(smtp_server.handler.recipients()) == ["a@example.org", "c@example.org"]
     (warning,) = result.stderr.splitlines()
     assert warning.startswith(f"warning: {listing}:2: 'b@example.org>' is not ")
     assert " — " in warning

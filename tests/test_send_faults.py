@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
+from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from conftest import (
     AUTUMN_POST,
@@ -14,6 +16,7 @@ from conftest import (
     RecordingHandler,
     SiteFactory,
     blog_login,
+    delivered_by_post,
     mail_config,
     refusals_by_post,
     send,
@@ -38,17 +41,21 @@ class Mailing:
     def handler(self) -> RecordingHandler:
         return self.server.handler
 
-    def site(self, recipients: list[str], refuse: dict[str, str] | None = None) -> Site:
+    def site(
+        self, recipients: list[str], refuse: dict[str, str] | None = None, connections: int = 1
+    ) -> Site:
         """A site that mails POSTS to ``recipients`` through the server, which refuses the
-        addresses of ``refuse`` at RCPT TO with their reply."""
+        addresses of ``refuse`` at RCPT TO with their reply. One session by default: the
+        rules for failures in a row are seen in the order of the list."""
         self.handler.refuse.update(refuse or {})
-        return self.make_site(POSTS, mail_config(self.server.port, recipients))
+        config = mail_config(self.server.port, recipients, connections=connections)
+        return self.make_site(POSTS, config)
 
     def next_run_reaches(self, site: Site, recipients: list[str]) -> None:
         """The next run fails no one, and by then the server has had a message for each of
-        ``recipients``, in order."""
+        ``recipients``, each once."""
         assert not send(site, retries=0).report.failed
-        assert self.handler.recipients() == recipients
+        assert sorted(self.handler.recipients()) == sorted(recipients)
 
 
 @pytest.fixture
@@ -185,3 +192,74 @@ def test_a_login_to_a_server_without_auth_is_a_clear_error(
     with pytest.raises(DeliveryError, match="does not offer a login"):
         send(login_site(smtp_server, "secret"), retries=0)
     assert smtp_server.handler.messages == []
+
+
+class OverlapHandler(RecordingHandler):
+    """Holds each message at DATA until another session is at DATA too (or a few seconds
+    pass), and notes the sessions and how many were at DATA at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sessions: list[int] = []
+        self.inside = 0
+        self.most_inside = 0
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        self.inside += 1
+        self.most_inside = max(self.most_inside, self.inside)
+        deadline = time.monotonic() + 3
+        while self.most_inside < 2 and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        self.inside -= 1
+        self.sessions.append(id(session))
+        return await super().handle_DATA(server, session, envelope)
+
+
+@pytest.fixture
+def overlap_server() -> Iterator[MailServer]:
+    yield from serving(OverlapHandler())
+
+
+def test_several_sessions_send_at_once_each_reused(
+    make_site: SiteFactory, overlap_server: MailServer
+) -> None:
+    recipients = [f"r{number}@example.org" for number in range(24)]
+    site = make_site(POSTS, mail_config(overlap_server.port, recipients, connections=3))
+    result = send(site)
+    handler = overlap_server.handler
+    assert isinstance(handler, OverlapHandler)
+    assert not result.report.failed
+    assert sorted(handler.recipients()) == sorted(recipients)
+    assert sorted(r.email for r, _ in result.report.sent) == sorted(recipients)
+    assert handler.most_inside >= 2  # at once
+    assert 2 <= len(set(handler.sessions)) <= 3  # no more sessions than configured
+    assert sorted(them for them in delivered_by_post(site)[0]) == sorted(recipients)
+
+
+def test_with_several_sessions_a_server_that_refuses_everyone_records_nothing(
+    mailing: Mailing,
+) -> None:
+    refuse = dict.fromkeys(RECIPIENTS, "554 5.7.1 Relay access denied")
+    site = mailing.site(RECIPIENTS, refuse=refuse, connections=4)
+    with pytest.raises(DeliveryError, match=f"refused {MAX_FAILURES_IN_A_ROW} recipients in a row"):
+        send(site, retries=0)
+    assert refusals_by_post(site) == [{}]
+    mailing.handler.refuse.clear()
+    mailing.next_run_reaches(site, RECIPIENTS)
+
+
+def test_with_several_sessions_a_failing_server_leaves_each_recipient_once(
+    mailing: Mailing,
+) -> None:
+    recipients = [f"r{number}@example.org" for number in range(12)]
+    for address in recipients:
+        mailing.handler.temporary[address] = 1
+    site = mailing.site(recipients, connections=4)
+    result = send(site, retries=0)
+    deferred = [r.email for r, _ in result.report.deferred]
+    assert sorted(deferred) == sorted(recipients)  # each once: tried or not
+    # Once 3 failed in a row, only those already in flight (at most 4) are tried.
+    tried = [reason for _, reason in result.report.deferred if reason.startswith("451")]
+    assert MAX_FAILURES_IN_A_ROW <= len(tried) <= MAX_FAILURES_IN_A_ROW + 4
+    mailing.handler.temporary.clear()
+    mailing.next_run_reaches(site, recipients)

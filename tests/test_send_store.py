@@ -83,7 +83,7 @@ def test_the_upgrade_mails_exactly_the_recipients_a_killed_run_left(
     result = send(site, retries=0)
     assert not result.report.failed
     # a, b and Carol had WINTER: only d (back from away) and e get it; no one gets AUTUMN.
-    assert smtp_server.handler.recipients() == ["d@example.org", "e@example.org"]
+    assert sorted(smtp_server.handler.recipients()) == ["d@example.org", "e@example.org"]
     assert [[post.title for post in posts] for _, posts in result.report.planned] == [
         ["冬の朝"],
         ["冬の朝"],

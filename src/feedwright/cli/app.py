@@ -63,9 +63,11 @@ class ProgressBar:
 
     DELAY_SECONDS = 0.5
 
-    def __init__(self, enabled: bool, label: str = "reading posts"):
+    def __init__(self, enabled: bool, label: str = "reading posts", rate: bool = False):
         self.enabled = enabled and sys.stderr.isatty()
         self.label = label
+        # Show how many are done and left, the rate and the time to go (a send).
+        self.rate = rate
         self.started = time.monotonic()
         self.progress: Progress | None = None
         self.task: TaskID | None = None
@@ -79,18 +81,27 @@ class ProgressBar:
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-            self.progress = Progress(
-                TextColumn(self.label), BarColumn(), MofNCompleteColumn(),
-                console=Console(stderr=True), transient=True,
-            )  # fmt: skip
+            columns = [TextColumn(self.label), BarColumn(), MofNCompleteColumn()]
+            if self.rate:
+                columns.append(TextColumn("{task.fields[status]}"))
+            self.progress = Progress(*columns, console=Console(stderr=True), transient=True)
             self.progress.start()
-            self.task = self.progress.add_task("posts", total=total)
+            self.task = self.progress.add_task("posts", total=total, status="")
         if self.task is not None:
-            self.progress.update(self.task, completed=done)
+            status = rate_status(done, total, time.monotonic() - self.started)
+            self.progress.update(self.task, completed=done, status=status)
 
     def close(self) -> None:
         if self.progress is not None:
             self.progress.stop()
+
+
+def rate_status(done: int, total: int, seconds: float) -> str:
+    """How a long run is going: done, left, the rate and the time to go at that rate."""
+    rate = done / seconds if seconds > 0 else 0.0
+    left = total - done
+    to_go = f"{left / rate:.0f} s to go" if rate else "…"
+    return f"{done:,} sent, {left:,} left, {rate:,.0f}/s, {to_go}"
 
 
 def _version(value: bool) -> None:

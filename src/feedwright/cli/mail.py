@@ -120,7 +120,7 @@ def send(
     """
     options: GlobalOptions = ctx.obj
     loaded = load(ctx, site, None)
-    bar = ProgressBar(enabled=not options.quiet, label="sending")
+    bar = ProgressBar(enabled=not options.quiet, label="sending", rate=True)
     from feedwright.commands.send import SendOptions, send_site
 
     send_options = SendOptions(
@@ -189,9 +189,10 @@ def _report_deliveries(report: DeliveryReport, options: GlobalOptions) -> None:
     for recipient, reason in report.refused:
         complain(f"error: {recipient.email}: {reason} (refused; not retried)")
     if not options.quiet:
+        rate = len(report.sent) / report.seconds if report.seconds > 0 else 0.0
         say(
-            f"sent {len(report.sent)} digests; {len(report.deferred)} left for the next run, "
-            f"{len(report.refused)} refused"
+            f"sent {len(report.sent)} digests in {report.seconds:.1f} s ({rate:,.0f}/s); "
+            f"{len(report.deferred)} left for the next run, {len(report.refused)} refused"
         )
     if report.failed:
         raise typer.Exit(4)

@@ -4,18 +4,23 @@ in the newsletter database."""
 from __future__ import annotations
 
 import os
+import queue
 import smtplib
 import ssl
+import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from feedwright.errors import ConfigError, DeliveryError, FeedwrightError, HeaderInjectionError
 from feedwright.mail.digest import Digest, DigestRenderer, personal
 from feedwright.mail.message import build_message, message_bytes, sender_address
+from feedwright.mail.message_template import MessageTemplate
+from feedwright.mail.pacing import RateLimiter, slowest
 from feedwright.mail.recipients import Recipient
 from feedwright.mail.records import (
     DeliveryState,
@@ -29,6 +34,7 @@ from feedwright.mail.records import (
 )
 from feedwright.mail.store import (
     Store,
+    accepted_since,
     load_records,
     mailable,
     open_store,
@@ -96,6 +102,8 @@ class DeliveryReport:
     refused: list[tuple[Recipient, str]] = field(default_factory=list)
     start: RunStart = field(default_factory=RunStart)
     last_sent: str | None = None
+    # How long the sending took (the summary's rate).
+    seconds: float = 0.0
 
     @property
     def failed(self) -> bool:
@@ -280,21 +288,6 @@ def _tls_context(settings: SmtpSettings) -> ssl.SSLContext:
     return context
 
 
-class RateLimiter:
-    """Spaces calls at least ``1 / per_second`` seconds apart."""
-
-    def __init__(self, per_second: float | None):
-        self.interval = 1.0 / per_second if per_second else 0.0
-        self.next_time = 0.0
-
-    def wait(self) -> None:
-        """Sleep until the next call is allowed."""
-        now = time.monotonic()
-        if now < self.next_time:
-            time.sleep(self.next_time - now)
-        self.next_time = max(now, self.next_time) + self.interval
-
-
 def send_with_retries(
     connection: SmtpConnection,
     message: bytes,
@@ -463,54 +456,167 @@ def _deliver(
     now: datetime,
     progress: ProgressCallback | None,
 ) -> None:
-    """Send the planned digests one by one, recording each outcome."""
-    digests = SharedDigests(DigestRenderer(site, options.templates))
+    """Send the planned digests over ``[smtp] connections`` sessions at once, recording
+    each outcome as it comes (from this thread only: the database has one writer)."""
+    messages = SharedMessages(site, SharedDigests(DigestRenderer(site, options.templates)), now)
+    limiter = RateLimiter(
+        slowest(options.rate, site.smtp.per_second),
+        site.smtp.per_hour,
+        _last_hour(records, now) if site.smtp.per_hour else (),
+    )
+    pool = ConnectionPool(site.smtp, password, options.retry_delays)
+    outcomes = Outcomes(records, report)
     sender = sender_address(site).addr_spec
-    connection = SmtpConnection(site.smtp, password)
-    limiter = RateLimiter(options.rate)
-    refusals = RefusalLedger(records)
-    deferred_in_a_row = 0
+    total = len(report.planned)
+    started = time.monotonic()
+    executor = ThreadPoolExecutor(site.smtp.connections, thread_name_prefix="smtp")
     try:
         for index, (recipient, owed) in enumerate(report.planned):
-            if progress:
-                progress(index, len(report.planned))
-            outgoing = _message_for(site, digests.digest(owed, recipient), recipient, now)
-            limiter.wait()
-            try:
-                reply = send_with_retries(
-                    connection, outgoing.message, sender, recipient.email, options.retry_delays
+            outcomes.settle(wait_for_room=site.smtp.connections)
+            if outcomes.stop_reason:
+                report.deferred.extend(
+                    (later, f"not tried: {outcomes.stop_reason}")
+                    for later, _ in report.planned[index:]
                 )
-            except PermanentFailure as failure:
-                report.refused.append((recipient, str(failure)))
-                refusals.add(recipient, outgoing.posts, str(failure))
-                continue
-            except TemporaryFailure as failure:
-                report.deferred.append((recipient, str(failure)))
-                deferred_in_a_row += 1
-                unreachable = isinstance(failure, ConnectFailure)
-                if unreachable or deferred_in_a_row >= MAX_FAILURES_IN_A_ROW:
-                    # The others would only wait out the retries and fail the same way.
-                    why = "unreachable" if unreachable else "failing"
-                    report.deferred.extend(
-                        (later, f"not tried: the server is {why}")
-                        for later, _ in report.planned[index + 1 :]
-                    )
-                    break
-                continue
-            deferred_in_a_row = 0
-            records.sent(recipient, outgoing.posts, outgoing, reply)
-            refusals.confirm()
-            report.sent.append((recipient, len(outgoing.posts)))
-        if report.sent and refusals.unconfirmed:
-            refusals.confirm()
+                break
+            if progress:
+                progress(index, total)
+            outgoing = messages.outgoing(owed, recipient)
+            limiter.wait()
+            sending = executor.submit(pool.send, outgoing.message, sender, recipient.email)
+            outcomes.in_flight[sending] = (recipient, outgoing)
+        outcomes.settle(wait_for_room=1)
+        outcomes.finish()
     except FeedwrightError as error:
+        outcomes.record_accepted_in_flight()
         raise DeliveryError(
             f"{error} ({len(report.sent)} digests were sent and recorded before this)"
         ) from None
+    except BaseException:
+        # Ctrl-C: what the server accepts meanwhile is recorded all the same.
+        outcomes.record_accepted_in_flight()
+        raise
     finally:
-        connection.close()
+        executor.shutdown(wait=False, cancel_futures=True)
+        pool.close()
+        report.seconds = time.monotonic() - started
     if progress:
-        progress(len(report.planned), len(report.planned))
+        progress(total, total)
+
+
+def _last_hour(records: Records, now: datetime) -> list[float]:
+    """The messages earlier runs sent in the hour before ``now``, as times of the
+    monotonic clock a RateLimiter counts in."""
+    clock = time.monotonic()
+    since = (now - timedelta(hours=1)).isoformat(timespec="seconds")
+    return [
+        clock - (now - datetime.fromisoformat(when)).total_seconds()
+        for when in accepted_since(records.store, since)
+    ]
+
+
+class ConnectionPool:
+    """SMTP sessions for the threads of a send: each message takes one that is idle, so a
+    session is used by one thread at a time and reused for many messages."""
+
+    def __init__(self, settings: SmtpSettings, password: str | None, delays: Sequence[float]):
+        self.settings = settings
+        self.password = password
+        self.delays = delays
+        self.idle: queue.SimpleQueue[SmtpConnection] = queue.SimpleQueue()
+        self.opened: list[SmtpConnection] = []
+        self.lock = threading.Lock()
+
+    def send(self, message: bytes, sender: str, recipient: str) -> str:
+        """Send one message on an idle session (a new one when none is), with the retries
+        of ``send_with_retries``; the server's answer."""
+        try:
+            connection = self.idle.get_nowait()
+        except queue.Empty:
+            connection = SmtpConnection(self.settings, self.password)
+            with self.lock:
+                self.opened.append(connection)
+        try:
+            return send_with_retries(connection, message, sender, recipient, self.delays)
+        finally:
+            self.idle.put(connection)
+
+    def close(self) -> None:
+        """End every session that is not sending (one still sending ends with its thread,
+        when the process does)."""
+        while True:
+            try:
+                self.idle.get_nowait().close()
+            except queue.Empty:
+                return
+
+
+class Outcomes:
+    """The messages in flight, and what their outcomes mean for the run: each accepted
+    one is recorded at once; temporary failures in a row, or a server that cannot be
+    reached, stop the run (``stop_reason``); refusals go to the RefusalLedger."""
+
+    def __init__(self, records: Records, report: DeliveryReport):
+        self.records = records
+        self.report = report
+        self.refusals = RefusalLedger(records)
+        self.in_flight: dict[Future[str], tuple[Recipient, Outgoing]] = {}
+        self.deferred_in_a_row = 0
+        self.stop_reason = ""
+
+    def settle(self, wait_for_room: int) -> None:
+        """Handle the messages done; wait until fewer than ``wait_for_room`` are in flight."""
+        while self.in_flight:
+            done = [sending for sending in self.in_flight if sending.done()]
+            if not done and len(self.in_flight) < wait_for_room:
+                return
+            if not done:
+                done = list(wait(self.in_flight, return_when=FIRST_COMPLETED).done)
+            for sending in done:
+                recipient, outgoing = self.in_flight.pop(sending)
+                self._handle(sending, recipient, outgoing)
+
+    def _handle(self, sending: Future[str], recipient: Recipient, outgoing: Outgoing) -> None:
+        """Record one message's outcome."""
+        try:
+            reply = sending.result()
+        except PermanentFailure as failure:
+            self.report.refused.append((recipient, str(failure)))
+            self.refusals.add(recipient, outgoing.posts, str(failure))
+            return
+        except TemporaryFailure as failure:
+            self.report.deferred.append((recipient, str(failure)))
+            self.deferred_in_a_row += 1
+            if isinstance(failure, ConnectFailure):
+                self.stop_reason = "the server is unreachable"
+            elif self.deferred_in_a_row >= MAX_FAILURES_IN_A_ROW:
+                # The others would only wait out the retries and fail the same way.
+                self.stop_reason = "the server is failing"
+            return
+        self._accepted(recipient, outgoing, reply)
+
+    def _accepted(self, recipient: Recipient, outgoing: Outgoing, reply: str) -> None:
+        self.deferred_in_a_row = 0
+        self.records.sent(recipient, outgoing.posts, outgoing, reply)
+        self.refusals.confirm()
+        self.report.sent.append((recipient, len(outgoing.posts)))
+
+    def finish(self) -> None:
+        """The end of a run: refusals left unconfirmed are confirmed if anything was sent."""
+        if self.report.sent and self.refusals.unconfirmed:
+            self.refusals.confirm()
+
+    def record_accepted_in_flight(self) -> None:
+        """The run stops on an error: wait for the messages in flight and record those the
+        server accepted (the others are tried again by the next run)."""
+        for sending, (recipient, outgoing) in list(self.in_flight.items()):
+            try:
+                reply = sending.result()
+            except BaseException:  # any failure: left for the next run
+                continue
+            self.records.sent(recipient, outgoing.posts, outgoing, reply)
+            self.report.sent.append((recipient, len(outgoing.posts)))
+        self.in_flight.clear()
 
 
 class RefusalLedger:
@@ -602,14 +708,60 @@ class SharedDigests:
         return alone
 
 
+class SharedMessages:
+    """Each recipient's message. Where the digest is shared (``SharedDigests``), the message
+    is built once for the set of posts (``MessageTemplate``) and filled in for each; the
+    first recipient's is also built whole and compared, and if they differ, that set's
+    messages are all built whole, as before."""
+
+    def __init__(self, site: Site, digests: SharedDigests, now: datetime):
+        self.site = site
+        self.digests = digests
+        self.now = now
+        self.templates: dict[tuple[str, ...], MessageTemplate | None] = {}
+
+    def outgoing(self, posts: Sequence[Post], recipient: Recipient) -> Outgoing:
+        """The message of ``posts`` for ``recipient``."""
+        key = tuple(post.id for post in posts)
+        template = self.templates.get(key)
+        if template is not None:
+            try:
+                content, message_id = template.message(recipient)
+            except (ValueError, TypeError, HeaderInjectionError) as error:
+                raise _cannot_build(recipient, error) from None
+            return Outgoing(content, message_id, template.shared.posts)
+        whole = _message_for(self.site, self.digests.digest(posts, recipient), recipient, self.now)
+        shared = self.digests.shared.get(key)
+        if shared is not None and key not in self.templates:
+            self.templates[key] = self._checked_template(shared, recipient, whole)
+        return whole
+
+    def _checked_template(
+        self, shared: Digest, recipient: Recipient, whole: Outgoing
+    ) -> MessageTemplate | None:
+        """A template of ``shared`` if it makes ``whole``, the message built whole."""
+        if len(self.templates) >= SharedDigests.KEPT:
+            del self.templates[next(iter(self.templates))]
+        try:
+            template = MessageTemplate(self.site, shared, self.now)
+            made = template.message(recipient)
+        except (ValueError, TypeError, HeaderInjectionError):
+            return None
+        return template if made == (whole.message, whole.message_id) else None
+
+
+def _cannot_build(recipient: Recipient, error: Exception) -> DeliveryError:
+    # The email package refuses header values it cannot fold, and the mail policy those
+    # that would inject a header; config checks should have caught them, so name the
+    # recipient to help find the cause.
+    return DeliveryError(f"cannot build the message for {recipient.email}: {error}")
+
+
 def _message_for(site: Site, digest: Digest, recipient: Recipient, now: datetime) -> Outgoing:
-    """The message of ``digest`` for one recipient."""
+    """The message of ``digest`` for one recipient, built whole."""
     try:
         message = build_message(site, digest, recipient.address, now)
         content = message_bytes(message)
     except (ValueError, TypeError, HeaderInjectionError) as error:
-        # The email package refuses header values it cannot fold, and the mail policy those
-        # that would inject a header; config checks should have caught them, so name the
-        # recipient to help find the cause.
-        raise DeliveryError(f"cannot build the message for {recipient.email}: {error}") from None
+        raise _cannot_build(recipient, error) from None
     return Outgoing(content, str(message["Message-ID"]), digest.posts)

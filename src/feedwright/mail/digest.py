@@ -193,6 +193,12 @@ def _in_zone(date: datetime, zone: tzinfo) -> datetime:
         return date
 
 
+def address_mark() -> str:
+    """The text ``render_shared`` puts where each recipient's address goes (random for each
+    process: no post can hold it by chance)."""
+    return _ADDRESS_MARK
+
+
 def personal(shared: Digest, recipient: Recipient) -> Digest:
     """A digest of ``render_shared`` made for one recipient: their address, URL-encoded as
     ``unsubscribe_url_for`` writes it (only ``%``, letters, digits and ``-._~@``, which no

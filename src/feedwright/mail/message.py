@@ -68,7 +68,7 @@ def check_folded_header(name: str, folded: str, linesep: str) -> None:
 # relay accepts 8-bit bodies.
 MAIL_POLICY = HeaderCheckingPolicy(linesep="\r\n", cte_type="7bit")
 # The longest line a part may keep unencoded (RFC 5322 recommends 78 characters).
-_PLAIN_LINE = 78
+PLAIN_LINE = 78
 
 
 def text_part(text: str, subtype: str) -> EmailMessage:
@@ -78,7 +78,7 @@ def text_part(text: str, subtype: str) -> EmailMessage:
     lines alone: an HTML document's ASCII head made a Japanese digest quoted-printable, at
     three bytes for every byte of text.)"""
     lines = text.splitlines()
-    if text.isascii() and all(len(line) <= _PLAIN_LINE for line in lines):
+    if text.isascii() and all(len(line) <= PLAIN_LINE for line in lines):
         encodings: tuple[str, ...] = ("7bit",)
     else:
         encodings = ("quoted-printable", "base64")
@@ -111,7 +111,7 @@ def sender_address(site: Site) -> Address:
     return Address(display_name=site.title, username="noreply", domain=host)
 
 
-def _digest_hash(site: Site, digest: Digest, to: Address) -> str:
+def digest_hash_of(site: Site, digest: Digest, to: Address) -> str:
     """A hash of what makes this message unique: the site, the posts and the recipient."""
     key = "\n".join([site.url, to.addr_spec.lower(), *(post.id for post in digest.posts)])
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
@@ -125,7 +125,7 @@ def build_message(site: Site, digest: Digest, to: Address, date: datetime) -> Em
     resent after a crash carries the same Message-ID, so mail systems can drop the copy.
     """
     sender = sender_address(site)
-    digest_hash = _digest_hash(site, digest, to)
+    digest_hash = digest_hash_of(site, digest, to)
     message = EmailMessage(policy=MAIL_POLICY)
     message["Subject"] = as_literal_text(digest.subject)
     message["From"] = sender
@@ -136,14 +136,9 @@ def build_message(site: Site, digest: Digest, to: Address, date: datetime) -> Em
     message["Message-ID"] = f"<{digest_hash[:32]}.digest@{sender.domain}>"
     host = urlsplit(site.url).hostname or sender.domain
     message["List-ID"] = f"{_list_phrase(as_literal_text(site.title))} <digest.{host}>"
-    unsubscribe = []
-    if digest.unsubscribe_url:
-        unsubscribe.append(f"<{digest.unsubscribe_url}>")
-    if site.digest.unsubscribe_mailto:
-        mailbox = parse_address(site.digest.unsubscribe_mailto).addr_spec
-        unsubscribe.append(f"<mailto:{mailbox}?subject=unsubscribe>")
+    unsubscribe = list_unsubscribe(site, digest.unsubscribe_url)
     if unsubscribe:
-        message["List-Unsubscribe"] = ", ".join(unsubscribe)
+        message["List-Unsubscribe"] = unsubscribe
     if digest.unsubscribe_url:
         # RFC 8058 one-click unsubscribe: mail clients POST to the https URL.
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
@@ -153,6 +148,18 @@ def build_message(site: Site, digest: Digest, to: Address, date: datetime) -> Em
     message.attach(text_part(digest.html, "html"))
     message.set_boundary(f"=_feedwright_{digest_hash[32:56]}")
     return message
+
+
+def list_unsubscribe(site: Site, url: str | None) -> str:
+    """The List-Unsubscribe header's value (RFC 2369): the recipient's unsubscribe URL, the
+    site's mailto address, both or neither ("")."""
+    unsubscribe = []
+    if url:
+        unsubscribe.append(f"<{url}>")
+    if site.digest.unsubscribe_mailto:
+        mailbox = parse_address(site.digest.unsubscribe_mailto).addr_spec
+        unsubscribe.append(f"<mailto:{mailbox}?subject=unsubscribe>")
+    return ", ".join(unsubscribe)
 
 
 def as_literal_text(text: str) -> str:

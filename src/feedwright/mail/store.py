@@ -538,6 +538,19 @@ def save_delivery(
     sync_now_and_then(store)
 
 
+def accepted_since(store: Store, since: str) -> list[str]:
+    """When each message accepted at ``since`` or later was accepted (ISO 8601 in UTC, as
+    recorded), oldest first: what a per-hour limit must count from earlier runs."""
+    try:
+        rows = store.connection.execute(
+            "SELECT accepted_at FROM deliveries WHERE accepted_at >= ? ORDER BY accepted_at",
+            (since,),
+        ).fetchall()
+    except sqlite3.Error as error:
+        raise _error(store.path, error) from None
+    return [when for (when,) in rows]
+
+
 def sync_now_and_then(store: Store) -> None:
     """Make the records durable (a checkpoint syncs the WAL, then the database) when the
     last time was SYNC_SECONDS ago or more: a power cut then costs at most the records of

@@ -3,6 +3,7 @@ send never fails on a sender or a recipient written wrong."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import TYPE_CHECKING
 
@@ -26,11 +27,22 @@ def control_character(text: str) -> str | None:
     )
 
 
+# A bare address of the plainest form (a dot-atom of letters, digits and ``+-_``, at a
+# host name): most lines of a subscriber list. The header parser gives it as it is written,
+# so it is taken apart without the parser, which costs a tenth of a millisecond an address.
+PLAIN_ADDRESS = re.compile(
+    r"([A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*)@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)"
+)
+
+
 def parse_address(text: str) -> Address:
     """Parse ``name@example.org`` or ``Name <name@example.org>``; ValueError when it is not
     exactly one plain address, or when its name, decoded, holds a control character."""
     from email import policy
+    from email.headerregistry import Address
 
+    if plain := PLAIN_ADDRESS.fullmatch(text.strip()):
+        return Address(username=plain[1], domain=plain[2])
     _decoded_name(text)
     try:
         header = policy.default.header_factory("to", text.strip())

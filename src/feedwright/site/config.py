@@ -76,7 +76,19 @@ _DIGEST_KEYS = {
     "excerpt_length", "templates", "preview", "logo", "layout", "content", "accent", "address",
     "archive",
 }  # fmt: skip
-_SMTP_KEYS = {"host", "port", "security", "username", "timeout", "ca_file"}
+_SMTP_KEYS = {
+    "host",
+    "port",
+    "security",
+    "username",
+    "timeout",
+    "ca_file",
+    "connections",
+    "per_second",
+    "per_hour",
+}
+# More sessions than this gain nothing on one machine and look like abuse to a relay.
+MAX_SMTP_CONNECTIONS = 32
 _TABLES = {
     "site": _SITE_KEYS,
     "feeds": _FEED_KEYS,
@@ -743,6 +755,7 @@ def _smtp_settings(path: Path, root: Path, table: Mapping[str, Any]) -> SmtpSett
             f"`host` in [smtp] {host!r} is not a host name",
             'write host = "smtp.example.org" (an international name in its xn-- form)',
         )
+    per_second, per_hour = _smtp_limits(path, table)
     return SmtpSettings(
         host=host,
         port=port,
@@ -750,7 +763,39 @@ def _smtp_settings(path: Path, root: Path, table: Mapping[str, Any]) -> SmtpSett
         username=_optional_text(path, "smtp", "username", table),
         timeout=float(timeout),
         ca_file=_site_path(path, root, "smtp", "ca_file", {"smtp": table}),
+        connections=_smtp_connections(path, table),
+        per_second=per_second,
+        per_hour=per_hour,
     )
+
+
+def _smtp_connections(path: Path, table: Mapping[str, Any]) -> int:
+    """``connections`` in [smtp]: how many sessions send at once."""
+    connections: int = _typed(path, "smtp", "connections", table.get("connections", 4), int)
+    if not 1 <= connections <= MAX_SMTP_CONNECTIONS:
+        raise ConfigError(
+            path,
+            f"`connections` in [smtp] must be 1–{MAX_SMTP_CONNECTIONS}, not {connections}",
+            "most relays allow a few sessions at once; 4 is the default",
+        )
+    return connections
+
+
+def _smtp_limits(path: Path, table: Mapping[str, Any]) -> tuple[float | None, int | None]:
+    """``per_second`` and ``per_hour`` in [smtp]: the relay's limits, None when unset."""
+    per_second = table.get("per_second")
+    if per_second is not None:
+        per_second = float(_typed(path, "smtp", "per_second", per_second, (int, float)))
+    per_hour = table.get("per_hour")
+    if per_hour is not None:
+        per_hour = _typed(path, "smtp", "per_hour", per_hour, int)
+    if (per_second is not None and per_second <= 0) or (per_hour is not None and per_hour < 1):
+        raise ConfigError(
+            path,
+            "`per_second` and `per_hour` in [smtp] must be positive",
+            "write your relay's limits (per_second = 14, per_hour = 50000), or leave them out",
+        )
+    return per_second, per_hour
 
 
 def _recipient_list(path: Path, table: Mapping[str, Any]) -> tuple[str, ...]:

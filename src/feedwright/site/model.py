@@ -113,6 +113,11 @@ class SmtpSettings:
     timeout: float = 60.0
     # Extra certificate authorities to trust (a PEM file), for a relay with a private CA.
     ca_file: Path | None = None
+    # SMTP sessions sending at once, each reused for many messages.
+    connections: int = 4
+    # The relay's limits: messages in any second (sent evenly spaced) and in any hour.
+    per_second: float | None = None
+    per_hour: int | None = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,245 @@
+"""The send benchmark: mail a generated list through a local SMTP sink and time it.
+
+    .venv/bin/python bench/bench_send.py                      # 1,000 and 10,000 subscribers
+    .venv/bin/python bench/bench_send.py --large              # and 100,000
+    .venv/bin/python bench/bench_send.py --sizes 2000 5000    # or any sizes
+    .venv/bin/python bench/bench_send.py --connections 1 4    # compare settings
+
+For each size it writes a small site (three posts, a `[recipients]` file of N addresses)
+in a temporary folder and runs `python -m feedwright --quiet send` on it as a new process,
+against a sink: aiosmtpd in a process of its own that accepts every message and only
+counts them. It reports the wall time, the CPU time of the send (user and system, from
+`wait4`), messages per second, the peak RSS (from `wait4`)
+and the bytes the send handed to the disk (`write_bytes` of `/proc/PID/io`, read by a
+small wrapper just before the process ends), and per message. Then it times the sink
+alone, fed by the plainest client (one connection per worker, the same message again and
+again, nothing built, nothing recorded), so the table says where the sink is the limit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import smtplib
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = ROOT / "src"
+
+# The sink: counts messages, keeps nothing. It prints its port, then, on a line on its
+# standard input, the count so far.
+SINK = r"""
+import socket, sys
+from aiosmtpd.controller import Controller
+
+with socket.socket() as probe:
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+
+class Counter:
+    count = 0
+    async def handle_DATA(self, server, session, envelope):
+        Counter.count += 1
+        return "250 2.0.0 Accepted"
+
+controller = Controller(Counter(), hostname="127.0.0.1", port=port)
+controller.start()
+print(port, flush=True)
+for _line in sys.stdin:
+    print(Counter.count, flush=True)
+controller.stop()
+"""
+
+# Runs the command line, then writes what /proc/self/io says it wrote to the disk.
+WRAPPER = r"""
+import sys
+from pathlib import Path
+from feedwright.cli import app
+try:
+    app(sys.argv[2:])
+except SystemExit as exit:
+    code = exit.code
+else:
+    code = 0
+io = dict(line.split(": ") for line in Path("/proc/self/io").read_text().splitlines())
+Path(sys.argv[1]).write_text(io["write_bytes"])
+sys.exit(code)
+"""
+
+POST = """---
+title: "Post number {number}"
+date: 2026-01-0{number} 10:00:00 +0000
+tags: [bench]
+---
+{body}
+"""
+
+
+class Sink:
+    """The counting SMTP server in its own process."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", SINK], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        assert self.process.stdout is not None
+        self.port = int(self.process.stdout.readline())
+
+    def count(self) -> int:
+        """Messages accepted so far."""
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write("count\n")
+        self.process.stdin.flush()
+        return int(self.process.stdout.readline())
+
+    def close(self) -> None:
+        """Stop the sink."""
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait()
+
+
+def make_site(folder: Path, size: int, port: int, smtp_extra: str) -> Path:
+    """A site of three posts and ``size`` subscribers."""
+    posts = folder / "_posts"
+    posts.mkdir(parents=True)
+    body = "\n\n".join(
+        f"Paragraph {n} of the post, with [a link](/p{n}/) and *emphasis*." for n in range(12)
+    )
+    for number in range(1, 4):
+        (posts / f"2026-01-0{number}-post-{number}.md").write_text(
+            POST.format(number=number, body=body), encoding="utf-8"
+        )
+    (folder / "subscribers.txt").write_text(
+        "".join(f"reader{index}@example.org\n" for index in range(size)), encoding="utf-8"
+    )
+    (folder / "feedwright.toml").write_text(
+        f"""
+[site]
+title = "Bench Blog"
+url = "https://blog.example.org"
+author = "Bench Author"
+lang = "en"
+
+[digest]
+from = "Bench Blog <news@blog.example.org>"
+unsubscribe_url = "https://blog.example.org/unsubscribe?email={{email}}"
+
+[smtp]
+host = "127.0.0.1"
+port = {port}
+security = "none"
+{smtp_extra}
+
+[recipients]
+file = "subscribers.txt"
+""",
+        encoding="utf-8",
+    )
+    return folder
+
+
+@dataclass
+class Measure:
+    """One timed send."""
+
+    seconds: float
+    cpu_seconds: float
+    sent: int
+    peak_rss_mb: float
+    disk_bytes: int
+    returncode: int
+
+
+def time_send(site: Path, sink: Sink) -> Measure:
+    """Run `send` on ``site`` as a new process; what it took."""
+    before = sink.count()
+    io_file = site / "io.txt"
+    environment = dict(os.environ, PYTHONPATH=str(SOURCES))
+    start = time.perf_counter()
+    command = [sys.executable, "-c", WRAPPER, str(io_file), "--quiet", "send", str(site)]
+    process = subprocess.Popen(command, env=environment)
+    _pid, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    written = int(io_file.read_text()) if io_file.exists() else -1
+    return Measure(
+        seconds,
+        usage.ru_utime + usage.ru_stime,
+        sink.count() - before,
+        usage.ru_maxrss / 1024,
+        written,
+        os.waitstatus_to_exitcode(status),
+    )
+
+
+def time_sink_alone(sink: Sink, messages: int, connections: int) -> float:
+    """Messages a second the sink takes from plain smtplib clients sending one small
+    message again and again (nothing built, nothing recorded)."""
+    message = (
+        b"From: a@example.org\r\nTo: b@example.org\r\nSubject: x\r\n\r\n"
+        + (b"x" * 76 + b"\r\n") * 100
+    )
+    each = messages // connections
+
+    def client() -> None:
+        with smtplib.SMTP("127.0.0.1", sink.port) as smtp:
+            for _ in range(each):
+                smtp.sendmail("a@example.org", ["b@example.org"], message)
+
+    threads = [threading.Thread(target=client) for _ in range(connections)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return each * connections / (time.perf_counter() - start)
+
+
+def main() -> None:
+    """Parse the arguments, run the sends, print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--large", action="store_true", help="add a list of 100,000")
+    parser.add_argument(
+        "--connections", type=int, nargs="+", default=[0], help="[smtp] connections (0: default)"
+    )
+    arguments = parser.parse_args()
+    if arguments.large:
+        arguments.sizes.append(100_000)
+    sink = Sink()
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores")
+    print(
+        f"{'subscribers':>11} {'conns':>5} {'wall s':>7} {'cpu s':>6} {'msg/s':>7} "
+        f"{'peak RSS MB':>11} {'disk MB':>8} {'disk/msg':>8} {'sent':>7}"
+    )
+    try:
+        for size in arguments.sizes:
+            for connections in arguments.connections:
+                extra = f"connections = {connections}" if connections else ""
+                with tempfile.TemporaryDirectory(prefix="feedwright-send-") as folder:
+                    site = make_site(Path(folder), size, sink.port, extra)
+                    measure = time_send(site, sink)
+                per_message = measure.disk_bytes / max(measure.sent, 1)
+                print(
+                    f"{size:>11,} {connections or 'dflt':>5} {measure.seconds:>7.2f} "
+                    f"{measure.cpu_seconds:>6.2f} "
+                    f"{measure.sent / measure.seconds:>7.0f} {measure.peak_rss_mb:>11.1f} "
+                    f"{measure.disk_bytes / 1e6:>8.1f} {per_message:>8.0f} {measure.sent:>7,}"
+                    + (f"  exit {measure.returncode}" if measure.returncode else ""),
+                    flush=True,
+                )
+        for connections in (1, 4):
+            rate = time_sink_alone(sink, 4000, connections)
+            print(f"the sink alone, {connections} plain client(s): {rate:,.0f} messages/s")
+    finally:
+        sink.close()
+
+
+if __name__ == "__main__":
+    main()
