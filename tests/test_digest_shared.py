@@ -92,3 +92,26 @@ def test_templates_that_greet_by_name_are_rendered_for_each_recipient(
     texts = [text_of(raw) for _, _, raw in smtp_server.handler.messages]
     assert [text.splitlines()[0] for text in texts] == ["Hello Ann!", "Hello Bo!", "Hello reader!"]
     assert counting.inlined == 3
+
+
+def test_a_template_that_changes_the_unsubscribe_url_renders_each_digest_once(
+    make_site: SiteFactory,
+    smtp_server: MailServer,
+    counting: type[CountingRenderer],
+    tmp_path: Path,
+) -> None:
+    # The shared digest then differs from the first reader's own: from there on each
+    # reader's digest is rendered for them alone, once.
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "digest.txt.j2").write_text(
+        "{% for post in posts %}* {{ post.title }}\n{% endfor %}"
+        "Leave: {{ unsubscribe_url | upper }}\n"
+    )
+    readers = [f"reader{number}@example.org" for number in range(6)]
+    site = make_site(AUTUMN_POST, mail_config(smtp_server.port, readers, connections=1))
+    send(site, retries=0, templates=mine)
+    texts = [text_of(raw) for _, _, raw in smtp_server.handler.messages]
+    assert all(f"EMAIL=READER{n}@EXAMPLE.ORG" in text for n, text in enumerate(texts))
+    # Shared once, the first reader alone, then each of the other five alone.
+    assert counting.inlined == 2 + 5

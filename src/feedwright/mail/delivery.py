@@ -700,7 +700,7 @@ class SharedDigests:
         made = self.renderer.render_shared(posts)
         alone = self.renderer.render(posts, recipient)
         if made is None or personal(made, recipient) != alone:
-            self.each_alone = False
+            self.each_alone = True
             return alone
         if len(self.shared) >= self.KEPT:
             del self.shared[next(iter(self.shared))]
