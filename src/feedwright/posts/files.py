@@ -171,12 +171,7 @@ def _walk(
     folders = [(top, None if posts_folders else top)]
     while folders:
         folder, posts_root = folders.pop()
-        try:
-            with os.scandir(folder) as listing:
-                entries = list(listing)
-        except OSError:  # a folder that cannot be listed is skipped, as os.walk does
-            continue
-        for entry in entries:
+        for entry in folder_entries(folder):
             if not _is_folder(entry):
                 jekyll = bool(posts_folders)
                 if posts_root is not None and _is_post(
@@ -244,6 +239,16 @@ def _enters(
 def _relative(top: str, path: str) -> str:
     """``path`` from the folder ``top`` as Jekyll writes it: ``/a/b``."""
     return path[len(top.rstrip(os.sep)) :].replace(os.sep, "/")
+
+
+def folder_entries(folder: str) -> list[os.DirEntry[str]]:
+    """What a folder holds; nothing when it cannot be listed (it is skipped, as os.walk
+    skips it)."""
+    try:
+        with os.scandir(folder) as listing:
+            return list(listing)
+    except OSError:
+        return []
 
 
 def _is_folder(entry: os.DirEntry[str]) -> bool:

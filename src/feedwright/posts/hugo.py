@@ -19,6 +19,7 @@ from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+from feedwright.posts.files import folder_entries
 from feedwright.site.model import ContentMount, HugoSettings, Language, Site
 
 if TYPE_CHECKING:
@@ -109,11 +110,7 @@ def _walk(
     folders = [(top, top_section)]
     while folders:
         folder, section = folders.pop()
-        try:
-            with os.scandir(folder) as listing:
-                entries = list(listing)
-        except OSError:  # a folder that cannot be listed is skipped, as os.walk does
-            continue
+        entries = folder_entries(folder)
         files = [
             (entry.path, split_name(entry.name, languages)[0].lower())
             for entry in entries
