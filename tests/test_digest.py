@@ -6,6 +6,7 @@ import email
 import errno
 import os
 import re
+import struct
 import tempfile
 from collections.abc import Iterator
 from email import policy
@@ -27,6 +28,7 @@ from feedwright.mail.message import build_message, message_bytes
 from feedwright.mail.recipients import Recipient
 from feedwright.mail.wrapping import display_width
 from feedwright.posts.collect import collect
+from feedwright.posts.images import image_size
 from feedwright.site.model import Site
 
 HOSTILE_POSTS: dict[str, str | bytes] = {
@@ -826,3 +828,59 @@ def test_shorten_counts_columns(text: str, short: str) -> None:
     from feedwright.mail.digest import shorten
 
     assert shorten(text, 24) == short
+
+
+def _png(width: int, height: int) -> bytes:
+    header = struct.pack(">II", width, height) + b"\x08\x02\x00\x00\x00"
+    return b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\x0dIHDR" + header + b"\x00" * 4
+
+
+def _jpeg(width: int, height: int) -> bytes:
+    exif = b"\xff\xe1" + struct.pack(">H", 2 + 6) + b"Exif\x00\x00"
+    frame = b"\xff\xc0" + struct.pack(">HBHHB", 11, 8, height, width, 3) + b"\x00" * 3
+    return b"\xff\xd8" + exif + frame + b"\xff\xd9"
+
+
+@pytest.mark.parametrize(
+    ("data", "size"),
+    [
+        (_png(1104, 2000), (1104, 2000)),
+        (b"GIF89a" + struct.pack("<HH", 40, 30) + b"\x00" * 8, (40, 30)),
+        (_jpeg(640, 480), (640, 480)),
+        (
+            b"RIFF\x00\x00\x00\x00WEBPVP8X"
+            + b"\x00" * 8
+            + (799).to_bytes(3, "little")
+            + (599).to_bytes(3, "little"),
+            (800, 600),
+        ),
+        (b"<svg></svg>", None),
+        (_png(0, 10), None),
+    ],
+)
+def test_an_image_files_size_is_read_from_its_first_bytes(
+    data: bytes, size: tuple[int, int] | None
+) -> None:
+    assert image_size(data) == size
+
+
+def test_an_image_without_a_size_takes_its_files(make_site: SiteFactory) -> None:
+    site = make_site(
+        {
+            "2025-11-29-local.md": "---\ntitle: Local\nimage: /img/tall photo.png\n---\nText.\n",
+            "2025-11-28-remote.md": (
+                "---\ntitle: Remote\nimage: https://elsewhere.example/a.png\n---\nText.\n"
+            ),
+        },
+        _with_digest('layout = "equal"'),
+    )
+    (site.root / "img").mkdir()
+    (site.root / "img" / "tall photo.png").write_bytes(_png(1104, 2000))
+    html, _ = render(site)
+    document = lxml.html.document_fromstring(html)
+    images = {image.get("src"): image for image in document.iter("img")}
+    local = images["https://blog.example.org/img/tall%20photo.png"]
+    assert (local.get("width"), local.get("height")) == ("552", "1000")
+    # A file the site does not hold keeps the column's width, and no height.
+    remote = images["https://elsewhere.example/a.png"]
+    assert remote.get("width") == "552" and remote.get("height") is None

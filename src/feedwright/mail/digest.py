@@ -34,6 +34,7 @@ from feedwright.mail.recipients import Recipient
 from feedwright.mail.wrapping import fitting_clusters, wrap
 from feedwright.posts.excerpt import truncate
 from feedwright.posts.files import is_html_post
+from feedwright.posts.images import with_file_size
 from feedwright.posts.markdown import TooMuchMarkdown, render_body
 from feedwright.posts.model import Image, Post
 from feedwright.site.model import (
@@ -284,6 +285,8 @@ def digest_entry(post: Post, site: Site, excerpt_length: int) -> DigestEntry:
     date = _in_zone(post.date, site_timezone(site.timezone))
     author = post.author or site.author
     flavour = site.markdown
+    # Its size from its file, when the post gives none and the site holds the file.
+    image = with_file_size(post.image, post, site) if post.image else None
     return DigestEntry(
         title=post.title,
         url=post.url,
@@ -293,8 +296,8 @@ def digest_entry(post: Post, site: Site, excerpt_length: int) -> DigestEntry:
         tags=post.tags,
         categories=post.categories,
         excerpt=truncate(_excerpt(post, flavour), excerpt_length),
-        image=_email_image(post.image, post.title, CONTENT_WIDTH),
-        thumbnail=_email_image(post.image, post.title, THUMBNAIL_WIDTH),
+        image=_email_image(image, post.title, CONTENT_WIDTH),
+        thumbnail=_email_image(image, post.title, THUMBNAIL_WIDTH),
         title_html=title_html(post.title, post.lang or site.lang),
         lang=post.lang or site.lang,
         extra=post.extra,
