@@ -884,3 +884,23 @@ def test_an_image_without_a_size_takes_its_files(make_site: SiteFactory) -> None
     # A file the site does not hold keeps the column's width, and no height.
     remote = images["https://elsewhere.example/a.png"]
     assert remote.get("width") == "552" and remote.get("height") is None
+
+
+def test_whole_posts_images_without_a_size_take_their_files(make_site: SiteFactory) -> None:
+    body = '![A wide one](/img/wide.png)\n\n<img src="/img/photo.jpg" width="300" alt="P">\n'
+    site = make_site(
+        {"2025-11-29-photos.md": f"---\ntitle: Photos\n---\n{body}"},
+        _with_digest('content = "full"'),
+    )
+    (site.root / "img").mkdir()
+    (site.root / "img" / "wide.png").write_bytes(_png(1104, 2000))
+    (site.root / "img" / "photo.jpg").write_bytes(_jpeg(600, 400))
+    html, _ = render(site)
+    document = lxml.html.document_fromstring(html)
+    images = {image.get("alt"): image for image in document.iter("img")}
+    assert (images["A wide one"].get("width"), images["A wide one"].get("height")) == (
+        "552",
+        "1000",
+    )
+    # The width the post gives is kept; the height follows the file's proportions.
+    assert (images["P"].get("width"), images["P"].get("height")) == ("300", "200")

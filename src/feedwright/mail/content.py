@@ -4,6 +4,7 @@ images no wider than the digest's column."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import lxml.html
@@ -42,13 +43,24 @@ def _parse(html: str) -> lxml.html.HtmlElement:
     return lxml.html.fragment_fromstring(close_empty_elements(html), create_parent="div")
 
 
-def email_html(html: str, base_url: str, column_width: int, link_class: str = "") -> str:
+# The width and height of the image at a URL, when they can be known (see posts.images).
+ImageSizes = Callable[[str], "tuple[int, int] | None"]
+
+
+def email_html(
+    html: str,
+    base_url: str,
+    column_width: int,
+    link_class: str = "",
+    sizes: ImageSizes | None = None,
+) -> str:
     """``html`` (a post's rendered content) as an email shows it: every link absolute
     against ``base_url``; scripts, frames, forms, event handlers and links that are not
     http(s) or mailto left out; each image at most ``column_width`` pixels wide, its
     height scaled with it, and shrinking on narrow screens. Links without a class of
     their own get ``link_class``, so that a template can colour them and leave the
-    post's own buttons alone."""
+    post's own buttons alone. An image without a width and height of its own takes them
+    from ``sizes``, when it knows them."""
     if not html.strip():
         return ""
     root = _parse(html)
@@ -62,7 +74,7 @@ def email_html(html: str, base_url: str, column_width: int, link_class: str = ""
         else:
             _clean_attributes(element)
             if element.tag == "img":
-                _size_image(element, column_width)
+                _size_image(element, column_width, sizes)
             elif element.tag == "a" and link_class and not element.get("class"):
                 element.set("class", link_class)
     inner = [root.text] if root.text else []
@@ -81,22 +93,43 @@ def _clean_attributes(element: lxml.html.HtmlElement) -> None:
             del element.attrib[name]
 
 
-def _size_image(image: lxml.html.HtmlElement, column_width: int) -> None:
+def _size_image(image: lxml.html.HtmlElement, column_width: int, sizes: ImageSizes | None) -> None:
     """At most the column's width (Outlook reads the attribute), the height scaled with it
-    when both are known; in every client the CSS lets it shrink with the screen."""
+    when both are known (from the file's size where the HTML gives none); in every client
+    the CSS lets it shrink with the screen."""
     width = _pixels(image.get("width"))
     height = _pixels(image.get("height"))
+    if (width is None or height is None) and sizes is not None:
+        width, height = _with_natural_size(width, height, sizes(image.get("src") or ""))
     if width is not None and width > column_width:
         if height is not None:
-            image.set("height", str(round(height * column_width / width)))
+            height = round(height * column_width / width)
         width = column_width
     if width is not None:
         image.set("width", str(width))
+        if height is not None:
+            image.set("height", str(height))
     elif "height" in image.attrib:
         del image.attrib["height"]  # a height alone would stretch the image
     image.set("style", "display: block; max-width: 100%; height: auto; border: 0;")
     if image.get("alt") is None:
         image.set("alt", "")  # without one, a screen reader reads the file name
+
+
+def _with_natural_size(
+    width: int | None, height: int | None, natural: tuple[int, int] | None
+) -> tuple[int | None, int | None]:
+    """The width and height the HTML gives, the missing one (or both) from the image's
+    ``natural`` size, in its proportions."""
+    if natural is None:
+        return width, height
+    natural_width, natural_height = natural
+    if width is None and height is None:
+        return natural
+    if width is None:
+        assert height is not None
+        return round(natural_width * height / natural_height), height
+    return width, round(natural_height * width / natural_width)
 
 
 def _pixels(value: str | None) -> int | None:

@@ -34,7 +34,7 @@ from feedwright.mail.recipients import Recipient
 from feedwright.mail.wrapping import fitting_clusters, wrap
 from feedwright.posts.excerpt import truncate
 from feedwright.posts.files import is_html_post
-from feedwright.posts.images import with_file_size
+from feedwright.posts.images import local_image_size, with_file_size
 from feedwright.posts.markdown import TooMuchMarkdown, render_body
 from feedwright.posts.model import Image, Post
 from feedwright.site.model import (
@@ -139,6 +139,8 @@ class DigestEntry:
     post: Post = field(repr=False)
     # How the post's Markdown is rendered (the site's engine's), as in the feeds.
     flavour: MarkdownFlavour = PLAIN_MARKDOWN
+    # The site, where the content's images without a size find their files.
+    site: Site | None = field(default=None, repr=False, compare=False)
 
     # Rendering the Markdown of each post took six times as long as the rest of a digest
     # that shows only excerpts: the content is made when a template first asks for it
@@ -147,7 +149,7 @@ class DigestEntry:
     def content(self) -> Markup:
         """The post's HTML as an email shows it (see content.email_html): safe to print
         as it is."""
-        return Markup(_content(self.post, self.flavour))
+        return Markup(_content(self.post, self.flavour, self.site))
 
     @functools.cached_property
     def paragraphs(self) -> tuple[str, ...]:
@@ -244,7 +246,7 @@ def _email_image(image: Image | None, title: str, most: int) -> DigestImage | No
     return DigestImage(url=image.url, alt=alt, width=width, height=height)
 
 
-def _content(post: Post, flavour: MarkdownFlavour) -> str:
+def _content(post: Post, flavour: MarkdownFlavour, site: Site | None = None) -> str:
     """The post's HTML as an email shows it (rendered as the feeds render it: an HTML
     post as it is, Markdown as the site's engine renders it); "" when its Markdown is too
     big to render (the feeds carry its summary then, and so does the digest)."""
@@ -252,7 +254,8 @@ def _content(post: Post, flavour: MarkdownFlavour) -> str:
         html = render_body(post.body, html_post=is_html_post(post.source), flavour=flavour)
     except TooMuchMarkdown:
         return ""
-    return email_html(html, post.url, CONTENT_WIDTH, LINK_CLASS)
+    sizes = (lambda url: local_image_size(url, post, site)) if site else None
+    return email_html(html, post.url, CONTENT_WIDTH, LINK_CLASS, sizes)
 
 
 def shorten(text: str, columns: int) -> str:
@@ -303,6 +306,7 @@ def digest_entry(post: Post, site: Site, excerpt_length: int) -> DigestEntry:
         extra=post.extra,
         post=post,
         flavour=flavour,
+        site=site,
     )
 
 

@@ -22,11 +22,16 @@ def with_file_size(image: Image, post: Post, site: Site) -> Image:
     the site holds the file (the image's URL is the site's); as it is otherwise."""
     if image.width and image.height:
         return image
-    size = next(
-        (size for path in _local_files(image.url, post, site) if (size := _file_size(path))),
-        None,
-    )
+    size = local_image_size(image.url, post, site)
     return replace(image, width=size[0], height=size[1]) if size else image
+
+
+def local_image_size(url: str, post: Post, site: Site) -> tuple[int, int] | None:
+    """The width and height of the image file at ``url`` (an image of ``post``), when the
+    site holds it; None otherwise."""
+    return next(
+        (size for path in _local_files(url, post, site) if (size := _file_size(path))), None
+    )
 
 
 def _local_files(url: str, post: Post, site: Site) -> list[Path]:
