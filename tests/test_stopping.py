@@ -31,7 +31,10 @@ pytestmark = pytest.mark.skipif(
 # Collects a site's posts slowly, so that stopping it finds the workers at work; each worker
 # says when it starts parsing. Ctrl-C is reported on stdout, as the CLI does with an exit code.
 _SLOW_COLLECT = """
-import os, sys, time
+import os, signal, sys, time
+# Ctrl-C interrupts, as in a terminal: a test run started in the background by a shell
+# without job control (a CI script, `make test &`) hands its processes Ctrl-C ignored.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from datetime import UTC, datetime
 from pathlib import Path
 from feedwright.posts import collect, files
