@@ -12,13 +12,11 @@ before the message is sent, names the page the next ``build`` writes for it.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from feedwright.errors import StateError
-from feedwright.mail.store import open_reader
+from feedwright.mail.store import read_rows
 from feedwright.posts.model import Post
 from feedwright.site.model import Site, site_timezone
 
@@ -61,18 +59,11 @@ def page_url(site: Site, name: str) -> str:
 def sent_digests(site: Site) -> list[PostIds]:
     """Each distinct set of posts ``send`` delivered, in the order each was first sent;
     none when the site never sent. Reads the store, changing nothing."""
-    store = open_reader(site)
-    if store is None:
-        return []
-    try:
-        rows = store.connection.execute(
-            "SELECT p.delivery_id, s.feed_id FROM delivery_posts p"
-            " JOIN posts s ON s.id = p.post_id ORDER BY p.delivery_id"
-        ).fetchall()
-    except sqlite3.Error as error:
-        raise StateError(f"{store.path}: cannot read the digests sent: {error}") from None
-    finally:
-        store.close()
+    rows = read_rows(
+        site,
+        "SELECT p.delivery_id, s.feed_id FROM delivery_posts p"
+        " JOIN posts s ON s.id = p.post_id ORDER BY p.delivery_id",
+    )
     by_delivery: dict[int, set[str]] = {}
     for delivery, feed_id in rows:
         by_delivery.setdefault(delivery, set()).add(feed_id)

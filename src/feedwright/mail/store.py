@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from feedwright.errors import StateError
 from feedwright.mail.recipients import Recipient, address_key
@@ -697,6 +698,22 @@ def open_reader(site: Site) -> Store | None:
     return store
 
 
+def read_rows(site: Site, query: str, arguments: Sequence[object] = ()) -> list[Any]:
+    """The rows of one query on the site's database, opened for reading only (and without
+    loading every subscriber, as ``open_reader`` does); none when there is no database yet."""
+    path = store_path(site)
+    if not path.exists():
+        return []
+    try:
+        connection = _connect(path, read_only=True)
+        try:
+            return connection.execute(query, tuple(arguments)).fetchall()
+        finally:
+            connection.close()
+    except sqlite3.Error as error:
+        raise _error(path, error) from None
+
+
 def list_subscribers(store: Store, status: str | None = None) -> list[Subscriber]:
     """Every subscriber (of ``status`` when given), in the order they were added."""
     query = f"SELECT {_SUBSCRIBER_COLUMNS} FROM subscribers"
@@ -783,17 +800,10 @@ def _apply_change(
 def managed_recipients(site: Site) -> list[Recipient]:
     """The active subscribers added or imported with ``feedwright subscribers``: a send
     mails them beside the listed ones (the list file need not name them)."""
-    store = open_reader(site)
-    if store is None:
-        return []
-    try:
-        rows = store.connection.execute(
-            "SELECT address, name FROM subscribers WHERE status = 'active'"
-            " AND consent_source LIKE ? ORDER BY id",
-            (MANAGED_SOURCE + "%",),
-        ).fetchall()
-    except sqlite3.Error as error:
-        raise _error(store.path, error) from None
-    finally:
-        store.close()
+    rows = read_rows(
+        site,
+        "SELECT address, name FROM subscribers WHERE status = 'active'"
+        " AND consent_source LIKE ? ORDER BY id",
+        (MANAGED_SOURCE + "%",),
+    )
     return [Recipient(email=address, name=name) for address, name in rows]
