@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 
 from feedwright.mail.store import read_rows
 from feedwright.posts.model import Post
-from feedwright.site.model import Site, site_timezone
+from feedwright.site.model import Site, in_zone
 
 ARCHIVE_FOLDER = "newsletter"
 INDEX_PAGE = f"{ARCHIVE_FOLDER}/index.html"
@@ -76,11 +76,7 @@ def newest_day(posts: Iterable[Post], site: Site) -> date | None:
     dates = [post.date for post in posts]
     if not dates:
         return None
-    newest = max(dates)
-    try:
-        return newest.astimezone(site_timezone(site.timezone)).date()
-    except OverflowError:  # Hugo's undated posts: 0001-01-01 UTC
-        return newest.date()
+    return in_zone(max(dates), site.zone).date()
 
 
 def name_issues(site: Site, digests: Sequence[PostIds], posts: Sequence[Post]) -> list[Issue]:

@@ -9,7 +9,7 @@ import secrets
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, tzinfo
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -42,6 +42,7 @@ from feedwright.site.model import (
     PLAIN_MARKDOWN,
     MarkdownFlavour,
     Site,
+    in_zone,
     site_timezone,
 )
 from feedwright.site.subject import format_subject
@@ -187,15 +188,6 @@ def unsubscribe_url_for(template: str | None, recipient: Recipient | None) -> st
     return template.replace("{email}", quote(email, safe="@"))
 
 
-def _in_zone(date: datetime, zone: tzinfo) -> datetime:
-    """``date`` in ``zone``; in its own zone when ``zone`` cannot show it (a Hugo post with
-    no date is dated 0001-01-01 UTC, which is the year 0 west of UTC)."""
-    try:
-        return date.astimezone(zone)
-    except OverflowError:
-        return date
-
-
 def address_mark() -> str:
     """The text ``render_shared`` puts where each recipient's address goes (random for each
     process: no post can hold it by chance)."""
@@ -221,7 +213,7 @@ def date_range(posts: Sequence[Post], site: Site) -> tuple[str, str, str]:
     """The first and last day the posts were published (site time), and both as one span,
     written in the site's language."""
     zone = site_timezone(site.timezone)
-    days = sorted(_in_zone(post.date, zone).date() for post in posts)
+    days = sorted(in_zone(post.date, zone).date() for post in posts)
     if not days:
         return "", "", ""
     start, end = days[0], days[-1]
@@ -285,7 +277,7 @@ def _excerpt(post: Post, flavour: MarkdownFlavour) -> str:
 
 def digest_entry(post: Post, site: Site, excerpt_length: int) -> DigestEntry:
     """What the templates show of one post."""
-    date = _in_zone(post.date, site_timezone(site.timezone))
+    date = in_zone(post.date, site_timezone(site.timezone))
     author = post.author or site.author
     flavour = site.markdown
     # Its size from its file, when the post gives none and the site holds the file.
