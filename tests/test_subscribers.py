@@ -49,90 +49,255 @@ def cli(site: Site, *arguments: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-# --- the importers: each service's columns, written here by hand ---
+def imported(site: Site, path: Path) -> tuple[list[str], str]:
+    """Import ``path`` with `feedwright subscribers import`, after a dry run that must change
+    nothing and say the same: the lines printed, and the note on stderr of what was kept."""
+
+    def rows() -> list[tuple[object, ...]]:
+        exists = store_path(site).exists()
+        return newsletter(site, "SELECT * FROM subscribers") if exists else []
+
+    before = rows()
+    code, dry, dry_err = cli(site, "import", str(path), "--dry-run")
+    assert code == 0, dry_err
+    assert rows() == before
+    code, out, err = cli(site, "import", str(path))
+    assert code == 0, err
+    lines = out.splitlines()
+    assert [line.removeprefix("would ") for line in dry.splitlines()] == lines
+    assert dry_err == err
+    return lines, err
 
 
-def test_a_mailchimp_export_keeps_names_consent_and_the_section(tmp_path: Path) -> None:
-    subscribed = write(
-        tmp_path / "subscribed_members_export.csv",
-        """
-        Email Address,First Name,Last Name,MEMBER_RATING,OPTIN_TIME,OPTIN_IP,CONFIRM_TIME
-        ann@example.org,Ann,Lee,2,2024-03-01 10:00:00,,2024-03-01 10:05:00
-        bo@example.org,,,2,2024-04-01 08:00:00,,
-        """,
+def kept_note(err: str) -> str:
+    """The one line of an import's stderr that says what it kept and what it did not."""
+    notes = [line for line in err.splitlines() if line.startswith("kept: ")]
+    assert len(notes) == 1, err
+    return notes[0]
+
+
+def subscribers(site: Site) -> list[tuple[str, str, str, str]]:
+    """Each imported subscriber: address, name, status, consent time."""
+    return newsletter(
+        site,
+        "SELECT address, name, status, subscribed_at FROM subscribers"
+        " WHERE address != 'listed@example.org' ORDER BY id",
     )
-    cleaned = write(
-        tmp_path / "cleaned_members_export.csv",
-        """
-        Email Address,First Name,Last Name,OPTIN_TIME,CLEAN_TIME
-        gone@example.org,,,2023-01-01 00:00:00,2024-01-01 00:00:00
+
+
+# --- the importers: each service's export, in its documented shape, written here by hand ---
+
+MAILCHIMP_COLUMNS = (
+    "Email Address,First Name,Last Name,Company,MEMBER_RATING,OPTIN_TIME,OPTIN_IP,CONFIRM_TIME,"
+    "CONFIRM_IP,LATITUDE,LONGITUDE,GMTOFF,DSTOFF,TIMEZONE,CC,REGION"
+)
+
+
+def test_mailchimp_audience_export_its_three_files(make_site: SiteFactory, tmp_path: Path) -> None:
+    site = make_site(AUTUMN_POST, mail_config(2525, ["listed@example.org"]))
+    subscribed = write(
+        tmp_path / "subscribed_members_export_0a1b2c.csv",
+        f"""
+        {MAILCHIMP_COLUMNS},LAST_CHANGED,LEID,EUID,NOTES,TAGS
+        ann@example.org, Ann , Lee ,Example Co,2,2024-03-01 10:00:00,,2024-03-01 10:05:00,,,,,,,,,2024-03-02 00:00:00,1,e1,,"Readers"
+        bo@example.org,,,,2,2024-04-01 08:00:00,,,,,,,,,,,2024-04-01 08:00:00,2,e2,,
         """,
     )
     unsubscribed = write(
-        tmp_path / "unsubscribed_members_export.csv",
-        """
-        Email Address,First Name,Last Name,OPTIN_TIME,UNSUB_TIME
-        left@example.org,Lu,,2023-01-01 00:00:00,2024-01-01 00:00:00
+        tmp_path / "unsubscribed_members_export_0a1b2c.csv",
+        f"""
+        {MAILCHIMP_COLUMNS},UNSUB_TIME,UNSUB_CAMPAIGN_TITLE,UNSUB_CAMPAIGN_ID,UNSUB_REASON,UNSUB_REASON_OTHER,LEID,EUID,NOTES,TAGS
+        left@example.org,Lu,,,2,2023-01-01 00:00:00,,2023-01-01 00:01:00,,,,,,,,,2024-01-01 00:00:00,,,,,3,e3,,
         """,
     )
-    found = read_import_file(subscribed)
-    assert found.format == "Mailchimp" and not found.problems
-    assert [
-        (s.recipient.email, s.recipient.name, s.status, s.consented_at) for s in found.subscribers
-    ] == [
+    cleaned = write(
+        tmp_path / "cleaned_members_export_0a1b2c.csv",
+        f"""
+        {MAILCHIMP_COLUMNS},CLEAN_TIME,CLEAN_CAMPAIGN_TITLE,CLEAN_CAMPAIGN_ID,LEID,EUID,NOTES,TAGS
+        gone@example.org,,,,1,2023-02-01 00:00:00,,2023-02-01 00:00:30,,,,,,,,,2024-01-01 00:00:00,,,4,e4,,
+        """,
+    )
+    lines, err = imported(site, subscribed)
+    assert lines[:2] == ["add (active): ann@example.org", "add (active): bo@example.org"]
+    left_lines, left_err = imported(site, unsubscribed)
+    assert left_lines[0] == "add (unsubscribed): left@example.org"
+    cleaned_lines, cleaned_err = imported(site, cleaned)
+    assert cleaned_lines[0] == "add (bounced): gone@example.org"
+    assert subscribers(site) == [
+        # CONFIRM_TIME (double opt-in) when there is one, else OPTIN_TIME; both in UTC.
         ("ann@example.org", "Ann Lee", "active", "2024-03-01T10:05:00+00:00"),
         ("bo@example.org", "", "active", "2024-04-01T08:00:00+00:00"),
+        ("left@example.org", "Lu", "unsubscribed", "2023-01-01T00:01:00+00:00"),
+        ("gone@example.org", "", "bounced", "2023-02-01T00:00:30+00:00"),
     ]
-    assert [s.status for s in read_import_file(cleaned).subscribers] == ["bounced"]
-    assert [s.status for s in read_import_file(unsubscribed).subscribers] == ["unsubscribed"]
+    dropped = "Company, MEMBER_RATING, OPTIN_IP, CONFIRM_IP, LATITUDE, LONGITUDE, GMTOFF, DSTOFF"
+    assert kept_note(err) == (
+        f"kept: email, name, status, consent time; not kept: {dropped}, TIMEZONE, CC, REGION,"
+        " LAST_CHANGED, LEID, EUID, NOTES, TAGS"
+    )
+    assert kept_note(left_err).endswith(
+        "REGION, UNSUB_CAMPAIGN_TITLE, UNSUB_CAMPAIGN_ID, UNSUB_REASON, UNSUB_REASON_OTHER,"
+        " LEID, EUID, NOTES, TAGS"
+    )
+    assert kept_note(cleaned_err).endswith(
+        "REGION, CLEAN_CAMPAIGN_TITLE, CLEAN_CAMPAIGN_ID, LEID, EUID, NOTES, TAGS"
+    )
 
 
-def test_listmonk_buttondown_and_substack_exports(tmp_path: Path) -> None:
-    listmonk = write(
-        tmp_path / "listmonk.csv",
+def test_listmonk_export_with_its_go_times(make_site: SiteFactory, tmp_path: Path) -> None:
+    site = make_site(AUTUMN_POST, mail_config(2525, ["listed@example.org"]))
+    export = write(
+        tmp_path / "subscribers.csv",
         """
         uuid,email,name,attributes,status,created_at,updated_at
-        0b1,ann@example.org,Ann,{},enabled,2024-02-02T10:00:00Z,2024-02-02T10:00:00Z
-        0b2,bo@example.org,Bo,{},blocklisted,2024-02-03T10:00:00Z,2024-02-04T10:00:00Z
+        5f0c0c1e-0000-4000-8000-000000000001,ann@example.org,Ann,"{""city"": ""Oslo""}",enabled,2024-02-02 10:00:00.123456 +0000 UTC,2024-02-02 10:00:00.123456 +0000 UTC
+        5f0c0c1e-0000-4000-8000-000000000002,bo@example.org,Bo,{},blocklisted,2024-02-03 15:30:00.5 +0530 IST,2024-02-04 10:00:00 +0000 UTC
+        5f0c0c1e-0000-4000-8000-000000000003,cy@example.org,Cy,{},disabled,2024-02-05 09:00:00 +0000 UTC,2024-02-05 09:00:00 +0000 UTC
         """,
     )
-    buttondown = write(
-        tmp_path / "buttondown.csv",
-        """
-        id,email,creation_date,subscriber_type,notes
-        1,ann@example.org,2024-05-05T05:05:05+00:00,regular,
-        2,cy@example.org,2024-05-06T00:00:00+00:00,unactivated,
-        3,di@example.org,2024-05-07T00:00:00+00:00,unsubscribed,
-        4,ed@example.org,2024-05-08T00:00:00+00:00,undeliverable,
-        5,fy@example.org,2024-05-09T00:00:00+00:00,spammy,
-        """,
-    )
-    substack = write(
-        tmp_path / "substack.csv",
-        """
-        email,active_subscription,expiry,plan,email_disabled,subscription_created_at
-        ann@example.org,false,,free,false,2023-07-07T07:07:07.000Z
-        bo@example.org,false,,free,true,2023-07-08T00:00:00.000Z
-        """,
-    )
-    found = read_import_file(listmonk)
-    assert found.format == "listmonk"
-    assert [(s.recipient.name, s.status, s.consented_at) for s in found.subscribers] == [
-        ("Ann", "active", "2024-02-02T10:00:00+00:00"),
-        ("Bo", "unsubscribed", "2024-02-03T10:00:00+00:00"),
+    lines, err = imported(site, export)
+    assert lines[-1] == "imported (listmonk): 3 changed, 0 unchanged"
+    assert subscribers(site) == [
+        ("ann@example.org", "Ann", "active", "2024-02-02T10:00:00+00:00"),
+        ("bo@example.org", "Bo", "unsubscribed", "2024-02-03T15:30:00+05:30"),
+        ("cy@example.org", "Cy", "unsubscribed", "2024-02-05T09:00:00+00:00"),
     ]
-    found = read_import_file(buttondown)
-    assert found.format == "Buttondown"
-    assert [s.status for s in found.subscribers] == [
-        "active", "pending", "unsubscribed", "bounced", "complained",
-    ]  # fmt: skip
-    assert found.subscribers[0].consented_at == "2024-05-05T05:05:05+00:00"
-    found = read_import_file(substack)
-    assert found.format == "Substack"
-    assert [(s.status, s.consented_at) for s in found.subscribers] == [
-        ("active", "2023-07-07T07:07:07+00:00"),
-        ("unsubscribed", "2023-07-08T00:00:00+00:00"),
+    assert kept_note(err) == (
+        "kept: email, name, status, consent time; not kept: uuid, attributes, updated_at"
+    )
+
+
+def test_ghost_members_export(make_site: SiteFactory, tmp_path: Path) -> None:
+    site = make_site(AUTUMN_POST, mail_config(2525, ["listed@example.org"]))
+    export = write(
+        tmp_path / "members.2025-01-01.csv",
+        """
+        id,email,name,note,subscribed_to_emails,complimentary_plan,stripe_customer_id,created_at,deleted_at,labels,tiers
+        6500000000000000000000a1,ann@example.org,Ann Lee,met at a talk,true,false,,2024-03-01T09:30:00.000Z,,"vip,early",Gold
+        6500000000000000000000a2,bo@example.org,,,false,false,cus_x,2024-03-02T09:30:00.000Z,,,
+        """,
+    )
+    lines, err = imported(site, export)
+    assert lines[:2] == ["add (active): ann@example.org", "add (unsubscribed): bo@example.org"]
+    assert subscribers(site) == [
+        ("ann@example.org", "Ann Lee", "active", "2024-03-01T09:30:00+00:00"),
+        ("bo@example.org", "", "unsubscribed", "2024-03-02T09:30:00+00:00"),
     ]
+    assert lines[-1] == "imported (Ghost): 2 changed, 0 unchanged"
+    assert kept_note(err) == (
+        "kept: email, name, status, consent time; not kept: id, note, complimentary_plan,"
+        " stripe_customer_id, deleted_at, labels, tiers"
+    )
+
+
+def test_buttondown_export_and_its_types(make_site: SiteFactory, tmp_path: Path) -> None:
+    site = make_site(AUTUMN_POST, mail_config(2525, ["listed@example.org"]))
+    columns = (
+        "id,secondary_id,email,notes,subscriber_type,referrer_url,utm_source,utm_medium,"
+        "utm_campaign,creation_date,ip_address,subscription_date,unsubscription_date,tags,metadata"
+    )
+    rows = [
+        (
+            1,
+            "ann",
+            "regular",
+            "2024-03-13 00:03:09.183465+00:00",
+            "2024-03-14 08:00:00.5+00:00",
+            "",
+        ),
+        (2, "bo", "premium", "2024-03-13 00:00:00+00:00", "", ""),
+        (3, "cy", "unactivated", "2024-03-13 00:00:00+00:00", "", ""),
+        (
+            4,
+            "di",
+            "unsubscribed",
+            "2024-03-13 00:00:00+00:00",
+            "2024-03-13 00:00:00+00:00",
+            "2024-04-08 17:09:32.596959+00:00",
+        ),
+        (5, "ed", "removed", "2024-03-13 00:00:00+00:00", "", ""),
+        (6, "fy", "undeliverable", "2024-03-13 00:00:00+00:00", "", ""),
+        (7, "gu", "complained", "2024-03-13 00:00:00+00:00", "", ""),
+        (8, "hu", "blocked", "2024-03-13 00:00:00+00:00", "", ""),
+        (9, "io", "spammy", "2024-03-13 00:00:00+00:00", "", ""),  # before 2025-07-28
+        (10, "jo", "gifted", "2024-03-13 00:00:00+00:00", "", ""),
+    ]
+    body = "\n".join(
+        f"id{n},{n},{who}@example.org,,{kind},https://buttondown.com/example,,,,{created},"
+        f"192.0.2.{n},{subscribed},{left},corporate;nyc,{{}}"
+        for n, who, kind, created, subscribed, left in rows
+    )
+    export = tmp_path / "buttondown-subscribers.csv"
+    export.write_text(f"{columns}\n{body}\n", encoding="utf-8")
+    lines, err = imported(site, export)
+    assert lines[-1] == "imported (Buttondown): 10 changed, 0 unchanged"
+    found = subscribers(site)
+    assert [(address, status) for address, _, status, _ in found] == [
+        ("ann@example.org", "active"),
+        ("bo@example.org", "active"),
+        ("cy@example.org", "pending"),
+        ("di@example.org", "unsubscribed"),
+        ("ed@example.org", "unsubscribed"),
+        ("fy@example.org", "bounced"),
+        ("gu@example.org", "complained"),
+        ("hu@example.org", "pending"),
+        ("io@example.org", "bounced"),
+        ("jo@example.org", "active"),
+    ]
+    # subscription_date when there is one, else creation_date.
+    assert found[0][3] == "2024-03-14T08:00:00+00:00"
+    assert found[1][3] == "2024-03-13T00:00:00+00:00"
+    assert kept_note(err) == (
+        "kept: email, status, consent time; not kept: id, secondary_id, notes, referrer_url,"
+        " utm_source, utm_medium, utm_campaign, ip_address, unsubscription_date, tags, metadata"
+    )
+
+
+def test_substack_email_list_export(make_site: SiteFactory, tmp_path: Path) -> None:
+    site = make_site(AUTUMN_POST, mail_config(2525, ["listed@example.org"]))
+    export = write(
+        tmp_path / "email_list.example.csv",
+        """
+        email,active_subscription,expiry,email_disabled,prefer_digests,created_at
+        ann@example.org,true,2026-07-06T16:20:44.000Z,false,false,2023-07-07T07:07:07.713Z
+        bo@example.org,,,true,false,2023-07-08T00:00:00.000Z
+        x1y2@deletion-request.substack.com,,,false,false,2023-07-09T00:00:00.000Z
+        """,
+    )
+    lines, err = imported(site, export)
+    assert lines[-1] == "imported (Substack): 3 changed, 0 unchanged"
+    assert subscribers(site) == [
+        ("ann@example.org", "", "active", "2023-07-07T07:07:07+00:00"),
+        ("bo@example.org", "", "unsubscribed", "2023-07-08T00:00:00+00:00"),
+        # A reader Substack deleted on request: not to be mailed.
+        ("x1y2@deletion-request.substack.com", "", "unsubscribed", "2023-07-09T00:00:00+00:00"),
+    ]
+    assert kept_note(err) == (
+        "kept: email, status, consent time; not kept: active_subscription, expiry, prefer_digests"
+    )
+
+
+def test_any_csv_with_first_and_last_names(make_site: SiteFactory, tmp_path: Path) -> None:
+    # The columns Kit and Mailcoach document for their imports.
+    site = make_site(AUTUMN_POST, mail_config(2525, ["listed@example.org"]))
+    export = write(
+        tmp_path / "readers.csv",
+        """
+        email,first_name,last_name,tags
+        ann@example.org,Ann,Lee,a;b
+        bo@example.org,Bo,,
+        """,
+    )
+    lines, err = imported(site, export)
+    assert lines[-1] == "imported (CSV): 2 changed, 0 unchanged"
+    assert [(address, name, status) for address, name, status, _ in subscribers(site)] == [
+        ("ann@example.org", "Ann Lee", "active"),
+        ("bo@example.org", "Bo", "active"),
+    ]
+    assert kept_note(err) == "kept: email, name; not kept: tags"
+    # --quiet prints only errors.
+    quiet = ["--quiet", "subscribers", "import", str(export), "--site", str(site.root)]
+    assert "kept:" not in runner.invoke(app, quiet).stderr
 
 
 def test_a_plain_list_and_a_bad_row(tmp_path: Path) -> None:
@@ -225,9 +390,9 @@ def test_import_dry_run_then_one_transaction_that_never_resubscribes(
         tmp_path / "listmonk.csv",
         """
         uuid,email,name,attributes,status,created_at,updated_at
-        1,left@example.org,Lu,{},enabled,2024-01-01T00:00:00Z,2024-01-01T00:00:00Z
-        2,new@example.org,Nu,{},enabled,2024-01-02T00:00:00Z,2024-01-02T00:00:00Z
-        3,blocked@example.org,,{},blocklisted,2024-01-03T00:00:00Z,2024-01-03T00:00:00Z
+        1,left@example.org,Lu,{},enabled,2024-01-01 00:00:00 +0000 UTC,2024-01-01 00:00:00 +0000 UTC
+        2,new@example.org,Nu,{},enabled,2024-01-02 00:00:00 +0000 UTC,2024-01-02 00:00:00 +0000 UTC
+        3,blocked@example.org,,{},blocklisted,2024-01-03 00:00:00 +0000 UTC,2024-01-03 00:00:00 +0000 UTC
         """,
     )
     before = newsletter(site, "SELECT * FROM subscribers")

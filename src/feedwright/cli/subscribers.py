@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from feedwright.cli.app import app, load, print_problems, run, say
+from feedwright.cli.app import app, complain, load, print_problems, run, say
 
 # The database and the importers are imported by the commands that use them: every run
 # of feedwright imports this module, and most are builds.
@@ -107,13 +107,18 @@ def import_command(
     """Add the subscribers of FILE with their status and consent time, in one transaction.
 
     FILE is a plain list (one address a line, 'Name <addr>' allowed) or the CSV export of
-    Mailchimp, Substack, Buttondown or listmonk (told by its columns). An import never
-    makes active again a subscriber who left. Exit 3 while a `send` runs.
+    Mailchimp, Substack, Buttondown, listmonk or Ghost (told by its columns). An import
+    never makes active again a subscriber who left. Tags, labels, lists and custom fields
+    are not kept: stderr names the columns left out. Exit 3 while a `send` runs.
     """
     from feedwright.commands.subscribers import import_subscribers
 
     loaded = load(ctx, site, None)
     result = run(lambda: import_subscribers(loaded, file, dry_run))
+    if not ctx.obj.quiet:
+        # Once per import, so that no one believes their tags or lists came across.
+        left_out = ", ".join(result.not_kept) or "none"
+        complain(f"kept: {', '.join(result.kept)}; not kept: {left_out}")
     _report(result, f"imported ({result.format})", dry_run)
 
 

@@ -45,12 +45,15 @@ EXPORT_COLUMNS = ("email", "name", "status", "status_at", "status_cause", "sourc
 
 @dataclass
 class ChangeResult:
-    """What an add, remove or import changed (or, in a dry run, would change)."""
+    """What an add, remove or import changed (or, in a dry run, would change); for an
+    import, what it kept of the file and the file's columns it did not keep."""
 
     changes: list[Change]
     unchanged: int = 0
     format: str = ""
     problems: list[Problem] = field(default_factory=list)
+    kept: tuple[str, ...] = ()
+    not_kept: tuple[str, ...] = ()
 
 
 @contextmanager
@@ -156,13 +159,15 @@ def import_subscribers(
             store.close()  # what it knows is loaded
         statuses, names = (store.statuses, store.names) if store else ({}, {})
         changes, unchanged = plan_changes(statuses, names, imported.subscribers, source, False)
-        return ChangeResult(changes, unchanged, imported.format, imported.problems)
-    with _writable(site, now) as store:
-        changes, unchanged = plan_changes(
-            store.statuses, store.names, imported.subscribers, source, False
-        )
-        apply_changes(store, changes, now)
-    return ChangeResult(changes, unchanged, imported.format, imported.problems)
+    else:
+        with _writable(site, now) as store:
+            changes, unchanged = plan_changes(
+                store.statuses, store.names, imported.subscribers, source, False
+            )
+            apply_changes(store, changes, now)
+    return ChangeResult(
+        changes, unchanged, imported.format, imported.problems, imported.kept, imported.not_kept
+    )
 
 
 def read_subscribers(site: Site, status: str | None = None) -> list[Subscriber]:
