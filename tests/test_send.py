@@ -90,7 +90,7 @@ def test_each_recipient_gets_one_well_formed_message(
         connections=1,  # the messages in the list's order
     )
     result = send(make_site(POSTS, config))
-    assert [count for _, count in result.report.sent] == [2, 2]
+    assert [len(posts) for _, posts in result.report.sent] == [2, 2]
     assert smtp_server.handler.recipients() == ["hanako@example.jp", "reader@example.org"]
     raw = smtp_server.handler.messages[0][2]
     message = parse(raw)

@@ -234,3 +234,19 @@ def test_the_bytes_written_per_message_do_not_grow_with_the_list(
     # the list, ten times the bytes per message.
     assert large < small * 1.3, per_message
     assert large < 40_000, per_message
+
+
+def test_a_send_keeps_one_copy_of_what_its_subscribers_share(
+    make_site: SiteFactory, smtp_server: MailServer
+) -> None:
+    """A send holds every subscriber in memory at once (the bench sends to 100,000): those
+    owed the same posts share one tuple of them, what was sent is the plan's own entries,
+    and an address whose domain is written in lower case is its own key."""
+    site = make_site(POSTS, mail_config(smtp_server.port, LISTED, connections=1))
+    report = send(site).report
+    owed = {id(posts) for _, posts in report.planned}
+    assert len(report.planned) == len(LISTED) and len(owed) == 1
+    assert all(sent is planned for sent, planned in zip(report.sent, report.planned, strict=True))
+    first, carol = report.planned[0][0], report.planned[2][0]
+    assert first.key is first.email
+    assert carol.key == "Carol@example.org"

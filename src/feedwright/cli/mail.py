@@ -182,8 +182,8 @@ def _report_send(report: DeliveryReport, options: GlobalOptions, dry_run: bool) 
 def _report_deliveries(report: DeliveryReport, options: GlobalOptions) -> None:
     """Say who got their digest and who did not; exit 4 when some did not."""
     if options.verbose:
-        for recipient, count in report.sent:
-            say(f"sent {posts_count(count)} to {recipient.email}")
+        for recipient, posts in report.sent:
+            say(f"sent {posts_count(len(posts))} to {recipient.email}")
     for recipient, reason in report.deferred:
         complain(f"error: {recipient.email}: {reason} (left for the next run)")
     for recipient, reason in report.refused:

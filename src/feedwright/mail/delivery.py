@@ -62,6 +62,8 @@ RETRY_DELAYS = (2.0, 10.0)
 MAX_FAILURES_IN_A_ROW = 3
 
 ProgressCallback = Callable[[int, int], None]
+# One recipient and the posts they are owed.
+Planned = tuple[Recipient, tuple[Post, ...]]
 
 
 class TemporaryFailure(Exception):
@@ -96,8 +98,11 @@ class DeliveryOptions:
 class DeliveryReport:
     """What a send did, recipient by recipient."""
 
-    planned: list[tuple[Recipient, list[Post]]] = field(default_factory=list)
-    sent: list[tuple[Recipient, int]] = field(default_factory=list)
+    # Each recipient and the posts they are owed; recipients owed the same posts share one
+    # tuple of them (a send plans for every subscriber at once).
+    planned: list[Planned] = field(default_factory=list)
+    # The entries of ``planned`` whose message the server accepted.
+    sent: list[Planned] = field(default_factory=list)
     deferred: list[tuple[Recipient, str]] = field(default_factory=list)
     refused: list[tuple[Recipient, str]] = field(default_factory=list)
     start: RunStart = field(default_factory=RunStart)
@@ -397,10 +402,22 @@ def _plan(
     """Start the run in ``state`` and put in ``report`` who is owed which posts."""
     report.last_sent = state.last_sent
     report.start = begin_run(state, posts, recipients, site.digest.max_posts, site.root)
+    sets = PostSets()
     for recipient in recipients:
         owed = pending_posts(state, posts, recipient)
         if owed:
-            report.planned.append((recipient, owed))
+            report.planned.append((recipient, sets.shared(owed)))
+
+
+class PostSets:
+    """One tuple for each set of posts, however many recipients are owed it."""
+
+    def __init__(self) -> None:
+        self.sets: dict[tuple[str, ...], tuple[Post, ...]] = {}
+
+    def shared(self, posts: Sequence[Post]) -> tuple[Post, ...]:
+        """The tuple of ``posts`` (their ids in order) kept for all who are owed them."""
+        return self.sets.setdefault(tuple(post.id for post in posts), tuple(posts))
 
 
 @dataclass
@@ -432,9 +449,7 @@ class Records:
         record_refused(self.state, posts, recipient, reason)
 
 
-def _with_bodies(
-    site: Site, planned: list[tuple[Recipient, list[Post]]], published: Sequence[Post]
-) -> list[tuple[Recipient, list[Post]]]:
+def _with_bodies(site: Site, planned: list[Planned], published: Sequence[Post]) -> list[Planned]:
     """The plan with the bodies of its posts read (the collector read only front matter);
     ``published`` are all the site's posts, which a body's tags may link to."""
     unique = {post.source: post for _, posts in planned for post in posts}
@@ -444,7 +459,11 @@ def _with_bodies(
             "cannot read the posts to send, nothing was sent: "
             + "; ".join(str(problem) for problem in problems)
         )
-    return [(recipient, [complete[post.source] for post in posts]) for recipient, posts in planned]
+    sets = PostSets()
+    return [
+        (recipient, sets.shared([complete[post.source] for post in posts]))
+        for recipient, posts in planned
+    ]
 
 
 def _deliver(
@@ -471,7 +490,8 @@ def _deliver(
     started = time.monotonic()
     executor = ThreadPoolExecutor(site.smtp.connections, thread_name_prefix="smtp")
     try:
-        for index, (recipient, owed) in enumerate(report.planned):
+        for index, planned in enumerate(report.planned):
+            recipient, owed = planned
             outcomes.settle(wait_for_room=site.smtp.connections)
             if outcomes.stop_reason:
                 report.deferred.extend(
@@ -484,7 +504,7 @@ def _deliver(
             outgoing = messages.outgoing(owed, recipient)
             limiter.wait()
             sending = executor.submit(pool.send, outgoing.message, sender, recipient.email)
-            outcomes.in_flight[sending] = (recipient, outgoing)
+            outcomes.in_flight[sending] = (planned, outgoing)
         outcomes.settle(wait_for_room=1)
         outcomes.finish()
     except FeedwrightError as error:
@@ -560,7 +580,8 @@ class Outcomes:
         self.records = records
         self.report = report
         self.refusals = RefusalLedger(records)
-        self.in_flight: dict[Future[str], tuple[Recipient, Outgoing]] = {}
+        # Each message sent and not yet answered, with its entry of the plan.
+        self.in_flight: dict[Future[str], tuple[Planned, Outgoing]] = {}
         self.deferred_in_a_row = 0
         self.stop_reason = ""
 
@@ -573,11 +594,12 @@ class Outcomes:
             if not done:
                 done = list(wait(self.in_flight, return_when=FIRST_COMPLETED).done)
             for sending in done:
-                recipient, outgoing = self.in_flight.pop(sending)
-                self._handle(sending, recipient, outgoing)
+                planned, outgoing = self.in_flight.pop(sending)
+                self._handle(sending, planned, outgoing)
 
-    def _handle(self, sending: Future[str], recipient: Recipient, outgoing: Outgoing) -> None:
+    def _handle(self, sending: Future[str], planned: Planned, outgoing: Outgoing) -> None:
         """Record one message's outcome."""
+        recipient = planned[0]
         try:
             reply = sending.result()
         except PermanentFailure as failure:
@@ -593,13 +615,13 @@ class Outcomes:
                 # The others would only wait out the retries and fail the same way.
                 self.stop_reason = "the server is failing"
             return
-        self._accepted(recipient, outgoing, reply)
+        self._accepted(planned, outgoing, reply)
 
-    def _accepted(self, recipient: Recipient, outgoing: Outgoing, reply: str) -> None:
+    def _accepted(self, planned: Planned, outgoing: Outgoing, reply: str) -> None:
         self.deferred_in_a_row = 0
-        self.records.sent(recipient, outgoing.posts, outgoing, reply)
+        self.records.sent(planned[0], outgoing.posts, outgoing, reply)
         self.refusals.confirm()
-        self.report.sent.append((recipient, len(outgoing.posts)))
+        self.report.sent.append(planned)
 
     def finish(self) -> None:
         """The end of a run: refusals left unconfirmed are confirmed if anything was sent."""
@@ -609,13 +631,13 @@ class Outcomes:
     def record_accepted_in_flight(self) -> None:
         """The run stops on an error: wait for the messages in flight and record those the
         server accepted (the others are tried again by the next run)."""
-        for sending, (recipient, outgoing) in list(self.in_flight.items()):
+        for sending, (planned, outgoing) in list(self.in_flight.items()):
             try:
                 reply = sending.result()
             except BaseException:  # any failure: left for the next run
                 continue
-            self.records.sent(recipient, outgoing.posts, outgoing, reply)
-            self.report.sent.append((recipient, len(outgoing.posts)))
+            self.records.sent(planned[0], outgoing.posts, outgoing, reply)
+            self.report.sent.append(planned)
         self.in_flight.clear()
 
 

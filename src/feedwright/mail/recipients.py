@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,17 +19,22 @@ if TYPE_CHECKING:
     from email.headerregistry import Address
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Recipient:
-    """One subscriber: an address and, when known, a name to greet them by."""
+    """One subscriber: an address and, when known, a name to greet them by.
+
+    ``key`` is the address as the subscriber database knows it (see ``address_key``),
+    made once: a send holds a Recipient, and keys to the records, for every subscriber.
+    """
 
     email: str
     name: str = ""
+    key: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def key(self) -> str:
-        """The address as the subscriber database knows it (see ``address_key``)."""
-        return address_key(self.email)
+    def __post_init__(self) -> None:
+        key = address_key(self.email)
+        # Most addresses are their own key: one string serves both.
+        object.__setattr__(self, "key", self.email if key == self.email else key)
 
     @property
     def address(self) -> Address:

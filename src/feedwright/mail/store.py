@@ -366,9 +366,11 @@ def _load_subscribers(store: Store) -> None:
         ).fetchall()
     except sqlite3.Error as error:
         raise _error(store.path, error) from None
+    # One string for each status, not one for each row: a list can be long.
+    statuses = {status: status for status in STATUSES}
     for row_id, key, status, name in rows:
         store.subscriber_ids[key] = row_id
-        store.statuses[key] = status
+        store.statuses[key] = statuses.get(status, status)
         store.names[key] = name
 
 
@@ -396,9 +398,13 @@ def _fill_records(store: Store, state: DeliveryState) -> None:
         record = PostRecord(seen=seen, source=file, done=bool(mailed), row=row_id)
         state.posts[feed_id] = by_row[row_id] = record
         store.written_posts[row_id] = (feed_id, file, url)
+    # Each address key once in memory, however many rows name it: the store's own, when
+    # it has loaded the subscribers.
+    keys = {key: key for key in store.subscriber_ids}
     for key, joined, away_since in connection.execute(
         "SELECT address_key, joined_run, away_since FROM subscribers WHERE status = 'active'"
     ):
+        key = keys.get(key, key)
         state.recipients[key] = joined
         if away_since is not None:
             state.away[key] = away_since
@@ -407,7 +413,7 @@ def _fill_records(store: Store, state: DeliveryState) -> None:
         " JOIN deliveries d ON d.id = p.delivery_id JOIN subscribers s ON s.id = d.subscriber_id"
         " WHERE p.post_id IN (SELECT id FROM posts WHERE mailed = 0)"
     ):
-        by_row[post_row].sent.add(key)
+        by_row[post_row].sent.add(keys.get(key, key))
     for post_row, key, reply in connection.execute(
         "SELECT p.post_id, s.address_key, r.reply FROM refusal_posts p"
         " JOIN refusals r ON r.id = p.refusal_id JOIN subscribers s ON s.id = r.subscriber_id"
