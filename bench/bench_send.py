@@ -4,19 +4,22 @@
     .venv/bin/python bench/bench_send.py --large              # and 100,000
     .venv/bin/python bench/bench_send.py --sizes 2000 5000    # or any sizes
     .venv/bin/python bench/bench_send.py --connections 1 4    # compare settings
+    .venv/bin/python bench/bench_send.py --sizes 2000 --latency-ms 20 [--no-pipelining]
 
 For each size it writes a small site (three posts, a `[recipients]` file of N addresses)
 in a temporary folder and runs `python -m feedwright --quiet send` on it as a new process,
 twice: the first send (which also enters every subscriber in the database), then, once a
 fourth post is written, the send of that new post to the same list (a site's weekly run,
 which reads every subscriber and their records back from the database). The sink is
-aiosmtpd in a process of its own that accepts every message and only counts them. It
-reports the wall time, the CPU time of the send (user and system, from `wait4`), messages
-per second, the peak RSS (from `wait4`) and the bytes the send handed to the disk
-(`write_bytes` of `/proc/PID/io`, read by a small wrapper just before the process ends),
-and per message. Then it times the sink
-alone, fed by the plainest client (one connection per worker, the same message again and
-again, nothing built, nothing recorded), so the table says where the sink is the limit.
+aiosmtpd in a process of its own that accepts every message and only counts them (and
+offers PIPELINING unless `--no-pipelining`; `--latency-ms N` puts a proxy between the two
+that holds every chunk N ms each way, a relay across a network). It reports the wall
+time, the CPU time of the send (user and system, from `wait4`), messages per second, the
+peak RSS (from `wait4`) and the bytes the send handed to the disk (`write_bytes` of
+`/proc/PID/io`, read by a small wrapper just before the process ends), and per message.
+Then it times the sink alone (without the latency), fed by the plainest client (one
+connection per worker, the same message again and again, nothing built, nothing
+recorded), so the table says where the sink is the limit.
 """
 
 from __future__ import annotations
@@ -35,25 +38,83 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ROOT / "src"
 
-# The sink: counts messages, keeps nothing. It prints its port, then, on a line on its
+# The sink: counts messages, keeps nothing, and offers PIPELINING unless its second
+# argument is 0. With a latency (its first argument, in ms) above 0, a proxy in front of it
+# holds every chunk that many ms in each direction, as the network to a remote relay
+# would. It prints the port to send to and the sink's own port, then, on a line on its
 # standard input, the count so far.
 SINK = r"""
-import socket, sys
+import asyncio, socket, sys, threading
 from aiosmtpd.controller import Controller
 
-with socket.socket() as probe:
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
+LATENCY = float(sys.argv[1]) / 1000
+PIPELINING = sys.argv[2] == "1"
+
+def listening():
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    return listener
 
 class Counter:
     count = 0
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        if PIPELINING:
+            return [*responses[:-1], "250-PIPELINING", responses[-1]]
+        return responses
     async def handle_DATA(self, server, session, envelope):
         Counter.count += 1
         return "250 2.0.0 Accepted"
 
-controller = Controller(Counter(), hostname="127.0.0.1", port=port)
+async def delayed(reader, writer):
+    # Each chunk goes on LATENCY after it came, in order: a delay, not a bandwidth limit.
+    loop = asyncio.get_running_loop()
+    chunks = asyncio.Queue()
+    async def read():
+        while chunk := await reader.read(65536):
+            chunks.put_nowait((loop.time() + LATENCY, chunk))
+        chunks.put_nowait((loop.time() + LATENCY, b""))
+    async def write():
+        while True:
+            due, chunk = await chunks.get()
+            await asyncio.sleep(max(0.0, due - loop.time()))
+            if not chunk:
+                break
+            writer.write(chunk)
+            await writer.drain()
+    try:
+        await asyncio.gather(read(), write())
+    except OSError:
+        pass
+    finally:
+        writer.close()
+
+async def relay(client_reader, client_writer):
+    # asyncio turns Nagle's algorithm off only on sockets it made itself: without this,
+    # a second answer in a row waits for the client's delayed ACK (40 ms).
+    client_writer.get_extra_info("socket").setsockopt(
+        socket.IPPROTO_TCP, socket.TCP_NODELAY, 1
+    )
+    sink_reader, sink_writer = await asyncio.open_connection("127.0.0.1", sink_port)
+    await asyncio.gather(
+        delayed(client_reader, sink_writer), delayed(sink_reader, client_writer)
+    )
+
+async def proxy(listener):
+    server = await asyncio.start_server(relay, sock=listener)
+    await server.serve_forever()
+
+with listening() as probe:
+    sink_port = probe.getsockname()[1]
+controller = Controller(Counter(), hostname="127.0.0.1", port=sink_port)
 controller.start()
-print(port, flush=True)
+port = sink_port
+if LATENCY > 0:
+    listener = listening()
+    port = listener.getsockname()[1]
+    threading.Thread(target=asyncio.run, args=(proxy(listener),), daemon=True).start()
+print(port, sink_port, flush=True)
 for _line in sys.stdin:
     print(Counter.count, flush=True)
 controller.stop()
@@ -87,12 +148,17 @@ tags: [bench]
 class Sink:
     """The counting SMTP server in its own process."""
 
-    def __init__(self) -> None:
+    def __init__(self, latency_ms: float = 0.0, pipelining: bool = True) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-c", SINK], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+            [sys.executable, "-c", SINK, str(latency_ms), "1" if pipelining else "0"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         assert self.process.stdout is not None
-        self.port = int(self.process.stdout.readline())
+        # ``port`` is the one to send to (the delaying proxy's, with a latency);
+        # ``sink_port`` the sink's own.
+        self.port, self.sink_port = map(int, self.process.stdout.readline().split())
 
     def count(self) -> int:
         """Messages accepted so far."""
@@ -191,7 +257,7 @@ def time_sink_alone(sink: Sink, messages: int, connections: int) -> float:
     each = messages // connections
 
     def client() -> None:
-        with smtplib.SMTP("127.0.0.1", sink.port) as smtp:
+        with smtplib.SMTP("127.0.0.1", sink.sink_port) as smtp:
             for _ in range(each):
                 smtp.sendmail("a@example.org", ["b@example.org"], message)
 
@@ -232,11 +298,24 @@ def main() -> None:
     parser.add_argument(
         "--connections", type=int, nargs="+", default=[0], help="[smtp] connections (0: default)"
     )
+    parser.add_argument(
+        "--latency-ms",
+        type=float,
+        default=0.0,
+        help="hold every chunk this long each way between send and the sink (a remote relay)",
+    )
+    parser.add_argument(
+        "--no-pipelining", action="store_true", help="the sink does not offer PIPELINING"
+    )
     arguments = parser.parse_args()
     if arguments.large:
         arguments.sizes.append(100_000)
-    sink = Sink()
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores")
+    sink = Sink(arguments.latency_ms, pipelining=not arguments.no_pipelining)
+    print(
+        f"python {sys.version.split()[0]}, {os.cpu_count()} cores; the sink "
+        f"{'does not offer' if arguments.no_pipelining else 'offers'} PIPELINING, "
+        f"{arguments.latency_ms:g} ms each way"
+    )
     print(
         f"{'subscribers':>11} {'run':>5} {'conns':>5} {'wall s':>7} {'cpu s':>6} {'msg/s':>7} "
         f"{'peak RSS MB':>11} {'disk MB':>8} {'disk/msg':>8} {'sent':>7}"
@@ -252,6 +331,7 @@ def main() -> None:
                             add_post(site, 4)
                         measure = time_send(site, sink)
                         print_row(size, run, connections, measure)
+        # Straight to the sink, without the latency: where the sink itself is the limit.
         for connections in (1, 4):
             rate = time_sink_alone(sink, 4000, connections)
             print(f"the sink alone, {connections} plain client(s): {rate:,.0f} messages/s")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import queue
+import re
 import smtplib
 import ssl
 import threading
@@ -138,6 +139,71 @@ class _KeepsReply(smtplib.SMTP):
         self.last_reply = f"{code} {_response_text(response)}"
         return code, response
 
+    def sendmail_pipelined(self, sender: str, recipient: str, message: bytes) -> None:
+        """``sendmail`` to one recipient with MAIL FROM, RCPT TO and DATA in one write
+        (RFC 2920 pipelining, for a server that offers it): two round trips, not four.
+
+        Each answer raises what ``sendmail`` raises for it and leaves the session as
+        ``sendmail`` does: closed after a 421, reset after a refusal, so that the next
+        message can use it.
+        """
+        self.ehlo_or_helo_if_needed()
+        size = f" size={len(message)}" if self.does_esmtp and self.has_extn("size") else ""
+        self.send(
+            _command("mail", f"FROM:{smtplib.quoteaddr(sender)}{size}")
+            + _command("rcpt", f"TO:{smtplib.quoteaddr(recipient)}")
+            + _command("data")
+        )
+        code, response = self.getreply()
+        if code != 250:
+            self._end_refused(code, due=2)
+            raise smtplib.SMTPSenderRefused(code, response, sender)
+        code, response = self.getreply()
+        if code not in (250, 251):
+            self._end_refused(code, due=1)
+            raise smtplib.SMTPRecipientsRefused({recipient: (code, response)})
+        code, response = self.getreply()
+        if code != 354:
+            raise smtplib.SMTPDataError(code, response)  # as ``data`` raises it
+        # Dot-stuffed and ended as smtplib's ``data`` does.
+        content = re.sub(rb"(?m)^\.", b"..", message)
+        self.send(content + (b"" if content.endswith(b"\r\n") else b"\r\n") + b".\r\n")
+        code, response = self.getreply()
+        self.last_reply = f"{code} {_response_text(response)}"
+        if code != 250:
+            self._end_refused(code, due=0)
+            raise smtplib.SMTPDataError(code, response)
+
+    def _end_refused(self, code: int, due: int) -> None:
+        """After a refused command, read the ``due`` answers still coming for the commands
+        sent with it and reset the session; close it after a 421 (the server is closing)."""
+        try:
+            for _ in range(due):
+                if code == 421:
+                    break
+                code, _response = self.getreply()
+                if code == 354:
+                    # DATA accepted with no recipient (RFC 2920 3.1 forbids it): end it at
+                    # once with an empty message; the recipient stays refused.
+                    self.send(b".\r\n")
+                    code, _response = self.getreply()
+            if code == 421:
+                self.close()
+            else:
+                self.rset()
+        except smtplib.SMTPException:
+            # Unreadable answers leave the session in an unknown state: the next message
+            # opens a new one, and the refusal is what this message learns.
+            self.close()
+
+
+def _command(verb: str, argument: str = "") -> str:
+    """One command line as smtplib's ``putcmd`` writes it (refusing a line break in it)."""
+    line = f"{verb} {argument}" if argument else verb
+    if "\r" in line or "\n" in line:
+        raise ValueError(f"an SMTP command must not contain a line break: {line!r}")
+    return line + "\r\n"
+
 
 class _KeepsReplyTls(_KeepsReply, smtplib.SMTP_SSL):
     """The same over TLS from the start (port 465)."""
@@ -241,7 +307,10 @@ class SmtpConnection:
             self.smtp = self._open()
             self.accepted = 0
         try:
-            self.smtp.sendmail(sender, [recipient], message)
+            if self.settings.pipelining and self.smtp.has_extn("pipelining"):
+                self.smtp.sendmail_pipelined(sender, recipient, message)
+            else:
+                self.smtp.sendmail(sender, [recipient], message)
         except smtplib.SMTPRecipientsRefused as error:
             self._forget_if_closed()
             code, response = error.recipients.get(recipient, (550, b"refused"))

@@ -86,6 +86,7 @@ _SMTP_KEYS = {
     "connections",
     "per_second",
     "per_hour",
+    "pipelining",
 }
 # More sessions than this gain nothing on one machine and look like abuse to a relay.
 MAX_SMTP_CONNECTIONS = 32
@@ -766,6 +767,7 @@ def _smtp_settings(path: Path, root: Path, table: Mapping[str, Any]) -> SmtpSett
         connections=_smtp_connections(path, table),
         per_second=per_second,
         per_hour=per_hour,
+        pipelining=_typed(path, "smtp", "pipelining", table.get("pipelining", True), bool),
     )
 
 

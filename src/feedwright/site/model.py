@@ -118,6 +118,8 @@ class SmtpSettings:
     # The relay's limits: messages in any second (sent evenly spaced) and in any hour.
     per_second: float | None = None
     per_hour: int | None = None
+    # Send MAIL FROM, RCPT TO and DATA in one write when the server offers PIPELINING.
+    pipelining: bool = True
 
 
 @dataclass(frozen=True)
