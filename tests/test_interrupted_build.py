@@ -8,6 +8,8 @@ import signal
 import subprocess
 import sys
 
+import pytest
+
 from conftest import (
     DEFAULT_CONFIG,
     MailServer,
@@ -20,30 +22,42 @@ from conftest import (
 from feedwright import writer
 from feedwright.site.model import Site
 
-# Runs `feedwright build SITE` with os.replace patched so that the process signals itself
-# (argv[2]: "SIGINT" or "SIGTERM") right after the first output is renamed into place:
-# the signal lands in the rename phase, on every run. Another thread runs meanwhile (a
-# library caller's, a process pool's): the kernel may hand it a signal the main thread
-# holds back, so holding back in the main thread alone would not be enough.
+# Runs `feedwright build SITE` with a patch that has the process signal itself (argv[2]:
+# "SIGINT" or "SIGTERM") at one moment (argv[3]): "renaming", right after the first output
+# is renamed into place (os.replace); "staging", right after the third temporary file is
+# made (tempfile.mkstemp), before any rename. The signal lands there on every run. Another
+# thread runs meanwhile (a library caller's, a process pool's): the kernel may hand it a
+# signal the main thread blocks, so blocking it in the main thread alone would not do.
 _SIGNALLED_BUILD = """
-import os, signal, sys, threading
+import os, signal, sys, tempfile, threading
 from pathlib import Path
 # Ctrl-C interrupts, as in a terminal: a test run started in the background by a shell
 # without job control hands its processes Ctrl-C ignored.
 signal.signal(signal.SIGINT, signal.default_int_handler)
-site, number = Path(sys.argv[1]), getattr(signal, sys.argv[2])
+site, number, moment = Path(sys.argv[1]), getattr(signal, sys.argv[2]), sys.argv[3]
 output = (site / "out").resolve()
-renamed = []
-real_replace = os.replace
+done = []
+
+def signal_once(path):
+    if Path(path).resolve().is_relative_to(output):
+        done.append(path)
+        if len(done) == (1 if moment == "renaming" else 3):
+            os.kill(os.getpid(), number)
+
+real_replace, real_mkstemp = os.replace, tempfile.mkstemp
 
 def replace_then_signal(source, target):
     real_replace(source, target)
-    if Path(target).resolve().is_relative_to(output):
-        renamed.append(target)
-        if len(renamed) == 1:
-            os.kill(os.getpid(), number)
+    if moment == "renaming":
+        signal_once(target)
 
-os.replace = replace_then_signal
+def mkstemp_then_signal(*args, **kwargs):
+    made = real_mkstemp(*args, **kwargs)
+    if moment == "staging":
+        signal_once(made[1])
+    return made
+
+os.replace, tempfile.mkstemp = replace_then_signal, mkstemp_then_signal
 threading.Thread(target=threading.Event().wait, daemon=True).start()
 from feedwright.cli import main
 sys.argv = ["feedwright", "-q", "build", str(site)]
@@ -87,10 +101,13 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def signalled_build(site: Site, signal_name: str) -> subprocess.CompletedProcess[str]:
-    """``build`` in a child process that gets ``signal_name`` after its first rename."""
+def signalled_build(
+    site: Site, signal_name: str, moment: str = "renaming"
+) -> subprocess.CompletedProcess[str]:
+    """``build`` in a child process that gets ``signal_name`` at ``moment`` (see
+    _SIGNALLED_BUILD)."""
     return subprocess.run(
-        [sys.executable, "-c", _SIGNALLED_BUILD, str(site.root), signal_name],
+        [sys.executable, "-c", _SIGNALLED_BUILD, str(site.root), signal_name, moment],
         capture_output=True,
         text=True,
         check=False,
@@ -106,11 +123,14 @@ def archive_site_with_new_outputs(
     config = mail_config(server.port, ["a@example.org"], "archive = true") + BY_TAG
     site = make_site(POSTS, config)
     send(site)
+    # `send` writes no page (nor any output): `build` does, as all or none.
+    assert not site.output.exists()
     assert cli("-q", "build", str(site.root)).returncode == 0
     old = snapshot(site.output)
     assert "newsletter/index.html" in old
     write_posts(site.root / "_posts", {"2025-12-20-sapporo.md": NEW_POST})
     send(site)
+    assert snapshot(site.output) == old
     return site, old
 
 
@@ -161,6 +181,25 @@ def test_a_first_build_interrupted_in_its_renames_leaves_every_output(
     stopped = signalled_build(site, "SIGINT")
     assert stopped.returncode == 130, stopped.stderr
     check_all_new(site, {}, {"feed.atom", "tag/travel.atom", "digest.html"})
+
+
+@pytest.mark.parametrize("signal_name", ["SIGINT", "SIGTERM", "SIGHUP"])
+def test_a_build_stopped_before_its_renames_changes_nothing_and_leaves_no_litter(
+    make_site: SiteFactory, signal_name: str
+) -> None:
+    site = make_site(POSTS, DEFAULT_CONFIG + BY_TAG)
+    assert cli("-q", "build", str(site.root)).returncode == 0
+    old = snapshot(site.output)
+    write_posts(site.root / "_posts", {"2025-12-20-sapporo.md": NEW_POST})
+    stopped = signalled_build(site, signal_name, "staging")
+    number = getattr(signal, signal_name)
+    # Ended as the signal ends a run: Ctrl-C's exit code, or killed by the signal.
+    assert stopped.returncode == (130 if number == signal.SIGINT else -number), stopped.stderr
+    assert "Traceback" not in stopped.stderr
+    # Every output as it was, no temporary file, and no folder made for a new tag.
+    assert snapshot(site.output) == old
+    assert not (site.output / "tag" / "winter.atom").exists()
+    assert sorted(path.name for path in site.output.rglob("*") if path.is_dir()) == ["tag"]
 
 
 def test_signals_held_are_delivered_when_the_block_ends() -> None:

@@ -235,14 +235,14 @@ class StagedFiles:
 def staged_files(folder: Path) -> Iterator[StagedFiles]:
     """Files to write into ``folder``, all or none (see ``StagedFiles``), under a lock on
     the folder: two runs writing into it take turns. What is not committed when the block
-    ends is discarded; and then the temporary files a killed run left beside these outputs
-    are removed."""
+    ends is discarded, a SIGTERM or SIGHUP meanwhile included (see ``Ended``); and then
+    the temporary files a killed run left beside these outputs are removed."""
     new_folders = _missing_folders(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise _cannot_write(folder, error) from error
-    with folder_lock(folder):
+    with folder_lock(folder), _cleaned_up_when_ended():
         staged = StagedFiles(folder, new_folders)
         try:
             yield staged
@@ -302,6 +302,56 @@ def remove_stale_files(folder: Path, stale: re.Pattern[str]) -> bool:
 # The signals that stop a run in an orderly way: Ctrl-C, `kill`, `timeout`, systemd; a
 # terminal closed under a run.
 HELD_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+# Those of them that end the process at once by default, with no clean-up (Ctrl-C raises
+# KeyboardInterrupt, which unwinds).
+ENDING_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+class Ended(BaseException):
+    """A SIGTERM or SIGHUP that came while output files were staged. Raised, as Ctrl-C
+    raises KeyboardInterrupt, so that the temporary files are removed on the way out
+    (a deploy that runs meanwhile would publish them); then the signal is delivered again
+    and ends the process as it would have. A BaseException, which ``except Exception``
+    does not stop."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__(f"ended by signal {number}")
+        self.number = number
+
+
+@contextlib.contextmanager
+def _cleaned_up_when_ended() -> Iterator[None]:
+    """Turn a SIGTERM or SIGHUP that would end the process at once (its handler is the
+    default) into ``Ended`` during the block, and deliver it again, with the default
+    handler back, once the block has unwound. In the main thread only (where handlers are
+    set); a signal with a handler of its own, or ignored, is left alone."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    owner = os.getpid()
+    arrived: list[int] = []
+
+    def end(number: int, _frame: FrameType | None) -> None:
+        if os.getpid() != owner:  # a process forked meanwhile: it ends as by default
+            signal.signal(number, signal.SIG_DFL)
+            signal.raise_signal(number)
+            return
+        arrived.append(number)
+        if len(arrived) == 1:  # once: a second one must not cut the clean-up short
+            raise Ended(number)
+
+    replaced: list[signal.Signals] = []
+    try:
+        for ending in ENDING_SIGNALS:
+            if signal.getsignal(ending) == signal.SIG_DFL:
+                signal.signal(ending, end)
+                replaced.append(ending)
+        yield
+    finally:
+        for ending in replaced:
+            signal.signal(ending, signal.SIG_DFL)
+        for number in dict.fromkeys(arrived):
+            signal.raise_signal(number)
 
 
 @contextlib.contextmanager
