@@ -203,6 +203,8 @@ def test_a_build_stopped_before_its_renames_changes_nothing_and_leaves_no_litter
 
 
 def test_signals_held_are_delivered_when_the_block_ends() -> None:
+    # Ctrl-C as in a terminal (a test run in the background may have it ignored).
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     done = []
     try:
         with writer.signals_held():
@@ -210,8 +212,10 @@ def test_signals_held_are_delivered_when_the_block_ends() -> None:
             done.append("renamed")  # not interrupted
     except KeyboardInterrupt:
         done.append("interrupted")
+    finally:
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        signal.signal(signal.SIGINT, previous)
     assert done == ["renamed", "interrupted"]
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 def test_an_ignored_signal_stays_ignored() -> None:
