@@ -9,6 +9,7 @@ import contextlib
 import errno
 import os
 import random
+import re
 import resource
 import shutil
 import signal
@@ -19,7 +20,10 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
+import jinja2
+import jinja2.bccache
 import pytest
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
@@ -33,7 +37,9 @@ from conftest import (
     serving,
     snapshot,
 )
+from feedwright import writer
 from feedwright.errors import OutputError
+from feedwright.mail.digest import COMPILING_NAME
 from feedwright.mail.store import store_path
 from feedwright.site.model import Site
 from feedwright.speed import Speed
@@ -372,3 +378,54 @@ def test_a_build_leaves_alone_what_another_build_is_writing(make_site: SiteFacto
     builder.join()
     assert temporaries(site.data_folder) == []
     assert cache.read_bytes() != b"half of it", "this build saved its cache after the other"
+
+
+# What Jinja2 names the file it writes a compiled template to before renaming it into
+# place: the cache file's name (the template's key), 8 random characters, ".tmp".
+JINJA_TEMPORARY = re.compile(r"__jinja2_.*\.tmp")
+HALF_COMPILED = "__jinja2_" + "0123456789abcdef" * 2 + "01234567.cachek1ll3d_0.tmp"
+
+
+def compiled_templates(site: Site) -> Path:
+    return site.data_folder / "compiled-templates"
+
+
+def test_a_build_removes_a_compiled_template_a_killed_run_left_half_written(
+    make_site: SiteFactory,
+) -> None:
+    site = make_site(many_posts(3, "v1"), CONFIG)
+    compiled_templates(site).mkdir(parents=True)
+    half_written = compiled_templates(site) / HALF_COMPILED
+    # Another run writes a template there (it holds the folder as it does): its file is
+    # not stale, and stays.
+    with folder_lock(compiled_templates(site), shared=True):
+        half_written.write_bytes(b"half of it")
+        build(site, speed=Speed.off())
+        assert half_written.read_bytes() == b"half of it"
+    # That run was killed before it renamed the file: the next one removes it.
+    assert run("-q", "build", str(site.root)).returncode == 0
+    assert temporaries(compiled_templates(site)) == []
+    assert list(compiled_templates(site).glob("__jinja2_*.cache")), "templates kept compiled"
+
+
+def test_a_run_writing_a_compiled_template_keeps_others_from_sweeping_it(
+    make_site: SiteFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = make_site(many_posts(3, "v1"), CONFIG)
+    write_bytecode = jinja2.bccache.Bucket.write_bytecode
+    swept: list[bool] = []
+    names: list[str] = []
+
+    def write_and_sweep(bucket: jinja2.bccache.Bucket, stream: BinaryIO) -> None:
+        write_bytecode(bucket, stream)
+        names.extend(temporaries(compiled_templates(site)))
+        # What another run's sweep does now, with this file half written.
+        swept.append(writer.remove_stale_files(compiled_templates(site), JINJA_TEMPORARY))
+
+    monkeypatch.setattr(jinja2.bccache.Bucket, "write_bytecode", write_and_sweep)
+    build(site, speed=Speed.off())
+    assert swept and not any(swept), "a sweep removed a template that was being written"
+    # The sweep knows the names Jinja2 gives them.
+    assert names and all(COMPILING_NAME.fullmatch(name) for name in names), names
+    assert list(compiled_templates(site).glob("__jinja2_*.cache"))
+    assert temporaries(compiled_templates(site)) == []

@@ -6,9 +6,12 @@ import contextlib
 import fcntl
 import os
 import re
-from collections.abc import Iterable, Iterator
+import signal
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 
 from feedwright.errors import OutputError
 
@@ -191,14 +194,27 @@ class StagedFiles:
                 self._temporaries[path] = _write_temporary(path, file.content, 0o644)
 
     def commit(self) -> WriteReport:
-        """Rename every temporary file into place: the new outputs, all at once."""
+        """Rename every temporary file into place: the new outputs, all at once. A Ctrl-C
+        or SIGTERM meanwhile waits for the last rename (see ``signals_held``), then stops
+        the run: every output is new. The folders of the new files are then synced, so
+        that the renames survive a power cut before the build record says they were done.
+        """
         report = WriteReport(unchanged=list(self._unchanged))
-        self._new_folders.clear()  # they hold outputs now
-        while self._temporaries:
-            path, temporary = next(iter(self._temporaries.items()))
-            del self._temporaries[path]
-            _rename(temporary, path)
-            report.written.append(path)
+        with signals_held():
+            self._new_folders.clear()  # they hold outputs now
+            while self._temporaries:
+                path, temporary = next(iter(self._temporaries.items()))
+                del self._temporaries[path]
+                _rename(temporary, path)
+                report.written.append(path)
+            for folder in dict.fromkeys(path.parent for path in report.written):
+                try:
+                    _sync_folder(folder)
+                except OSError as error:
+                    raise OutputError(
+                        f"{folder}: cannot sync the folder: {error.strerror} — the new "
+                        "outputs are in place, but may not outlast a power cut; check the disk"
+                    ) from error
         return report
 
     def discard(self) -> None:
@@ -219,14 +235,14 @@ class StagedFiles:
 def staged_files(folder: Path) -> Iterator[StagedFiles]:
     """Files to write into ``folder``, all or none (see ``StagedFiles``), under a lock on
     the folder: two runs writing into it take turns. What is not committed when the block
-    ends is discarded; and then the temporary files a killed run left beside these outputs
-    are removed."""
+    ends is discarded, a SIGTERM or SIGHUP meanwhile included (see ``Ended``); and then
+    the temporary files a killed run left beside these outputs are removed."""
     new_folders = _missing_folders(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise _cannot_write(folder, error) from error
-    with folder_lock(folder):
+    with folder_lock(folder), _cleaned_up_when_ended():
         staged = StagedFiles(folder, new_folders)
         try:
             yield staged
@@ -246,15 +262,132 @@ def _missing_folders(folder: Path) -> list[Path]:
 
 
 @contextlib.contextmanager
-def folder_lock(folder: Path) -> Iterator[None]:
+def folder_lock(folder: Path, shared: bool = False) -> Iterator[None]:
     """Hold an exclusive lock on ``folder`` (an ``flock`` on the folder itself), waiting for
-    another feedwright run that holds it. The kernel drops it when the process ends."""
+    another feedwright run that holds it. The kernel drops it when the process ends.
+    ``shared``: a lock that others may hold too, for writers that may write at once (see
+    ``remove_stale_files``)."""
     descriptor = os.open(folder, os.O_RDONLY)
     try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        fcntl.flock(descriptor, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
         yield
     finally:
         os.close(descriptor)
+
+
+def remove_stale_files(folder: Path, stale: re.Pattern[str]) -> bool:
+    """Delete the files of ``folder`` whose names ``stale`` matches in full: the temporary
+    files a killed run left there. A run that writes such a file holds ``folder_lock`` on
+    the folder (shared) until it is renamed or removed; while one does, nothing is removed
+    (its file is not stale) and the answer is False: a later run sweeps them.
+    """
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:  # no folder, nothing to sweep
+        return True
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        for entry in os.listdir(folder):
+            if stale.fullmatch(entry):
+                with contextlib.suppress(OSError):
+                    os.unlink(folder / entry)
+        return True
+    finally:
+        os.close(descriptor)
+
+
+# The signals that stop a run in an orderly way: Ctrl-C, `kill`, `timeout`, systemd; a
+# terminal closed under a run.
+HELD_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+# Those of them that end the process at once by default, with no clean-up (Ctrl-C raises
+# KeyboardInterrupt, which unwinds).
+ENDING_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+class Ended(BaseException):
+    """A SIGTERM or SIGHUP that came while output files were staged. Raised, as Ctrl-C
+    raises KeyboardInterrupt, so that the temporary files are removed on the way out
+    (a deploy that runs meanwhile would publish them); then the signal is delivered again
+    and ends the process as it would have. A BaseException, which ``except Exception``
+    does not stop."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__(f"ended by signal {number}")
+        self.number = number
+
+
+@contextlib.contextmanager
+def _cleaned_up_when_ended() -> Iterator[None]:
+    """Turn a SIGTERM or SIGHUP that would end the process at once (its handler is the
+    default) into ``Ended`` during the block, and deliver it again, with the default
+    handler back, once the block has unwound. In the main thread only (where handlers are
+    set); a signal with a handler of its own, or ignored, is left alone."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    owner = os.getpid()
+    arrived: list[int] = []
+
+    def end(number: int, _frame: FrameType | None) -> None:
+        if os.getpid() != owner:  # a process forked meanwhile: it ends as by default
+            signal.signal(number, signal.SIG_DFL)
+            signal.raise_signal(number)
+            return
+        arrived.append(number)
+        if len(arrived) == 1:  # once: a second one must not cut the clean-up short
+            raise Ended(number)
+
+    replaced: list[signal.Signals] = []
+    try:
+        for ending in ENDING_SIGNALS:
+            if signal.getsignal(ending) == signal.SIG_DFL:
+                signal.signal(ending, end)
+                replaced.append(ending)
+        yield
+    finally:
+        for ending in replaced:
+            signal.signal(ending, signal.SIG_DFL)
+        for number in dict.fromkeys(arrived):
+            signal.raise_signal(number)
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """Hold back SIGINT, SIGTERM and SIGHUP during the block, and deliver them as it ends,
+    each to the handler it had (the default's ends the process, as it would have): a block
+    that a signal must not cut in two, such as the renames of a build's outputs. A signal
+    the process ignores stays ignored.
+
+    The held signals are caught, not blocked: a blocked signal still reaches another
+    thread that does not block it (a process pool's, a library caller's), which ends the
+    process or has Python raise KeyboardInterrupt in the main thread all the same. Only
+    the main thread can set handlers; elsewhere the block runs unprotected. SIGKILL cannot
+    be held (see README, "Stopped, killed or cut off")."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    arrived: list[int] = []
+
+    def hold(number: int, _frame: FrameType | None) -> None:
+        arrived.append(number)
+
+    previous: dict[signal.Signals, Callable[[int, FrameType | None], object] | int] = {}
+    try:
+        for held in HELD_SIGNALS:
+            handler = signal.getsignal(held)
+            # None: a handler set outside Python, which Python cannot put back.
+            if handler is not None and handler != signal.SIG_IGN:
+                signal.signal(held, hold)
+                previous[held] = handler
+        yield
+    finally:
+        for held, handler in previous.items():
+            signal.signal(held, handler)
+        for number in dict.fromkeys(arrived):
+            signal.raise_signal(number)
 
 
 # What tempfile.mkstemp makes for write_atomic: ".NAME." + 8 random characters + ".tmp".

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import secrets
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -47,6 +48,7 @@ from feedwright.site.model import (
 )
 from feedwright.site.subject import format_subject
 from feedwright.site.templates import default_templates_dir
+from feedwright.writer import folder_lock, remove_stale_files
 
 HTML_TEMPLATE = "digest.html.j2"
 INDEX_TEMPLATE = "newsletter-index.html.j2"
@@ -302,6 +304,13 @@ def digest_entry(post: Post, site: Site, excerpt_length: int) -> DigestEntry:
     )
 
 
+# The temporary file Jinja2's FileSystemBytecodeCache writes a compiled template to before
+# renaming it into place: the cache file's name (``__jinja2_`` and the template's SHA-1
+# key, ``.cache``), then tempfile's 8 random characters and ``.tmp``. A run killed while
+# writing one leaves it behind.
+COMPILING_NAME = re.compile(r"__jinja2_[0-9a-f]{40}\.cache[a-z0-9_]{8}\.tmp")
+
+
 class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
     """Jinja2's cache of compiled templates in ``folder``, which no render ever fails for:
     a template it cannot keep (a full disk, a folder that cannot be written) is compiled
@@ -314,7 +323,10 @@ class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         try:
-            super().dump_bytecode(bucket)
+            # Shared with the other runs that write here, so that none of them takes this
+            # one's temporary file for a killed run's (see writer.remove_stale_files).
+            with folder_lock(self.folder, shared=True):
+                super().dump_bytecode(bucket)
         except OSError as error:
             if not self.warnings:  # each template fails alike: once is enough
                 self.warnings.append(_not_kept(self.folder, error))
@@ -332,13 +344,16 @@ def _compiled_templates(site: Site, warnings: list[Problem]) -> jinja2.BytecodeC
     """Where the digest's templates are kept compiled, in the site's data folder (safe to
     delete; a changed template is compiled again): compiling them takes a fifth of the
     time of rendering the digest of 20 posts. A folder that cannot be made is a warning
-    (added to ``warnings``), and the templates are compiled each time."""
+    (added to ``warnings``), and the templates are compiled each time. The temporary
+    files of compiled templates that killed runs left there are removed (unless another
+    run is writing one)."""
     folder = site.data_folder / "compiled-templates"
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         warnings.append(_not_kept(folder, error))
         return None
+    remove_stale_files(folder, COMPILING_NAME)
     return _CompiledTemplates(folder, warnings)
 
 
