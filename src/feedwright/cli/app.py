@@ -192,6 +192,11 @@ SkipInvalidOption = Annotated[
 ]
 
 
+# What a run stopped by Ctrl-C says: a build writes all its outputs or none, and a send
+# records each message as the server takes it.
+INTERRUPTED = "interrupted: nothing half-done is kept — run the command again to finish"
+
+
 def run(action: Callable[[], T]) -> T:
     """Run a library call; turn feedwright's errors into messages on stderr and exit codes."""
     try:
@@ -203,6 +208,10 @@ def run(action: Callable[[], T]) -> T:
     except FeedwrightError as error:
         complain(f"error: {error}")
         raise typer.Exit(error.exit_code) from None
+    except KeyboardInterrupt:
+        # typer ends a run stopped by Ctrl-C with 130 and no word: say what it left.
+        complain(INTERRUPTED)
+        raise typer.Exit(130) from None
 
 
 def print_problems(problems: list[Problem], label: str = "error") -> None:
