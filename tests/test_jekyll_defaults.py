@@ -165,7 +165,7 @@ def test_a_default_date_is_read_as_jekyll_reads_it(tmp_path: Path) -> None:
     # What Jekyll 4.3.1 and jekyll-feed built from this site: Ruby's YAML reads a timestamp
     # with no offset as UTC, in `defaults` as in front matter (20:00 UTC is 05:00 the next
     # day in Tokyo, and the URL has that day); quoted, it is read in the site's time zone.
-    posts = {
+    posts: dict[str, str | bytes] = {
         f"{name}/2019-06-01-{name}.md": f"---\ntitle: {name}\n---\nhi\n"
         for name in ("bare", "quoted", "offset", "updated", "day")
     }

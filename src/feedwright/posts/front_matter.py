@@ -479,11 +479,17 @@ def _repeats(mapping: yaml.MappingNode, front: str, path: Path) -> list[Problem]
     return repeats
 
 
+@dataclass(frozen=True)
+class RepeatedKey(Problem):
+    """The warning about a key written twice: its message says which value is used, and
+    ``parse`` adds which engine reads it so too (the split does not know the site)."""
+
+
 def _repeated_key(path: Path, key: str, first_line: int, line: int) -> Problem:
-    return Problem(
+    return RepeatedKey(
         path,
         f"the key {key!r} appears twice, on lines {first_line} and {line}: "
-        f"the value on line {line} is used, as Jekyll does",
+        f"the value on line {line} is used",
         "delete the one you do not mean",
         line,
     )
