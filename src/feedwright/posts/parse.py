@@ -20,7 +20,13 @@ from feedwright.posts.dates import (
     read_hugo_date,
 )
 from feedwright.posts.defaults import with_defaults
-from feedwright.posts.files import folder_categories, is_draft_file, is_html_post
+from feedwright.posts.files import (
+    HTML_POST_SUFFIX,
+    folder_categories,
+    is_draft_file,
+    is_html_post,
+    output_suffix,
+)
 from feedwright.posts.front_matter import (
     CONTROL_CHARACTERS,
     RepeatedKey,
@@ -425,7 +431,8 @@ def with_body(post: Post, body: str, site: Site, links: PostLinks | None = None)
     opening = None
     # After the cleaning, which keeps the lines where they are, for its warnings' lines;
     # only a body with tags has the renderer imported.
-    if "{{" in cleaned or "{%" in cleaned:
+    # (Jekyll renders no Liquid in a CoffeeScript file, its one such ending a post can have.)
+    if ("{{" in cleaned or "{%" in cleaned) and post.source.suffix != ".coffee":
         from feedwright.posts.templating import render_opening, render_tags
 
         if site.engine == "jekyll" and not post.front_excerpt:
@@ -436,7 +443,7 @@ def with_body(post: Post, body: str, site: Site, links: PostLinks | None = None)
         post.front_excerpt,
         cleaned,
         separator,
-        html_post=is_html_post(post.source),
+        html_post=is_html_post(post.source, site.markdown),
         flavour=site.markdown,
         opening=opening,
         summary_words=site.hugo.summary_length if site.hugo is not None else None,
@@ -499,6 +506,8 @@ def parse_header(source: SourceFile, site: Site, zone: tzinfo) -> Post:
         place = _hugo_place(fields, site, zone, title, page)
     else:
         place = _jekyll_place(fields, site, zone, file_slug)
+        if site.engine == "jekyll":
+            _warn_if_unconverted(fields, site)
     url = site.base_url + place.url_path
     known = _KNOWN_KEYS | _HUGO_KEYS if hugo else _KNOWN_KEYS
     return Post(
@@ -563,6 +572,7 @@ def _jekyll_place(fields: _Fields, site: Site, zone: tzinfo, file_slug: str) -> 
         file_slug=file_slug,
         slug=slug,
         front_matter=bool(permalink),
+        output_ext=output_suffix(path, site.markdown),
     )
     lang_text = fields.text("lang")
     lang = normalise_lang(lang_text) if lang_text else None
@@ -574,6 +584,31 @@ def _jekyll_place(fields: _Fields, site: Site, zone: tzinfo, file_slug: str) -> 
         )
     draft = in_drafts or fields.flag("draft") is True or fields.flag("published") is False
     return _Place(date, updated, categories, url_path, slug, lang, draft)
+
+
+# The endings of HTML, which a post built as written is meant to be.
+_HTML_SUFFIXES = (HTML_POST_SUFFIX, ".htm")
+
+
+def _warn_if_unconverted(fields: _Fields, site: Site) -> None:
+    """A warning for a Jekyll post that no converter of Jekyll's own takes (``.text``,
+    ``.Rmd``, ``.textile`` without its plugin, ``.md.bak``): Jekyll builds it as written,
+    and so does feedwright, but its text was most likely not meant to be HTML."""
+    path = fields.source.path
+    suffix = path.suffix
+    if not is_html_post(path, site.markdown) or suffix.lower() in _HTML_SUFFIXES:
+        return
+    fields.warnings.append(
+        Problem(
+            path,
+            f"no converter of Jekyll's own converts `{suffix}` files: the post's text is its "
+            "content as written, unconverted (HTML to feed readers), as Jekyll builds it "
+            f"without a plugin for `{suffix}`",
+            f"rename it to .md to have it read as Markdown, or add `{suffix[1:]}` to "
+            "`markdown_ext`",
+            1,
+        )
+    )
 
 
 def _modified(path: Path) -> datetime:
