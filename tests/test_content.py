@@ -200,7 +200,7 @@ def test_markdown_ext_of_config_yml_says_which_files_are_markdown(tmp_path: Path
         "2024-01-02-short.mkd": "---\ntitle: Short\n---\nA *mkd* post.\n",
         "2024-01-03-text.TXT": "---\ntitle: Text\n---\nNow *Markdown*.\n",
     }
-    site = jekyll_site(tmp_path / "site", posts, "markdown_ext: 'md, txt'\n")
+    site = jekyll_site(tmp_path / "site", posts, "markdown_ext: 'md,txt'\n")
     build(site)
     items = json.loads((site.output / "feed.json").read_text(encoding="utf-8"))["items"]
     # .mkd is not Markdown there: built as written, at a URL that keeps its ending.

@@ -148,3 +148,24 @@ def test_a_site_without_a_jekyll_configuration_reads_markdown_and_html_alone(
     (root / "feedwright.toml").write_text("[site]\ntitle = 'T'\nurl = 'https://example.org'\n")
     write_posts(root / "_posts", {"2020-01-02-a.text": "---\ntitle: A\n---\na\n"})
     assert collect(load_site(root), now=NOW).posts == []
+
+
+def test_markdown_ext_is_split_at_its_commas_alone(tmp_path: Path) -> None:
+    # Jekyll 4.3.1 reads `markdown_ext: 'md, txt'` as the endings ".md" and ". txt": the
+    # space stays, no file ends so, and a .TXT post is built as written; `md,txt` makes it
+    # Markdown (whatever its case).
+    posts: dict[str, str | bytes] = {"_posts/2024-01-03-text.TXT": "---\ntitle: T\n---\n*a*\n"}
+    spaced = _site(tmp_path / "spaced", posts, "markdown_ext: 'md, txt'\n")
+    [warning] = spaced.warnings
+    assert warning.path.name == "_config.yml"
+    assert warning.message == (
+        "`markdown_ext` 'md, txt' has spaces around its commas, which Jekyll keeps: "
+        "' txt' is an ending no file has"
+    )
+    assert warning.hint == "write `markdown_ext: md,txt`"
+    [post] = collect(spaced, now=NOW).posts
+    assert post.url == "https://example.org/2024/01/03/text.TXT"
+    plain = _site(tmp_path / "plain", posts, "markdown_ext: 'md,txt'\n")
+    assert plain.warnings == ()
+    [post] = collect(plain, now=NOW).posts
+    assert post.url == "https://example.org/2024/01/03/text.html"

@@ -36,12 +36,36 @@ JEKYLL_MARKDOWN_EXT = "markdown,mkdown,mkdn,mkd,md"
 
 def markdown_suffixes(jekyll: dict[str, Any]) -> tuple[str, ...]:
     """The file endings Jekyll renders as Markdown: ``markdown_ext`` (``"md,markdown"``,
-    compared as lower case, as Jekyll does), with their dots. A value that is not text is
-    ignored, as Jekyll fails on it."""
+    compared as lower case, as Jekyll does), each with a dot before it. Split at the commas
+    alone, as Jekyll splits it: ``"md, txt"`` is ``.md`` and ``. txt``, which no file's
+    ending is (see ``markdown_ext_warnings``). A value that is not text is ignored, as
+    Jekyll fails on it."""
     value = jekyll.get("markdown_ext")
     text = value if isinstance(value, str) and value.strip() else JEKYLL_MARKDOWN_EXT
-    names = (name.strip().lower().lstrip(".") for name in text.split(","))
-    return tuple(dict.fromkeys(f".{name}" for name in names if name))
+    return tuple(dict.fromkeys(f".{name.lower()}" for name in text.split(",") if name))
+
+
+def markdown_ext_warnings(path: Path, jekyll: dict[str, Any]) -> list[Problem]:
+    """A warning when ``markdown_ext`` has spaces around its commas: Jekyll 4.3.1 keeps
+    them, so ``"md, txt"`` makes no ``.txt`` file Markdown (it is built as written), which
+    is not what was meant."""
+    value = jekyll.get("markdown_ext")
+    if not isinstance(value, str):
+        return []
+    spaced = [name for name in value.split(",") if name and name != name.strip()]
+    if not spaced:
+        return []
+    tidy = ",".join(name.strip() for name in value.split(",") if name.strip())
+    return [
+        Problem(
+            path,
+            f"`markdown_ext` {value!r} has spaces around its commas, which Jekyll keeps: "
+            + ", ".join(repr(name) for name in spaced)
+            + (" is an ending" if len(spaced) == 1 else " are endings")
+            + " no file has",
+            f"write `markdown_ext: {tidy}`",
+        )
+    ]
 
 
 @dataclass(frozen=True)
