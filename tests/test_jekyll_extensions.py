@@ -9,10 +9,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from conftest import NOW, build, parse_feed, write_posts
 from feedwright.posts.collect import collect
 from feedwright.site.config import load_site
 from feedwright.site.model import Site
+from feedwright.speed import Speed
 
 POSTS: dict[str, str | bytes] = {
     "2020-01-02-text-post.text": (
@@ -169,3 +172,37 @@ def test_markdown_ext_is_split_at_its_commas_alone(tmp_path: Path) -> None:
     assert plain.warnings == ()
     [post] = collect(plain, now=NOW).posts
     assert post.url == "https://example.org/2024/01/03/text.html"
+
+
+@pytest.mark.parametrize("workers", [False, True])
+def test_a_file_that_is_no_text_is_left_out_with_a_warning(tmp_path: Path, workers: bool) -> None:
+    # Jekyll 4.3.1 says "Error: could not read file …: invalid byte sequence in UTF-8" and
+    # builds the rest of the site: a picture with a post's name is no post.
+    posts: dict[str, str | bytes] = {
+        "_posts/2020-01-01-photo.png": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe",
+        "_posts/2020-01-02-latin1.text": b"---\ntitle: L\n---\ncaf\xe9\n",
+        "_posts/2020-01-03-a.md": "---\ntitle: A\n---\na\n",
+    }
+    site = _site(tmp_path / "site", posts)
+    # Read here, or by worker processes (its problem comes back from another process).
+    speed = Speed(cache=False, workers=2, parallel_from=2) if workers else Speed.off()
+    result = build(site, speed=speed)
+    assert [post.title for post in result.collection.posts] == ["A"]
+    assert result.collection.ignored == 2
+    warned = {
+        warning.path.name: (warning.line, warning.message, warning.hint)
+        for warning in result.collection.warnings
+        if "no text" in warning.message
+    }
+    assert warned == {
+        "2020-01-01-photo.png": (
+            None,
+            "the file contains NUL bytes: it is left out, as it is no text (a picture, a PDF?)",
+            "move it out of `_posts`: Jekyll cannot read it either",
+        ),
+        "2020-01-02-latin1.text": (
+            None,
+            "not valid UTF-8 (byte 0xe9): it is left out, as it is no text (a picture, a PDF?)",
+            "move it out of `_posts`: Jekyll cannot read it either",
+        ),
+    }

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 # A Jekyll post written in HTML, which Jekyll builds as it is (not as Markdown).
 HTML_POST_SUFFIX = ".html"
+# The endings of HTML files, which a post built as written is meant to be.
+_HTML_SUFFIXES = (HTML_POST_SUFFIX, ".htm")
 # A file name's extension as Jekyll's post and draft name patterns take it: the text after
 # its last dot, which must not be empty (``2025-01-01-a`` and ``a.`` are no posts).
 _EXTENSION = re.compile(r"\.[^.]+$")
@@ -155,6 +157,12 @@ def is_html_post(path: Path, flavour: MarkdownFlavour = PLAIN_MARKDOWN) -> bool:
     endings (``flavour.markdown_suffixes``, compared as lower case, as Jekyll compares
     them), which is an ``.html`` post or, on a Jekyll site, a ``.text`` or ``.Rmd`` one."""
     return path.suffix.lower() not in flavour.markdown_suffixes
+
+
+def built_as_written(path: Path, flavour: MarkdownFlavour) -> bool:
+    """Whether a post is its text as written though not HTML either (a Jekyll site's
+    ``.text``, ``.Rmd`` or ``.textile``), which most likely was not meant so."""
+    return is_html_post(path, flavour) and path.suffix.lower() not in _HTML_SUFFIXES
 
 
 def output_suffix(path: Path, flavour: MarkdownFlavour) -> str:

@@ -21,7 +21,7 @@ from feedwright.posts.dates import (
 )
 from feedwright.posts.defaults import with_defaults
 from feedwright.posts.files import (
-    HTML_POST_SUFFIX,
+    built_as_written,
     folder_categories,
     is_draft_file,
     is_html_post,
@@ -586,17 +586,13 @@ def _jekyll_place(fields: _Fields, site: Site, zone: tzinfo, file_slug: str) -> 
     return _Place(date, updated, categories, url_path, slug, lang, draft)
 
 
-# The endings of HTML, which a post built as written is meant to be.
-_HTML_SUFFIXES = (HTML_POST_SUFFIX, ".htm")
-
-
 def _warn_if_unconverted(fields: _Fields, site: Site) -> None:
     """A warning for a Jekyll post that no converter of Jekyll's own takes (``.text``,
     ``.Rmd``, ``.textile`` without its plugin, ``.md.bak``): Jekyll builds it as written,
     and so does feedwright, but its text was most likely not meant to be HTML."""
     path = fields.source.path
     suffix = path.suffix
-    if not is_html_post(path, site.markdown) or suffix.lower() in _HTML_SUFFIXES:
+    if not built_as_written(path, site.markdown):
         return
     fields.warnings.append(
         Problem(
