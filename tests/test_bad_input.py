@@ -25,6 +25,7 @@ from feedwright.cli import app
 from feedwright.errors import InvalidPostsError
 from feedwright.posts.collect import collect
 from feedwright.posts.files import MAX_POST_BYTES
+from feedwright.site.config import load_site
 from feedwright.site.model import Site
 from feedwright.speed import Speed
 
@@ -347,3 +348,65 @@ def test_check_counts_add_up(tmp_path: Path) -> None:
     checked = runner.invoke(app, ["check", str(tmp_path)])
     assert checked.exit_code == 1
     assert checked.stdout.startswith("5 files: 2 valid, 2 invalid, 1 not posts,")
+
+
+# Loosely written front matter, as the warnings of each kind of site name it: a date with
+# text Ruby ignores and one with a zone it does not know (both built by Jekyll 4.3.1, each
+# with the time in the site's time zone), a key written twice (the last value kept, by
+# Jekyll and by Hugo 0.111.3 alike) and no title.
+LOOSE = {
+    "2023-01-29-ignored.md": "---\ntitle: I\ndate: 2023-01-29 18:30:22 2023 -0800\n---\nx\n",
+    "2023-01-30-zone.md": "---\ntitle: Z\ndate: 2023-01-30 18:30:22 XYZ\n---\nx\n",
+    "2023-01-31-twice.md": "---\ntitle: A\ntitle: B\ndate: 2023-01-31\n---\nx\n",
+    "2023-02-01-untitled.md": "---\ndate: 2023-02-01\n---\nx\n",
+}
+
+
+def _loose_warnings(root: Path, posts_folder: str, config: tuple[str, str]) -> dict[str, str]:
+    """The warning of each post of LOOSE, by its file's name, on a site of this kind."""
+    root.mkdir()
+    (root / config[0]).write_text(config[1], encoding="utf-8")
+    write_posts(root / posts_folder, dict(LOOSE))
+    collection = collect(load_site(root), now=NOW)
+    assert collection.problems == []
+    return {warning.path.name: warning.message for warning in collection.warnings}
+
+
+def test_the_warnings_about_loose_front_matter_name_the_engine_that_reads_it(
+    tmp_path: Path,
+) -> None:
+    site = (
+        "title: T\nurl: https://example.org\n",
+        "[site]\ntitle = 'T'\nurl = 'https://example.org'\n",
+    )
+    jekyll = _loose_warnings(tmp_path / "jekyll", "_posts", ("_config.yml", site[0]))
+    assert jekyll == {
+        "2023-01-29-ignored.md": "`date` is read as 2023-01-29 18:30:22+00:00, as Jekyll "
+        "reads it: '2023 -0800' was ignored",
+        "2023-01-30-zone.md": "`date` is read as 2023-01-30 18:30:22+00:00, as Jekyll reads "
+        "it: the zone 'XYZ' is unknown, so the time is taken in the site's time zone",
+        "2023-01-31-twice.md": "the key 'title' appears twice, on lines 2 and 3: the value on "
+        "line 3 is used, as Jekyll does",
+        "2023-02-01-untitled.md": "the post has no title: it is titled 'Untitled' from its "
+        "file name, as Jekyll does",
+    }
+    plain = _loose_warnings(tmp_path / "plain", "posts", ("feedwright.toml", site[1]))
+    assert plain == {
+        "2023-01-29-ignored.md": "feedwright reads `date` as 2023-01-29 18:30:22+00:00: "
+        "'2023 -0800' was ignored",
+        "2023-01-30-zone.md": "feedwright reads `date` as 2023-01-30 18:30:22+00:00: the zone "
+        "'XYZ' is unknown, so the time is taken in the site's time zone",
+        "2023-01-31-twice.md": "the key 'title' appears twice, on lines 2 and 3: the value on "
+        "line 3 is used",
+        "2023-02-01-untitled.md": "the post has no title: it is titled 'Untitled' from its "
+        "file name",
+    }
+    hugo = _loose_warnings(
+        tmp_path / "hugo",
+        "content/posts",
+        ("hugo.toml", "title = 'T'\nbaseURL = 'https://example.org/'\n"),
+    )
+    # Hugo reads neither date (its own warning says so), and keeps the last `title` too.
+    assert "as Hugo does" in hugo["2023-01-31-twice.md"]
+    assert "is not a date Hugo reads" in hugo["2023-01-30-zone.md"]
+    assert not [message for message in hugo.values() if "Jekyll" in message]

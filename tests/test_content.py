@@ -184,12 +184,15 @@ def test_an_html_post_and_jekylls_markdown_extensions(tmp_path: Path) -> None:
     site = jekyll_site(tmp_path / "site", posts)
     build(site)
     feed = parse_feed(site.output / site.feeds.atom)
-    assert [entry.title for entry in feed.entries] == ["Short", "Raw"]
+    # A .txt post is no Markdown to Jekyll, which builds it as written (see
+    # test_jekyll_extensions).
+    assert [entry.title for entry in feed.entries] == ["Text", "Short", "Raw"]
     items = json.loads((site.output / "feed.json").read_text(encoding="utf-8"))["items"]
-    assert items[0]["content_html"] == "<p>A <em>mkd</em> post.</p>\n"
+    assert items[0]["content_html"] == "Not Markdown to Jekyll.\n"
+    assert items[1]["content_html"] == "<p>A <em>mkd</em> post.</p>\n"
     # Jekyll builds an HTML post as it is, and its excerpt is its first block's text.
-    assert items[1]["content_html"] == ('<p>An *html* post, "as is".</p>\n\nSecond *block*.\n')
-    assert items[1]["summary"] == 'An *html* post, "as is".'
+    assert items[2]["content_html"] == ('<p>An *html* post, "as is".</p>\n\nSecond *block*.\n')
+    assert items[2]["summary"] == 'An *html* post, "as is".'
 
 
 def test_markdown_ext_of_config_yml_says_which_files_are_markdown(tmp_path: Path) -> None:
@@ -197,8 +200,14 @@ def test_markdown_ext_of_config_yml_says_which_files_are_markdown(tmp_path: Path
         "2024-01-02-short.mkd": "---\ntitle: Short\n---\nA *mkd* post.\n",
         "2024-01-03-text.TXT": "---\ntitle: Text\n---\nNow *Markdown*.\n",
     }
-    site = jekyll_site(tmp_path / "site", posts, "markdown_ext: 'md, txt'\n")
-    assert [entry.title for entry in (only_entry(site),)] == ["Text"]
+    site = jekyll_site(tmp_path / "site", posts, "markdown_ext: 'md,txt'\n")
+    build(site)
+    items = json.loads((site.output / "feed.json").read_text(encoding="utf-8"))["items"]
+    # .mkd is not Markdown there: built as written, at a URL that keeps its ending.
+    assert [(item["url"], item["content_html"]) for item in items] == [
+        ("https://blog.example.org/2024/01/03/text.html", "<p>Now <em>Markdown</em>.</p>\n"),
+        ("https://blog.example.org/2024/01/02/short.mkd", "A *mkd* post.\n"),
+    ]
 
 
 def test_html_files_are_posts_only_in_jekylls_posts_folders(tmp_path: Path) -> None:

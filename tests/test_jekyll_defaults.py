@@ -142,3 +142,61 @@ def test_a_changed_default_changes_the_cached_build(tmp_path: Path) -> None:
     build(load_site(root))
     links = {entry.title: entry.link for entry in parse_feed(root / "out/feed.xml").entries}
     assert links["Hill"] == "https://example.org/moved/hill/"
+
+
+DATED_DEFAULTS = """\
+url: https://example.org
+timezone: Asia/Tokyo
+defaults:
+  - scope: {path: "_posts/bare"}
+    values: {date: 2020-01-01 20:00:00}
+  - scope: {path: "_posts/quoted"}
+    values: {date: "2020-01-01 20:00:00"}
+  - scope: {path: "_posts/offset"}
+    values: {date: 2020-01-01 20:00:00 +0200}
+  - scope: {path: "_posts/updated"}
+    values: {last_modified_at: 2020-01-01 20:00:00}
+  - scope: {path: "_posts/day"}
+    values: {last_modified_at: 2020-01-01}
+"""
+
+
+def test_a_default_date_is_read_as_jekyll_reads_it(tmp_path: Path) -> None:
+    # What Jekyll 4.3.1 and jekyll-feed built from this site: Ruby's YAML reads a timestamp
+    # with no offset as UTC, in `defaults` as in front matter (20:00 UTC is 05:00 the next
+    # day in Tokyo, and the URL has that day); quoted, it is read in the site's time zone.
+    posts: dict[str, str | bytes] = {
+        f"{name}/2019-06-01-{name}.md": f"---\ntitle: {name}\n---\nhi\n"
+        for name in ("bare", "quoted", "offset", "updated", "day")
+    }
+    seen = {
+        title: (post.url, post.date.isoformat(), post.updated and post.updated.isoformat())
+        for title, post in _posts(_site(tmp_path / "site", DATED_DEFAULTS, posts)).items()
+    }
+    assert seen == {
+        "bare": ("https://example.org/2020/01/02/bare.html", "2020-01-01T20:00:00+00:00", None),
+        "quoted": ("https://example.org/2020/01/01/quoted.html", "2020-01-01T20:00:00+09:00", None),
+        "offset": ("https://example.org/2020/01/02/offset.html", "2020-01-01T20:00:00+02:00", None),
+        "updated": (
+            "https://example.org/2019/06/01/updated.html",
+            "2019-06-01T00:00:00+09:00",
+            "2020-01-01T20:00:00+00:00",
+        ),
+        "day": (
+            "https://example.org/2019/06/01/day.html",
+            "2019-06-01T00:00:00+09:00",
+            "2020-01-01T00:00:00+09:00",
+        ),
+    }  # fmt: skip
+
+
+def test_a_default_date_with_no_time_is_used_with_a_warning(tmp_path: Path) -> None:
+    # Jekyll 4.3.1 stops on it ("no implicit conversion of Date into String"): it reads a
+    # default `date` with Time.parse, which takes text, not the Date Ruby's YAML makes.
+    config = "title: T\nurl: https://example.org\ndefaults:\n  - values: {date: 2020-01-01}\n"
+    site = _site(tmp_path / "site", config, {"2019-06-01-day.md": "---\ntitle: Day\n---\nhi\n"})
+    [warning] = site.warnings
+    assert warning.path.name == "_config.yml"
+    assert "`date` 2020-01-01 of entry 1 of `defaults` has no time" in warning.message
+    assert "jekyll build" in warning.message and "2020-01-01 00:00:00" in warning.hint
+    assert _posts(site)["Day"].date.isoformat() == "2020-01-01T00:00:00+00:00"

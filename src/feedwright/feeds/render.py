@@ -143,7 +143,9 @@ class ContentRenderer:
         if key not in self._cache:
             try:
                 body = render_body(
-                    post.body, html_post=is_html_post(post.source), flavour=self.flavour
+                    post.body,
+                    html_post=is_html_post(post.source, self.flavour),
+                    flavour=self.flavour,
                 )
                 html, head_tags = without_page_tags(body)
                 if head_tags:

@@ -245,7 +245,7 @@ def _content(post: Post, flavour: MarkdownFlavour, site: Site | None = None) -> 
     post as it is, Markdown as the site's engine renders it); "" when its Markdown is too
     big to render (the feeds carry its summary then, and so does the digest)."""
     try:
-        html = render_body(post.body, html_post=is_html_post(post.source), flavour=flavour)
+        html = render_body(post.body, html_post=is_html_post(post.source, flavour), flavour=flavour)
     except TooMuchMarkdown:
         return ""
     sizes = (lambda url: local_image_size(url, post, site)) if site else None

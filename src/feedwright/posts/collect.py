@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, ParamSpec, TypeVar
 from feedwright.errors import PostError, Problem
 from feedwright.posts.files import (
     FileKey,
+    built_as_written,
     post_file_names,
     posts_location,
     read_head,
@@ -106,6 +107,9 @@ def collect(
             # Loose Markdown files (README.md…) in a site folder are not posts.
             if in_site_root and not starts_with_front_matter(outcome.path, site.hugo is not None):
                 result.ignored += 1
+            elif _is_no_text(site, outcome):
+                result.ignored += 1
+                result.warnings.append(_no_text_warning(outcome))
             else:
                 result.problems.append(outcome)
             continue
@@ -113,6 +117,28 @@ def collect(
     _unique_ids(site, result)
     result.posts.sort(key=lambda post: post.date, reverse=True)  # stable: ties keep name order
     return result
+
+
+def _is_no_text(site: Site, problem: Problem) -> bool:
+    """Whether ``problem`` is that of a Jekyll site's file that no converter takes and that
+    is no text (a picture, a PDF with a post's name): no post, as Jekyll, which cannot
+    read it, builds none. (A Markdown or HTML file that is no text stays invalid.)"""
+    # Imported here: front_matter needs PyYAML, which a build that reads nothing never does.
+    from feedwright.posts.front_matter import NotText
+
+    return (
+        isinstance(problem, NotText)
+        and site.engine == "jekyll"
+        and built_as_written(problem.path, site.markdown)
+    )
+
+
+def _no_text_warning(problem: Problem) -> Problem:
+    return Problem(
+        problem.path,
+        f"{problem.message}: it is left out, as it is no text (a picture, a PDF?)",
+        "move it out of `_posts`: Jekyll cannot read it either",
+    )  # no line: the whole file is the matter
 
 
 def _sort_in(result: Collection, post: Post, now: datetime, drafts: bool, future: bool) -> None:

@@ -219,7 +219,9 @@ def _ruby_datetime(
         return value.replace(tzinfo=timezone(timedelta(hours=_RUBY_ZONES[written.lower()]))), None
     if _RUBY_OFFSET.fullmatch(written):  # Ruby takes +08, +0800, +08:00, not +8 or UTC+8
         return value.replace(tzinfo=_offset(written)), None
-    return value.replace(tzinfo=zone), f"the zone {written!r} is unknown to Jekyll"
+    return value.replace(tzinfo=zone), (
+        f"the zone {written!r} is unknown, so the time is taken in the site's time zone"
+    )
 
 
 def date_from_filename(name: str, zone: tzinfo) -> datetime | None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from feedwright.errors import PostError
-from feedwright.site.model import Site
+from feedwright.site.model import PLAIN_MARKDOWN, MarkdownFlavour, Site
 
 # Imported by the few sites that set `exclude` or `include`: a no-change build imports this.
 if TYPE_CHECKING:
@@ -21,6 +21,16 @@ if TYPE_CHECKING:
 
 # A Jekyll post written in HTML, which Jekyll builds as it is (not as Markdown).
 HTML_POST_SUFFIX = ".html"
+# The endings of HTML files, which a post built as written is meant to be.
+_HTML_SUFFIXES = (HTML_POST_SUFFIX, ".htm")
+# A file name's extension as Jekyll's post and draft name patterns take it: the text after
+# its last dot, which must not be empty (``2025-01-01-a`` and ``a.`` are no posts).
+_EXTENSION = re.compile(r"\.[^.]+$")
+# The endings of the files of `_posts` that Jekyll 4.3 reads but builds no post of, or
+# not one feedwright can make: YAML (read as data, so it has no content and is skipped)
+# and Sass (compiled to CSS, which feedwright cannot do). Compared as Jekyll compares
+# them, with their case.
+_NOT_BUILT = (".yml", ".yaml", ".sass", ".scss")
 # How much of a post to read for its front matter alone (more when it is longer).
 HEAD_BYTES = 4_096
 # Larger files are refused: a post that size is a mistake (an embedded video, a log).
@@ -129,43 +139,56 @@ def _post_file_names(site: Site, drafts: bool, not_posts: list[str] | None) -> l
             from feedwright.posts.entry_filter import EntryFilter
 
             rules = EntryFilter.of(site.exclude, site.include)
-        # Jekyll's posts: Markdown (its `markdown_ext`) and HTML. Only Jekyll's own sites
-        # (with its configuration) need dated names, as it does.
-        suffixes = (*site.markdown_suffixes, HTML_POST_SUFFIX)
+        # Jekyll's own sites (with its configuration): every file with an extension, as
+        # Jekyll reads them (those no converter takes are built as written), with a dated
+        # name, as it does. A site with `_posts` but no Jekyll configuration: Markdown and
+        # HTML, whatever their names.
+        jekyll = site.engine == "jekyll"
+        suffixes = None if jekyll else (*site.markdown_suffixes, HTML_POST_SUFFIX)
         named = not_posts if not_posts is not None else []
-        found = _walk(
-            str(site.root),
-            output,
-            suffixes,
-            magic,
-            rules,
-            named if site.engine == "jekyll" else None,
-        )
+        found = _walk(str(site.root), output, suffixes, magic, rules, named if jekyll else None)
         return sorted(found, key=path_order)
     return sorted(_walk(str(folder), output, site.markdown_suffixes), key=path_order)
 
 
-def is_html_post(path: Path) -> bool:
-    """Whether a post is written in HTML, which is its content as it is (Jekyll's rule):
-    only a Jekyll site's posts are read from ``.html`` files."""
-    return path.suffix.lower() == HTML_POST_SUFFIX
+def is_html_post(path: Path, flavour: MarkdownFlavour = PLAIN_MARKDOWN) -> bool:
+    """Whether a post's content is its text as written (Jekyll's rule for a file no
+    converter takes), not Markdown: one whose ending is none of the site's Markdown
+    endings (``flavour.markdown_suffixes``, compared as lower case, as Jekyll compares
+    them), which is an ``.html`` post or, on a Jekyll site, a ``.text`` or ``.Rmd`` one."""
+    return path.suffix.lower() not in flavour.markdown_suffixes
+
+
+def built_as_written(path: Path, flavour: MarkdownFlavour) -> bool:
+    """Whether a post is its text as written though not HTML either (a Jekyll site's
+    ``.text``, ``.Rmd`` or ``.textile``), which most likely was not meant so."""
+    return is_html_post(path, flavour) and path.suffix.lower() not in _HTML_SUFFIXES
+
+
+def output_suffix(path: Path, flavour: MarkdownFlavour) -> str:
+    """The ending of a post's URL (Jekyll's ``:output_ext``): ``.html`` for Markdown, else
+    the file's own ending as written (``.html``, ``.TXT``, ``.gz`` of ``a.tar.gz``), as
+    Jekyll's converter of the files it does not convert keeps it."""
+    return path.suffix if is_html_post(path, flavour) else HTML_POST_SUFFIX
 
 
 def _walk(
     top: str,
     output: str,
-    suffixes: tuple[str, ...],
+    suffixes: tuple[str, ...] | None,
     posts_folders: tuple[str, ...] = (),
     rules: EntryFilter | None = None,
     not_posts: list[str] | None = None,
 ) -> list[str]:
-    """The files under ``top`` whose names end with one of ``suffixes`` (lower case),
-    skipping hidden and `_` folders, the usual folders
+    """The files under ``top`` whose names end with one of ``suffixes`` (lower case; None:
+    any extension, as Jekyll reads a posts folder), skipping hidden and `_` folders, the
+    usual folders
     of dependencies and the output folder (by os.scandir: os.walk, with its joins, takes
     twice as long). With ``posts_folders`` (Jekyll's ``_posts``, and ``_drafts``), only
     those inside such a folder, wherever it is (Jekyll's posts), and as the site's
     ``exclude`` and ``include`` say (``rules``). With ``not_posts``, the files of a
-    ``_posts`` folder that are not named as posts go there instead."""
+    posts folder that Jekyll makes no post of (not named as posts, or YAML or Sass) go
+    there instead."""
     names: list[str] = []
     # Each folder to list, and the posts folder it is in (None: its files are not posts).
     folders = [(top, None if posts_folders else top)]
@@ -177,7 +200,7 @@ def _walk(
                 if posts_root is not None and _is_post(
                     entry, top, posts_root, rules, jekyll, suffixes
                 ):
-                    if not_posts is None or _named_as_post(entry.name, posts_root):
+                    if not_posts is None or _built_as_post(entry.name, posts_root):
                         names.append(entry.path)
                     else:
                         not_posts.append(entry.path)
@@ -195,26 +218,32 @@ def _is_post(
     posts_root: str,
     rules: EntryFilter | None,
     jekyll: bool,
-    suffixes: tuple[str, ...],
+    suffixes: tuple[str, ...] | None,
 ) -> bool:
     """Whether a file of the posts folder ``posts_root`` is a post: one whose name ends
-    with one of ``suffixes`` (Markdown, and a Jekyll site's HTML), not
+    with one of ``suffixes`` (Markdown and HTML; None: any extension, a Jekyll site's), not
     excluded by ``rules``; in a Jekyll site's posts folders, not one whose name Jekyll
-    skips (``.#a.md``, an editor's lock file; ``_a.md``; ``#a.md``; ``~a.md``) unless
-    ``rules`` include it."""
-    if not entry.name.lower().endswith(suffixes):
+    skips (``.#a.md``, an editor's lock file; ``_a.md``; ``#a.md``; ``~a.md``; a backup,
+    ``a.md~``) unless ``rules`` include it."""
+    if suffixes is None:
+        if _EXTENSION.search(entry.name) is None:
+            return False
+    elif not entry.name.lower().endswith(suffixes):
         return False
     verdict = None
     if rules is not None:
         verdict = rules.post(_relative(top, entry.path), _relative(posts_root, entry.path)[1:])
     if verdict is not None:
         return verdict
-    return not (jekyll and entry.name.startswith(_SKIPPED_BY_JEKYLL))
+    return not (jekyll and (entry.name.startswith(_SKIPPED_BY_JEKYLL) or entry.name.endswith("~")))
 
 
-def _named_as_post(name: str, posts_root: str) -> bool:
-    """Whether a file of a Jekyll site's posts folder ``posts_root`` has a name Jekyll
-    makes a post of: any, in ``_drafts``; a dated one (JEKYLL_POST_NAME) in ``_posts``."""
+def _built_as_post(name: str, posts_root: str) -> bool:
+    """Whether Jekyll builds a post of a file of its posts folder ``posts_root``: one
+    with a name Jekyll makes a post of (any, in ``_drafts``; a dated one,
+    JEKYLL_POST_NAME, in ``_posts``) and an ending it builds (see _NOT_BUILT)."""
+    if name.endswith(_NOT_BUILT):
+        return False
     return not posts_root.endswith("_posts") or JEKYLL_POST_NAME.fullmatch(name) is not None
 
 

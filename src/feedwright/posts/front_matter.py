@@ -105,18 +105,32 @@ class SourceFile:
     warnings: tuple[Problem, ...] = ()
 
 
+@dataclass(frozen=True)
+class NotText(Problem):
+    """The problem of a file that is no UTF-8 text (NUL bytes, other encodings): on a
+    Jekyll site, a file of ``_posts`` that no converter takes is then no post at all (a
+    picture with a post's name), which ``collect`` leaves out with a warning."""
+
+
+def _not_text(path: Path, message: str, hint: str, line: int) -> PostError:
+    """The PostError of a file that is no UTF-8 text, its problem a NotText."""
+    error = PostError(path, message, hint, line)
+    error.problem = NotText(path, message, hint, line)
+    return error
+
+
 def decode_post(data: bytes, path: Path) -> str:
     """Decode a post's bytes as UTF-8 (a BOM is allowed) with CRLF and CR turned into LF."""
     if not data.strip():
         raise PostError(path, "the file is empty", "add front matter with a title and a date")
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
-        raise PostError(path, "the file contains NUL bytes", "save it as UTF-8 text", line)
+        raise _not_text(path, "the file contains NUL bytes", "save it as UTF-8 text", line)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
-        raise PostError(
+        raise _not_text(
             path,
             f"not valid UTF-8 (byte 0x{data[error.start]:02x})",
             "save the file as UTF-8",
@@ -479,11 +493,17 @@ def _repeats(mapping: yaml.MappingNode, front: str, path: Path) -> list[Problem]
     return repeats
 
 
+@dataclass(frozen=True)
+class RepeatedKey(Problem):
+    """The warning about a key written twice: its message says which value is used, and
+    ``parse`` adds which engine reads it so too (the split does not know the site)."""
+
+
 def _repeated_key(path: Path, key: str, first_line: int, line: int) -> Problem:
-    return Problem(
+    return RepeatedKey(
         path,
         f"the key {key!r} appears twice, on lines {first_line} and {line}: "
-        f"the value on line {line} is used, as Jekyll does",
+        f"the value on line {line} is used",
         "delete the one you do not mean",
         line,
     )

@@ -20,8 +20,19 @@ from feedwright.posts.dates import (
     read_hugo_date,
 )
 from feedwright.posts.defaults import with_defaults
-from feedwright.posts.files import folder_categories, is_draft_file, is_html_post
-from feedwright.posts.front_matter import CONTROL_CHARACTERS, SourceFile, control_warning
+from feedwright.posts.files import (
+    built_as_written,
+    folder_categories,
+    is_draft_file,
+    is_html_post,
+    output_suffix,
+)
+from feedwright.posts.front_matter import (
+    CONTROL_CHARACTERS,
+    RepeatedKey,
+    SourceFile,
+    control_warning,
+)
 from feedwright.posts.hugo import HugoPage, hugo_url_path
 from feedwright.posts.model import Image, Post
 from feedwright.posts.permalinks import document_id, post_path
@@ -86,12 +97,29 @@ def _without_control_characters(value: Any) -> tuple[Any, set[str]]:
     return value, removed
 
 
-class _Fields:
-    """Reads typed values out of one post's front matter, raising errors that name the line."""
+# The engine whose reading a warning names, by Site.engine: feedwright reads a site of its
+# own as Jekyll reads one (a loose date, a key written twice), but says so in its own name.
+_ENGINE_NAMES = {"jekyll": "Jekyll", "hugo": "Hugo"}
 
-    def __init__(self, source: SourceFile):
+
+def _as_engine_does(warning: Problem, engine: str) -> Problem:
+    """``warning``, when it is about a key written twice, saying that the site's engine
+    keeps the last value too (Jekyll 4.3.1 and Hugo 0.111.3 both do)."""
+    if isinstance(warning, RepeatedKey) and engine in _ENGINE_NAMES:
+        return replace(warning, message=f"{warning.message}, as {_ENGINE_NAMES[engine]} does")
+    return warning
+
+
+class _Fields:
+    """Reads typed values out of one post's front matter, raising errors that name the line.
+    ``engine``: the site's (Site.engine), which the warnings name."""
+
+    def __init__(self, source: SourceFile, engine: str = ""):
         self.source = source
-        self.warnings: list[Problem] = list(source.warnings)
+        self.engine = engine
+        self.warnings: list[Problem] = [
+            _as_engine_does(warning, engine) for warning in source.warnings
+        ]
         self.metadata: dict[str, Any] = {}
         # The date keys whose text Hugo cannot read, and their text (see hugo_date).
         self.ignored_dates: dict[str, str] = {}
@@ -146,11 +174,15 @@ class _Fields:
                 f"write it like `{key}: 2025-11-29 04:40:08 +0900` or `{key}: 2025-11-29`",
             ) from error
         if sloppy:
-            self.warn(
-                key,
-                f"`{key}` is read as {parsed.isoformat(' ')}, as Jekyll reads it: {sloppy}",
-                f"write it like `{key}: 2025-11-29 04:40:08 +0900`",
+            read = parsed.isoformat(" ")
+            # Only a Jekyll site reads such text (Hugo ignores it: see hugo_date); a site of
+            # feedwright's own is read the same way, in feedwright's name.
+            said = (
+                f"`{key}` is read as {read}, as Jekyll reads it"
+                if self.engine == "jekyll"
+                else f"feedwright reads `{key}` as {read}"
             )
+            self.warn(key, f"{said}: {sloppy}", f"write it like `{key}: 2025-11-29 04:40:08 +0900`")
         return parsed
 
     def hugo_date(self, key: str, zone: tzinfo) -> datetime | None:
@@ -353,16 +385,21 @@ def clean_body(body: str, path: Path, first_line: int) -> tuple[str, list[Proble
     return _STRAY_MARKER.sub("", body), warnings
 
 
-def _title_from_name(fields: _Fields, slug: str, engine_does: str) -> str:
+# What each engine does with a post with no title, as the warning about it says.
+_UNTITLED = {"jekyll": ", as Jekyll does", "hugo": ", Hugo leaves it untitled"}
+
+
+def _title_from_name(fields: _Fields, slug: str) -> str:
     """The title Jekyll gives a post with none: its file name's slug, each word between
-    dashes capitalised (``2025-11-29-hello-world.md`` gives ``Hello World``), with a warning.
-    (Jekyll keeps an empty ``title: ""`` empty; a feed entry and a mail need a title.)
-    ``engine_does``: what the site's engine does, for the warning."""
+    dashes capitalised (``2025-11-29-hello-world.md`` gives ``Hello World``), with a warning
+    that says what the site's engine does. (Jekyll keeps an empty ``title: ""`` empty; a
+    feed entry and a mail need a title.)"""
     title = " ".join(" ".join(word.capitalize() for word in slug.split("-")).split())
+    engine_does = _UNTITLED.get(fields.engine, "")
     fields.warnings.append(
         Problem(
             fields.source.path,
-            f"the post has no title: it is titled {title!r} from its file name, {engine_does}",
+            f"the post has no title: it is titled {title!r} from its file name{engine_does}",
             'add `title: "…"` to the front matter',
             fields.source.key_lines.get("title", 1),
         )
@@ -394,7 +431,8 @@ def with_body(post: Post, body: str, site: Site, links: PostLinks | None = None)
     opening = None
     # After the cleaning, which keeps the lines where they are, for its warnings' lines;
     # only a body with tags has the renderer imported.
-    if "{{" in cleaned or "{%" in cleaned:
+    # (Jekyll renders no Liquid in a CoffeeScript file, its one such ending a post can have.)
+    if ("{{" in cleaned or "{%" in cleaned) and post.source.suffix != ".coffee":
         from feedwright.posts.templating import render_opening, render_tags
 
         if site.engine == "jekyll" and not post.front_excerpt:
@@ -405,7 +443,7 @@ def with_body(post: Post, body: str, site: Site, links: PostLinks | None = None)
         post.front_excerpt,
         cleaned,
         separator,
-        html_post=is_html_post(post.source),
+        html_post=is_html_post(post.source, site.markdown),
         flavour=site.markdown,
         opening=opening,
         summary_words=site.hugo.summary_length if site.hugo is not None else None,
@@ -451,15 +489,13 @@ def parse_header(source: SourceFile, site: Site, zone: tzinfo) -> Post:
     False); raise PostError if it is unusable. Only the front matter of ``source`` is used."""
     hugo = site.hugo is not None
     source = with_defaults(_lowercase_keys(source) if hugo else source, site)
-    fields = _Fields(source)
+    fields = _Fields(source, site.engine)
     path = source.path
     page = HugoPage(site, path) if hugo else None
     file_slug = page.name if page else file_slug_of(path)
     # One line wherever it goes (a mail subject, a feed reader's list): runs of whitespace,
     # line and paragraph separators included, become one space.
-    title = " ".join((fields.text("title") or "").split()) or _title_from_name(
-        fields, file_slug, "Hugo leaves it untitled" if hugo else "as Jekyll does"
-    )
+    title = " ".join((fields.text("title") or "").split()) or _title_from_name(fields, file_slug)
     if site.engine == "jekyll":
         from feedwright.posts.typography import jekyll_feed_title  # a Jekyll site's only
 
@@ -470,6 +506,8 @@ def parse_header(source: SourceFile, site: Site, zone: tzinfo) -> Post:
         place = _hugo_place(fields, site, zone, title, page)
     else:
         place = _jekyll_place(fields, site, zone, file_slug)
+        if site.engine == "jekyll":
+            _warn_if_unconverted(fields, site)
     url = site.base_url + place.url_path
     known = _KNOWN_KEYS | _HUGO_KEYS if hugo else _KNOWN_KEYS
     return Post(
@@ -534,6 +572,7 @@ def _jekyll_place(fields: _Fields, site: Site, zone: tzinfo, file_slug: str) -> 
         file_slug=file_slug,
         slug=slug,
         front_matter=bool(permalink),
+        output_ext=output_suffix(path, site.markdown),
     )
     lang_text = fields.text("lang")
     lang = normalise_lang(lang_text) if lang_text else None
@@ -545,6 +584,27 @@ def _jekyll_place(fields: _Fields, site: Site, zone: tzinfo, file_slug: str) -> 
         )
     draft = in_drafts or fields.flag("draft") is True or fields.flag("published") is False
     return _Place(date, updated, categories, url_path, slug, lang, draft)
+
+
+def _warn_if_unconverted(fields: _Fields, site: Site) -> None:
+    """A warning for a Jekyll post that no converter of Jekyll's own takes (``.text``,
+    ``.Rmd``, ``.textile`` without its plugin, ``.md.bak``): Jekyll builds it as written,
+    and so does feedwright, but its text was most likely not meant to be HTML."""
+    path = fields.source.path
+    suffix = path.suffix
+    if not built_as_written(path, site.markdown):
+        return
+    fields.warnings.append(
+        Problem(
+            path,
+            f"no converter of Jekyll's own converts `{suffix}` files: the post's text is its "
+            "content as written, unconverted (HTML to feed readers), as Jekyll builds it "
+            f"without a plugin for `{suffix}`",
+            f"rename it to .md to have it read as Markdown, or add `{suffix[1:]}` to "
+            "`markdown_ext`",
+            1,
+        )
+    )
 
 
 def _modified(path: Path) -> datetime:

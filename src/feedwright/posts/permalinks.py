@@ -66,7 +66,6 @@ _VALUES: dict[str, Callable[[datetime, tuple[str, ...], str], str]] = {
     "categories": lambda date, categories, slug: "/".join(
         dict.fromkeys(category.lower() for category in categories)
     ),
-    "output_ext": lambda date, categories, slug: ".html",
 }
 
 
@@ -91,11 +90,14 @@ def post_path(
     file_slug: str,
     slug: str | None,
     front_matter: bool = False,
+    output_ext: str = ".html",
 ) -> str:
     """The URL path of a post for a permalink pattern or preset, as Jekyll builds it.
 
     ``date`` must already be in the site's time zone; ``file_slug`` is the file name without
-    its date prefix and extension; ``slug`` is the front matter ``slug`` when there is one.
+    its date prefix and extension; ``slug`` is the front matter ``slug`` when there is one;
+    ``output_ext`` is what ``:output_ext`` stands for (a post built as written keeps its
+    file's ending).
     A ``front_matter`` permalink (or one from the site's defaults) has its placeholders
     filled in too, but is never a preset name (``pretty`` is the path ``/pretty``), and its
     own text is percent-encoded.
@@ -104,7 +106,9 @@ def post_path(
     pieces = []
     for text, name in _pattern_parts(pattern):
         pieces.append(text)
-        if name:
+        if name == "output_ext":
+            pieces.append(_escape_path(output_ext))
+        elif name:
             pieces.append(_escape_path(_VALUES[name](date, categories, slug or file_slug)))
     # Jekyll's sanitize_url: no "..", no "./", no doubled slashes, always a leading slash.
     path = _SLASHES.sub("/", ("/" + "".join(pieces)).replace("..", "/").replace("./", ""))

@@ -27,6 +27,7 @@ from feedwright.site.jekyll import (
     jekyll_config_files,
     jekyll_feed_values,
     jekyll_site_values,
+    markdown_ext_warnings,
     markdown_suffixes,
     read_authors,
     read_defaults,
@@ -274,6 +275,7 @@ def load_site(
             + default_warnings
             + authors_warnings
             + list_warnings
+            + markdown_ext_warnings(origin("markdown_ext"), jekyll)
         ),
         engine=engine,
         hugo=(

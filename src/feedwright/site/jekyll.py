@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,12 +36,36 @@ JEKYLL_MARKDOWN_EXT = "markdown,mkdown,mkdn,mkd,md"
 
 def markdown_suffixes(jekyll: dict[str, Any]) -> tuple[str, ...]:
     """The file endings Jekyll renders as Markdown: ``markdown_ext`` (``"md,markdown"``,
-    compared as lower case, as Jekyll does), with their dots. A value that is not text is
-    ignored, as Jekyll fails on it."""
+    compared as lower case, as Jekyll does), each with a dot before it. Split at the commas
+    alone, as Jekyll splits it: ``"md, txt"`` is ``.md`` and ``. txt``, which no file's
+    ending is (see ``markdown_ext_warnings``). A value that is not text is ignored, as
+    Jekyll fails on it."""
     value = jekyll.get("markdown_ext")
     text = value if isinstance(value, str) and value.strip() else JEKYLL_MARKDOWN_EXT
-    names = (name.strip().lower().lstrip(".") for name in text.split(","))
-    return tuple(dict.fromkeys(f".{name}" for name in names if name))
+    return tuple(dict.fromkeys(f".{name.lower()}" for name in text.split(",") if name))
+
+
+def markdown_ext_warnings(path: Path, jekyll: dict[str, Any]) -> list[Problem]:
+    """A warning when ``markdown_ext`` has spaces around its commas: Jekyll 4.3.1 keeps
+    them, so ``"md, txt"`` makes no ``.txt`` file Markdown (it is built as written), which
+    is not what was meant."""
+    value = jekyll.get("markdown_ext")
+    if not isinstance(value, str):
+        return []
+    spaced = [name for name in value.split(",") if name and name != name.strip()]
+    if not spaced:
+        return []
+    tidy = ",".join(name.strip() for name in value.split(",") if name.strip())
+    return [
+        Problem(
+            path,
+            f"`markdown_ext` {value!r} has spaces around its commas, which Jekyll keeps: "
+            + ", ".join(repr(name) for name in spaced)
+            + (" is an ending" if len(spaced) == 1 else " are endings")
+            + " no file has",
+            f"write `markdown_ext: {tidy}`",
+        )
+    ]
 
 
 @dataclass(frozen=True)
@@ -139,8 +164,11 @@ def read_defaults(
         return (), []
     defaults: list[FrontMatterDefault] = []
     warnings: list[Problem] = []
+    # Ruby's YAML reads a timestamp with no offset as UTC (see ``_as_ruby_reads``); a TOML
+    # configuration's local times are left as they are, in the site's time zone.
+    yaml = path.suffix.lower() != ".toml"
     for number, entry in enumerate(entries, start=1):
-        default = _default(entry)
+        default = _default(entry, yaml)
         if default is None:
             warnings.append(
                 Problem(
@@ -150,13 +178,39 @@ def read_defaults(
                     "write `- scope: {path: _posts, type: posts}` then `values: {layout: post}`",
                 )
             )
-        else:
-            defaults.append(default)
+            continue
+        defaults.append(default)
+        day = default.values.get("date")
+        if isinstance(day, date) and not isinstance(day, datetime):
+            warnings.append(
+                Problem(
+                    path,
+                    f"`date` {day.isoformat()} of entry {number} of `defaults` has no time: "
+                    "`jekyll build` stops on it (Jekyll 4.3 reads a default date as text "
+                    "with a time); feedwright takes it at midnight in the site's time zone",
+                    f"write `date: {day.isoformat()} 00:00:00 +0000` (with your offset)",
+                )
+            )
     return tuple(defaults), warnings
 
 
-def _default(entry: object) -> FrontMatterDefault | None:
-    """One entry of ``defaults:``, or None when it is not one Jekyll can use."""
+def _as_ruby_reads(value: object) -> Any:
+    """``value`` (from a YAML file, and the mappings and lists in it) with each timestamp
+    that has no offset (PyYAML makes it a naive datetime) in UTC: Ruby's YAML, and so
+    Jekyll, reads ``date: 2020-01-01 20:00:00`` in ``defaults`` as 20:00 UTC, whatever
+    the site's ``timezone`` (which then only says in which zone the URL's day is)."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    if isinstance(value, dict):
+        return {key: _as_ruby_reads(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_as_ruby_reads(item) for item in value]
+    return value
+
+
+def _default(entry: object, yaml: bool = True) -> FrontMatterDefault | None:
+    """One entry of ``defaults:``, or None when it is not one Jekyll can use; from a YAML
+    file (``yaml``), its timestamps as Ruby reads them."""
     if not isinstance(entry, dict) or not isinstance(entry.get("values"), dict):
         return None
     scope = entry.get("scope", {})
@@ -170,7 +224,8 @@ def _default(entry: object) -> FrontMatterDefault | None:
         return None
     if scope_type is not None:
         scope_type = _OLD_TYPES.get(scope_type, scope_type)
-    return FrontMatterDefault(path=scope_path, type=scope_type, values=entry["values"])
+    values = _as_ruby_reads(entry["values"]) if yaml else entry["values"]
+    return FrontMatterDefault(path=scope_path, type=scope_type, values=values)
 
 
 def jekyll_feed_values(path: Path, jekyll: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:

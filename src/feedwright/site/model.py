@@ -186,12 +186,25 @@ class MarkdownFlavour:
     raw_html: bool = True
     # goldmark's typographer extension: curly quotes, dashes, ellipses, « ».
     typographer: bool = False
+    # The endings of the post files that are Markdown, lower case (a Jekyll site's
+    # ``markdown_ext``); a post with another ending (``.html``, a Jekyll site's ``.text``)
+    # is its text as written, as Jekyll builds a file no converter takes.
+    markdown_suffixes: tuple[str, ...] = (".md", ".markdown")
 
 
 # CommonMark with raw HTML: a site with no engine's configuration.
 PLAIN_MARKDOWN = MarkdownFlavour()
 # Jekyll's kramdown.
 KRAMDOWN = MarkdownFlavour(kramdown=True)
+
+
+@functools.lru_cache(maxsize=16)
+def _kramdown(markdown_suffixes: tuple[str, ...]) -> MarkdownFlavour:
+    """Jekyll's kramdown, for a site whose Markdown files end so (its ``markdown_ext``):
+    one object per site, however often ``Site.markdown`` is asked."""
+    return MarkdownFlavour(kramdown=True, markdown_suffixes=markdown_suffixes)
+
+
 # Hugo 0.111's defaults: goldmark's typographer and heading ids on, raw HTML omitted.
 GOLDMARK = MarkdownFlavour(goldmark=True, heading_ids=True, raw_html=False, typographer=True)
 
@@ -276,7 +289,7 @@ class Site:
     def markdown(self) -> MarkdownFlavour:
         """How the site's Markdown is rendered: as its engine renders it."""
         if self.engine == "jekyll":
-            return KRAMDOWN
+            return _kramdown(self.markdown_suffixes)
         if self.hugo is not None:
             return self.hugo.markdown
         return PLAIN_MARKDOWN
