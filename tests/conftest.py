@@ -250,6 +250,8 @@ class RecordingHandler:
     - ``drop_after``: after this many accepted messages, drop every connection at DATA,
     - ``close_after_each``: close the connection after each accepted message (as some
       providers do), once the client has the answer,
+    - ``slow``: address → seconds to wait at DATA before accepting its message (so that
+      another session's message is accepted first),
     - ``intercept_rcpt``: a subclass's reply at RCPT TO that comes before all of these.
     """
 
@@ -259,6 +261,7 @@ class RecordingHandler:
         self.temporary: dict[str, int] = {}
         self.drop_after: int | None = None
         self.close_after_each = False
+        self.slow: dict[str, float] = {}
 
     async def handle_RCPT(
         self,
@@ -285,6 +288,9 @@ class RecordingHandler:
             return "421 4.3.2 Closing connection"
         # At DATA, aiosmtpd has the sender (MAIL FROM came first) and the content.
         assert envelope.mail_from is not None and envelope.original_content is not None
+        await asyncio.sleep(
+            max((self.slow.get(rcpt, 0.0) for rcpt in envelope.rcpt_tos), default=0)
+        )
         self.messages.append(
             (envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
         )

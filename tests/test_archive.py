@@ -14,6 +14,7 @@ import pytest
 
 from conftest import MailServer, SiteFactory, build, mail_config, send, snapshot, write_posts
 from feedwright.errors import InvalidPostsError
+from feedwright.site.config import load_site
 from feedwright.site.model import Site
 
 POSTS: dict[str, str | bytes] = {
@@ -38,6 +39,12 @@ title: An evening note
 date: 2025-11-29 20:00:00 +0000
 ---
 The lanterns at night.
+"""
+NIGHT_POST = """---
+title: A night note
+date: 2025-11-29 23:00:00 +0000
+---
+The last train.
 """
 SITE_URL = "https://blog.example.org"
 
@@ -151,6 +158,65 @@ def test_each_email_links_to_the_page_build_then_writes(
         shown = found(lxml.html.fromstring(page.read_bytes()), '//a[@class="fw-title-link"]/@href')
         sent = found(html_of(raw), '//a[@class="fw-title-link"]/@href')
         assert shown == sent
+
+
+def links_lead_to_their_pages(site: Site, messages: list[bytes]) -> None:
+    """Each email's "view in browser" link names a page of the archive that shows the
+    posts the email showed (by title: a post moved since has another link)."""
+    for raw in messages:
+        link = web_link(html_of(raw))
+        page = site.output / link.removeprefix(SITE_URL + "/")
+        assert page.is_file(), f"{link}: no such page"
+        shown = found(lxml.html.fromstring(page.read_bytes()), '//a[@class="fw-title-link"]')
+        assert shown == found(html_of(raw), '//a[@class="fw-title-link"]'), link
+
+
+def test_a_page_keeps_the_name_its_emails_link_to_when_a_post_moves_to_another_day(
+    make_site: SiteFactory, smtp_server: MailServer
+) -> None:
+    """The link in an email sent is there for good: the page's name is recorded with the
+    delivery, not made again from the posts' days (the evening post, moved to the next
+    day, would name its page 2025-11-30 and leave the link dead)."""
+    site = archive_site(make_site, smtp_server)
+    send_twice(site)
+    messages = [raw for _, _, raw in smtp_server.handler.messages]
+    moved = SAME_DAY_POST.replace("2025-11-29 20:00", "2025-11-30 08:00")
+    write_posts(site.root / "_posts", {"2025-11-29-evening.md": moved})
+    send(site)  # nothing new to mail; records the post under its new URL
+    assert len(smtp_server.handler.messages) == len(messages)
+    build(site)
+    links_lead_to_their_pages(site, messages)
+
+
+def test_pages_keep_the_names_their_emails_link_to_whatever_order_the_server_answers(
+    make_site: SiteFactory, smtp_server: MailServer
+) -> None:
+    """Two new digests of one day in one run, sent on two sessions: the first planned
+    (its emails link to the day's first free name) is accepted last. Its page still takes
+    the name its emails link to, not the one the order of the records would give."""
+    config = mail_config(
+        smtp_server.port, ["a@example.org", "b@example.org"], "archive = true", connections=2
+    )
+    site = make_site(POSTS, config)
+    assert site.config_path is not None
+    send(site)  # page 2025-11-29
+    # b is not listed in the run that mails the evening post (page 2025-11-29-2)...
+    site.config_path.write_text(config.replace(', "b@example.org"', ""), encoding="utf-8")
+    write_posts(site.root / "_posts", {"2025-11-29-evening.md": SAME_DAY_POST})
+    send(load_site(site.root))
+    # ...and is listed again in the next: a is mailed the night post (page -3), b the
+    # night and the evening posts (page -4), and the server takes b's first.
+    site.config_path.write_text(config, encoding="utf-8")
+    write_posts(site.root / "_posts", {"2025-11-29-night.md": NIGHT_POST})
+    smtp_server.handler.slow["a@example.org"] = 1.0
+    send(load_site(site.root))
+    messages = [raw for _, _, raw in smtp_server.handler.messages]
+    assert [web_link(html_of(raw)).rsplit("/", 1)[-1] for raw in messages[-2:]] == [
+        "2025-11-29-4.html",
+        "2025-11-29-3.html",
+    ]
+    build(load_site(site.root))
+    links_lead_to_their_pages(site, messages)
 
 
 def test_without_archive_no_link_and_no_pages(

@@ -14,6 +14,7 @@ from conftest import (
     NOW,
     MailServer,
     SiteFactory,
+    build,
     mail_config,
     newsletter,
     send,
@@ -36,6 +37,12 @@ POSTS: dict[str, str | bytes] = {
         霜が降りました。
         """,
 }
+SNOW_POST = """---
+title: 初雪
+date: 2025-12-20 09:00:00 +0900
+---
+雪が積もりました。
+"""
 LISTED = ["a@example.org", "b@example.org", "Carol@Example.org", "d@example.org", "e@example.org"]
 
 # What the version before the database wrote (one line; shown here indented) when a run
@@ -250,3 +257,30 @@ def test_a_send_keeps_one_copy_of_what_its_subscribers_share(
     first, carol = report.planned[0][0], report.planned[2][0]
     assert first.key is first.email
     assert carol.key == "Carol@example.org"
+
+
+def test_a_database_of_the_first_schema_is_read_then_upgraded_in_place(
+    make_site: SiteFactory, smtp_server: MailServer
+) -> None:
+    """A database made by the version before (schema 1: no page names) is read as it is
+    by a build (which runs before the next send, in a cron job) and migrated by the next
+    send, keeping every record: nobody is mailed again, and the new delivery records the
+    name of its page."""
+    site = make_site(POSTS, mail_config(smtp_server.port, LISTED, "archive = true"))
+    send(site)
+    connection = sqlite3.connect(store_path(site))
+    connection.executescript(
+        "ALTER TABLE deliveries DROP COLUMN web_page; PRAGMA user_version = 1;"
+    )
+    connection.close()
+    build(site)
+    assert (site.output / "newsletter" / "2025-12-15.html").is_file()
+    write_posts(site.root / "_posts", {"2025-12-20-snow.md": SNOW_POST})
+    send(load_site(site.root))
+    assert newsletter(site, "PRAGMA user_version") == [(store.SCHEMA_VERSION,)]
+    # Each listed address got the first digest once and the new post once.
+    assert len(smtp_server.handler.messages) == 2 * len(LISTED)
+    pages = newsletter(site, "SELECT DISTINCT web_page FROM deliveries ORDER BY id")
+    assert pages == [(None,), ("2025-12-20",)]
+    build(load_site(site.root))
+    assert (site.output / "newsletter" / "2025-12-20.html").is_file()

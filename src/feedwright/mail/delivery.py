@@ -34,6 +34,7 @@ from feedwright.mail.records import (
     state_lock,
 )
 from feedwright.mail.store import (
+    Accepted,
     Store,
     accepted_since,
     load_records,
@@ -506,7 +507,13 @@ class Records:
     ) -> None:
         """Record one accepted message."""
         when = self._now()
-        save_delivery(self.store, self.state, recipient, posts, outgoing.message_id, reply, when)
+        save_delivery(
+            self.store,
+            self.state,
+            recipient,
+            posts,
+            Accepted(outgoing.message_id, reply, when, outgoing.web_page),
+        )
         record_sent(self.state, posts, recipient, when)
 
     def refused(
@@ -761,6 +768,8 @@ class Outgoing:
     message_id: str
     # Every post it covers (those over the size cap, announced, too).
     posts: tuple[Post, ...]
+    # The name of its page in the web archive, which it links to (None without one).
+    web_page: str | None = None
 
 
 class SharedDigests:
@@ -820,7 +829,7 @@ class SharedMessages:
                 content, message_id = template.message(recipient)
             except (ValueError, TypeError, HeaderInjectionError) as error:
                 raise _cannot_build(recipient, error) from None
-            return Outgoing(content, message_id, template.shared.posts)
+            return Outgoing(content, message_id, template.shared.posts, template.shared.web_page)
         whole = _message_for(self.site, self.digests.digest(posts, recipient), recipient, self.now)
         shared = self.digests.shared.get(key)
         if shared is not None and key not in self.templates:
@@ -855,4 +864,4 @@ def _message_for(site: Site, digest: Digest, recipient: Recipient, now: datetime
         content = message_bytes(message)
     except (ValueError, TypeError, HeaderInjectionError) as error:
         raise _cannot_build(recipient, error) from None
-    return Outgoing(content, str(message["Message-ID"]), digest.posts)
+    return Outgoing(content, str(message["Message-ID"]), digest.posts, digest.web_page)

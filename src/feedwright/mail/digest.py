@@ -175,6 +175,9 @@ class Digest:
     more: tuple[Post, ...] = ()
     recipient: Recipient | None = None
     unsubscribe_url: str | None = field(default=None)
+    # The name of its page in the web archive (``[digest] archive``), which its "view in
+    # browser" link leads to; recorded with each delivery, so that the page keeps it.
+    web_page: str | None = None
 
     @property
     def posts(self) -> tuple[Post, ...]:
@@ -365,6 +368,8 @@ class _Shown:
     posts: tuple[Post, ...]
     entries: tuple[DigestEntry, ...]
     recipient: Recipient | None
+    # The name of the digest's page in the web archive, and its URL.
+    web_name: str | None = None
     web_url: str | None = None
     web_page: bool = False
 
@@ -435,7 +440,9 @@ class DigestRenderer:
         """
         # Each post's entry is made once, however many times the size guard renders.
         entries = [digest_entry(post, self.site, self.site.digest.excerpt_length) for post in posts]
-        shown = _Shown(tuple(posts), tuple(entries), recipient, self._web_url(posts))
+        name = self._web_page(posts)
+        url = page_url(self.site, name) if name else None
+        shown = _Shown(tuple(posts), tuple(entries), recipient, name, url)
         digest = self._render(shown, 0)
         if _size(digest) <= MAX_HTML_BYTES or not posts:
             return digest
@@ -455,8 +462,8 @@ class DigestRenderer:
         self._issues = list(issues)
         self._web_names = {issue.ids: issue.name for issue in issues}
 
-    def _web_url(self, posts: Sequence[Post]) -> str | None:
-        """The URL of the web page of the digest of ``posts`` (see mail.archive); None
+    def _web_page(self, posts: Sequence[Post]) -> str | None:
+        """The name of the web page of the digest of ``posts`` (see mail.archive); None
         without ``[digest] archive``."""
         if not self.site.digest.archive or not posts:
             return None
@@ -473,7 +480,7 @@ class DigestRenderer:
             # Sent after the digests before it: a second new digest of its day takes -2.
             self._issues.append(Issue(name, day, 0, ids, tuple(posts)))
             self._web_names[ids] = name
-        return page_url(self.site, name)
+        return name
 
     def render_page(self, issue: Issue) -> Digest:
         """The web page of a digest sent: its HTML for no one in particular (no
@@ -481,7 +488,9 @@ class DigestRenderer:
         posts = issue.posts
         entries = [digest_entry(post, self.site, self.site.digest.excerpt_length) for post in posts]
         url = page_url(self.site, issue.name)
-        shown = _Shown(tuple(posts), tuple(entries), Recipient(email=""), url, web_page=True)
+        shown = _Shown(
+            tuple(posts), tuple(entries), Recipient(email=""), issue.name, url, web_page=True
+        )
         return self._render(shown, 0)
 
     def render_index(self, pages: Sequence[tuple[Issue, Digest]]) -> str:
@@ -555,6 +564,7 @@ class DigestRenderer:
             more=shown.posts[split:],
             recipient=shown.recipient,
             unsubscribe_url=context["unsubscribe_url"],
+            web_page=shown.web_name,
         )
 
     def _context(self, shown: _Shown, split: int) -> dict[str, Any]:

@@ -37,7 +37,7 @@ from feedwright.site.model import Site
 STORE_NAME = "newsletter.db"
 # The name the imported state file is kept under.
 IMPORTED_SUFFIX = ".imported"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # How long a write waits for another writer (an import, a later web endpoint) to finish.
 BUSY_SECONDS = 5.0
 # How often, at most, what a send recorded is made durable (a checkpoint, which syncs the
@@ -112,6 +112,11 @@ _MIGRATIONS: tuple[str, ...] = (
         refusal_id INTEGER NOT NULL REFERENCES refusals (id),
         PRIMARY KEY (post_id, refusal_id)
     ) WITHOUT ROWID;
+    """,
+    # The name of the web archive's page each message links to ("view in browser"): the
+    # page keeps it, whatever the days of its posts or the order of the records say later.
+    """
+    ALTER TABLE deliveries ADD COLUMN web_page TEXT;
     """,
 )
 
@@ -516,23 +521,32 @@ def _save_post(
         store.written_posts[record.row] = (feed_id, record.source, url)
 
 
+@dataclass(frozen=True)
+class Accepted:
+    """What is recorded of a message the server accepted: its Message-ID, the server's
+    reply, when (ISO 8601), and the name of the web archive's page it links to."""
+
+    message_id: str
+    reply: str
+    when: str
+    web_page: str | None = None
+
+
 def save_delivery(
     store: Store,
     state: DeliveryState,
     recipient: Recipient,
     posts: Sequence[Post],
-    message_id: str,
-    reply: str,
-    when: str,
+    accepted: Accepted,
 ) -> None:
     """Record one accepted message in one small transaction: a delivery row, the posts it
     covered, and (when they were away) that the subscriber is no longer away."""
     subscriber = store.subscriber_ids[recipient.key]
     with _transaction(store) as connection:
         delivery = connection.execute(
-            "INSERT INTO deliveries (subscriber_id, message_id, accepted_at, reply)"
-            " VALUES (?, ?, ?, ?)",
-            (subscriber, message_id, when, reply),
+            "INSERT INTO deliveries (subscriber_id, message_id, accepted_at, reply, web_page)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (subscriber, accepted.message_id, accepted.when, accepted.reply, accepted.web_page),
         ).lastrowid
         connection.executemany(
             "INSERT INTO delivery_posts (post_id, delivery_id) VALUES (?, ?)",
@@ -714,6 +728,30 @@ def read_rows(site: Site, query: str, arguments: Sequence[object] = ()) -> list[
         connection = _connect(path, read_only=True)
         try:
             return connection.execute(query, tuple(arguments)).fetchall()
+        finally:
+            connection.close()
+    except sqlite3.Error as error:
+        raise _error(path, error) from None
+
+
+def delivered_posts(site: Site) -> list[tuple[int, str, str | None]]:
+    """Each post of each delivery recorded, in the order recorded: (delivery, the post's
+    feed id, the name of the web archive's page the message linked to). Read-only; none
+    without a database. A database of an older schema, which a ``build`` may read before
+    the next ``send`` migrates it, has no page names: None."""
+    path = store_path(site)
+    if not path.exists():
+        return []
+    try:
+        connection = _connect(path, read_only=True)
+        try:
+            (version,) = connection.execute("PRAGMA user_version").fetchone()
+            page = "d.web_page" if version >= 2 else "NULL"
+            return connection.execute(
+                f"SELECT p.delivery_id, s.feed_id, {page} FROM delivery_posts p"
+                " JOIN posts s ON s.id = p.post_id JOIN deliveries d ON d.id = p.delivery_id"
+                " ORDER BY p.delivery_id"
+            ).fetchall()
         finally:
             connection.close()
     except sqlite3.Error as error:
