@@ -21,7 +21,7 @@ import os
 import sqlite3
 import time
 import urllib.parse
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -721,17 +721,7 @@ def open_reader(site: Site) -> Store | None:
 def read_rows(site: Site, query: str, arguments: Sequence[object] = ()) -> list[Any]:
     """The rows of one query on the site's database, opened for reading only (and without
     loading every subscriber, as ``open_reader`` does); none when there is no database yet."""
-    path = store_path(site)
-    if not path.exists():
-        return []
-    try:
-        connection = _connect(path, read_only=True)
-        try:
-            return connection.execute(query, tuple(arguments)).fetchall()
-        finally:
-            connection.close()
-    except sqlite3.Error as error:
-        raise _error(path, error) from None
+    return _read(site, lambda connection: connection.execute(query, tuple(arguments)).fetchall())
 
 
 def delivered_posts(site: Site) -> list[tuple[int, str, str | None]]:
@@ -739,19 +729,29 @@ def delivered_posts(site: Site) -> list[tuple[int, str, str | None]]:
     feed id, the name of the web archive's page the message linked to). Read-only; none
     without a database. A database of an older schema, which a ``build`` may read before
     the next ``send`` migrates it, has no page names: None."""
+
+    def query(connection: sqlite3.Connection) -> list[Any]:
+        (version,) = connection.execute("PRAGMA user_version").fetchone()
+        page = "d.web_page" if version >= 2 else "NULL"
+        return connection.execute(
+            f"SELECT p.delivery_id, s.feed_id, {page} FROM delivery_posts p"
+            " JOIN posts s ON s.id = p.post_id JOIN deliveries d ON d.id = p.delivery_id"
+            " ORDER BY p.delivery_id"
+        ).fetchall()
+
+    return _read(site, query)
+
+
+def _read(site: Site, query: Callable[[sqlite3.Connection], list[Any]]) -> list[Any]:
+    """What ``query`` reads from the site's database, opened for reading only; none when
+    there is no database yet."""
     path = store_path(site)
     if not path.exists():
         return []
     try:
         connection = _connect(path, read_only=True)
         try:
-            (version,) = connection.execute("PRAGMA user_version").fetchone()
-            page = "d.web_page" if version >= 2 else "NULL"
-            return connection.execute(
-                f"SELECT p.delivery_id, s.feed_id, {page} FROM delivery_posts p"
-                " JOIN posts s ON s.id = p.post_id JOIN deliveries d ON d.id = p.delivery_id"
-                " ORDER BY p.delivery_id"
-            ).fetchall()
+            return query(connection)
         finally:
             connection.close()
     except sqlite3.Error as error:
