@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -265,3 +266,25 @@ def test_site_posts_lists_the_posts_newest_first(tmp_path: Path) -> None:
     shutil.rmtree(site.output)
     assert build(site, speed=Speed(render_ahead_from=1)).render_ahead == "failed"
     assert snapshot(site.output) == made_here
+
+
+def test_an_included_file_is_parsed_once_for_all_the_posts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from feedwright.posts import liquid
+
+    parsed: list[str] = []
+    parse = liquid._JekyllEnvironment.from_string
+
+    def counted(self: liquid._JekyllEnvironment, source: str, *args: Any, **kwargs: Any) -> Any:
+        parsed.append(str(kwargs.get("name", "")))
+        return parse(self, source, *args, **kwargs)
+
+    monkeypatch.setattr(liquid._JekyllEnvironment, "from_string", counted)
+    second = "---\ntitle: B\n---\nB: {% include box.html %}\n"
+    files = {"_includes/box.html": "[box of {{ page.title }}]", "_posts/2025-01-01-b.md": second}
+    site = _site(tmp_path / "site", "A: {% include box.html %}", files)
+    build(site, speed=Speed.off())
+    feed = (site.output / "feed.xml").read_text()
+    assert "A: [box of A]" in feed and "B: [box of B]" in feed
+    assert parsed.count("box.html") == 1
