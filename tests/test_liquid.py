@@ -200,6 +200,7 @@ def test_a_missing_include_is_a_warning_on_a_site_with_a_theme(tmp_path: Path) -
         ("Text.\n\n{% if page.mood %}open\n", 8, "`{% if %}` is never closed"),
         ("Text.\n{% endif %}\n", 7, "`{% endif %}` is outside the block it belongs to"),
         ("Text.\n\nA {{ page.mood } B\n", 8, "`{{ page.mood } B` is never closed with `}}`"),
+        ("Text.\n{% comment %}{{ x{% endcomment %}\n", 7, "is never closed with `}}`"),
         ("Text.\n{{ 'a' | upcase: 3 }}\n", 7, "Liquid error: "),
     ],
 )
@@ -229,6 +230,12 @@ def test_the_command_line_reports_a_liquid_error_without_a_traceback(tmp_path: P
     assert f"{site.root / POST}:6: Liquid syntax error: `{{% for %}}` is never closed" in (
         done.stderr
     )
+
+
+def test_braces_in_a_raw_block_are_text(tmp_path: Path) -> None:
+    content, _, warnings = _entry(_site(tmp_path / "site", "a {% raw %}{{ b {% c{% endraw %} d"))
+    assert content == "<p>a {{ b {% c d</p>"
+    assert warnings == []
 
 
 def test_an_expression_that_does_not_parse_is_a_warning(tmp_path: Path) -> None:

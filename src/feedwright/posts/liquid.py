@@ -108,15 +108,7 @@ def render_liquid(
     render = _Render(post=post, site=site, links=links, body=body, warn=warn)
     unclosed = _unterminated(body)
     if unclosed is not None:
-        opening = body[unclosed : unclosed + 2]
-        closing = "%}" if opening == "{%" else "}}"
-        raise PostError(
-            post.source,
-            f"Liquid syntax error: `{body[unclosed : unclosed + 20].splitlines()[0]}` is "
-            f"never closed with `{closing}`",
-            f"close it, or write the braces as {{% raw %}}{opening}{{% endraw %}}",
-            render.line(unclosed),
-        )
+        raise _never_closed(render, unclosed)
     reset = _RENDER.set(render)
     try:
         template = _environment().from_string(body)
@@ -131,12 +123,61 @@ def _unterminated(body: str) -> int | None:
     """The position of a ``{%`` after the last ``%}`` or a ``{{`` after the last ``}}``:
     a tag or variable never closed, which Jekyll refuses. Found first, in one pass, since a
     Liquid lexer looks for each one's end to the end of the body (quadratic time)."""
+    text, unclosed_raw = _without_raw(body)
     found = [
         position
         for opening, closing in (("{%", "%}"), ("{{", "}}"))
-        if (position := body.find(opening, body.rfind(closing) + 1)) >= 0
+        if (position := text.find(opening, text.rfind(closing) + 1)) >= 0
     ]
+    if unclosed_raw is not None:
+        found.append(unclosed_raw)
+    # Liquid 5.4 has no doc tag, but the engine's lexer reads one as raw does.
+    if (doc := _DOC_OPEN.search(text, text.rfind("enddoc") + 1)) is not None:
+        found.append(doc.start())
     return min(found, default=None)
+
+
+_RAW_OPEN = re.compile(r"\{%-?\s*raw\s*-?%\}")
+_RAW_CLOSE = re.compile(r"\{%-?\s*endraw\s*-?%\}")
+_DOC_OPEN = re.compile(r"\{%-?\s*doc\s*-?%\}")
+
+
+def _without_raw(body: str) -> tuple[str, int | None]:
+    """``body`` with the text of its raw blocks blanked (the same length): braces there
+    are text; and where a raw block never closed opens, if one does (also found before
+    the engine runs, whose lexer looks for the end of each such block to the end of the
+    body). Each raw block is looked for once, from the end of the one before."""
+    if "raw" not in body:
+        return body, None
+    pieces: list[str] = []
+    position = 0
+    while (opening := _RAW_OPEN.search(body, position)) is not None:
+        closing = _RAW_CLOSE.search(body, opening.end())
+        if closing is None:
+            pieces.append(body[position:])
+            return "".join(pieces), opening.start()
+        pieces += [body[position : opening.end()], " " * (closing.start() - opening.end())]
+        position = closing.start()
+    pieces.append(body[position:])
+    return "".join(pieces), None
+
+
+def _never_closed(render: _Render, position: int) -> PostError:
+    """The error of a tag, a variable or a raw block never closed at ``position``."""
+    body = render.body
+    block = _RAW_OPEN.match(body, position) or _DOC_OPEN.match(body, position)
+    if block is not None:
+        name = "raw" if "raw" in block[0] else "doc"
+        what, hint = f"`{{% {name} %}}` is never closed", f"add `{{% end{name} %}}` where it ends"
+    else:
+        opening = body[position : position + 2]
+        closing = "%}" if opening == "{%" else "}}"
+        written = body[position : position + 20].splitlines()[0]
+        what = f"`{written}` is never closed with `{closing}`"
+        hint = f"close it, or write the braces as {{% raw %}}{opening}{{% endraw %}}"
+    return PostError(
+        render.post.source, f"Liquid syntax error: {what}", hint, render.line(position)
+    )
 
 
 class _BlockError(LiquidSyntaxError):
@@ -148,7 +189,7 @@ class _BlockError(LiquidSyntaxError):
         self.hint = hint
 
 
-_EXPECTED_END = re.compile(r"expected tag (end\w+)")
+_EXPECTED_END = re.compile(r"expected tag end(\w+)|(\w+) tag was never closed")
 
 
 def _post_error(render: _Render, error: LiquidError) -> PostError:
@@ -158,7 +199,7 @@ def _post_error(render: _Render, error: LiquidError) -> PostError:
     where = render.where(error.token)
     expected = _EXPECTED_END.search(message)
     if expected is not None:
-        name = expected[1][len("end") :]
+        name = expected[1] or expected[2]
         position = _unclosed_block(render.body, name) if not where else position
         what = f"`{{% {name} %}}` is never closed{where}"
         hint = f"add `{{% end{name} %}}` where its block ends"
@@ -210,7 +251,7 @@ class _JekyllEnvironment(Environment):
         if isinstance(error, LiquidInterrupt):
             return
         rendering = _RENDER.get()
-        unclosed = _EXPECTED_END.search(str(error.message)) or "never closed" in str(error.message)
+        unclosed = _EXPECTED_END.search(str(error.message))
         if isinstance(error, _BlockError) or not isinstance(error, LiquidSyntaxError) or unclosed:
             raise error
         text = error.token.source if error.token else ""
@@ -840,8 +881,9 @@ def _read_data(path: Path, site: Site) -> object:
         return yaml.safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
+        problem = getattr(error, "problem", None) or error
         raise ConfigError(
-            path, f"invalid YAML: {error}", "fix the data file", mark.line + 1 if mark else None
+            path, f"invalid YAML: {problem}", "fix the data file", mark.line + 1 if mark else None
         ) from error
 
 
