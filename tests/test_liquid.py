@@ -98,6 +98,19 @@ DATA = {
 }
 
 
+def test_front_matter_values_feedwright_keeps_apart_are_the_posts_own(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    root.mkdir()
+    (root / "_config.yml").write_text(CONFIG)
+    post = (
+        "---\ntitle: A\nexcerpt: 'A custom excerpt'\ndescription: Described\n---\n"
+        "Not the excerpt.\n\nUse: <q>{{ page.excerpt }}</q> {{ page.description }}\n"
+    )
+    write_posts(root, {POST: post})
+    content, _, _ = _entry(load_site(root))
+    assert "<p>Use: <q>A custom excerpt</q> Described</p>" in content
+
+
 def test_site_data_comes_from_yaml_json_and_csv_files(tmp_path: Path) -> None:
     body = (
         "Downloads: {% for r in site.data.releases %}{% if r.version != '1.0' %}"

@@ -698,10 +698,44 @@ def _from_root(path: Path, root: Path) -> str:
         return str(path)
 
 
-def _page(post: Post, site: Site) -> dict[str, object]:
+# Front matter keys feedwright reads into a Post's own fields (not its ``extra``): a
+# template that asks for one has it from the file's front matter, read again.
+_OWN_KEYS = frozenset((
+    "excerpt", "description", "summary", "image", "permalink", "category", "tag",
+    "published", "updated", "lastmod",
+))  # fmt: skip
+
+
+class _Page(dict[str, object]):
+    """Jekyll's ``page`` of a post; the keys feedwright keeps apart (``_OWN_KEYS``) read
+    from its front matter when a template first asks for one."""
+
+    def __init__(self, values: Mapping[str, object], source: Path) -> None:
+        super().__init__(values)
+        self._source = source
+        self._front: Mapping[str, object] | None = None
+
+    def __missing__(self, key: str) -> object:
+        if key not in _OWN_KEYS:
+            raise KeyError(key)
+        if self._front is None:
+            from feedwright.errors import PostError
+            from feedwright.posts.files import read_post_bytes
+            from feedwright.posts.front_matter import whole_source
+
+            try:
+                self._front = whole_source(read_post_bytes(self._source), self._source).metadata
+            except PostError:
+                self._front = {}
+        value = self._front[key]
+        self[key] = value
+        return value
+
+
+def _page(post: Post, site: Site) -> _Page:
     """Jekyll's ``page`` of a post: its front matter and what Jekyll adds to it."""
     url = post.url[len(site.base_url) :] if post.url.startswith(site.base_url) else post.url
-    page: dict[str, object] = dict(post.extra)
+    page = _Page(post.extra, post.source)
     page.update(
         title=post.title,
         date=_ruby_time(post.date),
@@ -770,7 +804,7 @@ def _site(site: Site, links: PostLinks) -> _SiteDrop:
     return _SiteDrop(site, links)
 
 
-def _site_posts(site: Site, links: PostLinks) -> list[dict[str, object]]:
+def _site_posts(site: Site, links: PostLinks) -> list[_Page]:
     """The site's posts, newest first, each with its front matter and URL (their content
     and excerpt are not read: empty)."""
     posts = links.posts()
@@ -779,9 +813,9 @@ def _site_posts(site: Site, links: PostLinks) -> list[dict[str, object]]:
     return [_page(post, site) for post in posts]
 
 
-def _site_groups(key: str) -> Callable[[Site, PostLinks], dict[str, list[dict[str, object]]]]:
-    def groups(site: Site, links: PostLinks) -> dict[str, list[dict[str, object]]]:
-        grouped: dict[str, list[dict[str, object]]] = {}
+def _site_groups(key: str) -> Callable[[Site, PostLinks], dict[str, list[_Page]]]:
+    def groups(site: Site, links: PostLinks) -> dict[str, list[_Page]]:
+        grouped: dict[str, list[_Page]] = {}
         for page in _site_posts(site, links):
             names = page[key]
             for name in names if isinstance(names, list) else ():
