@@ -199,6 +199,25 @@ def test_a_missing_include_stops_the_build_as_in_jekyll_and_skip_invalid_builds_
     assert [post.title for post in result.collection.posts] == ["Other"]
 
 
+@pytest.mark.parametrize(
+    ("included", "what"),
+    [
+        ("one\n{% if x %}open\n", "`{% if %}` is never closed (in _includes/box.html, line 2)"),
+        ("one\ntwo {{ x\n", "the included box.html has a `{{` never closed, on its line 2"),
+    ],
+)
+def test_an_error_in_an_included_file_is_reported_at_the_tag_naming_the_file(
+    tmp_path: Path, included: str, what: str
+) -> None:
+    body = "Text.\n\n{% include box.html %}"
+    site = _site(tmp_path / "site", body, {"_includes/box.html": included})
+    with pytest.raises(InvalidPostsError) as raised:
+        build(site)
+    problem = str(raised.value.problems[0])
+    assert problem.startswith(f"{site.root / POST}:8: Liquid syntax error: ")
+    assert what in problem
+
+
 def test_a_missing_include_is_a_warning_on_a_site_with_a_theme(tmp_path: Path) -> None:
     site = _site(tmp_path / "site", "Before {% include theme-note.html %} after.")
     (site.root / "_config.yml").write_text(CONFIG + "theme: minima\n")

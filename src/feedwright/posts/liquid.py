@@ -200,7 +200,10 @@ def _post_error(render: _Render, error: LiquidError) -> PostError:
     expected = _EXPECTED_END.search(message)
     if expected is not None:
         name = expected[1] or expected[2]
-        position = _unclosed_block(render.body, name) if not where else position
+        if render.includes:
+            where = _unclosed_in_include(render, name)
+        else:
+            position = _unclosed_block(render.body, name)
         what = f"`{{% {name} %}}` is never closed{where}"
         hint = f"add `{{% end{name} %}}` where its block ends"
     elif isinstance(error, _BlockError) and error.hint:
@@ -216,6 +219,15 @@ def _post_error(render: _Render, error: LiquidError) -> PostError:
         hint = "fix the tag: Jekyll stops the build here too"
     prefix = "" if what.startswith("Liquid") else "Liquid syntax error: "
     return PostError(render.post.source, prefix + what, hint, render.line(position))
+
+
+def _unclosed_in_include(render: _Render, name: str) -> str:
+    """`` (in _includes/x.html, line 3)``: where the included file being rendered opens
+    the block ``name`` that it never closes."""
+    path = render.includes[-1][0]
+    text = path.read_text(encoding="utf-8", errors="replace")
+    line = text.count("\n", 0, _unclosed_block(text, name)) + 1
+    return f" (in {_from_root(path, render.site.root)}, line {line})"
 
 
 def _unclosed_block(body: str, name: str) -> int:
@@ -567,12 +579,17 @@ def _render_include(
             token=token,
             hint=f"create {_from_root(path, render.site.root)}, or correct the name",
         )
-    template = _included(path)
     namespace = {"include": _include_params(params, context)} if params else {}
+    # Pushed before the file is parsed: its problems are reported at the tag, naming it.
     render.includes.append((path, render.position(token)))
     try:
+        template = _included(path, token)
         with context.extend(namespace, template=template):
             template.render_with_context(context, buffer, partial=True)
+    except LiquidError as error:
+        # Made here, where the included file is known (a PostError is no Liquid error:
+        # it goes through the including templates as it is).
+        raise _post_error(render, error) from None
     finally:
         render.includes.pop()
     return 1
@@ -615,16 +632,23 @@ def _lookup(context: RenderContext, text: str) -> object:
 _INCLUDED: dict[Path, tuple[tuple[int, int], BoundTemplate]] = {}
 
 
-def _included(path: Path) -> BoundTemplate:
-    """The parsed template of an included file."""
+def _included(path: Path, token: Token) -> BoundTemplate:
+    """The parsed template of an included file (``token``: the tag that includes it)."""
     status = path.stat()
     stamp = (status.st_mtime_ns, status.st_size)
     known = _INCLUDED.get(path)
     if known is not None and known[0] == stamp:
         return known[1]
     text = path.read_text(encoding="utf-8", errors="replace")
-    if _unterminated(text) is not None:
-        raise _BlockError(f"{path.name} has a `{{{{` or `{{%` that is never closed", token=None)
+    unclosed = _unterminated(text)
+    if unclosed is not None:
+        line = text.count("\n", 0, unclosed) + 1
+        raise _BlockError(
+            f"the included {path.name} has a `{text[unclosed : unclosed + 2]}` never closed, "
+            f"on its line {line}",
+            token=token,
+            hint="close it, or wrap it in {% raw %}…{% endraw %}",
+        )
     template = _environment().from_string(text, name=path.name, path=path)
     _INCLUDED[path] = (stamp, template)
     return template
