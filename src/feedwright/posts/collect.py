@@ -241,10 +241,10 @@ def load_bodies(
         try:
             data = read_post_bytes(post.source)
             body = body_at(data, post.source, post.body_offset, site.hugo is not None)
+            # A Liquid error that stops Jekyll's build makes the post invalid too.
+            complete[post.source] = with_body(post, body, site, links)
         except PostError as error:
             problems.append(error.problem)
-            continue
-        complete[post.source] = with_body(post, body, site, links)
     return complete, problems
 
 

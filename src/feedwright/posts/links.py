@@ -43,6 +43,13 @@ class PostLinks:
         names = "\n".join(f"{post.source.name}\0{post.url}" for post in self._posts)
         return hashlib.sha256(names.encode("utf-8", "surrogateescape")).hexdigest()
 
+    def posts(self) -> Sequence[Post] | None:
+        """The posts, in the collector's order (newest first); None where only their files
+        and URLs are known (a render process, see ``__getstate__``)."""
+        if not self._posts and self._entries:
+            return None
+        return self._posts
+
     def _listed(self) -> list[tuple[str, str]]:
         if self._entries is None:
             self._entries = [(str(post.source), post.url) for post in self._posts]

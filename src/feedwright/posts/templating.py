@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from feedwright.errors import Problem
-from feedwright.posts.links import NO_LINKS, POST_SUFFIXES, PostLinks
+from feedwright.posts.links import NO_LINKS, PostLinks
 from feedwright.posts.model import Post
 from feedwright.site.model import Site
 
@@ -39,8 +39,12 @@ def render_tags(
     if "{{" not in body and "{%" not in body:
         return body, []
     if site.engine == "jekyll" and post.extra.get("render_with_liquid") is not False:
-        liquid = _Liquid(post, body, site, links or NO_LINKS)
-        return liquid.render(0, len(body)), liquid.all_warnings()
+        # Imported here: a Liquid engine, which only a body with Liquid needs.
+        from feedwright.posts.liquid import render_liquid
+
+        collected = _Body(post, body, site, links or NO_LINKS)
+        rendered = render_liquid(post, body, site, links or NO_LINKS, collected.warn)
+        return rendered, collected.all_warnings()
     if site.engine == "hugo" and ("{{<" in body or "{{%" in body):
         shortcodes = _Shortcodes(post, body, site, links or NO_LINKS)
         return shortcodes.render(), shortcodes.all_warnings()
@@ -129,202 +133,17 @@ def fenced(code: str, lang: str) -> str:
 # ---------------------------------------------------------------------------------------
 # Jekyll: Liquid
 
-# What a tag or an expression holds: anything up to the next "{{", "{%" or "}}", so
-# that an opening never closed costs a look at the text up to the next one, not to the
-# end of the body (a body of unclosed "{{" would take quadratic time).
+# What a shortcode holds: anything up to the next "{{", "{%" or "}}", so that an opening
+# never closed costs a look at the text up to the next one, not to the end of the body (a
+# body of unclosed "{{<" would take quadratic time).
 _INSIDE = r"(?:[^{}]|\{(?![{%])|\}(?!\}))*?"
-_LIQUID = re.compile(
-    rf"\{{%(?P<tag_strip>-?)\s*(?P<tag>\w+)(?P<args>{_INSIDE})(?P<tag_end_strip>-?)%\}}"
-    rf"|\{{\{{(?P<expr_strip>-?)(?P<expr>{_INSIDE})(?P<expr_end_strip>-?)\}}\}}"
-)
-_BLOCK_ENDS = {name: re.compile(r"\{%-?\s*end" + name + r"\s*-?%\}") for name in (
-    "raw", "comment", "highlight", "capture",
+# Liquid's blocks, and Jekyll's highlight: an excerpt that leaves one open has it closed.
+_BLOCK_ENDS = {name: re.compile(r"\{%-?\s*end" + name + r"\b.*?-?%\}", re.DOTALL) for name in (
+    "raw", "comment", "highlight", "capture", "if", "unless", "for", "case", "tablerow",
+    "ifchanged",
 )}  # fmt: skip
 # The name of each tag, as Jekyll looks for the blocks an excerpt leaves open.
 _OPENED = re.compile(r"\{%-?\s*(\w+)")
-# Tags that only close or continue a block whose opening tag was reported already.
-_INNER_TAGS = re.compile(r"end\w*|else|elsif|when")
-# What Jekyll knows of a page besides its own front matter keys (or reads from keys that
-# feedwright keeps apart from them): unknown here, not empty.
-_PAGE_VALUES = {
-    "content", "excerpt", "date", "id", "categories", "tags", "collection", "dir", "name",
-    "path", "next", "previous", "slug", "ext", "relative_path", "output", "layout",
-    "author", "description", "summary", "image", "lang", "permalink", "updated",
-    "last_modified_at", "draft", "published", "category", "tag",
-}  # fmt: skip
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
-_FILTER_PARTS = re.compile(r"""'[^']*'|"[^"]*"|[^|]+""")
-
-
-class _Liquid(_Body):
-    """Renders the Liquid of one Jekyll post's body."""
-
-    def render(self, start: int, end: int) -> str:
-        """The text between ``start`` and ``end`` with its tags rendered."""
-        pieces: list[str] = []
-        position = start
-        while (match := _LIQUID.search(self.text, position, end)) is not None:
-            literal = self.text[position : match.start()]
-            if match["tag_strip"] or match["expr_strip"]:
-                literal = literal.rstrip()
-            pieces.append(literal)
-            if match["tag"] is not None:
-                output, position = self._tag(match, end)
-            else:
-                output, position = self._expression(match["expr"], match.start()), match.end()
-            pieces.append(output)
-            if match["tag_end_strip"] or match["expr_end_strip"]:
-                while position < end and self.text[position].isspace():
-                    position += 1
-        pieces.append(self.text[position:end])
-        return "".join(pieces)
-
-    def _block(self, match: re.Match[str], end: int) -> tuple[int, int]:
-        """Where the block ``match`` opens ends: its inside's end, and the end of its closing
-        tag (the end of the text, with a warning, when it is not closed)."""
-        name = match["tag"]
-        closing = _BLOCK_ENDS[name].search(self.text, match.end(), end)
-        if closing is None:
-            self.warn(
-                match.start(),
-                f"`{{% {name} %}}` is never closed: Jekyll stops with an error",
-                f"add `{{% end{name} %}}`",
-            )
-            return end, end
-        return closing.start(), closing.end()
-
-    def _tag(self, match: re.Match[str], end: int) -> tuple[str, int]:
-        """What the tag ``match`` renders to, and where the text goes on."""
-        name, args = match["tag"], match["args"].strip()
-        if name in _BLOCK_ENDS:
-            inside, after = self._block(match, end)
-            if name == "raw":
-                return self.text[match.end() : inside], after
-            if name == "highlight":
-                lang = args.split()[0] if args.split() else ""
-                return fenced(self.render(match.end(), inside), lang), after
-            if name == "capture":
-                self._removed(match, "a captured variable is not kept")
-            return "", after
-        handler = self._TAGS.get(name)
-        if handler is not None:
-            return handler(self, args, match.start()), match.end()
-        if name in ("include", "include_relative"):
-            self._removed(match, "the included file is not rendered into feeds")
-        elif name == "assign":
-            self._removed(match, "variables are not kept")
-        elif not _INNER_TAGS.fullmatch(name):
-            self._removed(match, "feedwright does not render this tag")
-        return "", match.end()
-
-    def _removed(self, match: re.Match[str], why: str) -> None:
-        tag = " ".join(match.group(0).split())
-        self.warn(
-            match.start(),
-            f"`{tag[:80]}` is left out of the feeds: {why}",
-            "write its result into the post, or wrap the tag in {% raw %}…{% endraw %}",
-        )
-
-    def _post_url(self, args: str, position: int) -> str:
-        url = self.links.find(args)
-        if url is None:
-            self.warn(
-                position,
-                f"`{{% post_url {args} %}}` names no post: it is left out",
-                "give the file name of a post without its extension (2025-01-01-title)",
-            )
-            return ""
-        return self.path_of(url)
-
-    def _link(self, args: str, position: int) -> str:
-        path = args.strip().strip("'\"").lstrip("/")
-        url = (
-            self.links.find(path) if path.split("/")[0] == "_posts" or "/_posts/" in path else None
-        )
-        if url is not None:
-            return self.path_of(url)
-        if ".." in path.split("/") or not (self.site.root / path).is_file():
-            self.warn(
-                position,
-                f"`{{% link {args} %}}` names no file of the site: it is left out",
-                "give the file's path from the site's folder (about.md, _posts/2025-01-01-a.md)",
-            )
-            return ""
-        return self.base_path + _page_path(path, self.site.permalink)
-
-    _TAGS: Mapping[str, Callable[[_Liquid, str, int], str]] = {
-        "post_url": _post_url,
-        "link": _link,
-    }
-
-    def _expression(self, expression: str, position: int) -> str:
-        """What ``{{ expression }}`` renders to: a value and the filters Jekyll's URLs use."""
-        value_text, *filters = (part.strip() for part in _FILTER_PARTS.findall(expression))
-        value = self._value(value_text)
-        for name in filters:
-            if value is None:
-                break
-            value = self._filtered(value, name)
-        if value is None:
-            self.warn(
-                position,
-                f"`{{{{{expression}}}}}` is left out of the feeds: feedwright does not know "
-                "its value",
-                "write the value into the post, or wrap it in {% raw %}…{% endraw %}",
-            )
-            return ""
-        return value
-
-    def _value(self, text: str) -> str | None:
-        if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
-            return text[1:-1]
-        page = self.post
-        known = {
-            "site.baseurl": self.base_path,
-            "site.url": self.host,
-            "site.title": self.site.title,
-            "site.description": self.site.description,
-            "page.title": page.title,
-            "page.url": page.url[len(self.site.base_url) :],
-        }
-        if text in known:
-            return known[text]
-        if text.startswith("page."):
-            key = text[len("page.") :]
-            value = page.extra.get(key)
-            if isinstance(value, bool):
-                return str(value).lower()
-            if isinstance(value, str | int | float):
-                return str(value)
-            if key.isidentifier() and key not in page.extra and key not in _PAGE_VALUES:
-                return ""  # a front matter key the post does not have: nothing, as in Jekyll
-        return None
-
-    def _filtered(self, value: str, name: str) -> str | None:
-        if _SCHEME.match(value) and name in ("relative_url", "absolute_url"):
-            return value  # an absolute URL stays as it is, as in Jekyll
-        relative = self.base_path + "/" + value.lstrip("/") if value else self.base_path + "/"
-        if name == "relative_url":
-            return relative
-        if name == "absolute_url":
-            return self.host + relative
-        return None
-
-
-def _page_path(path: str, permalink: str) -> str:
-    """The URL path Jekyll gives a page or a static file at ``path`` by default (a page's
-    own ``permalink`` is not read): its name ends as the site's ``permalink`` does."""
-    stem, dot, suffix = path.rpartition(".")
-    if not dot or "." + suffix not in POST_SUFFIXES:
-        return "/" + path
-    if stem == "index" or stem.endswith("/index"):
-        return "/" + stem[: -len("index")]
-    # Jekyll's Utils.add_permalink_suffix.
-    if permalink == "pretty" or permalink.endswith("/"):
-        return f"/{stem}/"
-    if permalink in ("date", "ordinal", "none") or permalink.endswith(":output_ext"):
-        return f"/{stem}.html"
-    return f"/{stem}"
 
 
 # ---------------------------------------------------------------------------------------
