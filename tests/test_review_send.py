@@ -1,0 +1,271 @@
+"""Failing tests from the hostile review of `send` (issue 16): each names its finding
+(R1, R2…) in the review report. They reproduce the finding on the code as reviewed and are
+expected to pass once it is fixed."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from conftest import (
+    AUTUMN_POST,
+    MailServer,
+    RecordingHandler,
+    SiteFactory,
+    mail_config,
+    send,
+    serving,
+    subscribers_config,
+    write_posts,
+)
+from feedwright.commands.subscribers import add_subscribers
+from feedwright.errors import ConfigError, FeedwrightError
+from feedwright.mail.importers import read_import_file
+from feedwright.mail.recipients import read_recipients_file
+from feedwright.mail.store import store_path
+from feedwright.site.config import load_site
+
+RECIPIENTS = [f"r{number}@example.org" for number in range(4)]
+SECOND_POST: dict[str, str | bytes] = {
+    "2025-11-30-second.md": """
+        ---
+        title: Second
+        date: 2025-11-30 04:40:08 +0000
+        ---
+        More.
+        """,
+}
+
+
+def _deliveries(database: Path) -> int:
+    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
+        (count,) = connection.execute("SELECT count(*) FROM deliveries").fetchone()
+        return int(count)
+    finally:
+        connection.close()
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[MailServer]:
+    """A plain aiosmtpd server for one test."""
+    yield from serving()
+
+
+@pytest.mark.xfail(strict=True, reason="review finding R1, not fixed yet")
+def test_R1_an_accepted_message_is_recorded_while_the_rate_limit_sleeps(
+    make_site: SiteFactory, smtp_server: MailServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """R1: with several sessions and a rate limit, a message the server accepted stays
+    unrecorded for as long as the limiter sleeps before the next one (1/per_second, or up
+    to an hour when per_hour is full): a SIGKILL or SIGTERM then mails it again."""
+    site = make_site(AUTUMN_POST, mail_config(smtp_server.port, RECIPIENTS, connections=4))
+    real_sleep = time.sleep
+    seen: list[tuple[int, int]] = []
+
+    def sleeping(seconds: float) -> None:
+        if threading.current_thread() is threading.main_thread() and not seen:
+            # The limiter sleeps before the second message: wait for the server to accept
+            # the first, then give the send up to 3 s to record it.
+            for _ in range(300):
+                if smtp_server.handler.messages:
+                    break
+                real_sleep(0.01)
+            for _ in range(300):
+                if _deliveries(store_path(site)) >= len(smtp_server.handler.messages):
+                    break
+                real_sleep(0.01)
+            seen.append((len(smtp_server.handler.messages), _deliveries(store_path(site))))
+        real_sleep(min(seconds, 0.01))
+
+    monkeypatch.setattr(time, "sleep", sleeping)
+    send(site, rate=2)
+    accepted, recorded = seen[0]
+    assert accepted >= 1
+    assert recorded >= accepted, "the server accepted a message the database does not have"
+
+
+class HoldsTheDatabase(RecordingHandler):
+    """Accepts every message; at the second, another program starts writing to the
+    newsletter database (and keeps at it until the test lets go)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.database: Path | None = None
+        self.holder: sqlite3.Connection | None = None
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        reply = await super().handle_DATA(server, session, envelope)
+        if len(self.messages) == 2 and self.database is not None:
+            self.holder = sqlite3.connect(
+                self.database, isolation_level=None, check_same_thread=False
+            )
+            self.holder.execute("BEGIN IMMEDIATE")
+        return reply
+
+
+@pytest.mark.xfail(strict=True, reason="review finding R2, not fixed yet")
+def test_R2_a_busy_database_mid_send_does_not_mail_anyone_twice(
+    make_site: SiteFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """R2: when the database is busy as an accepted message is recorded, the run stops and
+    the next one mails that recipient again (the message was accepted, not recorded)."""
+    monkeypatch.setattr("feedwright.mail.store.BUSY_SECONDS", 0.3)
+    handler = HoldsTheDatabase()
+    for server in serving(handler):
+        site = make_site(AUTUMN_POST, mail_config(server.port, RECIPIENTS, connections=1))
+        handler.database = store_path(site)
+        with pytest.raises(FeedwrightError):
+            send(site)
+        assert handler.holder is not None
+        handler.holder.execute("ROLLBACK")
+        handler.holder.close()
+        handler.database = None
+        send(site)
+    received = handler.recipients()
+    assert sorted(received) == sorted(RECIPIENTS), f"mailed twice: {received}"
+
+
+@pytest.mark.xfail(strict=True, reason="review finding R3, not fixed yet")
+def test_R3_add_mails_a_listed_subscriber_whose_line_is_gone(
+    make_site: SiteFactory, smtp_server: MailServer, tmp_path: Path
+) -> None:
+    """R3: `subscribers add` of a subscriber who came from the list file, is still active,
+    and whose line was taken out says "unchanged", and they are never mailed (README:
+    added subscribers get the posts from the next send on, listed or not)."""
+    site = make_site(AUTUMN_POST, subscribers_config(smtp_server.port))
+    listing = site.root / "subscribers.txt"
+    listing.write_text("ann@example.org\nbob@example.org\n", encoding="utf-8")
+    send(site)
+    listing.write_text("bob@example.org\n", encoding="utf-8")
+    add_subscribers(site, ["ann@example.org"])
+    write_posts(site.root / "_posts", SECOND_POST)
+    smtp_server.handler.messages.clear()
+    send(load_site(site.root))
+    assert sorted(smtp_server.handler.recipients()) == ["ann@example.org", "bob@example.org"]
+
+
+@pytest.mark.xfail(strict=True, reason="review finding R4, not fixed yet")
+def test_R4_a_short_row_of_a_mailchimp_unsubscribed_export_stays_unsubscribed(
+    tmp_path: Path,
+) -> None:
+    """R4: a Mailchimp file's section is told by its header (UNSUB_TIME), but each row is
+    read by the cells it has: a row cut short (a spreadsheet drops trailing empty cells)
+    of the unsubscribed export imports as an active subscriber, who is then mailed."""
+    path = tmp_path / "unsubscribed.csv"
+    path.write_text(
+        "Email Address,First Name,Last Name,OPTIN_TIME,UNSUB_TIME\n"
+        "left@example.org,Ann,Lee,2020-01-01 00:00:00,2021-01-01 00:00:00\n"
+        "short@example.org,Bo\n",
+        encoding="utf-8",
+    )
+    statuses = {s.recipient.email: s.status for s in read_import_file(path).subscribers}
+    assert statuses == {"left@example.org": "unsubscribed", "short@example.org": "unsubscribed"}
+
+
+@pytest.mark.xfail(strict=True, reason="review finding R5, not fixed yet")
+def test_R5_a_huge_csv_cell_is_a_clear_error_not_a_traceback(tmp_path: Path) -> None:
+    """R5: a cell over the csv module's 131072-character limit raises csv.Error out of the
+    importer and the recipients file reader: a traceback from `subscribers import`,
+    `subscribers add` (it reads the list file) and `send`."""
+    path = tmp_path / "big.csv"
+    path.write_text("email,name\nann@example.org," + "x" * 200_000 + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError):
+        read_import_file(path)
+    # An error naming the file, or the row skipped with a warning: either will do.
+    with contextlib.suppress(ConfigError):
+        read_recipients_file(path)
+
+
+class SlowToAnswer(RecordingHandler):
+    """Takes every message, but answers the content of the second only ``delay`` seconds
+    after it has queued it (a relay's filters on a busy day): it has the message."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__()
+        self.delay = delay
+        self.slow_done = threading.Event()
+        self.data_count = 0
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        self.data_count += 1
+        reply = await super().handle_DATA(server, session, envelope)
+        if self.data_count == 2:
+            # Queued (kept) first, answered late.
+            self.slow_done.set()
+            await asyncio.sleep(self.delay)
+        return reply
+
+
+@pytest.mark.xfail(strict=True, reason="review finding R6, not fixed yet")
+def test_R6_a_slow_answer_to_the_content_is_not_sent_again_at_once(
+    make_site: SiteFactory,
+) -> None:
+    """R6: when the answer to a message's content comes after `[smtp] timeout` (the server
+    has the message: RFC 5321 4.5.3.2.6 gives that answer 10 minutes), the session counts
+    as "found closed" and the message goes again at once on a new one: mailed twice."""
+    handler = SlowToAnswer(delay=2.5)
+    for server in serving(handler):
+        config = mail_config(server.port, RECIPIENTS, connections=1).replace(
+            "timeout = 5", "timeout = 1"
+        )
+        site = make_site(AUTUMN_POST, config)
+        with contextlib.suppress(FeedwrightError):
+            send(site)
+        assert handler.slow_done.wait(10)
+    received = handler.recipients()
+    assert len(received) == len(set(received)), f"mailed twice: {sorted(received)}"
+
+
+@pytest.mark.xfail(strict=True, reason="review finding R8, not fixed yet")
+def test_R8_add_refuses_a_name_with_a_line_break(
+    make_site: SiteFactory, smtp_server: MailServer
+) -> None:
+    """R8: `subscribers add --name` stores the name unchecked (the list file and the
+    importers refuse control characters); with a line break in it, every later send stops
+    at that subscriber ("cannot build the message"), and those after them are not mailed."""
+    site = make_site(AUTUMN_POST, mail_config(smtp_server.port, ["ann@example.org"]))
+    with pytest.raises(FeedwrightError):
+        add_subscribers(site, ["evil@example.org"], name="Evil\r\nBcc: victim@example.org")
+
+
+@pytest.mark.xfail(strict=True, reason="review finding R9, not fixed yet")
+def test_R9_a_long_name_does_not_make_a_header_line_the_server_refuses(
+    make_site: SiteFactory, smtp_server: MailServer
+) -> None:
+    """R9: a name of 2,000 letters (accepted by the list file, `add` and the importers)
+    gives a `To:` line over SMTP's 1,000 octets; the server refuses the message ("500 Line
+    too long"), which is recorded as a refusal: that reader gets no post, run after run."""
+    site = make_site(AUTUMN_POST, subscribers_config(smtp_server.port))
+    (site.root / "subscribers.txt").write_text(
+        "email,name\nann@example.org," + "a" * 2000 + "\nbob@example.org,Bob\n", encoding="utf-8"
+    )
+    result = send(load_site(site.root))
+    assert result.report.refused == []
+    assert sorted(smtp_server.handler.recipients()) == ["ann@example.org", "bob@example.org"]
+
+
+@pytest.mark.xfail(strict=True, reason="review finding R10, not fixed yet")
+def test_R10_a_quota_refusal_at_the_end_of_the_list_is_tried_again(
+    make_site: SiteFactory, smtp_server: MailServer
+) -> None:
+    """R10: a 5xx that does not name the address ("550 5.7.1 daily quota exceeded") is
+    to be recorded only once the server accepts another message; but the last ones of a
+    run (fewer than 3, after the last accepted message) are recorded all the same at the
+    end (Outcomes.finish): those readers never get the post, though the server took
+    nothing after refusing them."""
+    site = make_site(AUTUMN_POST, mail_config(smtp_server.port, RECIPIENTS, connections=1))
+    quota = "550 5.7.1 Daily sending quota exceeded"
+    smtp_server.handler.refuse = {RECIPIENTS[2]: quota, RECIPIENTS[3]: quota}
+    send(site)
+    smtp_server.handler.refuse = {}
+    send(site)
+    assert sorted(smtp_server.handler.recipients()) == sorted(RECIPIENTS)
