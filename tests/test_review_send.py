@@ -60,7 +60,6 @@ def smtp_server() -> Iterator[MailServer]:
     yield from serving()
 
 
-@pytest.mark.xfail(strict=True, reason="review finding R1, not fixed yet")
 def test_R1_an_accepted_message_is_recorded_while_the_rate_limit_sleeps(
     make_site: SiteFactory, smtp_server: MailServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -205,7 +204,6 @@ class SlowToAnswer(RecordingHandler):
         return reply
 
 
-@pytest.mark.xfail(strict=True, reason="review finding R6, not fixed yet")
 def test_R6_a_slow_answer_to_the_content_is_not_sent_again_at_once(
     make_site: SiteFactory,
 ) -> None:

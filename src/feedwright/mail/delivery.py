@@ -62,6 +62,8 @@ RETRY_DELAYS = (2.0, 10.0)
 # setup, not the addresses: a run of temporary failures defers everyone left, and a run of
 # refusals stops the run without recording them (so they are not lost for good).
 MAX_FAILURES_IN_A_ROW = 3
+# How long the answer to a message's content is waited for (RFC 5321 4.5.3.2.6: 10 minutes).
+CONTENT_ANSWER_SECONDS = 600.0
 
 ProgressCallback = Callable[[int, int], None]
 # One recipient and the posts they are owed.
@@ -82,6 +84,12 @@ class ConnectionLost(TemporaryFailure):
 
 class PermanentFailure(Exception):
     """A 5xx answer for one recipient: trying again will not help."""
+
+
+class InDoubt(Exception):
+    """The session failed after the message's content went out whole, before the server
+    answered it: the server may have it. Not sent again in this run (that would likely
+    mail it twice); left for the next one, as mail servers do."""
 
 
 @dataclass
@@ -130,13 +138,35 @@ def _response_text(response: bytes | str) -> str:
 
 class _KeepsReply(smtplib.SMTP):
     """smtplib's session, keeping the server's answer to the last message (``sendmail``
-    checks it and drops it): the delivery records it."""
+    checks it and drops it): the delivery records it. The answer to a message's content
+    is waited for as long as RFC 5321 asks (``CONTENT_ANSWER_SECONDS``), whatever
+    ``[smtp] timeout`` says: a server may take that long to queue it, and giving up
+    earlier would mail it again."""
 
     last_reply = ""
+    # The current message's content went out whole (see InDoubt).
+    content_sent = False
 
     def data(self, msg: ReadableBuffer | str) -> tuple[int, bytes]:
-        """Send the message content; keep the answer."""
-        code, response = super().data(msg)
+        """The DATA command, then the message content; keep the answer to it."""
+        self.putcmd("data")
+        code, response = self.getreply()
+        if code != 354:
+            raise smtplib.SMTPDataError(code, response)
+        return self._send_content(msg.encode("ascii") if isinstance(msg, str) else bytes(msg))
+
+    def _send_content(self, message: bytes) -> tuple[int, bytes]:
+        """Send the content (dot-stuffed and ended as smtplib's ``data`` does) and wait
+        for the answer to it; keep the answer."""
+        content = re.sub(rb"(?m)^\.", b"..", message)
+        self.send(content + (b"" if content.endswith(b"\r\n") else b"\r\n") + b".\r\n")
+        self.content_sent = True
+        waited = self.sock.gettimeout() if self.sock is not None else None
+        if self.sock is not None and waited is not None:
+            self.sock.settimeout(max(waited, CONTENT_ANSWER_SECONDS))
+        code, response = self.getreply()
+        if self.sock is not None:
+            self.sock.settimeout(waited)
         self.last_reply = f"{code} {_response_text(response)}"
         return code, response
 
@@ -166,11 +196,7 @@ class _KeepsReply(smtplib.SMTP):
         code, response = self.getreply()
         if code != 354:
             raise smtplib.SMTPDataError(code, response)  # as ``data`` raises it
-        # Dot-stuffed and ended as smtplib's ``data`` does.
-        content = re.sub(rb"(?m)^\.", b"..", message)
-        self.send(content + (b"" if content.endswith(b"\r\n") else b"\r\n") + b".\r\n")
-        code, response = self.getreply()
-        self.last_reply = f"{code} {_response_text(response)}"
+        code, response = self._send_content(message)
         if code != 250:
             self._end_refused(code, due=0)
             raise smtplib.SMTPDataError(code, response)
@@ -307,6 +333,7 @@ class SmtpConnection:
         if self.smtp is None:
             self.smtp = self._open()
             self.accepted = 0
+        self.smtp.content_sent = False
         try:
             if self.settings.pipelining and self.smtp.has_extn("pipelining"):
                 self.smtp.sendmail_pipelined(sender, recipient, message)
@@ -328,8 +355,15 @@ class SmtpConnection:
             self.close()
             raise _code_failure(error.smtp_code, _response_text(error.smtp_error)) from None
         except (smtplib.SMTPException, OSError) as error:
+            in_doubt = self.smtp.content_sent
             self.close()
-            raise ConnectionLost(f"connection lost: {error or type(error).__name__}") from None
+            reason = f"{error or type(error).__name__}"
+            if in_doubt:
+                raise InDoubt(
+                    f"no answer after the message was sent ({reason}): the server may have "
+                    "it; the next run sends it again"
+                ) from None
+            raise ConnectionLost(f"connection lost: {reason}") from None
         self.accepted += 1
         return self.smtp.last_reply
 
@@ -492,12 +526,15 @@ class PostSets:
 
 @dataclass
 class Records:
-    """The delivery records of a run: in memory, and in the database as each changes."""
+    """The delivery records of a run: in memory, and in the database as each changes.
+    The sessions' threads record what the server accepts, the main thread what it
+    refused: they take turns (``lock``), each change one transaction."""
 
     store: Store
     state: DeliveryState
     # The time to record instead of the clock's (tests).
     fixed_now: datetime | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def _now(self) -> str:
         return (self.fixed_now or datetime.now(UTC)).isoformat(timespec="seconds")
@@ -506,23 +543,25 @@ class Records:
         self, recipient: Recipient, posts: Sequence[Post], outgoing: Outgoing, reply: str
     ) -> None:
         """Record one accepted message."""
-        when = self._now()
-        save_delivery(
-            self.store,
-            self.state,
-            recipient,
-            posts,
-            Accepted(outgoing.message_id, reply, when, outgoing.web_page),
-        )
-        record_sent(self.state, posts, recipient, when)
+        with self.lock:
+            when = self._now()
+            save_delivery(
+                self.store,
+                self.state,
+                recipient,
+                posts,
+                Accepted(outgoing.message_id, reply, when, outgoing.web_page),
+            )
+            record_sent(self.state, posts, recipient, when)
 
     def refused(
         self, recipient: Recipient, posts: Sequence[Post], reason: str, bounced: bool
     ) -> None:
         """Record one refusal for good (a ``bounced`` address is mailed no more)."""
-        when = self._now()
-        save_refusal(self.store, self.state, recipient, posts, reason, when, bounced)
-        record_refused(self.state, posts, recipient, reason)
+        with self.lock:
+            when = self._now()
+            save_refusal(self.store, self.state, recipient, posts, reason, when, bounced)
+            record_refused(self.state, posts, recipient, reason)
 
 
 def _with_bodies(site: Site, planned: list[Planned], published: Sequence[Post]) -> list[Planned]:
@@ -551,8 +590,11 @@ def _deliver(
     now: datetime,
     progress: ProgressCallback | None,
 ) -> None:
-    """Send the planned digests over ``[smtp] connections`` sessions at once, recording
-    each outcome as it comes (from this thread only: the database has one writer)."""
+    """Send the planned digests over ``[smtp] connections`` sessions at once. Each session's
+    thread records its message the moment the server accepts it (``Records`` takes turns
+    at the database): this thread may be building the next message or waiting for the rate
+    limit meanwhile, and a run killed then must not have to mail it again. The other
+    outcomes (refusals, failures) are handled here, as they come."""
     messages = SharedMessages(site, SharedDigests(DigestRenderer(site, options.templates)), now)
     limiter = RateLimiter(
         slowest(options.rate, site.smtp.per_second),
@@ -579,7 +621,7 @@ def _deliver(
                 progress(index, total)
             outgoing = messages.outgoing(owed, recipient)
             limiter.wait()
-            sending = executor.submit(pool.send, outgoing.message, sender, recipient.email)
+            sending = executor.submit(_send_and_record, pool, records, sender, planned, outgoing)
             outcomes.in_flight[sending] = (planned, outgoing)
         outcomes.settle(wait_for_room=1)
         outcomes.finish()
@@ -593,11 +635,24 @@ def _deliver(
         outcomes.record_accepted_in_flight()
         raise
     finally:
-        executor.shutdown(wait=False, cancel_futures=True)
+        # Waits for the messages still being sent: each records itself if accepted, and
+        # the database must stay open until then.
+        executor.shutdown(wait=True, cancel_futures=True)
         pool.close()
         report.seconds = time.monotonic() - started
     if progress:
         progress(total, total)
+
+
+def _send_and_record(
+    pool: ConnectionPool, records: Records, sender: str, planned: Planned, outgoing: Outgoing
+) -> str:
+    """In a session's thread: send one message and record it at once if the server
+    accepts it; the server's answer."""
+    recipient = planned[0]
+    reply = pool.send(outgoing.message, sender, recipient.email)
+    records.sent(recipient, outgoing.posts, outgoing, reply)
+    return reply
 
 
 def _last_hour(records: Records, now: datetime) -> list[float]:
@@ -677,12 +732,12 @@ class Outcomes:
         """Record one message's outcome."""
         recipient = planned[0]
         try:
-            reply = sending.result()
+            sending.result()
         except PermanentFailure as failure:
             self.report.refused.append((recipient, str(failure)))
             self.refusals.add(recipient, outgoing.posts, str(failure))
             return
-        except TemporaryFailure as failure:
+        except (TemporaryFailure, InDoubt) as failure:
             self.report.deferred.append((recipient, str(failure)))
             self.deferred_in_a_row += 1
             if isinstance(failure, ConnectFailure):
@@ -691,11 +746,11 @@ class Outcomes:
                 # The others would only wait out the retries and fail the same way.
                 self.stop_reason = "the server is failing"
             return
-        self._accepted(planned, outgoing, reply)
+        self._accepted(planned)
 
-    def _accepted(self, planned: Planned, outgoing: Outgoing, reply: str) -> None:
+    def _accepted(self, planned: Planned) -> None:
+        """A message the server accepted (and its thread recorded)."""
         self.deferred_in_a_row = 0
-        self.records.sent(planned[0], outgoing.posts, outgoing, reply)
         self.refusals.confirm()
         self.report.sent.append(planned)
 
@@ -705,14 +760,14 @@ class Outcomes:
             self.refusals.confirm()
 
     def record_accepted_in_flight(self) -> None:
-        """The run stops on an error: wait for the messages in flight and record those the
-        server accepted (the others are tried again by the next run)."""
-        for sending, (planned, outgoing) in list(self.in_flight.items()):
+        """The run stops on an error: wait for the messages in flight and count those the
+        server accepted (their threads recorded them; the others are tried again by the
+        next run)."""
+        for sending, (planned, _) in list(self.in_flight.items()):
             try:
-                reply = sending.result()
+                sending.result()
             except BaseException:  # any failure: left for the next run
                 continue
-            self.records.sent(planned[0], outgoing.posts, outgoing, reply)
             self.report.sent.append(planned)
         self.in_flight.clear()
 

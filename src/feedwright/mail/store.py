@@ -193,7 +193,10 @@ def _connect(path: Path, read_only: bool = False) -> sqlite3.Connection:
         # Created by hand first: SQLite would make it readable by everyone (its WAL and
         # shared-memory files take the database's mode).
         os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
-        connection = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None)
+        # Used by the threads of a send's sessions in turn (see delivery.Records).
+        connection = sqlite3.connect(
+            path, timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False
+        )
         connection.execute("PRAGMA journal_mode = WAL")
         # A commit is in the WAL file, which survives the process being killed; it reaches
         # the disk at the next checkpoint (sync_now_and_then), not at once: a sync per
