@@ -251,7 +251,6 @@ def test_R9_a_long_name_does_not_make_a_header_line_the_server_refuses(
     assert sorted(smtp_server.handler.recipients()) == ["ann@example.org", "bob@example.org"]
 
 
-@pytest.mark.xfail(strict=True, reason="review finding R10, not fixed yet")
 def test_R10_a_quota_refusal_at_the_end_of_the_list_is_tried_again(
     make_site: SiteFactory, smtp_server: MailServer
 ) -> None:

@@ -710,7 +710,7 @@ class Outcomes:
     def __init__(self, records: Records, report: DeliveryReport):
         self.records = records
         self.report = report
-        self.refusals = RefusalLedger(records)
+        self.refusals = RefusalLedger(records, report)
         # Each message sent and not yet answered, with its entry of the plan.
         self.in_flight: dict[Future[str], tuple[Planned, Outgoing]] = {}
         self.deferred_in_a_row = 0
@@ -734,7 +734,6 @@ class Outcomes:
         try:
             sending.result()
         except PermanentFailure as failure:
-            self.report.refused.append((recipient, str(failure)))
             self.refusals.add(recipient, outgoing.posts, str(failure))
             return
         except (TemporaryFailure, InDoubt) as failure:
@@ -755,9 +754,18 @@ class Outcomes:
         self.report.sent.append(planned)
 
     def finish(self) -> None:
-        """The end of a run: refusals left unconfirmed are confirmed if anything was sent."""
-        if self.report.sent and self.refusals.unconfirmed:
-            self.refusals.confirm()
+        """The end of a run: the refusals no accepted message came after are not recorded
+        (the server may have stopped taking mail from us at all) and are left for the next
+        run, as deferred."""
+        self.report.deferred.extend(
+            (
+                recipient,
+                f"{reason} (not recorded: the server took no message after it, so it may "
+                "refuse every message; tried again by the next run)",
+            )
+            for recipient, _, reason in self.refusals.unconfirmed
+        )
+        self.refusals.unconfirmed.clear()
 
     def record_accepted_in_flight(self) -> None:
         """The run stops on an error: wait for the messages in flight and count those the
@@ -783,14 +791,15 @@ class RefusalLedger:
     nothing recorded for them, and the next run tries them again.
     """
 
-    def __init__(self, records: Records):
+    def __init__(self, records: Records, report: DeliveryReport):
         self.records = records
+        self.report = report
         self.unconfirmed: list[tuple[Recipient, tuple[Post, ...], str]] = []
 
     def add(self, recipient: Recipient, posts: tuple[Post, ...], reason: str) -> None:
         """Note one refusal; raise DeliveryError when too many came in a row."""
         if _names_the_address(reason):
-            self.records.refused(recipient, posts, reason, bounced=True)
+            self._record(recipient, posts, reason, bounced=True)
             return
         self.unconfirmed.append((recipient, posts, reason))
         if len(self.unconfirmed) >= MAX_FAILURES_IN_A_ROW:
@@ -805,8 +814,14 @@ class RefusalLedger:
     def confirm(self) -> None:
         """The server took a message: the refusals so far were about their addresses."""
         for recipient, posts, reason in self.unconfirmed:
-            self.records.refused(recipient, posts, reason, bounced=False)
+            self._record(recipient, posts, reason, bounced=False)
         self.unconfirmed.clear()
+
+    def _record(
+        self, recipient: Recipient, posts: tuple[Post, ...], reason: str, bounced: bool
+    ) -> None:
+        self.records.refused(recipient, posts, reason, bounced)
+        self.report.refused.append((recipient, reason))
 
 
 def _names_the_address(reason: str) -> bool:
