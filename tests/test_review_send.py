@@ -111,7 +111,6 @@ class HoldsTheDatabase(RecordingHandler):
         return reply
 
 
-@pytest.mark.xfail(strict=True, reason="review finding R2, not fixed yet")
 def test_R2_a_busy_database_mid_send_does_not_mail_anyone_twice(
     make_site: SiteFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -5,22 +5,26 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import stat
 from pathlib import Path
 
 import pytest
+from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from conftest import (
     AUTUMN_POST,
     NOW,
     MailServer,
+    RecordingHandler,
     SiteFactory,
     build,
     mail_config,
     newsletter,
     send,
+    serving,
     write_posts,
 )
-from feedwright.errors import StateError
+from feedwright.errors import DeliveryError, StateError
 from feedwright.mail import store
 from feedwright.mail.store import imported_path, open_store, set_status, store_path
 from feedwright.site.config import load_site
@@ -284,3 +288,70 @@ def test_a_database_of_the_first_schema_is_read_then_upgraded_in_place(
     assert pages == [(None,), ("2025-12-20",)]
     build(load_site(site.root))
     assert (site.output / "newsletter" / "2025-12-20.html").is_file()
+
+
+class WriterAtTheSecondMessage(RecordingHandler):
+    """Accepts every message; at the second, another program starts writing to the
+    newsletter database and keeps at it until the test lets go."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.database: Path | None = None
+        self.holder: sqlite3.Connection | None = None
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        reply = await super().handle_DATA(server, session, envelope)
+        if len(self.messages) == 2 and self.database is not None:
+            self.holder = sqlite3.connect(
+                self.database, isolation_level=None, check_same_thread=False
+            )
+            self.holder.execute("BEGIN IMMEDIATE")
+        return reply
+
+    def let_go(self) -> None:
+        assert self.holder is not None
+        self.holder.execute("ROLLBACK")
+        self.holder.close()
+        self.database = None
+
+
+@pytest.mark.parametrize("connections", [1, 4])
+def test_a_message_the_database_is_too_busy_to_record_is_kept_aside_and_never_sent_twice(
+    make_site: SiteFactory, monkeypatch: pytest.MonkeyPatch, connections: int
+) -> None:
+    monkeypatch.setattr(store, "BUSY_SECONDS", 0.3)
+    handler = WriterAtTheSecondMessage()
+    for server in serving(handler):
+        site = make_site(POSTS, mail_config(server.port, LISTED, connections=connections))
+        handler.database = store_path(site)
+        with pytest.raises(DeliveryError, match=r"is kept in .*newsletter\.pending\.jsonl"):
+            send(site)
+        journal = store_path(site).with_name(store.JOURNAL_NAME)
+        assert journal.read_text(encoding="utf-8").count("\n") >= 1
+        assert stat.S_IMODE(journal.stat().st_mode) == 0o600
+        handler.let_go()
+        send(load_site(site.root))
+        assert not journal.exists()
+    assert sorted(handler.recipients()) == sorted(LISTED)
+    deliveries = newsletter(site, "SELECT count(*) FROM deliveries")
+    assert deliveries == [(len(LISTED),)]
+
+
+def test_a_delivery_kept_aside_and_recorded_already_is_not_recorded_twice(
+    make_site: SiteFactory, smtp_server: MailServer
+) -> None:
+    """A run killed after it recorded the journal's deliveries and before it removed the
+    journal: the next run reads it again and finds them recorded."""
+    site = make_site(POSTS, mail_config(smtp_server.port, LISTED[:1]))
+    send(site)
+    ((message_id, key),) = newsletter(
+        site,
+        "SELECT d.message_id, s.address_key FROM deliveries d"
+        " JOIN subscribers s ON s.id = d.subscriber_id",
+    )
+    entry = {"subscriber": key, "posts": [AUTUMN], "message_id": message_id, "reply": "250"}
+    journal = store_path(site).with_name(store.JOURNAL_NAME)
+    journal.write_text(json.dumps(entry) + "\n" + '{"subscriber": "cut sh', encoding="utf-8")
+    send(site)
+    assert newsletter(site, "SELECT count(*) FROM deliveries") == [(1,)]
+    assert not journal.exists()

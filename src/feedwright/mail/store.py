@@ -17,6 +17,7 @@ creates the tables, then renames it ``state.json.imported`` (a backup: nothing r
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import time
@@ -35,6 +36,9 @@ from feedwright.posts.model import Post
 from feedwright.site.model import Site
 
 STORE_NAME = "newsletter.db"
+# Beside it: the deliveries a send could not write to the database (busy for too long, or
+# failing), each a line of JSON, synced; the next send records them first.
+JOURNAL_NAME = "newsletter.pending.jsonl"
 # The name the imported state file is kept under.
 IMPORTED_SUFFIX = ".imported"
 SCHEMA_VERSION = 2
@@ -227,6 +231,7 @@ def open_store(site: Site, listed: Sequence[Recipient], now: datetime) -> Store:
             # neither.
             store.synced_at = 0.0
             sync_now_and_then(store)
+        _record_kept_aside(store)
         _load_subscribers(store)
     except BaseException:
         store.close()
@@ -545,21 +550,128 @@ def save_delivery(
     """Record one accepted message in one small transaction: a delivery row, the posts it
     covered, and (when they were away) that the subscriber is no longer away."""
     subscriber = store.subscriber_ids[recipient.key]
-    with _transaction(store) as connection:
-        delivery = connection.execute(
-            "INSERT INTO deliveries (subscriber_id, message_id, accepted_at, reply, web_page)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (subscriber, accepted.message_id, accepted.when, accepted.reply, accepted.web_page),
-        ).lastrowid
-        connection.executemany(
-            "INSERT INTO delivery_posts (post_id, delivery_id) VALUES (?, ?)",
-            [(state.posts[post.id].row, delivery) for post in posts],
-        )
-        if recipient.key in state.away:
-            connection.execute(
-                "UPDATE subscribers SET away_since = NULL WHERE id = ?", (subscriber,)
-            )
+    rows = [state.posts[post.id].row for post in posts]
+    try:
+        with _transaction(store) as connection:
+            _insert_delivery(connection, subscriber, rows, accepted, recipient.key in state.away)
+    except StateError as error:
+        # The server has the message: if the database cannot say so, a file must, or the
+        # next run would mail it again.
+        raise StateError(
+            f"{error}; the message the server accepted for {recipient.email} is kept in "
+            f"{_keep_aside(store, recipient, posts, accepted)} and recorded by the next send"
+        ) from None
     sync_now_and_then(store)
+
+
+def _insert_delivery(
+    connection: sqlite3.Connection,
+    subscriber: int,
+    post_rows: Sequence[int | None],
+    accepted: Accepted,
+    away: bool = True,
+) -> None:
+    """A delivery's rows: the delivery, the posts it covered; and, when they were
+    ``away``, that the subscriber is no longer (they have what they missed)."""
+    delivery = connection.execute(
+        "INSERT INTO deliveries (subscriber_id, message_id, accepted_at, reply, web_page)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (subscriber, accepted.message_id, accepted.when, accepted.reply, accepted.web_page),
+    ).lastrowid
+    connection.executemany(
+        "INSERT INTO delivery_posts (post_id, delivery_id) VALUES (?, ?)",
+        [(row, delivery) for row in post_rows],
+    )
+    if away:
+        connection.execute("UPDATE subscribers SET away_since = NULL WHERE id = ?", (subscriber,))
+
+
+def _keep_aside(
+    store: Store, recipient: Recipient, posts: Sequence[Post], accepted: Accepted
+) -> Path:
+    """Append one delivery to the journal beside the database, synced; its path. A
+    StateError when even that fails, naming what the next run will mail again."""
+    path = store.path.with_name(JOURNAL_NAME)
+    line = json.dumps(
+        {
+            "subscriber": recipient.key,
+            "posts": [post.id for post in posts],
+            "message_id": accepted.message_id,
+            "reply": accepted.reply,
+            "accepted_at": accepted.when,
+            "web_page": accepted.web_page,
+        },
+        ensure_ascii=False,
+    )
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(descriptor, (line + "\n").encode("utf-8"))
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+    except OSError as error:
+        raise StateError(
+            f"{path}: cannot keep the record of the message the server accepted for "
+            f"{recipient.email} ({error.strerror}): the next send mails it again"
+        ) from None
+    return path
+
+
+def _record_kept_aside(store: Store) -> None:
+    """Write the deliveries a killed or stopped send kept in the journal into the
+    database, in one transaction, then remove the journal. A line cut short (a crash while
+    it was written) is left out; a delivery already recorded (a crash between the commit
+    and the removal) is not recorded twice."""
+    path = store.path.with_name(JOURNAL_NAME)
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise StateError(f"{path}: cannot read the deliveries kept aside: {error}") from None
+    with _transaction(store) as connection:
+        for line in lines:
+            _record_line(connection, line)
+    store.synced_at = 0.0
+    sync_now_and_then(store)  # on the disk before the journal goes
+    try:
+        path.unlink()
+    except OSError as error:
+        raise StateError(f"{path}: cannot remove it once recorded: {error}") from None
+
+
+def _record_line(connection: sqlite3.Connection, line: str) -> None:
+    """One delivery of the journal into the database, unless it is there already."""
+    try:
+        entry = json.loads(line)
+        key, feed_ids, message_id = entry["subscriber"], entry["posts"], entry["message_id"]
+    except (json.JSONDecodeError, KeyError, TypeError):
+        return
+    found = connection.execute(
+        "SELECT id FROM subscribers WHERE address_key = ?", (key,)
+    ).fetchone()
+    if (
+        found is None
+        or connection.execute(
+            "SELECT 1 FROM deliveries WHERE subscriber_id = ? AND message_id = ?",
+            (found[0], message_id),
+        ).fetchone()
+    ):
+        return
+    rows = [
+        row[0]
+        for feed_id in feed_ids
+        if (
+            row := connection.execute(
+                "SELECT id FROM posts WHERE feed_id = ?", (feed_id,)
+            ).fetchone()
+        )
+    ]
+    accepted = Accepted(
+        message_id, entry.get("reply", ""), entry.get("accepted_at", ""), entry.get("web_page")
+    )
+    _insert_delivery(connection, found[0], rows, accepted)
 
 
 def accepted_since(store: Store, since: str) -> list[str]:
