@@ -5,6 +5,7 @@ Each test runs the real command line in a child process, the way cron does.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import errno
 import os
@@ -308,6 +309,59 @@ def test_sigkill_during_send_then_resume_no_duplicate_no_loss(
     again = run("send", str(site.root))
     assert again.returncode == 0 and "no new posts" in again.stdout
     assert len(handler.messages) == len(recipients)
+
+
+class SignallingHandler(RecordingHandler):
+    """Keeps message ``at`` (the server has it), sends ``number`` to the sending process,
+    and answers "accepted" a moment later."""
+
+    def __init__(self, number: int, at: int) -> None:
+        super().__init__()
+        self.number = number
+        self.at = at
+        self.victim: int | None = None
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        reply = await super().handle_DATA(server, session, envelope)
+        if self.victim is not None and len(self.messages) == self.at:
+            os.kill(self.victim, self.number)
+            self.victim = None
+            await asyncio.sleep(0.5)
+        return reply
+
+
+def recorded_deliveries(site: Site) -> int:
+    connection = sqlite3.connect(store_path(site))
+    try:
+        (count,) = connection.execute("SELECT count(*) FROM deliveries").fetchone()
+        return int(count)
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+def test_a_send_stopped_by_a_signal_records_what_the_server_accepts_meanwhile(
+    make_site: SiteFactory, number: int
+) -> None:
+    """`timeout`, `systemctl stop`, a closed terminal or Ctrl-C while a message is on its way:
+    the send waits for the server's answer and records the message before it ends as the
+    signal ends it, so the next run does not mail it again."""
+    recipients = [f"reader{index}@example.org" for index in range(6)]
+    handler = SignallingHandler(number, at=3)
+    for server in serving(handler):
+        site = make_site(many_posts(2, "v1"), mail_config(server.port, recipients, connections=1))
+        process = subprocess.Popen(
+            command("send", str(site.root)), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        handler.victim = process.pid
+        _, stderr = process.communicate(timeout=60)
+        expected = 130 if number == signal.SIGINT else -number
+        assert process.returncode == expected, stderr
+        assert b"Traceback" not in stderr
+        assert len(handler.messages) == 3
+        assert recorded_deliveries(site) == 3
+        assert run("send", str(site.root)).returncode == 0
+    assert handler.recipients() == recipients  # each once, in order
 
 
 def test_a_folder_in_the_way_of_one_output_changes_no_output(make_site: SiteFactory) -> None:

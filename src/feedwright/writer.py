@@ -242,7 +242,7 @@ def staged_files(folder: Path) -> Iterator[StagedFiles]:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise _cannot_write(folder, error) from error
-    with folder_lock(folder), _cleaned_up_when_ended():
+    with folder_lock(folder), unwind_on_ending_signals():
         staged = StagedFiles(folder, new_folders)
         try:
             yield staged
@@ -320,11 +320,13 @@ class Ended(BaseException):
 
 
 @contextlib.contextmanager
-def _cleaned_up_when_ended() -> Iterator[None]:
+def unwind_on_ending_signals() -> Iterator[None]:
     """Turn a SIGTERM or SIGHUP that would end the process at once (its handler is the
     default) into ``Ended`` during the block, and deliver it again, with the default
-    handler back, once the block has unwound. In the main thread only (where handlers are
-    set); a signal with a handler of its own, or ignored, is left alone."""
+    handler back, once the block has unwound: so that what the block must finish (remove
+    its temporary files, record the messages a server accepted) is finished. In the main
+    thread only (where handlers are set); a signal with a handler of its own, or ignored,
+    is left alone."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return

@@ -49,7 +49,7 @@ from feedwright.mail.store import (
 from feedwright.posts.collect import load_bodies, post_links
 from feedwright.posts.model import Post
 from feedwright.site.model import Site, SmtpSettings
-from feedwright.writer import remove_stale_temporaries
+from feedwright.writer import remove_stale_temporaries, unwind_on_ending_signals
 
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
@@ -470,7 +470,9 @@ def send_digests(
     password = check_send_settings(site, recipients, options.dry_run)
     now = options.now or datetime.now(UTC)
     report = DeliveryReport()
-    with state_lock(site.state_path, wait=options.wait):
+    # A SIGTERM or SIGHUP (`timeout`, systemd, a closed terminal) unwinds as Ctrl-C does:
+    # the messages on their way are waited for and recorded before the process ends.
+    with state_lock(site.state_path, wait=options.wait), unwind_on_ending_signals():
         remove_stale_temporaries([site.state_path])
         if options.dry_run:
             state, statuses = read_records(site)
