@@ -282,6 +282,17 @@ def test_a_dry_run_sends_nothing_and_records_nothing(
     assert smtp_server.handler.messages == [] and not site.state_path.exists()
 
 
+def test_a_dry_run_reads_while_a_send_runs(make_site: SiteFactory, smtp_server: MailServer) -> None:
+    """A dry run only reads the database, which a send may be writing meanwhile: it does
+    not wait for the send's lock, nor stop at it."""
+    site = make_site(POSTS, mail_config(smtp_server.port, ["a@example.org"]))
+    send(site)
+    write_posts(site.root / "_posts", {"2025-12-15-new.md": ANOTHER_POST})
+    with state_lock(site.state_path):
+        result = send(load_site(site.root), dry_run=True)
+    assert [(r.email, len(posts)) for r, posts in result.report.planned] == [("a@example.org", 1)]
+
+
 def test_starttls_is_never_silently_skipped(
     make_site: SiteFactory, smtp_server: MailServer
 ) -> None:

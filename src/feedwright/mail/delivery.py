@@ -470,14 +470,15 @@ def send_digests(
     password = check_send_settings(site, recipients, options.dry_run)
     now = options.now or datetime.now(UTC)
     report = DeliveryReport()
+    if options.dry_run:
+        # Only reads: the database as its last commit left it, whether a send runs or not.
+        state, statuses = read_records(site)
+        _plan(site, state, posts, mailable(recipients, statuses), report)
+        return report
     # A SIGTERM or SIGHUP (`timeout`, systemd, a closed terminal) unwinds as Ctrl-C does:
     # the messages on their way are waited for and recorded before the process ends.
     with state_lock(site.state_path, wait=options.wait), unwind_on_ending_signals():
         remove_stale_temporaries([site.state_path])
-        if options.dry_run:
-            state, statuses = read_records(site)
-            _plan(site, state, posts, mailable(recipients, statuses), report)
-            return report
         store = open_store(site, recipients, now)
         try:
             state = load_records(store)
