@@ -516,3 +516,23 @@ def test_the_digest_shows_what_the_next_send_mails_to_added_subscribers(
     assert smtp_server.handler.recipients() == ["listed@example.org"]
     # The listed reader has it, the added one is still owed it: the digest shows it.
     assert [post.title for post in digest_site(site, DigestOptions(now=NOW)).posts] == ["秋の散歩"]
+
+
+def test_R13_a_subscriber_imported_as_pending_was_never_active(
+    make_site: SiteFactory, tmp_path: Path
+) -> None:
+    """R13: a new subscriber imported as pending showed a brief "active" first in their
+    history, a status they never had."""
+    site = make_site(AUTUMN_POST, mail_config(2525, ["listed@example.org"]))
+    export = write(
+        tmp_path / "buttondown.csv",
+        """
+        id,email,creation_date,subscriber_type
+        2,cy@example.org,2024-05-06T00:00:00+00:00,unactivated
+        """,
+    )
+    import_subscribers(site, export, now=NOW)
+    code, out, _ = cli(site, "show", "cy@example.org")
+    assert code == 0
+    assert [line.split("  ")[1].split(":")[0] for line in out.splitlines()[2:]] == ["pending"]
+    assert out.startswith("cy@example.org: pending since")

@@ -337,16 +337,19 @@ def _insert_subscriber(
     when: str,
     source: str,
     away_since: int | None = None,
+    status: str = "active",
 ) -> int:
-    """Add an active subscriber, with where they came from; their row id."""
+    """Add a subscriber (active unless ``status`` says otherwise), with where they came
+    from; their row id. Their history starts with that status alone."""
     row = connection.execute(
         "INSERT INTO subscribers (address, address_key, name, status, status_at, status_cause,"
         " consent_source, subscribed_at, joined_run, away_since)"
-        " VALUES (?, ?, ?, 'active', ?, ?, ?, ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             recipient.email,
             recipient.key,
             recipient.name,
+            status,
             when,
             source,
             source,
@@ -357,9 +360,8 @@ def _insert_subscriber(
     ).lastrowid
     assert row is not None
     connection.execute(
-        "INSERT INTO status_changes (subscriber_id, status, changed_at, cause)"
-        " VALUES (?, 'active', ?, ?)",
-        (row, when, source),
+        "INSERT INTO status_changes (subscriber_id, status, changed_at, cause) VALUES (?, ?, ?, ?)",
+        (row, status, when, source),
     )
     return row
 
@@ -814,13 +816,13 @@ def _apply_change(
 ) -> None:
     recipient = change.recipient
     if change.new:
-        row = _insert_subscriber(connection, recipient, joined, when, change.source)
+        row = _insert_subscriber(
+            connection, recipient, joined, when, change.source, status=change.status
+        )
         if change.since is not None:
             connection.execute(
                 "UPDATE subscribers SET subscribed_at = ? WHERE id = ?", (change.since, row)
             )
-        if change.status != "active":
-            _change_status(connection, row, change.status, when, change.cause)
         store.subscriber_ids[recipient.key] = row
         store.statuses[recipient.key] = change.status
         return
