@@ -192,6 +192,22 @@ def test_a_plain_address_is_read_as_the_header_parser_reads_it(local: str, domai
     assert parse_address(text).addr_spec == text
 
 
+def test_R5_a_csv_row_with_a_huge_cell_is_skipped_with_a_warning(tmp_path: Path) -> None:
+    """R5: a cell over the csv module's 131072-character limit raised csv.Error out of the
+    list file's reader: a traceback from `send` and `subscribers add`."""
+    listing = tmp_path / "list.csv"
+    listing.write_text(
+        "email,name\nann@example.org," + "x" * 200_000 + "\nbob@example.org,Bob\n",
+        encoding="utf-8",
+    )
+    recipients, problems = read_recipients_file(listing)
+    assert recipients == [Recipient("bob@example.org", "Bob")]
+    assert [str(p) for p in problems] == [
+        f"{listing}:2: cannot read this row: field larger than field limit (131072) — "
+        "fix that row; it is skipped until then"
+    ]
+
+
 def test_R9_a_long_name_does_not_make_a_header_line_the_server_refuses(
     make_site: SiteFactory, smtp_server: MailServer
 ) -> None:

