@@ -617,6 +617,23 @@ def test_R13_a_subscriber_imported_as_pending_was_never_active(
     assert out.startswith("cy@example.org: pending since")
 
 
+def test_R14_the_lock_and_a_folder_in_place_of_the_database_say_what_they_are(
+    make_site: SiteFactory, tmp_path: Path
+) -> None:
+    site = make_site(AUTUMN_POST, mail_config(2525, ["listed@example.org"]))
+    with state_lock(site.state_path):
+        code, _, err = cli(site, "add", "ann@example.org")
+    assert code == 3
+    assert "state.json" not in err and "newsletter database" in err
+    store_path(site).unlink(missing_ok=True)
+    store_path(site).mkdir(parents=True)
+    for command in (["add", "ann@example.org"], ["list"]):
+        code, _, err = cli(site, *command)
+        assert code == 1, command
+        assert "is a folder" in err and "move the folder away" in err, err
+        assert "backup" not in err
+
+
 @pytest.mark.parametrize(
     ("content", "what"),
     [

@@ -186,6 +186,13 @@ def _transaction(store: Store) -> Iterator[sqlite3.Connection]:
 
 
 def _connect(path: Path, read_only: bool = False) -> sqlite3.Connection:
+    if path.is_dir():
+        # SQLite would say "disk I/O error" (or "unable to open"), which reads as a damaged
+        # database to restore.
+        raise StateError(
+            f"{path}: this is a folder, where the newsletter database should be — move the "
+            "folder away (if it holds the database, move that file here)"
+        )
     if read_only:
         uri = f"file:{urllib.parse.quote(str(path))}?mode=ro"
         connection = sqlite3.connect(uri, uri=True, timeout=BUSY_SECONDS, isolation_level=None)
