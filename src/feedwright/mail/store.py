@@ -860,3 +860,35 @@ def managed_recipients(site: Site) -> list[Recipient]:
         (MANAGED_SOURCE + "%",),
     )
     return [Recipient(email=address, name=name) for address, name in rows]
+
+
+def listed_only(store: Store) -> set[str]:
+    """The address keys of the active subscribers a send mails only while the list file
+    names them: not added or imported with ``feedwright subscribers``."""
+    try:
+        rows = store.connection.execute(
+            "SELECT address_key FROM subscribers WHERE status = 'active'"
+            " AND consent_source NOT LIKE ?",
+            (MANAGED_SOURCE + "%",),
+        ).fetchall()
+    except sqlite3.Error as error:
+        raise _error(store.path, error) from None
+    return {key for (key,) in rows}
+
+
+def make_managed(store: Store, keys: Sequence[str], source: str) -> None:
+    """Make the active subscribers of ``keys`` mailed whether or not the list file names
+    them (``add``, ``import``): their consent source becomes ``source`` (keeping the one
+    before it), and one who was away is away no more and, like a subscriber added again,
+    gets the posts seen from the next send on."""
+    if not keys:
+        return
+    with _transaction(store) as connection:
+        joined = int(_meta(store, "runs") or 0) + 1
+        connection.executemany(
+            "UPDATE subscribers SET consent_source = CASE WHEN consent_source LIKE ?"
+            " THEN consent_source ELSE ? || ' (before: ' || consent_source || ')' END,"
+            " joined_run = CASE WHEN away_since IS NULL THEN joined_run ELSE ? END,"
+            " away_since = NULL WHERE address_key = ? AND status = 'active'",
+            [(MANAGED_SOURCE + "%", source, joined, key) for key in keys],
+        )
