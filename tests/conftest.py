@@ -282,15 +282,17 @@ class RecordingHandler:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        delay = max((self.slow.get(rcpt, 0.0) for rcpt in envelope.rcpt_tos), default=0.0)
+        if delay:
+            await asyncio.sleep(delay)
+        # No await from here on: the other sessions' messages wait, so that drop_after
+        # counts exactly.
         if self.drop_after is not None and len(self.messages) >= self.drop_after:
             assert server.transport is not None
             server.transport.close()
             return "421 4.3.2 Closing connection"
         # At DATA, aiosmtpd has the sender (MAIL FROM came first) and the content.
         assert envelope.mail_from is not None and envelope.original_content is not None
-        await asyncio.sleep(
-            max((self.slow.get(rcpt, 0.0) for rcpt in envelope.rcpt_tos), default=0)
-        )
         self.messages.append(
             (envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
         )

@@ -8,6 +8,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from conftest import (
+    AUTUMN_POST,
+    MailServer,
+    SiteFactory,
+    send,
+    subscribers_config,
+    write_posts,
+)
 from feedwright.errors import ConfigError
 from feedwright.mail.recipients import (
     Recipient,
@@ -16,6 +24,7 @@ from feedwright.mail.recipients import (
     unique_recipients,
 )
 from feedwright.site.addresses import parse_address
+from feedwright.site.config import load_site
 from feedwright.site.model import Site
 
 
@@ -181,3 +190,65 @@ def test_a_plain_address_is_read_as_the_header_parser_reads_it(local: str, domai
     assert not header.defects
     assert parse_address(text) == header.addresses[0]
     assert parse_address(text).addr_spec == text
+
+
+def test_R5_a_csv_row_with_a_huge_cell_is_skipped_with_a_warning(tmp_path: Path) -> None:
+    """R5: a cell over the csv module's 131072-character limit raised csv.Error out of the
+    list file's reader: a traceback from `send` and `subscribers add`."""
+    listing = tmp_path / "list.csv"
+    listing.write_text(
+        "email,name\nann@example.org," + "x" * 200_000 + "\nbob@example.org,Bob\n",
+        encoding="utf-8",
+    )
+    recipients, problems = read_recipients_file(listing)
+    assert recipients == [Recipient("bob@example.org", "Bob")]
+    assert [str(p) for p in problems] == [
+        f"{listing}:2: cannot read this row: field larger than field limit (131072) — "
+        "fix that row; it is skipped until then"
+    ]
+
+
+def test_R9_a_long_name_does_not_make_a_header_line_the_server_refuses(
+    make_site: SiteFactory, smtp_server: MailServer
+) -> None:
+    """R9: a name of 2,000 letters (accepted by the list file, `add` and the importers)
+    gave a `To:` line over SMTP's 1,000 octets; the server refused the message ("500 Line
+    too long"), which was recorded as a refusal: that reader got no post, run after run.
+    The line is skipped with a warning now, until its name is shortened."""
+    site = make_site(AUTUMN_POST, subscribers_config(smtp_server.port))
+    listing = site.root / "subscribers.txt"
+    listing.write_text(
+        "email,name\nann@example.org," + "a" * 2000 + "\nbob@example.org,Bob\n", encoding="utf-8"
+    )
+    result = send(load_site(site.root))
+    assert result.report.refused == []
+    assert smtp_server.handler.recipients() == ["bob@example.org"]
+    assert [(w.line, "2000 characters long, more than the 200" in w.message) for w in
+            result.warnings] == [(2, True)]  # fmt: skip
+    listing.write_text(
+        "email,name\nann@example.org," + "a" * 200 + "\nbob@example.org,Bob\n", encoding="utf-8"
+    )
+    write_posts(
+        site.root / "_posts", {"2025-11-30-b.md": "---\ntitle: B\ndate: 2025-11-30\n---\nB.\n"}
+    )
+    result = send(load_site(site.root))
+    assert result.report.refused == [] and result.warnings == []
+    assert sorted(smtp_server.handler.recipients()[1:]) == ["ann@example.org", "bob@example.org"]
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("a" * 65 + "@example.org", "is 65 characters long, more than the 64"),
+        ("a@" + ".".join(["b" * 63] * 4) + ".org", "is 261 characters long, more than the 254"),
+        ("Ann " + "Lee " * 60 + "<ann@example.org>", "more than the 200 a name may have"),
+        ("=?utf-8?q?" + "A" * 201 + "?= <ann@example.org>", "the name is 201 characters long"),
+    ],
+)
+def test_a_line_over_the_length_limits_is_skipped(tmp_path: Path, line: str, message: str) -> None:
+    listing = tmp_path / "list.txt"
+    listing.write_text(f"{line}\nbob@example.org\n", encoding="utf-8")
+    recipients, problems = read_recipients_file(listing)
+    assert recipients == [Recipient("bob@example.org")]
+    assert [p.line for p in problems] == [1]
+    assert message in problems[0].message, problems[0].message

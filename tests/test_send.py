@@ -338,7 +338,7 @@ def test_a_second_send_while_one_runs_exits_3(
     with state_lock(site.state_path):
         result = runner.invoke(app, ["send", str(site.root)])
     assert result.exit_code == 3
-    assert "another `feedwright send` is running" in result.stderr
+    assert "another feedwright run is changing the newsletter database" in result.stderr
     assert smtp_server.handler.messages == []
 
 

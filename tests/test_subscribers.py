@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import textwrap
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -17,13 +20,15 @@ from conftest import (
     parse_feed,
     runner,
     send,
+    subscribers_config,
+    write_posts,
 )
 from feedwright.cli import app
 from feedwright.commands.build import BuildOptions, build_site
 from feedwright.commands.digest import DigestOptions, digest_site
 from feedwright.commands.send import SendOptions, send_test
 from feedwright.commands.subscribers import add_subscribers, import_subscribers
-from feedwright.errors import ConfigError
+from feedwright.errors import ConfigError, OptionError
 from feedwright.mail.importers import read_import_file
 from feedwright.mail.records import state_lock
 from feedwright.mail.store import store_path
@@ -516,3 +521,299 @@ def test_the_digest_shows_what_the_next_send_mails_to_added_subscribers(
     assert smtp_server.handler.recipients() == ["listed@example.org"]
     # The listed reader has it, the added one is still owed it: the digest shows it.
     assert [post.title for post in digest_site(site, DigestOptions(now=NOW)).posts] == ["秋の散歩"]
+
+
+# --- the hostile review's findings (R3…R14) ---
+
+SECOND_POST: dict[str, str | bytes] = {
+    "2025-11-30-second.md": """
+        ---
+        title: Second
+        date: 2025-11-30 04:40:08 +0000
+        ---
+        More.
+        """,
+}
+
+
+def test_R3_add_mails_a_listed_subscriber_whose_line_is_gone(
+    make_site: SiteFactory, smtp_server: MailServer
+) -> None:
+    """R3: `subscribers add` of a subscriber who came from the list file, is still active,
+    and whose line was taken out says "unchanged", and they are never mailed (README:
+    added subscribers get the posts from the next send on, listed or not)."""
+    site = make_site(AUTUMN_POST, subscribers_config(smtp_server.port))
+    listing = site.root / "subscribers.txt"
+    listing.write_text("ann@example.org\nbob@example.org\ncy@example.org\n", encoding="utf-8")
+    send(site)
+    listing.write_text("bob@example.org\n", encoding="utf-8")
+    result = add_subscribers(site, ["ann@example.org"])
+    assert (len(result.changes), result.unchanged) == (1, 0)
+    # An address the file names and that is added too: mailed once, listed or not.
+    add_subscribers(site, ["bob@example.org"])
+    # `import` makes them mailed as `add` does.
+    import_subscribers(site, write(site.root / "more.txt", "cy@example.org\n"))
+    write_posts(site.root / "_posts", SECOND_POST)
+    smtp_server.handler.messages.clear()
+    send(load_site(site.root))
+    assert sorted(smtp_server.handler.recipients()) == [
+        "ann@example.org",
+        "bob@example.org",
+        "cy@example.org",
+    ]
+    sources = newsletter(site, "SELECT consent_source, away_since FROM subscribers ORDER BY id")
+    assert sources[0][0].startswith("feedwright subscribers add (before: listed in /")
+    assert sources[0][0].endswith("/subscribers.txt)") and sources[0][1] is None
+    listing.write_text("", encoding="utf-8")
+    smtp_server.handler.messages.clear()
+    write(site.root / "_posts" / "2025-12-15-winter.md", WINTER)
+    send(load_site(site.root))
+    assert sorted(smtp_server.handler.recipients()) == [
+        "ann@example.org",
+        "bob@example.org",
+        "cy@example.org",
+    ]
+
+
+def test_R3_an_away_subscriber_added_gets_the_posts_from_the_next_send_on(
+    make_site: SiteFactory, smtp_server: MailServer
+) -> None:
+    """R3, once a send has run without the reader (they are away): `add` ends that, and
+    they get the posts published from the next send on, as one added again does."""
+    site = make_site(AUTUMN_POST, subscribers_config(smtp_server.port))
+    listing = site.root / "subscribers.txt"
+    listing.write_text("ann@example.org\nbob@example.org\n", encoding="utf-8")
+    send(site)
+    listing.write_text("bob@example.org\n", encoding="utf-8")
+    write_posts(site.root / "_posts", SECOND_POST)
+    assert send(load_site(site.root)).report.start.away == ["ann@example.org"]
+    result = add_subscribers(site, ["ann@example.org"])
+    assert [c.recipient.email for c in result.changes] == ["ann@example.org"]
+    away = "SELECT away_since FROM subscribers WHERE address = 'ann@example.org'"
+    assert newsletter(site, away) == [(None,)]
+    write(site.root / "_posts" / "2025-12-15-winter.md", WINTER)
+    smtp_server.handler.messages.clear()
+    send(load_site(site.root))
+    assert sorted(smtp_server.handler.recipients()) == ["ann@example.org", "bob@example.org"]
+    data = next(data for _, to, data in smtp_server.handler.messages if to == ["ann@example.org"])
+    message = email.message_from_bytes(data, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    text = message.get_body(("plain",))
+    assert text is not None
+    assert "Frost" in text.get_content() and "More." not in text.get_content()
+
+
+def test_R4_a_short_row_of_a_mailchimp_unsubscribed_export_stays_unsubscribed(
+    tmp_path: Path,
+) -> None:
+    """R4: a Mailchimp file's section is told by its header (UNSUB_TIME), but each row was
+    read by the cells it has: a row cut short (a spreadsheet drops trailing empty cells)
+    of the unsubscribed export imported as an active subscriber, who was then mailed."""
+    path = tmp_path / "unsubscribed.csv"
+    path.write_text(
+        "Email Address,First Name,Last Name,OPTIN_TIME,UNSUB_TIME\n"
+        "left@example.org,Ann,Lee,2020-01-01 00:00:00,2021-01-01 00:00:00\n"
+        "short@example.org,Bo\n",
+        encoding="utf-8",
+    )
+    statuses = {s.recipient.email: s.status for s in read_import_file(path).subscribers}
+    assert statuses == {"left@example.org": "unsubscribed", "short@example.org": "unsubscribed"}
+
+
+def test_R5_a_huge_csv_cell_is_a_clear_error_not_a_traceback(
+    make_site: SiteFactory, tmp_path: Path
+) -> None:
+    """R5: a cell over the csv module's 131072-character limit raised csv.Error out of the
+    importer and the recipients file reader: a traceback from `subscribers import`,
+    `subscribers add` (it reads the list file) and `send`."""
+    path = tmp_path / "big.csv"
+    path.write_text("email,name\nann@example.org," + "x" * 200_000 + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"big.csv:2: cannot read this row: field larger"):
+        read_import_file(path)
+    site = make_site(AUTUMN_POST, subscribers_config(2525))
+    code, _, err = cli(site, "import", str(path))
+    assert code == 1 and "Traceback" not in err
+    # A row of the list file, skipped with a warning; the others are read.
+    listing = site.root / "subscribers.txt"
+    listing.write_text(path.read_text() + "bob@example.org,Bob\n", encoding="utf-8")
+    code, _, err = cli(site, "add", "cy@example.org")
+    assert code == 0, err
+    two = tmp_path / "two.csv"
+    two.write_text(listing.read_text(), encoding="utf-8")
+    imported = read_import_file(two)
+    assert [s.recipient.email for s in imported.subscribers] == ["bob@example.org"]
+    assert [p.line for p in imported.problems] == [2]
+
+
+def test_R8_add_refuses_a_name_with_a_line_break(make_site: SiteFactory) -> None:
+    """R8: `subscribers add --name` stored the name unchecked (the list file and the
+    importers refuse control characters); with a line break in it, every later send stops
+    at that subscriber ("cannot build the message"), and those after them are not mailed."""
+    site = make_site(AUTUMN_POST, mail_config(2525, ["ann@example.org"]))
+    with pytest.raises(OptionError, match=r"--name: .*control character"):
+        add_subscribers(site, ["evil@example.org"], name="Evil\r\nBcc: victim@example.org")
+    code, _, err = cli(site, "add", "bell@example.org", "--name", "Ding\x07")
+    assert code == 2 and "--name" in err and "control character" in err
+    code, _, err = cli(site, "add", "'=?utf-8?q?a=0Ab?=' <x@example.org>")
+    assert code == 2 and "control character" in err
+    assert not store_path(site).exists() or newsletter(site, "SELECT * FROM subscribers") == []
+
+
+def test_R9_names_and_addresses_over_their_limits_are_refused(
+    make_site: SiteFactory, tmp_path: Path
+) -> None:
+    """R9: a name of 2,000 letters makes a `To:` line over SMTP's 1,000 octets, which the
+    server refuses, run after run: a name is at most 200 characters (decoded), an address
+    as RFC 5321 allows (64 before the @, 254 in all), wherever they enter."""
+    site = make_site(AUTUMN_POST, mail_config(2525, ["ann@example.org"]))
+    code, _, err = cli(site, "add", "long@example.org", "--name", "a" * 201)
+    assert code == 2 and "201 characters long, more than the 200" in err
+    assert cli(site, "add", "long@example.org", "--name", "a" * 200)[0] == 0
+    code, _, err = cli(site, "add", "b" * 65 + "@example.org")
+    assert code == 2 and "65 characters long, more than the 64" in err
+    code, _, err = cli(site, "add", "b@" + "c" * 60 + "." + "d" * 200 + ".org")
+    assert code == 2 and "more than the 254" in err
+    export = write(
+        tmp_path / "list.csv",
+        f"""
+        email,name
+        ann@example.org,{"a" * 2000}
+        {"e" * 65}@example.org,E
+        bob@example.org,Bob
+        """,
+    )
+    imported = read_import_file(export)
+    assert [s.recipient.email for s in imported.subscribers] == ["bob@example.org"]
+    assert [(p.line, "skipped" in p.hint) for p in imported.problems] == [(2, True), (3, True)]
+    assert "2000 characters long" in imported.problems[0].message
+
+
+def test_add_import_and_send_warn_of_subscribers_that_differ_only_in_case(
+    make_site: SiteFactory, smtp_server: MailServer, tmp_path: Path
+) -> None:
+    site = make_site(AUTUMN_POST, mail_config(smtp_server.port, ["ann@example.org"]))
+    code, _, err = cli(site, "add", "Ann@example.org")
+    assert code == 0
+    assert err.count("differ only in case") == 1, err
+    assert "Ann@example.org and ann@example.org are two subscribers" in err
+    assert "remove one (`feedwright subscribers remove ann@example.org`" in err
+    result = send(site)
+    assert [str(w).count("differ only in case") for w in result.warnings] == [1]
+    _, _, err = cli(site, "import", str(write(tmp_path / "l.txt", "bob@example.org\n")))
+    assert err.count("differ only in case") == 1, err
+    # `remove` names the one that differs in case only; removed, no more warnings.
+    code, _, err = cli(site, "remove", "ANN@EXAMPLE.ORG")
+    assert code == 2 and "not a subscriber: ANN@EXAMPLE.ORG" in err
+    assert "but Ann@example.org, ann@example.org are" in err
+    assert cli(site, "remove", "Ann@example.org")[0] == 0
+    assert not [w for w in send(site).warnings if "differ only in case" in str(w)]
+    _, _, err = cli(site, "add", "cy@example.org")
+    assert "differ only in case" not in err
+
+
+def test_R12_export_is_private_needs_its_folder_and_is_safe_in_a_spreadsheet(
+    make_site: SiteFactory, tmp_path: Path
+) -> None:
+    site = make_site(AUTUMN_POST, mail_config(2525, ["listed@example.org"]))
+    add_subscribers(site, ["-x@example.org"], name='=HYPERLINK("http://evil")', now=NOW)
+    add_subscribers(site, ["bo@example.org"], name="@Bo", now=NOW)
+    add_subscribers(site, ["cy@example.org"], name="'=quoted", now=NOW)
+    target = tmp_path / "subscribers.csv"
+    assert cli(site, "export", str(target))[0] == 0
+    assert target.stat().st_mode & 0o777 == 0o600
+    rows = target.read_text(encoding="utf-8").splitlines()[1:]
+    assert [row.split(",")[:2] for row in rows] == [
+        ["'-x@example.org", '"\'=HYPERLINK(""http://evil"")"'],
+        ["bo@example.org", "'@Bo"],
+        ["cy@example.org", "''=quoted"],
+    ]
+    # Written again with the same bytes over a file anyone could read: private too.
+    target.chmod(0o644)
+    assert cli(site, "export", str(target))[0] == 0
+    assert target.stat().st_mode & 0o777 == 0o600
+    code, _, err = cli(site, "export", str(tmp_path / "missing" / "s.csv"))
+    assert code == 1 and "the folder" in err and "missing" in err and "does not exist" in err
+    assert not (tmp_path / "missing").exists()
+    other = make_site(AUTUMN_POST, mail_config(2525, ["listed@example.org"]))
+    store_path(other).unlink()
+    import_subscribers(other, target, now=NOW)
+    assert newsletter(other, "SELECT address, name FROM subscribers ORDER BY id") == [
+        ("-x@example.org", '=HYPERLINK("http://evil")'),
+        ("bo@example.org", "@Bo"),
+        ("cy@example.org", "'=quoted"),
+    ]
+
+
+def test_R13_an_unreadable_consent_time_is_a_warning_with_its_line(
+    make_site: SiteFactory, tmp_path: Path
+) -> None:
+    """R13: an unreadable consent date became the time of the import, silently."""
+    site = make_site(AUTUMN_POST, mail_config(2525, ["listed@example.org"]))
+    export = write(
+        tmp_path / "buttondown.csv",
+        """
+        id,email,creation_date,subscriber_type
+        1,ann@example.org,last tuesday,regular
+        2,cy@example.org,2024-05-06T00:00:00+00:00,regular
+        """,
+    )
+    result = import_subscribers(site, export, now=NOW)
+    assert [(str(p.path), p.line) for p in result.problems] == [(str(export), 2)]
+    assert "creation_date: cannot read 'last tuesday' as a time" in result.problems[0].message
+    assert "--dry-run" in result.problems[0].hint
+
+
+def test_R13_a_subscriber_imported_as_pending_was_never_active(
+    make_site: SiteFactory, tmp_path: Path
+) -> None:
+    """R13: a new subscriber imported as pending showed a brief "active" first in their
+    history, a status they never had."""
+    site = make_site(AUTUMN_POST, mail_config(2525, ["listed@example.org"]))
+    export = write(
+        tmp_path / "buttondown.csv",
+        """
+        id,email,creation_date,subscriber_type
+        2,cy@example.org,2024-05-06T00:00:00+00:00,unactivated
+        """,
+    )
+    import_subscribers(site, export, now=NOW)
+    code, out, _ = cli(site, "show", "cy@example.org")
+    assert code == 0
+    assert [line.split("  ")[1].split(":")[0] for line in out.splitlines()[2:]] == ["pending"]
+    assert out.startswith("cy@example.org: pending since")
+
+
+def test_R14_the_lock_and_a_folder_in_place_of_the_database_say_what_they_are(
+    make_site: SiteFactory, tmp_path: Path
+) -> None:
+    site = make_site(AUTUMN_POST, mail_config(2525, ["listed@example.org"]))
+    with state_lock(site.state_path):
+        code, _, err = cli(site, "add", "ann@example.org")
+    assert code == 3
+    assert "state.json" not in err and "newsletter database" in err
+    store_path(site).unlink(missing_ok=True)
+    store_path(site).mkdir(parents=True)
+    for command in (["add", "ann@example.org"], ["list"]):
+        code, _, err = cli(site, *command)
+        assert code == 1, command
+        assert "is a folder" in err and "move the folder away" in err, err
+        assert "backup" not in err
+
+
+@pytest.mark.parametrize(
+    ("content", "what"),
+    [
+        ("email\nann@example.org\n".encode("utf-16"), "UTF-16"),
+        (b"PK\x03\x04\x14\x00\x00\x00\x08\x00\xff\xfe", "not text"),
+        (b"email\nann\xe9@example.org\n", "not UTF-8"),
+    ],
+)
+def test_R14_an_import_file_that_is_not_utf8_says_how_to_fix_it(
+    make_site: SiteFactory, tmp_path: Path, content: bytes, what: str
+) -> None:
+    site = make_site(AUTUMN_POST, mail_config(2525, ["listed@example.org"]))
+    path = tmp_path / "export.csv"
+    path.write_bytes(content)
+    code, _, err = cli(site, "import", str(path))
+    assert code == 1
+    assert what in err and "— save it as CSV UTF-8" in err, err

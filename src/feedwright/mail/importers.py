@@ -49,8 +49,6 @@ Pure functions from text to ``ImportedSubscriber``s; the database work is ``stor
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -58,7 +56,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from feedwright.errors import ConfigError, Problem
-from feedwright.mail.recipients import Recipient, read_recipients_file
+from feedwright.mail.recipients import Recipient, csv_rows, read_list_text, read_recipients_file
 from feedwright.site.addresses import parse_address, parse_display_name
 
 
@@ -188,12 +186,32 @@ def _substack(row: Row) -> tuple[str, str, str, str | None]:
     return email, "", status, _when(row.get("created_at", ""))
 
 
+# What a spreadsheet takes for the start of a formula (OWASP's list): feedwright's export
+# writes a cell starting with one after an apostrophe, which its import takes off again.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_safe(cell: str) -> str:
+    """``cell`` as a spreadsheet shows it as text and never runs it as a formula. A cell
+    that starts with an apostrophe gets one more, so that ``import`` gives it back as it
+    was."""
+    return "'" + cell if cell.startswith((*FORMULA_STARTS, "'")) else cell
+
+
+def _formula_unsafe(cell: str) -> str:
+    """A cell of feedwright's export as it was before ``formula_safe``."""
+    return cell.removeprefix("'")
+
+
 def _generic(row: Row) -> tuple[str, str, str, str | None]:
     # feedwright's own export has a status and the consent time: read back as they are.
     status = row.get("status", "").strip().lower()
     status = status if status in _STATUSES else "active"
     name = row.get("name") or _full_name(row.get("first_name", ""), row.get("last_name", ""))
-    return row.get("email", ""), name, status, _when(row.get("subscribed_at", ""))
+    email = row.get("email", "")
+    if "status_cause" in row:  # feedwright's own export: its cells guarded from formulas
+        email, name = _formula_unsafe(email), _formula_unsafe(name)
+    return email, name, status, _when(row.get("subscribed_at", ""))
 
 
 # Each format: how its header row is told, how a row is read. The first match wins.
@@ -265,11 +283,9 @@ _FORMATS = (
 def read_import_file(path: Path) -> ImportedList:
     """Read a subscriber file of any format above; a problem for each row with no usable
     address (skipped). ConfigError when the file cannot be read, or no row of it can."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(path, f"cannot read the subscriber file: {error}") from error
-    rows = csv.reader(io.StringIO(text))
+    text = read_list_text(path, "the subscriber file")
+    # The header row: the first with a cell (a row the csv module cannot read is not it).
+    rows = (row for _, row in csv_rows(path, text, []))
     header = [cell.strip() for cell in next((r for r in rows if any(map(str.strip, r))), [])]
     columns = {cell.lower() for cell in header}
     found = None
@@ -292,26 +308,49 @@ def read_import_file(path: Path) -> ImportedList:
 
 
 def _read_rows(path: Path, known: _Format, text: str, header: list[str]) -> ImportedList:
-    subscribers, problems = [], []
-    rows = csv.reader(io.StringIO(text))
+    subscribers: list[ImportedSubscriber] = []
+    problems: list[Problem] = []
     columns: list[str] = []
-    for row in rows:
+    for line, row in csv_rows(path, text, problems):
         if not any(cell.strip() for cell in row):
             continue
         if not columns:
             columns = [cell.strip().lower() for cell in row]
             continue
-        email, display, status, consent = known.read_row(dict(zip(columns, row, strict=False)))
+        # Every column of the header, empty where the row stops short (a spreadsheet drops
+        # trailing empty cells): what a row says is read from the header's columns, not
+        # from the cells it happens to have (a Mailchimp file's status is its header's).
+        cells = dict(zip(columns, row + [""] * (len(columns) - len(row)), strict=False))
+        email, display, status, consent = known.read_row(cells)
         try:
             address = parse_address(email.strip())
             display = parse_display_name(display.strip()) or address.display_name
         except ValueError as error:
-            problems.append(Problem(path, str(error), "fix that row; it is skipped", rows.line_num))
+            problems.append(Problem(path, str(error), "fix that row; it is skipped", line))
             continue
+        if consent is None:
+            problems += _unreadable_times(path, known, cells, line)
         recipient = Recipient(email=address.addr_spec, name=display)
         subscribers.append(ImportedSubscriber(recipient, status, consent))
     kept, not_kept = _kept_columns(known, header)
     return ImportedList(known.name, subscribers, problems, kept, not_kept)
+
+
+def _unreadable_times(path: Path, known: _Format, cells: Row, line: int) -> list[Problem]:
+    """A warning for each consent time of a row that is written but cannot be read: the
+    subscriber's consent is then recorded as the time of the import, which is not it."""
+    return [
+        Problem(
+            path,
+            f"{column}: cannot read {cells[column].strip()!r} as a time, so the consent "
+            "is recorded as now",
+            "write it like 2024-03-13 10:54:27 (UTC) or in ISO 8601 (`--dry-run` shows "
+            "this before anything is written)",
+            line,
+        )
+        for column in known.fields.get("consent time", ())
+        if cells.get(column, "").strip() and _when(cells[column]) is None
+    ]
 
 
 def _kept_columns(known: _Format, header: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:

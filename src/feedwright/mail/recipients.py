@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -67,10 +67,7 @@ def read_recipients_file(path: Path) -> tuple[list[Recipient], list[Problem]]:
     A bad line is skipped, not fatal: one typo must not keep the digest from everyone else.
     Raises ConfigError only when the file cannot be read.
     """
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(path, f"cannot read the recipients file: {error}") from error
+    text = read_list_text(path, "the recipients file")
     lines = text.splitlines()
     first = next((line for line in lines if line.strip() and not line.startswith("#")), "")
     if "email" in [cell.strip().lower() for cell in first.split(",")]:
@@ -86,16 +83,60 @@ def read_recipients_file(path: Path) -> tuple[list[Recipient], list[Problem]]:
     return recipients, problems
 
 
+def read_list_text(path: Path, what: str) -> str:
+    """The text of a subscriber list (UTF-8, a byte order mark allowed); ConfigError, with
+    what to do, when it cannot be read or is not UTF-8 text."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ConfigError(
+            path, f"cannot read {what}: {error.strerror}", "check the path and its permissions"
+        ) from error
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            what_it_is = f"{what} is UTF-16 text"
+        elif b"\0" in data[:4096] or data.startswith(b"PK\x03\x04"):
+            what_it_is = f"{what} is not text (a zip, a spreadsheet?)"
+        else:
+            what_it_is = f"{what} is not UTF-8 text (byte {error.start + 1} cannot be read)"
+        raise ConfigError(
+            path,
+            what_it_is,
+            "save it as CSV UTF-8 (or plain UTF-8 text), unzipping an export first, and "
+            "give that file",
+        ) from error
+
+
 # The hint of a line that holds no usable recipient.
 _SKIPPED_LINE = "write one address a line; this line is skipped until then"
 _SKIPPED_ROW = "fix that row; it is skipped until then"
 
 
-def _read_csv(path: Path, text: str) -> tuple[list[Recipient], list[Problem]]:
+def csv_rows(path: Path, text: str, problems: list[Problem]) -> Iterator[tuple[int, list[str]]]:
+    """Each row of a CSV ``text`` with the line it ends on; a row the csv module cannot
+    read (a cell over its 131,072 characters, a NUL) is skipped, with a problem in
+    ``problems``, and the rows after it are read on."""
     rows = csv.reader(io.StringIO(text))
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            problems.append(
+                Problem(path, f"cannot read this row: {error}", _SKIPPED_ROW, rows.line_num)
+            )
+            continue
+        yield rows.line_num, row
+
+
+def _read_csv(path: Path, text: str) -> tuple[list[Recipient], list[Problem]]:
     header: list[str] | None = None
-    recipients, problems = [], []
-    for row in rows:
+    recipients: list[Recipient] = []
+    problems: list[Problem] = []
+    for line, row in csv_rows(path, text, problems):
         if not any(cell.strip() for cell in row) or row[0].startswith("#"):
             continue
         if header is None:
@@ -104,7 +145,7 @@ def _read_csv(path: Path, text: str) -> tuple[list[Recipient], list[Problem]]:
         try:
             recipients.append(_csv_recipient(dict(zip(header, row, strict=False))))
         except ValueError as error:
-            problems.append(Problem(path, str(error), _SKIPPED_ROW, rows.line_num))
+            problems.append(Problem(path, str(error), _SKIPPED_ROW, line))
     return recipients, problems
 
 
@@ -135,6 +176,34 @@ def unique_recipients(recipients: Iterable[Recipient]) -> tuple[list[Recipient],
         else:
             seen[recipient.key] = recipient
     return list(seen.values()), repeats
+
+
+def case_twins(keys: Iterable[str]) -> list[tuple[str, str]]:
+    """The pairs of address keys that differ only in the case of their local part, each
+    once, in the order met: two subscribers to feedwright (the local part may be
+    case-sensitive), but one mailbox on most servers, which then gets every post twice."""
+    first: dict[str, str] = {}
+    twins = []
+    for key in keys:
+        folded = key.lower()
+        if folded in first and first[folded] != key:
+            twins.append((first[folded], key))
+        first.setdefault(folded, key)
+    return twins
+
+
+def case_twin_warnings(path: Path, keys: Iterable[str]) -> list[Problem]:
+    """A warning for each pair of ``case_twins``, naming both and how to end it."""
+    return [
+        Problem(
+            path,
+            f"{one} and {other} are two subscribers that differ only in case: most mail "
+            "servers deliver both to one mailbox, which then gets every post twice",
+            f"remove one (`feedwright subscribers remove {other}`, or its line in the list "
+            "file) unless they are two people",
+        )
+        for one, other in case_twins(keys)
+    ]
 
 
 def site_recipients(

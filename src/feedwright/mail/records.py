@@ -343,10 +343,13 @@ def state_lock(state_path: Path, wait: bool = False) -> Iterator[None]:
             fcntl.flock(descriptor, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:
             holder = os.pread(descriptor, 32, 0).decode("ascii", "replace").strip()
+            # Named by its folder: the lock guards the newsletter database (and the state
+            # file of earlier versions) there, which a `subscribers` change writes too.
             raise LockedError(
-                f"{state_path}: another `feedwright send` is running"
-                + (f" (process {holder})" if holder else "")
-                + " — let it finish, or pass --wait to wait for it"
+                f"{state_path.parent}: another feedwright run is changing the newsletter "
+                "database in this folder (a `send`, or a `subscribers` change"
+                + (f": process {holder}" if holder else "")
+                + ") — let it finish and run this again (`send --wait` waits for it)"
             ) from None
         os.ftruncate(descriptor, 0)
         os.pwrite(descriptor, f"{os.getpid()}\n".encode("ascii"), 0)

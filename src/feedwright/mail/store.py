@@ -190,6 +190,13 @@ def _transaction(store: Store) -> Iterator[sqlite3.Connection]:
 
 
 def _connect(path: Path, read_only: bool = False) -> sqlite3.Connection:
+    if path.is_dir():
+        # SQLite would say "disk I/O error" (or "unable to open"), which reads as a damaged
+        # database to restore.
+        raise StateError(
+            f"{path}: this is a folder, where the newsletter database should be — move the "
+            "folder away (if it holds the database, move that file here)"
+        )
     if read_only:
         uri = f"file:{urllib.parse.quote(str(path))}?mode=ro"
         connection = sqlite3.connect(uri, uri=True, timeout=BUSY_SECONDS, isolation_level=None)
@@ -345,16 +352,19 @@ def _insert_subscriber(
     when: str,
     source: str,
     away_since: int | None = None,
+    status: str = "active",
 ) -> int:
-    """Add an active subscriber, with where they came from; their row id."""
+    """Add a subscriber (active unless ``status`` says otherwise), with where they came
+    from; their row id. Their history starts with that status alone."""
     row = connection.execute(
         "INSERT INTO subscribers (address, address_key, name, status, status_at, status_cause,"
         " consent_source, subscribed_at, joined_run, away_since)"
-        " VALUES (?, ?, ?, 'active', ?, ?, ?, ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             recipient.email,
             recipient.key,
             recipient.name,
+            status,
             when,
             source,
             source,
@@ -365,9 +375,8 @@ def _insert_subscriber(
     ).lastrowid
     assert row is not None
     connection.execute(
-        "INSERT INTO status_changes (subscriber_id, status, changed_at, cause)"
-        " VALUES (?, 'active', ?, ?)",
-        (row, when, source),
+        "INSERT INTO status_changes (subscriber_id, status, changed_at, cause) VALUES (?, ?, ?, ?)",
+        (row, status, when, source),
     )
     return row
 
@@ -929,13 +938,13 @@ def _apply_change(
 ) -> None:
     recipient = change.recipient
     if change.new:
-        row = _insert_subscriber(connection, recipient, joined, when, change.source)
+        row = _insert_subscriber(
+            connection, recipient, joined, when, change.source, status=change.status
+        )
         if change.since is not None:
             connection.execute(
                 "UPDATE subscribers SET subscribed_at = ? WHERE id = ?", (change.since, row)
             )
-        if change.status != "active":
-            _change_status(connection, row, change.status, when, change.cause)
         store.subscriber_ids[recipient.key] = row
         store.statuses[recipient.key] = change.status
         return
@@ -966,3 +975,35 @@ def managed_recipients(site: Site) -> list[Recipient]:
         (MANAGED_SOURCE + "%",),
     )
     return [Recipient(email=address, name=name) for address, name in rows]
+
+
+def listed_only(store: Store) -> set[str]:
+    """The address keys of the active subscribers a send mails only while the list file
+    names them: not added or imported with ``feedwright subscribers``."""
+    try:
+        rows = store.connection.execute(
+            "SELECT address_key FROM subscribers WHERE status = 'active'"
+            " AND consent_source NOT LIKE ?",
+            (MANAGED_SOURCE + "%",),
+        ).fetchall()
+    except sqlite3.Error as error:
+        raise _error(store.path, error) from None
+    return {key for (key,) in rows}
+
+
+def make_managed(store: Store, keys: Sequence[str], source: str) -> None:
+    """Make the active subscribers of ``keys`` mailed whether or not the list file names
+    them (``add``, ``import``): their consent source becomes ``source`` (keeping the one
+    before it), and one who was away is away no more and, like a subscriber added again,
+    gets the posts seen from the next send on."""
+    if not keys:
+        return
+    with _transaction(store) as connection:
+        joined = int(_meta(store, "runs") or 0) + 1
+        connection.executemany(
+            "UPDATE subscribers SET consent_source = CASE WHEN consent_source LIKE ?"
+            " THEN consent_source ELSE ? || ' (before: ' || consent_source || ')' END,"
+            " joined_run = CASE WHEN away_since IS NULL THEN joined_run ELSE ? END,"
+            " away_since = NULL WHERE address_key = ? AND status = 'active'",
+            [(MANAGED_SOURCE + "%", source, joined, key) for key in keys],
+        )

@@ -42,6 +42,7 @@ def parse_address(text: str) -> Address:
     from email.headerregistry import Address
 
     if plain := PLAIN_ADDRESS.fullmatch(text.strip()):
+        _check_length(text, plain[1], plain[0])
         return Address(username=plain[1], domain=plain[2])
     _decoded_name(text)
     try:
@@ -57,6 +58,8 @@ def parse_address(text: str) -> Address:
     if not address.addr_spec.isascii():
         raise ValueError(f"{text!r}: addresses with non-ASCII characters are not supported")
     _check_decoded_name(text, address.display_name)
+    _check_length(text, address.username, address.addr_spec)
+    _check_name_length(address.display_name)
     return address
 
 
@@ -64,7 +67,49 @@ def parse_display_name(text: str) -> str:
     """A person's name as a mail header will carry it: its RFC 2047 encoded words
     (``=?utf-8?q?…?=``) decoded and each run of spaces made one. ValueError when the name,
     as written or decoded, holds a control character."""
-    return " ".join(_decoded_name(text).split())
+    name = " ".join(_decoded_name(text).split())
+    _check_name_length(name)
+    return name
+
+
+# RFC 5321 4.5.3.1: a local part of at most 64 octets, a path of at most 256 (the angle
+# brackets included), so an address of at most 254. A server may refuse longer ones.
+MAX_LOCAL_PART = 64
+MAX_ADDRESS = 254
+# A name's length, decoded: a name of a few thousand letters makes a `To:` line longer
+# than the 1,000 octets SMTP allows (RFC 5321 4.5.3.1.6), which the server refuses, run
+# after run. No one's name is 200 characters long.
+MAX_NAME = 200
+
+
+def _shown(text: str) -> str:
+    """``text`` quoted, cut short when long: a message that quotes a 100,000-letter name
+    whole is no use."""
+    return repr(text if len(text) <= 60 else text[:57] + "…")
+
+
+def _check_length(text: str, local: str, addr_spec: str) -> None:
+    """ValueError when an address is longer than RFC 5321 allows."""
+    if len(local.encode()) > MAX_LOCAL_PART:
+        raise ValueError(
+            f"{_shown(text)}: the part before the @ is {len(local.encode())} characters long, "
+            f"more than the {MAX_LOCAL_PART} mail allows (RFC 5321)"
+        )
+    if len(addr_spec.encode()) > MAX_ADDRESS:
+        raise ValueError(
+            f"{_shown(text)}: the address is {len(addr_spec.encode())} characters long, "
+            f"more than the {MAX_ADDRESS} mail allows (RFC 5321)"
+        )
+
+
+def _check_name_length(name: str) -> None:
+    """ValueError when a name (decoded) is longer than MAX_NAME characters."""
+    if len(name) > MAX_NAME:
+        raise ValueError(
+            f"{_shown(name)}: the name is {len(name)} characters long, more than the "
+            f"{MAX_NAME} a name may have (a longer one makes a mail header line the server "
+            "refuses)"
+        )
 
 
 def _decoded_name(text: str) -> str:
