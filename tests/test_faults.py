@@ -35,6 +35,7 @@ from conftest import (
     SiteFactory,
     build,
     mail_config,
+    newsletter,
     serving,
     snapshot,
 )
@@ -330,15 +331,6 @@ class SignallingHandler(RecordingHandler):
         return reply
 
 
-def recorded_deliveries(site: Site) -> int:
-    connection = sqlite3.connect(store_path(site))
-    try:
-        (count,) = connection.execute("SELECT count(*) FROM deliveries").fetchone()
-        return int(count)
-    finally:
-        connection.close()
-
-
 @pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
 def test_a_send_stopped_by_a_signal_records_what_the_server_accepts_meanwhile(
     make_site: SiteFactory, number: int
@@ -359,7 +351,7 @@ def test_a_send_stopped_by_a_signal_records_what_the_server_accepts_meanwhile(
         assert process.returncode == expected, stderr
         assert b"Traceback" not in stderr
         assert len(handler.messages) == 3
-        assert recorded_deliveries(site) == 3
+        assert newsletter(site, "SELECT count(*) FROM deliveries") == [(3,)]
         assert run("send", str(site.root)).returncode == 0
     assert handler.recipients() == recipients  # each once, in order
 

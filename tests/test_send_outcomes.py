@@ -6,11 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import sqlite3
 import threading
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from aiosmtpd.smtp import SMTP, Envelope, Session
@@ -21,28 +18,19 @@ from conftest import (
     RecordingHandler,
     SiteFactory,
     mail_config,
+    newsletter,
     send,
     serving,
 )
 from feedwright.errors import FeedwrightError
-from feedwright.mail.store import store_path
+from feedwright.site.model import Site
 
 RECIPIENTS = [f"r{number}@example.org" for number in range(4)]
 
 
-def _deliveries(database: Path) -> int:
-    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
-    try:
-        (count,) = connection.execute("SELECT count(*) FROM deliveries").fetchone()
-        return int(count)
-    finally:
-        connection.close()
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[MailServer]:
-    """A plain aiosmtpd server for one test."""
-    yield from serving()
+def deliveries_recorded(site: Site) -> int:
+    """How many deliveries the site's database holds."""
+    return int(newsletter(site, "SELECT count(*) FROM deliveries")[0][0])
 
 
 def test_an_accepted_message_is_recorded_while_the_rate_limit_sleeps(
@@ -65,10 +53,10 @@ def test_an_accepted_message_is_recorded_while_the_rate_limit_sleeps(
                     break
                 real_sleep(0.01)
             for _ in range(300):
-                if _deliveries(store_path(site)) >= len(smtp_server.handler.messages):
+                if deliveries_recorded(site) >= len(smtp_server.handler.messages):
                     break
                 real_sleep(0.01)
-            seen.append((len(smtp_server.handler.messages), _deliveries(store_path(site))))
+            seen.append((len(smtp_server.handler.messages), deliveries_recorded(site)))
         real_sleep(min(seconds, 0.01))
 
     monkeypatch.setattr(time, "sleep", sleeping)
