@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from xml.etree import ElementTree
 
 import feedparser
 
@@ -259,3 +260,43 @@ def test_an_empty_excerpt_separator_breaks_nothing(tmp_path: Path) -> None:
     collection = collect(site, now=NOW)
     assert collection.problems == []
     assert [post.title for post in collection.posts] == ["A"]
+
+
+# jekyll-feed writes `post.description | default: post.excerpt` as the summary: the
+# description first, then the front matter's `excerpt`, which, given at all (even empty),
+# replaces the excerpt Jekyll makes; `summary` is no key of Jekyll's. What Jekyll 4.3.1
+# with jekyll-feed 0.17 wrote for these posts (None: no <summary> element).
+SUMMARY_KEYS = {
+    "_posts/2014-01-01-a.md": ("Empty", 'excerpt: ""\n'),
+    "_posts/2014-01-02-b.md": ("Blank", 'excerpt: "  "\n'),
+    "_posts/2014-01-03-c.md": ("Both", "description: Desc\nexcerpt: Exc\n"),
+    "_posts/2014-01-04-d.md": ("Empty description", 'description: ""\nexcerpt: Exc\n'),
+    "_posts/2014-01-05-e.md": ("Summary", "summary: Summ\n"),
+    "_posts/2014-01-06-f.md": ("Null excerpt", "excerpt:\n"),
+    "_posts/2014-01-07-g.md": ("Number", "excerpt: 42\n"),
+}
+JEKYLL_FEED_SUMMARIES = {
+    "Empty": None,
+    "Blank": None,
+    "Both": "Desc",
+    "Empty description": "Exc",
+    "Summary": "Body one.",
+    "Null excerpt": "Body one.",
+    "Number": "42",
+}
+
+
+def test_the_summary_is_the_description_else_the_front_matter_excerpt(tmp_path: Path) -> None:
+    files = {
+        name: f"---\ntitle: {title}\n{front}---\nBody one.\n\nBody two.\n"
+        for name, (title, front) in SUMMARY_KEYS.items()
+    }
+    site = _site(tmp_path / "site", files)
+    build(site)
+    atom = "{http://www.w3.org/2005/Atom}"
+    root = ElementTree.parse(site.output / "feed.xml").getroot()
+    summaries = {
+        entry.findtext(f"{atom}title"): entry.findtext(f"{atom}summary")
+        for entry in root.iter(f"{atom}entry")
+    }
+    assert summaries == JEKYLL_FEED_SUMMARIES

@@ -119,7 +119,7 @@ def excerpt_text(
                 html_post=html_post,
                 flavour=flavour,
             )
-        if front_matter_excerpt:
+        if front_matter_excerpt is not None:  # "": a Jekyll post's own empty excerpt
             return markdown_to_text(front_matter_excerpt, flavour=flavour)
         if html_post:
             if opening is None:

@@ -435,7 +435,7 @@ def with_body(post: Post, body: str, site: Site, links: PostLinks | None = None)
     if ("{{" in cleaned or "{%" in cleaned) and post.source.suffix != ".coffee":
         from feedwright.posts.templating import render_opening, render_tags
 
-        if site.engine == "jekyll" and not post.front_excerpt:
+        if site.engine == "jekyll" and post.front_excerpt is None:
             opening = render_opening(post, cleaned, separator, site, links)
         cleaned, tag_warnings = render_tags(post, cleaned, site, links)
         body_warnings += tag_warnings
@@ -530,12 +530,30 @@ def parse_header(source: SourceFile, site: Site, zone: tzinfo) -> Post:
         body_offset=source.body_offset,
         extra={key: value for key, value in source.metadata.items() if key not in known},
         warnings=tuple(fields.warnings),
-        front_excerpt=fields.first_text(_HUGO_EXCERPT_KEYS if hugo else _EXCERPT_KEYS),
+        front_excerpt=_front_excerpt(fields, site),
         has_body=False,
         publish_date=place.publish_date,
         expiry_date=place.expiry_date,
         listed=place.listed,
     )
+
+
+def _front_excerpt(fields: _Fields, site: Site) -> str | None:
+    """The post's summary from its front matter; None when it has none, and its excerpt is
+    made from the body. On a Jekyll site it is what jekyll-feed writes,
+    ``post.description | default: post.excerpt``: the description, else ``excerpt``, which
+    Jekyll keeps as given, even empty ("": the post has no summary, as in jekyll-feed's
+    feed); ``summary`` is no key of Jekyll's."""
+    if site.hugo is not None:
+        return fields.first_text(_HUGO_EXCERPT_KEYS)
+    if site.engine != "jekyll":
+        return fields.first_text(_EXCERPT_KEYS)
+    description = fields.text("description")
+    if description:
+        return description
+    if fields.metadata.get("excerpt") is None:  # absent or null: Jekyll makes one
+        return None
+    return fields.text("excerpt") or ""
 
 
 def _jekyll_place(fields: _Fields, site: Site, zone: tzinfo, file_slug: str) -> _Place:
