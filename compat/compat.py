@@ -52,6 +52,9 @@ class Site:
     remove_plugins: tuple[str, ...] = ()
     engine_args: tuple[str, ...] = ()
     remove_files: tuple[str, ...] = ()  # deleted from the copy before both builds
+    # Text replaced in the copy before both builds: {file, old, new} (a Hugo site's
+    # `baseURL = "/"`, which no feed can use; Hugo's configuration has no overlay here).
+    edits: tuple[dict[str, str], ...] = ()
     # A Hugo theme extracted from a fetched mirror: {name, repo, commit, exclude = [paths]}.
     theme: dict[str, Any] = field(default_factory=dict)
     # npm packages the site's assets import (installed once under WORK/npm, linked as
@@ -141,6 +144,7 @@ def load_sites(path: Path) -> list[Site]:
                 remove_plugins=tuple(table.get("remove_plugins", ())),
                 engine_args=tuple(table.get("engine_args", ())),
                 remove_files=tuple(table.get("remove_files", ())),
+                edits=tuple(table.get("edits", ())),
                 theme=table.get("theme", {}),
                 quote_symbols=table.get("quote_symbols", False),
                 npm_packages=tuple(table.get("npm_packages", ())),
@@ -271,6 +275,8 @@ def prepare(site: Site, checkout: Path, work: Path, mirrors: Path) -> Path:
             shutil.rmtree(target)
         elif target.exists():
             target.unlink()
+    for edit in site.edits:
+        apply_edit(source / edit["file"], edit["old"], edit["new"])
     if site.engine == "jekyll":
         apply_jekyll_overlay(site, source)
     else:
@@ -278,6 +284,14 @@ def prepare(site: Site, checkout: Path, work: Path, mirrors: Path) -> Path:
     if site.npm_packages:
         (source / "node_modules").symlink_to(install_npm_packages(site, work / "npm"))
     return source
+
+
+def apply_edit(path: Path, old: str, new: str) -> None:
+    """Replace OLD by NEW in the file at PATH; OLD must be there (a pinned site's text)."""
+    text = path.read_text(encoding="utf-8")
+    if old not in text:
+        raise ValueError(f"{path}: {old!r} is not in the file — update the site's `edits`")
+    path.write_text(text.replace(old, new), encoding="utf-8")
 
 
 def install_npm_packages(site: Site, folder: Path) -> Path:
@@ -312,7 +326,10 @@ def make_missing_themes(source: Path, theme: dict[str, Any], mirrors: Path) -> N
         if target.exists():
             shutil.rmtree(target)
         extract(mirrors, theme["repo"], theme["commit"], target, theme.get("exclude", ()))
-    for theme_name in re.findall(r"""^\s*theme\s*[:=]\s*\[?\s*["']([^"'\n]+)["']""", text, re.M):
+    names = re.findall(r"""^\s*theme\s*[:=]\s*\[?\s*["']([^"'\n]+)["']""", text, re.M)
+    # Hugo modules (TOML) imported without a go.mod are looked for in the themes folder too.
+    names += re.findall(r"""\[\[module\.imports\]\]\s*\n\s*path\s*=\s*["']([^"'\n]+)["']""", text)
+    for theme_name in names:
         folder = themes_dir / theme_name
         if not folder.exists():
             folder.mkdir(parents=True)
@@ -392,7 +409,8 @@ def count_posts(site: Site, source: Path) -> int:
         files = (
             path
             for path in source.rglob("*")
-            if "content" in path.relative_to(source).parts[:-1]
+            # content/, or content.en/ as a language's contentDir
+            if any(part.split(".")[0] == "content" for part in path.relative_to(source).parts[:-1])
             and not {"themes", "node_modules"} & set(path.relative_to(source).parts)
         )
     suffixes = {".md", ".markdown", ".html"}
