@@ -300,3 +300,20 @@ def test_the_summary_is_the_description_else_the_front_matter_excerpt(tmp_path: 
         for entry in root.iter(f"{atom}entry")
     }
     assert summaries == JEKYLL_FEED_SUMMARIES
+
+
+def test_a_front_matter_summary_is_its_text_as_written_not_markdown(tmp_path: Path) -> None:
+    # jekyll-feed writes `description` (or the front matter's `excerpt`) with its tags
+    # stripped and nothing else: no Markdown, no smart quotes. Its <summary> is HTML, so
+    # `&amp;` reads as `&`; feedwright's is the text a reader shows.
+    written = "We've *emph* `code` [l](http://x.org) a -- b & c &amp; d <b>bold</b>"
+    files = {
+        "_posts/2014-01-01-a.md": f"---\ntitle: Desc\ndescription: {written!r}\n---\nBody.\n",
+        "_posts/2014-01-02-b.md": f"---\ntitle: Exc\nexcerpt: {written!r}\n---\nBody.\n",
+    }
+    site = _site(tmp_path / "site", files)
+    shown = "We've *emph* `code` [l](http://x.org) a -- b & c & d bold"
+    assert {post.title: post.excerpt for post in collect(site, now=NOW).posts} == {
+        "Desc": shown,
+        "Exc": shown,
+    }

@@ -103,12 +103,15 @@ def excerpt_text(
     flavour: MarkdownFlavour = PLAIN_MARKDOWN,
     opening: str | None = None,
     summary_words: int | None = None,
+    front_matter_as_written: bool = False,
 ) -> str:
     """The whole plain-text excerpt of a post: front matter first, then the body's opening
     (see ``excerpt_markdown``; of an HTML post, the text before the separator, as Jekyll
     takes it); none ("") from Markdown too big to render (see ``markdown.MAX_PIECES``).
     ``flavour``: how the site's Markdown is rendered. ``summary_words``: a Hugo site's
-    ``summaryLength``, whose summary is Hugo's (see ``hugo_summary``)."""
+    ``summaryLength``, whose summary is Hugo's (see ``hugo_summary``).
+    ``front_matter_as_written``: the front matter's excerpt is text as written, its HTML
+    tags left out, not Markdown (a Jekyll site's, as jekyll-feed writes it)."""
     try:
         if summary_words is not None:
             return hugo_summary(
@@ -120,6 +123,8 @@ def excerpt_text(
                 flavour=flavour,
             )
         if front_matter_excerpt is not None:  # "": a Jekyll post's own empty excerpt
+            if front_matter_as_written:
+                return html_to_text(front_matter_excerpt)
             return markdown_to_text(front_matter_excerpt, flavour=flavour)
         if html_post:
             if opening is None:

@@ -447,6 +447,9 @@ def with_body(post: Post, body: str, site: Site, links: PostLinks | None = None)
         flavour=site.markdown,
         opening=opening,
         summary_words=site.hugo.summary_length if site.hugo is not None else None,
+        # jekyll-feed writes `post.description | default: post.excerpt | strip_html`: a
+        # front matter string no converter renders.
+        front_matter_as_written=site.engine == "jekyll",
     )
     return replace(
         post,
