@@ -63,6 +63,16 @@ def _used_definitions(head: str, tail: str) -> str:
     return "\n\n" + "\n".join(used) if used else ""
 
 
+def _all_definitions(tail: str) -> str:
+    """Every link reference definition of ``tail``, as a Hugo summary has them: Hugo
+    renders the whole content before it takes the summary, so a definition anywhere
+    resolves a label of any case (``[Go][]`` with ``[go]: …``), as Goldmark matches them."""
+    if "]:" not in tail:
+        return ""
+    used = [match.group(0) for match in _DEFINITION.finditer(tail)]
+    return "\n\n" + "\n".join(used) if used else ""
+
+
 def _is_wide(cluster: str) -> bool:
     """True for CJK characters and other wide ones, between which a line may break."""
     return unicodedata.east_asian_width(cluster[0]) in ("W", "F")
@@ -156,7 +166,7 @@ def hugo_summary(
         if html_post:
             return html_to_text(without_marks(head))
         return markdown_to_text(
-            _FOOTNOTE_MARK.sub("", head + _used_definitions(head, tail)), flavour=flavour
+            _FOOTNOTE_MARK.sub("", head + _all_definitions(tail)), flavour=flavour
         )
     if front_matter_summary:
         return markdown_to_text(front_matter_summary, flavour=flavour)
@@ -176,7 +186,7 @@ def _rendered_summary(body: str, words: int, flavour: MarkdownFlavour) -> str:
     only: rendering a long post whole for its first 70 words would double what it costs.
     Twice as many blocks each time, until the summary ends before their text does (their
     blocks render as they do in the whole body: cut at blank lines, with the link
-    reference definitions they use), or the body is all taken."""
+    reference definitions of the whole body), or the body is all taken."""
     blocks = _BLANK_LINE.split(body)
     taken = 2
     while True:
@@ -185,7 +195,7 @@ def _rendered_summary(body: str, words: int, flavour: MarkdownFlavour) -> str:
         tail = "" if whole else "\n\n".join(blocks[taken:])
         # A shortcode's output is whole, its marks paired.
         if whole or head.count(VERBATIM_START) == head.count(VERBATIM_END):
-            markdown = _FOOTNOTE_MARK.sub("", head + _used_definitions(head, tail))
+            markdown = _FOOTNOTE_MARK.sub("", head + _all_definitions(tail))
             plain = hugo_plain(render_markdown(markdown, flavour=flavour))
             summary = _whole_sentences(plain, words)
             if whole or len(summary) < len(plain.strip()):
