@@ -221,7 +221,11 @@ def test_a_summary_takes_the_link_definitions_of_the_whole_post_in_any_case() ->
         + "\n\n".join(f"Para {n}." for n in range(2, 6))
         + definitions
     )
-    divided = "Before [Go][] and [Html Template][GoHTML].\n\n<!--more-->\n\nMore." + definitions
+    # A footnote's note is no link definition (hugoBasicExample's markdown-syntax.md).
+    divided = (
+        "Before [Go][] and [Html Template][GoHTML].\n\n<!--more-->\n\nMore.[^1]\n\n"
+        "[^1]: The note."
+    ) + definitions
     summaries = [
         hugo_summary(None, body, "<!--more-->", words=5, html_post=False, flavour=GOLDMARK)
         for body in (long_post, divided)

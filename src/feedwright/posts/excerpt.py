@@ -69,7 +69,8 @@ def _all_definitions(tail: str) -> str:
     resolves a label of any case (``[Go][]`` with ``[go]: …``), as Goldmark matches them."""
     if "]:" not in tail:
         return ""
-    used = [match.group(0) for match in _DEFINITION.finditer(tail)]
+    # A footnote's note (`[^1]: …`) is no link definition: it stays out, with its mark.
+    used = [m.group(0) for m in _DEFINITION.finditer(tail) if not m.group(1).startswith("[^")]
     return "\n\n" + "\n".join(used) if used else ""
 
 
