@@ -4,7 +4,8 @@ Each site listed in sites.toml (a public repository, already checked out on this
 never committed) is copied to a work folder, given its small documented build overlay,
 built by its engine (Jekyll with jekyll-feed, or Hugo) and by feedwright (with no
 feedwright.toml), and the two feeds are compared entry by entry: id, link, title, published
-and updated dates, categories and whether a summary is present; with --validator, the W3C
+and updated dates, categories, whether a summary is present and its text (but for
+whitespace, and feedwright's cut to its excerpt_length); with --validator, the W3C
 Feed Validator's messages for both feeds too. Output: a Markdown table (one row a site) and,
 per site, a Markdown file listing every differing entry field. See compat/README.md.
 """
@@ -36,7 +37,8 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 # Feeds are compared on all the posts both engines write, not only the newest 10 or 20.
 FEED_LIMIT = 100_000
 BUILD_TIMEOUT_SECONDS = 1800
-FIELDS = ("id", "link", "title", "published", "updated", "categories", "summary")
+FIELDS = ("id", "link", "title", "published", "updated", "categories", "summary", "summary_text")
+ELLIPSIS = "\u2026"
 
 
 @dataclass(frozen=True)
@@ -77,11 +79,27 @@ class Entry:
     updated: str
     categories: str
     summary: str  # "yes" or "no"
+    summary_text: str = ""  # the summary as a reader shows it, whitespace collapsed
 
     def value(self, name: str) -> str:
         """The field called NAME."""
         text: str = getattr(self, name)
         return text
+
+    def same(self, name: str, other: Entry) -> bool:
+        """Whether the field NAME is the same in OTHER, feedwright's entry.
+
+        Summaries are compared without their whitespace (an engine's HTML has it where
+        tags were); feedwright's cut to its `excerpt_length` with an ellipsis is the same
+        when the engine's starts with it.
+        """
+        mine, theirs = self.value(name), other.value(name)
+        if name != "summary_text":
+            return mine == theirs
+        mine, theirs = "".join(mine.split()), "".join(theirs.split())
+        if theirs.endswith(ELLIPSIS) and not mine.endswith(ELLIPSIS):
+            return mine.startswith(theirs[: -len(ELLIPSIS)])
+        return mine == theirs
 
 
 @dataclass(frozen=True)
@@ -443,6 +461,11 @@ def atom_text(element: ElementTree.Element | None) -> str:
     return " ".join(text.split())
 
 
+def html_text(text: str) -> str:
+    """The text of an HTML fragment, its tags removed and its references unescaped."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", text)).split())
+
+
 def atom_entry(entry: ElementTree.Element) -> Entry:
     """The compared fields of an Atom entry."""
     links = [
@@ -460,6 +483,7 @@ def atom_entry(entry: ElementTree.Element) -> Entry:
         updated=instant(entry.findtext(f"{ATOM}updated"), datetime.fromisoformat),
         categories=", ".join(terms),
         summary="yes" if summary is not None and atom_text(summary) else "no",
+        summary_text=atom_text(summary),
     )
 
 
@@ -475,6 +499,7 @@ def rss_item(item: ElementTree.Element) -> Entry:
         updated=instant(item.findtext(f"{ATOM}updated"), datetime.fromisoformat),
         categories=", ".join(terms),
         summary="yes" if description.strip() else "no",
+        summary_text=html_text(description),
     )
 
 
@@ -564,7 +589,7 @@ def equal_count(result: Result, name: str) -> str:
         "categories",
     }:
         return "n/a"
-    equal = sum(1 for engine, ours in result.pairs if engine.value(name) == ours.value(name))
+    equal = sum(1 for engine, ours in result.pairs if engine.same(name, ours))
     return f"{equal}/{len(result.pairs)}"
 
 
@@ -716,8 +741,8 @@ def table_row(result: Result) -> str:
 TABLE_HEAD = (
     "| site | engine | posts | built by engine | built by feedwright "
     "| entries engine / feedwright / compared | ids | links | titles | published | updated "
-    "| categories | summary present | validator: engine | validator: feedwright |\n"
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    "| categories | summary present | summary text | validator: engine | validator: feedwright |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 )
 
 
@@ -727,9 +752,10 @@ def table(results: Sequence[Result], validated: bool) -> str:
     lines = [TABLE_HEAD, *(table_row(result) for result in rows)]
     note = (
         "Fields: equal/compared over the entries both feeds have (matched by id, else link, "
-        "else title); n/a: the engine's feed has no such field. A row `site [LANG]` compares "
-        "a Hugo site's LANG/index.xml (not validated). Validator: errors (E) and "
-        "warnings (W) of the W3C Feed Validator, with the message kinds."
+        "else title); n/a: the engine's feed has no such field. Summary text: equal but for "
+        "whitespace, or feedwright's cut short (…) where the engine's goes on. A row "
+        "`site [LANG]` compares a Hugo site's LANG/index.xml (not validated). Validator: "
+        "errors (E) and warnings (W) of the W3C Feed Validator, with the message kinds."
     )
     if not validated:
         note += " The validator was not found: its columns are left empty (see --validator)."
@@ -740,7 +766,7 @@ def diff_lines(result: Result) -> list[str]:
     """Every differing field of every compared entry, and the entries only one feed has."""
     lines = []
     for engine, ours in result.pairs:
-        differing = [name for name in FIELDS if engine.value(name) != ours.value(name)]
+        differing = [name for name in FIELDS if not engine.same(name, ours)]
         if differing:
             lines.append(f"\n### {engine.link or engine.id}\n")
             for name in differing:
