@@ -223,8 +223,7 @@ def test_a_summary_takes_the_link_definitions_of_the_whole_post_in_any_case() ->
     )
     # A footnote's note is no link definition (hugoBasicExample's markdown-syntax.md).
     divided = (
-        "Before [Go][] and [Html Template][GoHTML].\n\n<!--more-->\n\nMore.[^1]\n\n"
-        "[^1]: The note."
+        "Before [Go][] and [Html Template][GoHTML].\n\n<!--more-->\n\nMore.[^1]\n\n[^1]: The note."
     ) + definitions
     summaries = [
         hugo_summary(None, body, "<!--more-->", words=5, html_post=False, flavour=GOLDMARK)

@@ -27,6 +27,8 @@ from feedwright.posts.typography import quote_and_symbol_edits
 
 # An attribute list: `{: …}` (kramdown's IAL); `{:name: …}` defines one (an ALD).
 _ATTRIBUTE_LIST = re.compile(r"\{:(?!:)([^}\n]*)\}")
+# After a span, the list runs to its `}` over line breaks too, as kramdown reads it.
+_SPAN_ATTRIBUTE_LIST = re.compile(r"\{:(?!:)([^}]*)\}")
 _ATTRIBUTE_LINE = re.compile(r"[ \t]*\{:(?!:)([^}\n]*)\}[ \t]*")
 _DEFINITION_LINE = re.compile(r"[ \t]*\{:[\w-]+:[^}\n]*\}[ \t]*")
 # A heading's own id: `## Title {#id}`.
@@ -136,7 +138,7 @@ def _span_attributes(state: StateInline, silent: bool) -> bool:
     else it is text, as in kramdown."""
     if not state.src.startswith("{:", state.pos):
         return False
-    match = _ATTRIBUTE_LIST.match(state.src, state.pos)
+    match = _SPAN_ATTRIBUTE_LIST.match(state.src, state.pos)
     # Right after: no text between (text not yet made into a token is pending).
     target = _span_target(state.tokens) if match and not state.pending else None
     if match is None or target is None:
