@@ -317,3 +317,23 @@ def test_a_front_matter_summary_is_its_text_as_written_not_markdown(tmp_path: Pa
         "Desc": shown,
         "Exc": shown,
     }
+
+
+def test_a_post_of_crlf_lines_has_no_blank_line_to_end_its_excerpt(tmp_path: Path) -> None:
+    # Jekyll looks for its separator, "\n\n", in the text as the file has it: a file of
+    # CRLF lines (hyde's posts) has none, and its excerpt is the whole post. A separator of
+    # the post's own is found, and so is "\n\n" where a file mixes its line ends. What
+    # Jekyll 4.3.1 + jekyll-feed 0.17 wrote, whitespace collapsed.
+    files: dict[str, str | bytes] = {
+        "_posts/2014-01-01-a.md": b"---\r\ntitle: Whole\r\n---\r\nOne.\r\n\r\nTwo.\r\n",
+        "_posts/2014-01-02-b.md": (
+            b"---\r\ntitle: Own\r\nexcerpt_separator: <!--more-->\r\n---\r\n"
+            b"One.\r\n\r\nTwo.\r\n<!--more-->\r\nThree.\r\n"
+        ),
+        "_posts/2014-01-03-c.md": b"---\r\ntitle: Mixed\r\n---\r\nOne.\n\nTwo.\r\n",
+    }
+    site = _site(tmp_path / "site", files)
+    expected = {"Whole": "One. Two.", "Own": "One. Two.", "Mixed": "One."}
+    assert _summaries(site) == expected
+    # Read whole (as `check` and the parse workers read them) or header first, alike.
+    assert {post.title: post.excerpt for post in collect(site, now=NOW).posts} == expected

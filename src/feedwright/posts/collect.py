@@ -229,7 +229,7 @@ def load_bodies(
 
     The front matter is not parsed again: each post knows where its body starts.
     """
-    from feedwright.posts.front_matter import body_at
+    from feedwright.posts.front_matter import body_at, crlf_lines
     from feedwright.posts.parse import with_body
 
     complete: dict[Path, Post] = {}
@@ -244,7 +244,7 @@ def load_bodies(
         except PostError as error:
             problems.append(error.problem)
             continue
-        complete[post.source] = with_body(post, body, site, links)
+        complete[post.source] = with_body(post, body, site, links, crlf=crlf_lines(data))
     return complete, problems
 
 

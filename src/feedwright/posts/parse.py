@@ -415,19 +415,26 @@ def file_slug_of(path: Path) -> str:
 
 def parse_post(source: SourceFile, site: Site, zone: tzinfo) -> Post:
     """Validate one post and build the Post; raise PostError if it is unusable."""
-    return with_body(parse_header(source, site, zone), source.body, site)
+    return with_body(parse_header(source, site, zone), source.body, site, crlf=source.crlf)
 
 
-def with_body(post: Post, body: str, site: Site, links: PostLinks | None = None) -> Post:
+def with_body(
+    post: Post, body: str, site: Site, links: PostLinks | None = None, *, crlf: bool = False
+) -> Post:
     """``post`` completed with its body: the cleaned text with its Liquid tags or Hugo
     shortcodes rendered (``links``: the site's posts, which ``post_url`` and ``ref`` name),
-    the excerpt and the body's warnings."""
+    the excerpt and the body's warnings. ``crlf``: every line of the file ends with CRLF
+    (see ``front_matter.crlf_lines``)."""
     # Imported here: it needs markdown-it and lxml, which reading front matter never does
     # (and a build whose changes show in no output reads no body).
     from feedwright.posts.excerpt import excerpt_text, truncate
 
     cleaned, body_warnings = clean_body(body, post.source, post.body_line)
     separator = _excerpt_separator(post, site)
+    if crlf and site.engine == "jekyll" and separator not in body.replace("\n", "\r\n"):
+        # Jekyll looks for it in the text as the file has it: not there, the excerpt is
+        # the whole post (kramdown's flavour), as when the text has no separator at all.
+        separator = _ABSENT_SEPARATOR
     opening = None
     # After the cleaning, which keeps the lines where they are, for its warnings' lines;
     # only a body with tags has the renderer imported.
@@ -459,6 +466,10 @@ def with_body(post: Post, body: str, site: Site, links: PostLinks | None = None)
         warnings=post.warnings + tuple(body_warnings),
         has_body=True,
     )
+
+
+# A separator no decoded text holds (its line ends are LF alone): none is found.
+_ABSENT_SEPARATOR = "\r"
 
 
 def _excerpt_separator(post: Post, site: Site) -> str:
