@@ -451,19 +451,23 @@ def instant(text: str | None, parse: Callable[[str], datetime]) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
+# A tag, as a browser reads one: `<` then a letter (`{{< x >}}` in a summary is text).
+HTML_TAG = re.compile(r"</?[A-Za-z][^>]*>")
+
+
 def atom_text(element: ElementTree.Element | None) -> str:
     """An Atom text construct as plain text: html-typed ones unescaped once more."""
     if element is None:
         return ""
     text = "".join(element.itertext())
     if element.get("type") == "html":
-        text = html.unescape(re.sub(r"<[^>]+>", "", text))
+        text = html.unescape(HTML_TAG.sub("", text))
     return " ".join(text.split())
 
 
 def html_text(text: str) -> str:
     """The text of an HTML fragment, its tags removed and its references unescaped."""
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", text)).split())
+    return " ".join(html.unescape(HTML_TAG.sub(" ", text)).split())
 
 
 def atom_entry(entry: ElementTree.Element) -> Entry:
