@@ -33,7 +33,7 @@ from feedwright.posts.front_matter import (
     SourceFile,
     control_warning,
 )
-from feedwright.posts.hugo import HugoPage, hugo_url_path
+from feedwright.posts.hugo import HugoPage, filename_date, hugo_url_path
 from feedwright.posts.model import Image, Post
 from feedwright.posts.permalinks import document_id, post_path
 from feedwright.site.model import Author, Site
@@ -675,13 +675,24 @@ def _lowercase_keys(source: SourceFile) -> SourceFile:
 
 
 def _first_date(
-    fields: _Fields, keys: tuple[str, ...], zone: tzinfo
+    fields: _Fields, sources: tuple[str, ...], zone: tzinfo, page: HugoPage
 ) -> tuple[str, datetime] | None:
-    """The first of ``keys`` that holds a date Hugo reads, and that date."""
-    for key in keys:
-        value = fields.hugo_date(key, zone)
+    """The first of ``sources`` (see ``HugoSettings.front_matter_dates``) that gives a
+    date Hugo reads, and that date: a front matter key; ``:filename``, the date that
+    starts the file's name; ``:filemodtime``, when the file was last modified (in the
+    machine's time zone, as Hugo has it). ``:git`` gives none: feedwright reads no git
+    history."""
+    for source in sources:
+        if source == ":filename":
+            value = filename_date(page.name, zone)[0]
+        elif source == ":filemodtime":
+            value = _modified(fields.source.path).astimezone()
+        elif source.startswith(":"):
+            value = None
+        else:
+            value = fields.hugo_date(source, zone)
         if value is not None:
-            return key, value
+            return source, value
     return None
 
 
@@ -720,12 +731,19 @@ def _hugo_date(fields: _Fields, found: tuple[str, datetime] | None) -> datetime:
 
 def _hugo_place(fields: _Fields, site: Site, zone: tzinfo, title: str, page: HugoPage) -> _Place:
     """A post's dates, URL and language by Hugo's rules (see ``posts.hugo``)."""
-    found = _first_date(fields, _HUGO_DATE_KEYS, zone)
-    publish_date = _date_of(_first_date(fields, _HUGO_PUBLISH_KEYS, zone))
-    updated = _date_of(_first_date(fields, _HUGO_UPDATED_KEYS, zone))
-    expiry_date = _date_of(_first_date(fields, _HUGO_EXPIRY_KEYS, zone))
+    sources = site.hugo.front_matter_dates if site.hugo else {}
+    found = _first_date(fields, sources.get("date", _HUGO_DATE_KEYS), zone, page)
+    publish = _first_date(fields, sources.get("publishdate", _HUGO_PUBLISH_KEYS), zone, page)
+    modified = _first_date(fields, sources.get("lastmod", _HUGO_UPDATED_KEYS), zone, page)
+    expiry = _first_date(fields, sources.get("expirydate", _HUGO_EXPIRY_KEYS), zone, page)
+    publish_date, updated, expiry_date = _date_of(publish), _date_of(modified), _date_of(expiry)
     date = _hugo_date(fields, found)
     slug = fields.text("slug")
+    if "slug" not in fields.metadata and any(
+        one is not None and one[0] == ":filename" for one in (found, publish, modified, expiry)
+    ):
+        # Hugo's :filename gives the page the rest of its name as its slug too.
+        slug = filename_date(page.name, zone)[1] or None
     url_path = hugo_url_path(site, page, date=date, title=title, slug=slug, url=fields.text("url"))
     return _Place(
         date=date,
