@@ -390,3 +390,13 @@ def test_the_digest_renders_a_post_as_the_feeds_do(tmp_path: Path) -> None:
     digest = (site.output / "digest.html").read_text(encoding="utf-8")
     assert "It’s" in digest and "{: .lead}" not in digest
     assert "An *html* post." in digest
+
+
+def test_an_attribute_list_after_emphasis_gives_it_attributes() -> None:
+    # What Jekyll 4.3.1 (kramdown) wrote for this paragraph: right after emphasis or
+    # strong emphasis, `{: …}` is their attributes; after a space it is text.
+    text = '*em*{: .k} and **strong**{:#sid title="t"} and *sp* {: .no} and _u_{: .u}x.\n'
+    assert render_markdown(text, flavour=KRAMDOWN) == (
+        '<p><em class="k">em</em> and <strong id="sid" title="t">strong</strong> and'
+        ' <em>sp</em> {: .no} and <em class="u">u</em>x.</p>\n'
+    )
