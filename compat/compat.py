@@ -4,7 +4,8 @@ Each site listed in sites.toml (a public repository, already checked out on this
 never committed) is copied to a work folder, given its small documented build overlay,
 built by its engine (Jekyll with jekyll-feed, or Hugo) and by feedwright (with no
 feedwright.toml), and the two feeds are compared entry by entry: id, link, title, published
-and updated dates, categories and whether a summary is present; with --validator, the W3C
+and updated dates, categories, whether a summary is present and its text (but for
+whitespace, and feedwright's cut to its excerpt_length); with --validator, the W3C
 Feed Validator's messages for both feeds too. Output: a Markdown table (one row a site) and,
 per site, a Markdown file listing every differing entry field. See compat/README.md.
 """
@@ -36,7 +37,8 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 # Feeds are compared on all the posts both engines write, not only the newest 10 or 20.
 FEED_LIMIT = 100_000
 BUILD_TIMEOUT_SECONDS = 1800
-FIELDS = ("id", "link", "title", "published", "updated", "categories", "summary")
+FIELDS = ("id", "link", "title", "published", "updated", "categories", "summary", "summary_text")
+ELLIPSIS = "\u2026"
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,9 @@ class Site:
     remove_plugins: tuple[str, ...] = ()
     engine_args: tuple[str, ...] = ()
     remove_files: tuple[str, ...] = ()  # deleted from the copy before both builds
+    # Text replaced in the copy before both builds: {file, old, new} (a Hugo site's
+    # `baseURL = "/"`, which no feed can use; Hugo's configuration has no overlay here).
+    edits: tuple[dict[str, str], ...] = ()
     # A Hugo theme extracted from a fetched mirror: {name, repo, commit, exclude = [paths]}.
     theme: dict[str, Any] = field(default_factory=dict)
     # npm packages the site's assets import (installed once under WORK/npm, linked as
@@ -74,11 +79,27 @@ class Entry:
     updated: str
     categories: str
     summary: str  # "yes" or "no"
+    summary_text: str = ""  # the summary as a reader shows it, whitespace collapsed
 
     def value(self, name: str) -> str:
         """The field called NAME."""
         text: str = getattr(self, name)
         return text
+
+    def same(self, name: str, other: Entry) -> bool:
+        """Whether the field NAME is the same in OTHER, feedwright's entry.
+
+        Summaries are compared without their whitespace (an engine's HTML has it where
+        tags were); feedwright's cut to its `excerpt_length` with an ellipsis is the same
+        when the engine's starts with it.
+        """
+        mine, theirs = self.value(name), other.value(name)
+        if name != "summary_text":
+            return mine == theirs
+        mine, theirs = "".join(mine.split()), "".join(theirs.split())
+        if theirs.endswith(ELLIPSIS) and not mine.endswith(ELLIPSIS):
+            return mine.startswith(theirs[: -len(ELLIPSIS)])
+        return mine == theirs
 
 
 @dataclass(frozen=True)
@@ -141,6 +162,7 @@ def load_sites(path: Path) -> list[Site]:
                 remove_plugins=tuple(table.get("remove_plugins", ())),
                 engine_args=tuple(table.get("engine_args", ())),
                 remove_files=tuple(table.get("remove_files", ())),
+                edits=tuple(table.get("edits", ())),
                 theme=table.get("theme", {}),
                 quote_symbols=table.get("quote_symbols", False),
                 npm_packages=tuple(table.get("npm_packages", ())),
@@ -271,6 +293,8 @@ def prepare(site: Site, checkout: Path, work: Path, mirrors: Path) -> Path:
             shutil.rmtree(target)
         elif target.exists():
             target.unlink()
+    for edit in site.edits:
+        apply_edit(source / edit["file"], edit["old"], edit["new"])
     if site.engine == "jekyll":
         apply_jekyll_overlay(site, source)
     else:
@@ -278,6 +302,14 @@ def prepare(site: Site, checkout: Path, work: Path, mirrors: Path) -> Path:
     if site.npm_packages:
         (source / "node_modules").symlink_to(install_npm_packages(site, work / "npm"))
     return source
+
+
+def apply_edit(path: Path, old: str, new: str) -> None:
+    """Replace OLD by NEW in the file at PATH; OLD must be there (a pinned site's text)."""
+    text = path.read_text(encoding="utf-8")
+    if old not in text:
+        raise ValueError(f"{path}: {old!r} is not in the file — update the site's `edits`")
+    path.write_text(text.replace(old, new), encoding="utf-8")
 
 
 def install_npm_packages(site: Site, folder: Path) -> Path:
@@ -312,7 +344,10 @@ def make_missing_themes(source: Path, theme: dict[str, Any], mirrors: Path) -> N
         if target.exists():
             shutil.rmtree(target)
         extract(mirrors, theme["repo"], theme["commit"], target, theme.get("exclude", ()))
-    for theme_name in re.findall(r"""^\s*theme\s*[:=]\s*\[?\s*["']([^"'\n]+)["']""", text, re.M):
+    names = re.findall(r"""^\s*theme\s*[:=]\s*\[?\s*["']([^"'\n]+)["']""", text, re.M)
+    # Hugo modules (TOML) imported without a go.mod are looked for in the themes folder too.
+    names += re.findall(r"""\[\[module\.imports\]\]\s*\n\s*path\s*=\s*["']([^"'\n]+)["']""", text)
+    for theme_name in names:
         folder = themes_dir / theme_name
         if not folder.exists():
             folder.mkdir(parents=True)
@@ -392,7 +427,8 @@ def count_posts(site: Site, source: Path) -> int:
         files = (
             path
             for path in source.rglob("*")
-            if "content" in path.relative_to(source).parts[:-1]
+            # content/, or content.en/ as a language's contentDir
+            if any(part.split(".")[0] == "content" for part in path.relative_to(source).parts[:-1])
             and not {"themes", "node_modules"} & set(path.relative_to(source).parts)
         )
     suffixes = {".md", ".markdown", ".html"}
@@ -415,14 +451,23 @@ def instant(text: str | None, parse: Callable[[str], datetime]) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
+# A tag, as a browser reads one: `<` then a letter (`{{< x >}}` in a summary is text).
+HTML_TAG = re.compile(r"</?[A-Za-z][^>]*>")
+
+
 def atom_text(element: ElementTree.Element | None) -> str:
     """An Atom text construct as plain text: html-typed ones unescaped once more."""
     if element is None:
         return ""
     text = "".join(element.itertext())
     if element.get("type") == "html":
-        text = html.unescape(re.sub(r"<[^>]+>", "", text))
+        text = html.unescape(HTML_TAG.sub("", text))
     return " ".join(text.split())
+
+
+def html_text(text: str) -> str:
+    """The text of an HTML fragment, its tags removed and its references unescaped."""
+    return " ".join(html.unescape(HTML_TAG.sub(" ", text)).split())
 
 
 def atom_entry(entry: ElementTree.Element) -> Entry:
@@ -442,6 +487,7 @@ def atom_entry(entry: ElementTree.Element) -> Entry:
         updated=instant(entry.findtext(f"{ATOM}updated"), datetime.fromisoformat),
         categories=", ".join(terms),
         summary="yes" if summary is not None and atom_text(summary) else "no",
+        summary_text=atom_text(summary),
     )
 
 
@@ -457,6 +503,7 @@ def rss_item(item: ElementTree.Element) -> Entry:
         updated=instant(item.findtext(f"{ATOM}updated"), datetime.fromisoformat),
         categories=", ".join(terms),
         summary="yes" if description.strip() else "no",
+        summary_text=html_text(description),
     )
 
 
@@ -546,7 +593,7 @@ def equal_count(result: Result, name: str) -> str:
         "categories",
     }:
         return "n/a"
-    equal = sum(1 for engine, ours in result.pairs if engine.value(name) == ours.value(name))
+    equal = sum(1 for engine, ours in result.pairs if engine.same(name, ours))
     return f"{equal}/{len(result.pairs)}"
 
 
@@ -698,8 +745,8 @@ def table_row(result: Result) -> str:
 TABLE_HEAD = (
     "| site | engine | posts | built by engine | built by feedwright "
     "| entries engine / feedwright / compared | ids | links | titles | published | updated "
-    "| categories | summary present | validator: engine | validator: feedwright |\n"
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    "| categories | summary present | summary text | validator: engine | validator: feedwright |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 )
 
 
@@ -709,9 +756,10 @@ def table(results: Sequence[Result], validated: bool) -> str:
     lines = [TABLE_HEAD, *(table_row(result) for result in rows)]
     note = (
         "Fields: equal/compared over the entries both feeds have (matched by id, else link, "
-        "else title); n/a: the engine's feed has no such field. A row `site [LANG]` compares "
-        "a Hugo site's LANG/index.xml (not validated). Validator: errors (E) and "
-        "warnings (W) of the W3C Feed Validator, with the message kinds."
+        "else title); n/a: the engine's feed has no such field. Summary text: equal but for "
+        "whitespace, or feedwright's cut short (…) where the engine's goes on. A row "
+        "`site [LANG]` compares a Hugo site's LANG/index.xml (not validated). Validator: "
+        "errors (E) and warnings (W) of the W3C Feed Validator, with the message kinds."
     )
     if not validated:
         note += " The validator was not found: its columns are left empty (see --validator)."
@@ -722,7 +770,7 @@ def diff_lines(result: Result) -> list[str]:
     """Every differing field of every compared entry, and the entries only one feed has."""
     lines = []
     for engine, ours in result.pairs:
-        differing = [name for name in FIELDS if engine.value(name) != ours.value(name)]
+        differing = [name for name in FIELDS if not engine.same(name, ours)]
         if differing:
             lines.append(f"\n### {engine.link or engine.id}\n")
             for name in differing:

@@ -338,6 +338,20 @@ def test_a_spaced_link_is_read_within_its_line_and_parentheses() -> None:
     assert html == '<p><a href="b%20(c)%20d">a</a> [e](f\ng)</p>\n'
 
 
+def test_a_span_attribute_list_may_run_over_lines() -> None:
+    # kramdown reads `{: …}` after a span up to its `}`, line breaks and all (ruby-lang.org's
+    # 2003-05-14 news post); what Jekyll 4.3.1 wrote for this text (but the classes Rouge
+    # gives code).
+    text = (
+        '![c](http://x.org/c.gif){:\n.icon width="70"}Text after.\n\n'
+        '[l](/u){: .k\n  title="t"} and `code`{:\n#cid} end.\n'
+    )
+    assert render_markdown(text, flavour=KRAMDOWN) == (
+        '<p><img src="http://x.org/c.gif" alt="c" class="icon" width="70" />Text after.</p>\n'
+        '<p><a href="/u" class="k" title="t">l</a> and <code id="cid">code</code> end.</p>\n'
+    )
+
+
 def test_media_stays_valid_where_a_script_is_left_out(make_site: SiteFactory) -> None:
     post = (
         "---\ntitle: Media\n---\n"
@@ -376,3 +390,13 @@ def test_the_digest_renders_a_post_as_the_feeds_do(tmp_path: Path) -> None:
     digest = (site.output / "digest.html").read_text(encoding="utf-8")
     assert "It’s" in digest and "{: .lead}" not in digest
     assert "An *html* post." in digest
+
+
+def test_an_attribute_list_after_emphasis_gives_it_attributes() -> None:
+    # What Jekyll 4.3.1 (kramdown) wrote for this paragraph: right after emphasis or
+    # strong emphasis, `{: …}` is their attributes; after a space it is text.
+    text = '*em*{: .k} and **strong**{:#sid title="t"} and *sp* {: .no} and _u_{: .u}x.\n'
+    assert render_markdown(text, flavour=KRAMDOWN) == (
+        '<p><em class="k">em</em> and <strong id="sid" title="t">strong</strong> and'
+        ' <em>sp</em> {: .no} and <em class="u">u</em>x.</p>\n'
+    )

@@ -209,3 +209,24 @@ def test_heading_attributes_and_the_divider() -> None:
         '<h2 key="v w" class="a b" id="b">B</h2>\n'
         '<h2 id="c-not-attrs">C {not attrs}</h2>\n'
     )
+
+
+def test_a_summary_takes_the_link_definitions_of_the_whole_post_in_any_case() -> None:
+    # Hugo renders the whole content, whose definitions resolve `[Go][]` however their
+    # labels are cased (`[go]:` far below), before it takes the summary: hugo 0.111.3's
+    # <description>s for these posts, as text.
+    definitions = "\n\n[go]: https://golang.org/\n[gohtml]: https://golang.org/pkg/html/\n"
+    long_post = (
+        "Uses the [Go][] and [Html  Template][GoHTML] library. Two three four five six.\n\n"
+        + "\n\n".join(f"Para {n}." for n in range(2, 6))
+        + definitions
+    )
+    # A footnote's note is no link definition (hugoBasicExample's markdown-syntax.md).
+    divided = (
+        "Before [Go][] and [Html Template][GoHTML].\n\n<!--more-->\n\nMore.[^1]\n\n[^1]: The note."
+    ) + definitions
+    summaries = [
+        hugo_summary(None, body, "<!--more-->", words=5, html_post=False, flavour=GOLDMARK)
+        for body in (long_post, divided)
+    ]
+    assert summaries == ["Uses the Go and Html Template library.", "Before Go and Html Template."]

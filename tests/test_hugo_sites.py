@@ -3,6 +3,9 @@ languages below are what Hugo 0.111 built for the same small sites (its public/i
 
 from __future__ import annotations
 
+import calendar
+import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -483,3 +486,55 @@ def test_a_site_given_as_the_current_folder(
         "Bonjour": "https://example.org/fr/posts/hello/",
         "Hello": "https://example.org/posts/hello/",
     }
+
+
+# `[frontmatter]`: where Hugo takes each date from. `:filename` dates a post by the start
+# of its file name (in the site's zone) and gives it the rest as its slug unless the front
+# matter has one; `:default` is Hugo's own order of date keys; `:fileModTime` the file's
+# modification time (dennislee.xyz's configuration).
+FRONT_MATTER_DATES: Files = {
+    "hugo.toml": """
+        baseURL = "https://example.org/"
+        title = "H"
+        timeZone = "Asia/Tokyo"
+        [params]
+        mainSections = ["blog", "posts"]
+        [frontMatter]
+        Date = [":filename", ":DEFAULT", ":fileModTime"]
+        [permalinks]
+        blog = "/:year/:slug/"
+        """,
+    "content/blog/2020-06-12-first-post.md": "---\ntitle: First post\n---\nA.\n",
+    "content/blog/2020-07-07-debloat.md": "---\ntitle: One weird trick\n---\nB.\n",
+    "content/blog/2020-07-08-with-slug.md": (
+        "---\ntitle: With slug\nslug: own-slug\ndate: 2021-01-01\n---\nC.\n"
+    ),
+    "content/blog/undated-name.md": "---\ntitle: Undated name\ndate: 2019-05-05\n---\nD.\n",
+    "content/blog/no-date.md": "---\ntitle: No date\n---\nE.\n",
+    "content/posts/2020-01-01-plain.md": "---\ntitle: Plain\n---\nF.\n",
+    "content/posts/2020-01-02_under_score.md": "---\ntitle: Under\n---\nG.\n",
+}
+
+
+def test_front_matter_dates_as_configured(tmp_path: Path) -> None:
+    root = _site(tmp_path / "site", FRONT_MATTER_DATES)
+    modified = datetime(2018, 3, 4, 5, 6, 7, tzinfo=UTC).timestamp()
+    os.utime(root / "content/blog/no-date.md", (modified, modified))
+    build(load_site(root))
+    feed = parse_feed(root / "out/index.xml")
+    # Hugo 0.111.3's index.xml for this site: link and pubDate (here in UTC).
+    assert [
+        (
+            entry.link,
+            datetime.fromtimestamp(calendar.timegm(entry.published_parsed), UTC).isoformat(),
+        )
+        for entry in feed.entries
+    ] == [
+        ("https://example.org/2020/own-slug/", "2020-07-07T15:00:00+00:00"),
+        ("https://example.org/2020/debloat/", "2020-07-06T15:00:00+00:00"),
+        ("https://example.org/2020/first-post/", "2020-06-11T15:00:00+00:00"),
+        ("https://example.org/posts/under_score/", "2020-01-01T15:00:00+00:00"),
+        ("https://example.org/posts/plain/", "2019-12-31T15:00:00+00:00"),
+        ("https://example.org/2019/undated-name/", "2019-05-04T15:00:00+00:00"),
+        ("https://example.org/2018/no-date/", "2018-03-04T05:06:07+00:00"),
+    ]

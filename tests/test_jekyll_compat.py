@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from xml.etree import ElementTree
 
 import feedparser
 
@@ -259,3 +260,80 @@ def test_an_empty_excerpt_separator_breaks_nothing(tmp_path: Path) -> None:
     collection = collect(site, now=NOW)
     assert collection.problems == []
     assert [post.title for post in collection.posts] == ["A"]
+
+
+# jekyll-feed writes `post.description | default: post.excerpt` as the summary: the
+# description first, then the front matter's `excerpt`, which, given at all (even empty),
+# replaces the excerpt Jekyll makes; `summary` is no key of Jekyll's. What Jekyll 4.3.1
+# with jekyll-feed 0.17 wrote for these posts (None: no <summary> element).
+SUMMARY_KEYS = {
+    "_posts/2014-01-01-a.md": ("Empty", 'excerpt: ""\n'),
+    "_posts/2014-01-02-b.md": ("Blank", 'excerpt: "  "\n'),
+    "_posts/2014-01-03-c.md": ("Both", "description: Desc\nexcerpt: Exc\n"),
+    "_posts/2014-01-04-d.md": ("Empty description", 'description: ""\nexcerpt: Exc\n'),
+    "_posts/2014-01-05-e.md": ("Summary", "summary: Summ\n"),
+    "_posts/2014-01-06-f.md": ("Null excerpt", "excerpt:\n"),
+    "_posts/2014-01-07-g.md": ("Number", "excerpt: 42\n"),
+}
+JEKYLL_FEED_SUMMARIES = {
+    "Empty": None,
+    "Blank": None,
+    "Both": "Desc",
+    "Empty description": "Exc",
+    "Summary": "Body one.",
+    "Null excerpt": "Body one.",
+    "Number": "42",
+}
+
+
+def test_the_summary_is_the_description_else_the_front_matter_excerpt(tmp_path: Path) -> None:
+    files = {
+        name: f"---\ntitle: {title}\n{front}---\nBody one.\n\nBody two.\n"
+        for name, (title, front) in SUMMARY_KEYS.items()
+    }
+    site = _site(tmp_path / "site", files)
+    build(site)
+    atom = "{http://www.w3.org/2005/Atom}"
+    root = ElementTree.parse(site.output / "feed.xml").getroot()
+    summaries = {
+        entry.findtext(f"{atom}title"): entry.findtext(f"{atom}summary")
+        for entry in root.iter(f"{atom}entry")
+    }
+    assert summaries == JEKYLL_FEED_SUMMARIES
+
+
+def test_a_front_matter_summary_is_its_text_as_written_not_markdown(tmp_path: Path) -> None:
+    # jekyll-feed writes `description` (or the front matter's `excerpt`) with its tags
+    # stripped and nothing else: no Markdown, no smart quotes. Its <summary> is HTML, so
+    # `&amp;` reads as `&`; feedwright's is the text a reader shows.
+    written = "We've *emph* `code` [l](http://x.org) a -- b & c &amp; d <b>bold</b>"
+    files = {
+        "_posts/2014-01-01-a.md": f"---\ntitle: Desc\ndescription: {written!r}\n---\nBody.\n",
+        "_posts/2014-01-02-b.md": f"---\ntitle: Exc\nexcerpt: {written!r}\n---\nBody.\n",
+    }
+    site = _site(tmp_path / "site", files)
+    shown = "We've *emph* `code` [l](http://x.org) a -- b & c & d bold"
+    assert {post.title: post.excerpt for post in collect(site, now=NOW).posts} == {
+        "Desc": shown,
+        "Exc": shown,
+    }
+
+
+def test_a_post_of_crlf_lines_has_no_blank_line_to_end_its_excerpt(tmp_path: Path) -> None:
+    # Jekyll looks for its separator, "\n\n", in the text as the file has it: a file of
+    # CRLF lines (hyde's posts) has none, and its excerpt is the whole post. A separator of
+    # the post's own is found, and so is "\n\n" where a file mixes its line ends. What
+    # Jekyll 4.3.1 + jekyll-feed 0.17 wrote, whitespace collapsed.
+    files: dict[str, str | bytes] = {
+        "_posts/2014-01-01-a.md": b"---\r\ntitle: Whole\r\n---\r\nOne.\r\n\r\nTwo.\r\n",
+        "_posts/2014-01-02-b.md": (
+            b"---\r\ntitle: Own\r\nexcerpt_separator: <!--more-->\r\n---\r\n"
+            b"One.\r\n\r\nTwo.\r\n<!--more-->\r\nThree.\r\n"
+        ),
+        "_posts/2014-01-03-c.md": b"---\r\ntitle: Mixed\r\n---\r\nOne.\n\nTwo.\r\n",
+    }
+    site = _site(tmp_path / "site", files)
+    expected = {"Whole": "One. Two.", "Own": "One. Two.", "Mixed": "One."}
+    assert _summaries(site) == expected
+    # Read whole (as `check` and the parse workers read them) or header first, alike.
+    assert {post.title: post.excerpt for post in collect(site, now=NOW).posts} == expected

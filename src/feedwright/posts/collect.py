@@ -229,7 +229,7 @@ def load_bodies(
 
     The front matter is not parsed again: each post knows where its body starts.
     """
-    from feedwright.posts.front_matter import body_at
+    from feedwright.posts.front_matter import body_at, crlf_lines
     from feedwright.posts.parse import with_body
 
     complete: dict[Path, Post] = {}
@@ -242,7 +242,7 @@ def load_bodies(
             data = read_post_bytes(post.source)
             body = body_at(data, post.source, post.body_offset, site.hugo is not None)
             # A Liquid error that stops Jekyll's build makes the post invalid too.
-            complete[post.source] = with_body(post, body, site, links)
+            complete[post.source] = with_body(post, body, site, links, crlf=crlf_lines(data))
         except PostError as error:
             problems.append(error.problem)
     return complete, problems

@@ -63,6 +63,17 @@ def _used_definitions(head: str, tail: str) -> str:
     return "\n\n" + "\n".join(used) if used else ""
 
 
+def _all_definitions(tail: str) -> str:
+    """Every link reference definition of ``tail``, as a Hugo summary has them: Hugo
+    renders the whole content before it takes the summary, so a definition anywhere
+    resolves a label of any case (``[Go][]`` with ``[go]: …``), as Goldmark matches them."""
+    if "]:" not in tail:
+        return ""
+    # A footnote's note (`[^1]: …`) is no link definition: it stays out, with its mark.
+    used = [m.group(0) for m in _DEFINITION.finditer(tail) if not m.group(1).startswith("[^")]
+    return "\n\n" + "\n".join(used) if used else ""
+
+
 def _is_wide(cluster: str) -> bool:
     """True for CJK characters and other wide ones, between which a line may break."""
     return unicodedata.east_asian_width(cluster[0]) in ("W", "F")
@@ -103,12 +114,15 @@ def excerpt_text(
     flavour: MarkdownFlavour = PLAIN_MARKDOWN,
     opening: str | None = None,
     summary_words: int | None = None,
+    front_matter_as_written: bool = False,
 ) -> str:
     """The whole plain-text excerpt of a post: front matter first, then the body's opening
     (see ``excerpt_markdown``; of an HTML post, the text before the separator, as Jekyll
     takes it); none ("") from Markdown too big to render (see ``markdown.MAX_PIECES``).
     ``flavour``: how the site's Markdown is rendered. ``summary_words``: a Hugo site's
-    ``summaryLength``, whose summary is Hugo's (see ``hugo_summary``)."""
+    ``summaryLength``, whose summary is Hugo's (see ``hugo_summary``).
+    ``front_matter_as_written``: the front matter's excerpt is text as written, its HTML
+    tags left out, not Markdown (a Jekyll site's, as jekyll-feed writes it)."""
     try:
         if summary_words is not None:
             return hugo_summary(
@@ -119,7 +133,9 @@ def excerpt_text(
                 html_post=html_post,
                 flavour=flavour,
             )
-        if front_matter_excerpt:
+        if front_matter_excerpt is not None:  # "": a Jekyll post's own empty excerpt
+            if front_matter_as_written:
+                return html_to_text(front_matter_excerpt)
             return markdown_to_text(front_matter_excerpt, flavour=flavour)
         if html_post:
             if opening is None:
@@ -151,7 +167,7 @@ def hugo_summary(
         if html_post:
             return html_to_text(without_marks(head))
         return markdown_to_text(
-            _FOOTNOTE_MARK.sub("", head + _used_definitions(head, tail)), flavour=flavour
+            _FOOTNOTE_MARK.sub("", head + _all_definitions(tail)), flavour=flavour
         )
     if front_matter_summary:
         return markdown_to_text(front_matter_summary, flavour=flavour)
@@ -171,7 +187,7 @@ def _rendered_summary(body: str, words: int, flavour: MarkdownFlavour) -> str:
     only: rendering a long post whole for its first 70 words would double what it costs.
     Twice as many blocks each time, until the summary ends before their text does (their
     blocks render as they do in the whole body: cut at blank lines, with the link
-    reference definitions they use), or the body is all taken."""
+    reference definitions of the whole body), or the body is all taken."""
     blocks = _BLANK_LINE.split(body)
     taken = 2
     while True:
@@ -180,7 +196,7 @@ def _rendered_summary(body: str, words: int, flavour: MarkdownFlavour) -> str:
         tail = "" if whole else "\n\n".join(blocks[taken:])
         # A shortcode's output is whole, its marks paired.
         if whole or head.count(VERBATIM_START) == head.count(VERBATIM_END):
-            markdown = _FOOTNOTE_MARK.sub("", head + _used_definitions(head, tail))
+            markdown = _FOOTNOTE_MARK.sub("", head + _all_definitions(tail))
             plain = hugo_plain(render_markdown(markdown, flavour=flavour))
             summary = _whole_sentences(plain, words)
             if whole or len(summary) < len(plain.strip()):

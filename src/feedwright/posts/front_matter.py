@@ -103,6 +103,8 @@ class SourceFile:
     clean: bool = False
     # The warnings of the split: raw control characters left out of the front matter.
     warnings: tuple[Problem, ...] = ()
+    # Every line of the file ends with CRLF (see ``crlf_lines``).
+    crlf: bool = False
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,13 @@ def _not_text(path: Path, message: str, hint: str, line: int) -> PostError:
     error = PostError(path, message, hint, line)
     error.problem = NotText(path, message, hint, line)
     return error
+
+
+def crlf_lines(data: bytes) -> bool:
+    """True when every line of a file ends with CRLF: its decoded text has LF alone (see
+    ``decode_post``), but Jekyll looks for an excerpt separator such as "\\n\\n" in the
+    text as the file has it, where a file of CRLF lines has none."""
+    return b"\r\n" in data and data.count(b"\n") == data.count(b"\r\n")
 
 
 def decode_post(data: bytes, path: Path) -> str:
@@ -312,7 +321,8 @@ def control_warning(
 def whole_source(data: bytes, path: Path, hugo: bool = False) -> SourceFile:
     """The bytes of a whole post file, decoded and split into front matter and body
     (``hugo``: as Hugo splits them, see ``split_front_matter``)."""
-    return split_front_matter(decode_post(data, path), path, hugo)
+    source = split_front_matter(decode_post(data, path), path, hugo)
+    return replace(source, crlf=True) if crlf_lines(data) else source
 
 
 def head_source(head: bytes, path: Path, hugo: bool = False) -> SourceFile:

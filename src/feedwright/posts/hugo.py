@@ -14,7 +14,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime, tzinfo
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -49,6 +49,22 @@ def split_name(name: str, languages: Sequence[Language]) -> tuple[str, str | Non
     if dot and base and last.lower() in {language.key for language in languages}:
         return base, last.lower()
     return stem, None
+
+
+def filename_date(name: str, zone: tzinfo) -> tuple[datetime | None, str]:
+    """The date that starts a content file's ``name`` (``2020-06-12-first-post``), in
+    ``zone``, and the rest of the name, its slug (``first-post``), as Hugo's ``:filename``
+    takes them; (None, "") when the name starts with no date."""
+    if not _DATE_START.match(name):
+        return None, ""
+    try:
+        day = date.fromisoformat(name[:10])
+    except ValueError:  # 2020-02-30
+        return None, ""
+    return datetime(day.year, day.month, day.day, tzinfo=zone), name[10:].strip(" -_")
+
+
+_DATE_START = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def hugo_post_files(site: Site) -> list[str]:

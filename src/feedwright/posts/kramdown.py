@@ -27,6 +27,8 @@ from feedwright.posts.typography import quote_and_symbol_edits
 
 # An attribute list: `{: …}` (kramdown's IAL); `{:name: …}` defines one (an ALD).
 _ATTRIBUTE_LIST = re.compile(r"\{:(?!:)([^}\n]*)\}")
+# After a span, the list runs to its `}` over line breaks too, as kramdown reads it.
+_SPAN_ATTRIBUTE_LIST = re.compile(r"\{:(?!:)([^}]*)\}")
 _ATTRIBUTE_LINE = re.compile(r"[ \t]*\{:(?!:)([^}\n]*)\}[ \t]*")
 _DEFINITION_LINE = re.compile(r"[ \t]*\{:[\w-]+:[^}\n]*\}[ \t]*")
 # A heading's own id: `## Title {#id}`.
@@ -48,6 +50,7 @@ def kramdown_plugin(md: MarkdownIt) -> None:
     md.block.ruler.before("fence", "kramdown_extension", _extension_block)
     md.block.ruler.before("paragraph", "kramdown_abbreviation", _abbreviation_block)
     md.inline.ruler.before("text", "kramdown_span_attributes", _span_attributes)
+    md.inline.ruler2.push("kramdown_emphasis_attributes", _emphasis_attributes)
     md.inline.ruler.after("image", "kramdown_spaced_link", _spaced_link)
     md.core.ruler.after("block", "kramdown_block_attributes", _block_attributes)
     md.core.ruler.before("text_join", "kramdown_typography", _typography)
@@ -136,7 +139,7 @@ def _span_attributes(state: StateInline, silent: bool) -> bool:
     else it is text, as in kramdown."""
     if not state.src.startswith("{:", state.pos):
         return False
-    match = _ATTRIBUTE_LIST.match(state.src, state.pos)
+    match = _SPAN_ATTRIBUTE_LIST.match(state.src, state.pos)
     # Right after: no text between (text not yet made into a token is pending).
     target = _span_target(state.tokens) if match and not state.pending else None
     if match is None or target is None:
@@ -145,6 +148,23 @@ def _span_attributes(state: StateInline, silent: bool) -> bool:
         _apply(target, _attributes(match.group(1)))
     state.pos = match.end()
     return True
+
+
+def _emphasis_attributes(state: StateInline) -> None:
+    """``{: …}`` right after emphasis or strong emphasis: their attributes, as kramdown
+    reads them. Emphasis is made of its delimiters only once the text is all read, so the
+    list is still text then (``_span_attributes`` leaves it)."""
+    tokens = state.tokens
+    for index, token in enumerate(tokens[:-1]):
+        following = tokens[index + 1]
+        if token.type not in ("em_close", "strong_close") or following.type != "text":
+            continue
+        match = _SPAN_ATTRIBUTE_LIST.match(following.content)
+        opening = _span_target(tokens[: index + 1])
+        if match is None or opening is None:
+            continue
+        _apply(opening, _attributes(match.group(1)))
+        following.content = following.content[match.end() :]
 
 
 def _span_target(tokens: list[Token]) -> Token | None:

@@ -33,7 +33,7 @@ from feedwright.posts.front_matter import (
     SourceFile,
     control_warning,
 )
-from feedwright.posts.hugo import HugoPage, hugo_url_path
+from feedwright.posts.hugo import HugoPage, filename_date, hugo_url_path
 from feedwright.posts.model import Image, Post
 from feedwright.posts.permalinks import document_id, post_path
 from feedwright.site.model import Author, Site
@@ -415,19 +415,26 @@ def file_slug_of(path: Path) -> str:
 
 def parse_post(source: SourceFile, site: Site, zone: tzinfo) -> Post:
     """Validate one post and build the Post; raise PostError if it is unusable."""
-    return with_body(parse_header(source, site, zone), source.body, site)
+    return with_body(parse_header(source, site, zone), source.body, site, crlf=source.crlf)
 
 
-def with_body(post: Post, body: str, site: Site, links: PostLinks | None = None) -> Post:
+def with_body(
+    post: Post, body: str, site: Site, links: PostLinks | None = None, *, crlf: bool = False
+) -> Post:
     """``post`` completed with its body: the cleaned text with its Liquid tags or Hugo
     shortcodes rendered (``links``: the site's posts, which ``post_url`` and ``ref`` name),
-    the excerpt and the body's warnings."""
+    the excerpt and the body's warnings. ``crlf``: every line of the file ends with CRLF
+    (see ``front_matter.crlf_lines``)."""
     # Imported here: it needs markdown-it and lxml, which reading front matter never does
     # (and a build whose changes show in no output reads no body).
     from feedwright.posts.excerpt import excerpt_text, truncate
 
     cleaned, body_warnings = clean_body(body, post.source, post.body_line)
     separator = _excerpt_separator(post, site)
+    if crlf and site.engine == "jekyll" and separator not in body.replace("\n", "\r\n"):
+        # Jekyll looks for it in the text as the file has it: not there, the excerpt is
+        # the whole post (kramdown's flavour), as when the text has no separator at all.
+        separator = _ABSENT_SEPARATOR
     opening = None
     # After the cleaning, which keeps the lines where they are, for its warnings' lines;
     # only a body with tags has the renderer imported.
@@ -435,7 +442,7 @@ def with_body(post: Post, body: str, site: Site, links: PostLinks | None = None)
     if ("{{" in cleaned or "{%" in cleaned) and post.source.suffix != ".coffee":
         from feedwright.posts.templating import render_opening, render_tags
 
-        if site.engine == "jekyll" and not post.front_excerpt:
+        if site.engine == "jekyll" and post.front_excerpt is None:
             opening = render_opening(post, cleaned, separator, site, links)
         cleaned, tag_warnings = render_tags(post, cleaned, site, links)
         body_warnings += tag_warnings
@@ -447,6 +454,9 @@ def with_body(post: Post, body: str, site: Site, links: PostLinks | None = None)
         flavour=site.markdown,
         opening=opening,
         summary_words=site.hugo.summary_length if site.hugo is not None else None,
+        # jekyll-feed writes `post.description | default: post.excerpt | strip_html`: a
+        # front matter string no converter renders.
+        front_matter_as_written=site.engine == "jekyll",
     )
     return replace(
         post,
@@ -456,6 +466,10 @@ def with_body(post: Post, body: str, site: Site, links: PostLinks | None = None)
         warnings=post.warnings + tuple(body_warnings),
         has_body=True,
     )
+
+
+# A separator no decoded text holds (its line ends are LF alone): none is found.
+_ABSENT_SEPARATOR = "\r"
 
 
 def _excerpt_separator(post: Post, site: Site) -> str:
@@ -530,12 +544,30 @@ def parse_header(source: SourceFile, site: Site, zone: tzinfo) -> Post:
         body_offset=source.body_offset,
         extra={key: value for key, value in source.metadata.items() if key not in known},
         warnings=tuple(fields.warnings),
-        front_excerpt=fields.first_text(_HUGO_EXCERPT_KEYS if hugo else _EXCERPT_KEYS),
+        front_excerpt=_front_excerpt(fields, site),
         has_body=False,
         publish_date=place.publish_date,
         expiry_date=place.expiry_date,
         listed=place.listed,
     )
+
+
+def _front_excerpt(fields: _Fields, site: Site) -> str | None:
+    """The post's summary from its front matter; None when it has none, and its excerpt is
+    made from the body. On a Jekyll site it is what jekyll-feed writes,
+    ``post.description | default: post.excerpt``: the description, else ``excerpt``, which
+    Jekyll keeps as given, even empty ("": the post has no summary, as in jekyll-feed's
+    feed); ``summary`` is no key of Jekyll's."""
+    if site.hugo is not None:
+        return fields.first_text(_HUGO_EXCERPT_KEYS)
+    if site.engine != "jekyll":
+        return fields.first_text(_EXCERPT_KEYS)
+    description = fields.text("description")
+    if description:
+        return description
+    if fields.metadata.get("excerpt") is None:  # absent or null: Jekyll makes one
+        return None
+    return fields.text("excerpt") or ""
 
 
 def _jekyll_place(fields: _Fields, site: Site, zone: tzinfo, file_slug: str) -> _Place:
@@ -643,13 +675,24 @@ def _lowercase_keys(source: SourceFile) -> SourceFile:
 
 
 def _first_date(
-    fields: _Fields, keys: tuple[str, ...], zone: tzinfo
+    fields: _Fields, sources: tuple[str, ...], zone: tzinfo, page: HugoPage
 ) -> tuple[str, datetime] | None:
-    """The first of ``keys`` that holds a date Hugo reads, and that date."""
-    for key in keys:
-        value = fields.hugo_date(key, zone)
+    """The first of ``sources`` (see ``HugoSettings.front_matter_dates``) that gives a
+    date Hugo reads, and that date: a front matter key; ``:filename``, the date that
+    starts the file's name; ``:filemodtime``, when the file was last modified (in the
+    machine's time zone, as Hugo has it). ``:git`` gives none: feedwright reads no git
+    history."""
+    for source in sources:
+        if source == ":filename":
+            value = filename_date(page.name, zone)[0]
+        elif source == ":filemodtime":
+            value = _modified(fields.source.path).astimezone()
+        elif source.startswith(":"):
+            value = None
+        else:
+            value = fields.hugo_date(source, zone)
         if value is not None:
-            return key, value
+            return source, value
     return None
 
 
@@ -688,12 +731,19 @@ def _hugo_date(fields: _Fields, found: tuple[str, datetime] | None) -> datetime:
 
 def _hugo_place(fields: _Fields, site: Site, zone: tzinfo, title: str, page: HugoPage) -> _Place:
     """A post's dates, URL and language by Hugo's rules (see ``posts.hugo``)."""
-    found = _first_date(fields, _HUGO_DATE_KEYS, zone)
-    publish_date = _date_of(_first_date(fields, _HUGO_PUBLISH_KEYS, zone))
-    updated = _date_of(_first_date(fields, _HUGO_UPDATED_KEYS, zone))
-    expiry_date = _date_of(_first_date(fields, _HUGO_EXPIRY_KEYS, zone))
+    sources = site.hugo.front_matter_dates if site.hugo else {}
+    found = _first_date(fields, sources.get("date", _HUGO_DATE_KEYS), zone, page)
+    publish = _first_date(fields, sources.get("publishdate", _HUGO_PUBLISH_KEYS), zone, page)
+    modified = _first_date(fields, sources.get("lastmod", _HUGO_UPDATED_KEYS), zone, page)
+    expiry = _first_date(fields, sources.get("expirydate", _HUGO_EXPIRY_KEYS), zone, page)
+    publish_date, updated, expiry_date = _date_of(publish), _date_of(modified), _date_of(expiry)
     date = _hugo_date(fields, found)
     slug = fields.text("slug")
+    if "slug" not in fields.metadata and any(
+        one is not None and one[0] == ":filename" for one in (found, publish, modified, expiry)
+    ):
+        # Hugo's :filename gives the page the rest of its name as its slug too.
+        slug = filename_date(page.name, zone)[1] or None
     url_path = hugo_url_path(site, page, date=date, title=title, slug=slug, url=fields.text("url"))
     return _Place(
         date=date,

@@ -170,6 +170,7 @@ def hugo_settings(
         languages=_languages(path, config, Language("", title, lang, description)),
         markdown=_markdown_flavour(config),
         summary_length=_summary_length(config),
+        front_matter_dates=_front_matter_dates(config),
     )
 
 
@@ -193,6 +194,40 @@ def _summary_length(config: Mapping[str, Any]) -> int:
     """``summaryLength``: the words of a summary Hugo makes (default 70)."""
     length = config.get("summarylength")
     return length if isinstance(length, int) and not isinstance(length, bool) else 70
+
+
+# Hugo's default source of each date (`:default` in [frontmatter]) and the keys each key
+# stands for too (Hugo 0.111's config/pagemeta).
+_DEFAULT_DATE_SOURCES = {
+    "date": ("date", "publishdate", "lastmod"),
+    "lastmod": (":git", "lastmod", "date", "publishdate"),
+    "publishdate": ("publishdate", "date"),
+    "expirydate": ("expirydate",),
+}
+_DATE_KEY_ALIASES = {
+    "publishdate": ("pubdate", "published"),
+    "lastmod": ("modified",),
+    "expirydate": ("unpublishdate",),
+}
+
+
+def _front_matter_dates(config: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    """``[frontmatter]``: the sources of each date it sets, in order, lowercased (as Hugo
+    reads them), ``:default`` replaced by Hugo's own and each key followed by its aliases
+    (``publishdate``: ``pubdate``, ``published``)."""
+    table = _table(config, "frontmatter")
+    dates: dict[str, tuple[str, ...]] = {}
+    for name, default in _DEFAULT_DATE_SOURCES.items():
+        given = table.get(name)
+        if isinstance(given, str):
+            given = [given]
+        if not isinstance(given, list):
+            continue
+        sources = [str(item).lower() for item in given]
+        expanded = [one for item in sources for one in (default if item == ":default" else [item])]
+        aliased = [one for item in expanded for one in (item, *_DATE_KEY_ALIASES.get(item, ()))]
+        dates[name] = tuple(dict.fromkeys(aliased))
+    return dates
 
 
 def _permalinks(config: Mapping[str, Any]) -> dict[str, str]:

@@ -225,6 +225,11 @@ class HugoSettings:
     markdown: MarkdownFlavour = GOLDMARK
     # ``summaryLength``: the words of a summary Hugo makes (see posts.excerpt).
     summary_length: int = 70
+    # ``[frontmatter]``: of each date it sets (``date``, ``lastmod``, ``publishdate``,
+    # ``expirydate``), where Hugo takes it from, in order: front matter keys (aliases
+    # included), ``:filename``, ``:filemodtime``, ``:git``. A date it does not set is
+    # read from Hugo's default keys.
+    front_matter_dates: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
 
     @property
     def default_language(self) -> Language:

@@ -35,7 +35,7 @@ CACHE_NAME = "posts-cache.jsonl"
 # The name of format 1 and 2, removed when the new one is written.
 _OLD_CACHE_NAME = "posts-cache.json"
 # Bump when the entry format or what parse_header makes changes.
-_FORMAT = 11
+_FORMAT = 12
 
 
 def site_fingerprint(site: Site, list_pages: Iterable[str] = ()) -> str:
