@@ -86,6 +86,36 @@ def test_rss_fields_match_the_posts(simple_site: Site) -> None:
     assert second.author == "Test Author"  # as dc:creator: RSS <author> must be an email
 
 
+def test_a_summary_with_markup_characters_reads_as_written_in_every_feed(
+    make_site: SiteFactory,
+) -> None:
+    """A summary is plain text: Atom says so (type="text") and JSON Feed's is text, but an
+    RSS description is HTML to every reader, so its text is escaped as HTML first (a
+    lone `&` or `<` was read as broken markup, and `&lt;` as a `<`)."""
+    written = "Fish & chips for 5 < 6 people, written &lt;3"
+    shown = "Fish & chips for 5 < 6 people, written <3"  # an entity is read as HTML
+    site = make_site(
+        {
+            "2025-11-01-markup.md": f"""
+                ---
+                title: Markup
+                date: 2025-11-01
+                excerpt: "{written}"
+                ---
+                The body.
+                """
+        }
+    )
+    build(site)
+    rss = etree.parse(str(site.output / "feed.rss"))
+    assert rss.findtext("channel/item/description") == (
+        "Fish &amp; chips for 5 &lt; 6 people, written &lt;3"
+    )
+    assert parse_feed(site.output / "feed.atom").entries[0].summary == shown
+    document = json.loads((site.output / "feed.json").read_text(encoding="utf-8"))
+    assert document["items"][0]["summary"] == shown
+
+
 def test_json_feed(simple_site: Site) -> None:
     document = json.loads((simple_site.output / "feed.json").read_text(encoding="utf-8"))
     assert document["version"] == "https://jsonfeed.org/version/1.1"

@@ -6,6 +6,7 @@ always gives the same bytes, because no date in a feed comes from the clock.
 
 from __future__ import annotations
 
+import html
 import json
 import mimetypes
 import posixpath
@@ -86,6 +87,18 @@ class _MediaEntry(BaseEntryExtension):  # type: ignore[misc]
             if kind:  # the length of the image is unknown; RSS says to write 0 then
                 xml_elem("enclosure", item, url=self.image, length="0", type=kind)
             xml_elem(f"{{{MEDIA_NS}}}thumbnail", item, url=self.image)
+        return item
+
+
+class _PlainSummary(BaseEntryExtension):  # type: ignore[misc]
+    """An RSS item's description as the summary's text escaped as HTML: every reader takes
+    a description for HTML (Atom's summary says type="text", and feedgen writes the same
+    unescaped text in both)."""
+
+    def extend_rss(self, item: etree._Element) -> etree._Element:
+        description = item.find("description")
+        if description is not None and description.text:
+            description.text = html.escape(description.text, quote=False)
         return item
 
 
@@ -249,6 +262,7 @@ def _generator(
 ) -> FeedGenerator:
     feed = FeedGenerator()
     feed.register_extension("media", _MediaFeed, _MediaEntry)
+    feed.register_extension("plain_summary", BaseExtension, _PlainSummary, atom=False)
     feed.load_extension("dc", atom=False, rss=True)
     feed.id(self_url)
     feed.title(xml_safe(group.title))
