@@ -65,6 +65,26 @@ def test_standard_tags_and_filters_render_as_in_jekyll(tmp_path: Path) -> None:
     assert warnings == []
 
 
+def test_a_body_without_a_blank_line_is_its_own_excerpt_whatever_its_tags_leave(
+    tmp_path: Path,
+) -> None:
+    """Jekyll cuts the excerpt at the first blank line of the text as written; a `capture`
+    block leaves blank lines in the rendered text, which do not count (the summary was
+    empty)."""
+    body = "{% capture said %}\nThe tea is not cold.\n{% endcapture %}\n{{ said | remove: 'not ' }}"
+    content, summary, _ = _entry(_site(tmp_path / "site", "\n" + body))
+    assert content == "<p>The tea is cold.</p>"
+    assert summary == "The tea is cold."
+
+
+def test_the_excerpt_is_rendered_as_a_page_of_its_own(tmp_path: Path) -> None:
+    """Jekyll renders the excerpt by itself, its ``page.id`` ending in ``#excerpt``."""
+    body = "Seen as {{ page.id }}.\n\nThe rest, as {{ page.id }}."
+    content, summary, _ = _entry(_site(tmp_path / "site", body))
+    assert content == "<p>Seen as /2025/01/02/a.</p>\n<p>The rest, as /2025/01/02/a.</p>"
+    assert summary == "Seen as /2025/01/02/a#excerpt."
+
+
 def test_an_unknown_variable_is_empty_and_an_unknown_filter_passes_its_value_on(
     tmp_path: Path,
 ) -> None:

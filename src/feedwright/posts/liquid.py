@@ -100,11 +100,16 @@ _RENDER: contextvars.ContextVar[_Render] = contextvars.ContextVar("feedwright_li
 
 
 def render_liquid(
-    post: Post, body: str, site: Site, links: PostLinks, warn: Callable[[int, str, str], None]
+    post: Post,
+    body: str,
+    site: Site,
+    links: PostLinks,
+    warn: Callable[[int, str, str], None],
+    excerpt: bool = False,
 ) -> str:
-    """``body`` (a Jekyll post's, or its excerpt's) with its Liquid rendered; each warning
-    given to ``warn`` with its position in the body. PostError when Jekyll would stop the
-    build (see the module's docstring)."""
+    """``body`` (a Jekyll post's, or its ``excerpt``'s) with its Liquid rendered; each
+    warning given to ``warn`` with its position in the body. PostError when Jekyll would
+    stop the build (see the module's docstring)."""
     render = _Render(post=post, site=site, links=links, body=body, warn=warn)
     unclosed = _unterminated(body)
     if unclosed is not None:
@@ -112,7 +117,7 @@ def render_liquid(
     reset = _RENDER.set(render)
     try:
         template = _environment().from_string(body)
-        return template.render(page=_page(post, site), site=_site(site, links))
+        return template.render(page=_page(post, site, excerpt), site=_site(site, links))
     except LiquidError as error:
         raise _post_error(render, error) from None
     finally:
@@ -756,15 +761,16 @@ class _Page(dict[str, object]):
         return value
 
 
-def _page(post: Post, site: Site) -> _Page:
-    """Jekyll's ``page`` of a post: its front matter and what Jekyll adds to it."""
+def _page(post: Post, site: Site, excerpt: bool = False) -> _Page:
+    """Jekyll's ``page`` of a post: its front matter and what Jekyll adds to it; of its
+    ``excerpt``, the same but for the id, which ends in ``#excerpt``."""
     url = post.url[len(site.base_url) :] if post.url.startswith(site.base_url) else post.url
     page = _Page(post.extra, post.source)
     page.update(
         title=post.title,
         date=_ruby_time(post.date),
         url=url,
-        id=_post_id(url, post.slug),
+        id=_post_id(url, post.slug) + ("#excerpt" if excerpt else ""),
         categories=list(post.categories),
         tags=list(post.tags),
         slug=post.slug,

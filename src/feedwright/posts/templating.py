@@ -30,11 +30,12 @@ MAX_NESTING = 50
 
 
 def render_tags(
-    post: Post, body: str, site: Site, links: PostLinks | None = None
+    post: Post, body: str, site: Site, links: PostLinks | None = None, excerpt: bool = False
 ) -> tuple[str, list[Problem]]:
     """``body`` with its Liquid tags (a Jekyll site) or shortcodes (a Hugo site) rendered
     or removed, and a warning for each one removed; unchanged on any other site, or when
-    its front matter says ``render_with_liquid: false``."""
+    its front matter says ``render_with_liquid: false``. ``excerpt``: ``body`` is a Jekyll
+    post's excerpt, rendered by itself (its ``page.id`` ends in ``#excerpt``)."""
     # A substring test first: a body without tags costs nothing more.
     if "{{" not in body and "{%" not in body:
         return body, []
@@ -43,7 +44,9 @@ def render_tags(
         from feedwright.posts.liquid import render_liquid
 
         collected = _Body(post, body, site, links or NO_LINKS)
-        rendered = render_liquid(post, body, site, links or NO_LINKS, collected.warn)
+        rendered = render_liquid(
+            post, body, site, links or NO_LINKS, collected.warn, excerpt=excerpt
+        )
         return rendered, collected.all_warnings()
     if site.engine == "hugo" and ("{{<" in body or "{{%" in body):
         shortcodes = _Shortcodes(post, body, site, links or NO_LINKS)
@@ -65,7 +68,7 @@ def render_opening(
     for name in reversed(_OPENED.findall(head)):
         if name in _BLOCK_ENDS and not _BLOCK_ENDS[name].search(head):
             head += f"\n{{% end{name} %}}"
-    return render_tags(post, head, site, links)[0]
+    return render_tags(post, head, site, links, excerpt=True)[0]
 
 
 class _Body:
