@@ -83,6 +83,9 @@ def test_the_excerpt_is_rendered_as_a_page_of_its_own(tmp_path: Path) -> None:
     content, summary, _ = _entry(_site(tmp_path / "site", body))
     assert content == "<p>Seen as /2025/01/02/a.</p>\n<p>The rest, as /2025/01/02/a.</p>"
     assert summary == "Seen as /2025/01/02/a#excerpt."
+    # Without a blank line, the excerpt is the whole post, rendered by itself all the same.
+    content, summary, _ = _entry(_site(tmp_path / "whole", "Only {{ page.id }}."))
+    assert (content, summary) == ("<p>Only /2025/01/02/a.</p>", "Only /2025/01/02/a#excerpt.")
 
 
 def test_an_unknown_variable_is_empty_and_an_unknown_filter_passes_its_value_on(

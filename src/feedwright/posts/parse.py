@@ -444,10 +444,6 @@ def with_body(
 
         if site.engine == "jekyll" and post.front_excerpt is None:
             opening = render_opening(post, cleaned, separator, site, links)
-            if opening is None:
-                # Jekyll looks for the separator in the text as written: not there, the
-                # excerpt is the whole post, whatever blank lines its tags leave.
-                separator = _ABSENT_SEPARATOR
         cleaned, tag_warnings = render_tags(post, cleaned, site, links)
         body_warnings += tag_warnings
     full_excerpt = excerpt_text(

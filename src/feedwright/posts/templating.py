@@ -56,15 +56,14 @@ def render_tags(
 
 def render_opening(
     post: Post, body: str, separator: str, site: Site, links: PostLinks | None = None
-) -> str | None:
-    """A Jekyll post's excerpt, the text before ``separator``, as Jekyll makes it: cut
-    from the body as written, the blocks left open in it closed (its
-    ``sanctify_liquid_tags``), then rendered by itself; so a ``{% raw %}`` block with a
-    blank line inside gives its first lines. None when the body has no separator (it is
-    its own excerpt). The warnings are the body's, reported when it is rendered."""
-    head, found, _ = body.partition(separator) if separator else (body, "", "")
-    if not found:
-        return None
+) -> str:
+    """A Jekyll post's excerpt, the text before ``separator`` (the whole body when it has
+    none), as Jekyll makes it: cut from the body as written, the blocks left open in it
+    closed (its ``sanctify_liquid_tags``), then rendered by itself, as a page whose id ends
+    in ``#excerpt``; so a ``{% raw %}`` block with a blank line inside gives its first
+    lines, and blank lines the tags leave do not cut it again. The warnings are the
+    body's, reported when it is rendered."""
+    head = body.partition(separator)[0] if separator else body
     for name in reversed(_OPENED.findall(head)):
         if name in _BLOCK_ENDS and not _BLOCK_ENDS[name].search(head):
             head += f"\n{{% end{name} %}}"
