@@ -223,6 +223,40 @@ def test_a_missing_include_stops_the_build_as_in_jekyll_and_skip_invalid_builds_
 
 
 @pytest.mark.parametrize(
+    ("body", "what"),
+    [
+        (
+            "{% for i in (1..100000000) %}x{% endfor %}",
+            "its loops run more than 1,000,000 times in all",
+        ),
+        (
+            "{% for i in (1..900000) %}{{ 'twenty characters...' }}{% endfor %}",
+            "it writes more than 16 MB of text",
+        ),
+        (
+            "{% assign s = 'ten chars.' %}"
+            "{% for i in (1..30) %}{% assign s = s | append: s %}{% endfor %}",
+            "its `assign` and `capture` hold more than 16 MB",
+        ),
+    ],
+)
+def test_liquid_that_would_run_on_for_minutes_is_an_invalid_post(
+    tmp_path: Path, body: str, what: str
+) -> None:
+    """Jekyll has no bound: a loop of a hundred million turns, text of gigabytes. A cron
+    job's build must end: past the bounds the post is invalid, saying why, and
+    --skip-invalid builds the rest."""
+    other = "---\ntitle: Other\n---\nFine.\n"
+    site = _site(tmp_path / "site", "Before.\n\n" + body, {"_posts/2025-01-01-other.md": other})
+    with pytest.raises(InvalidPostsError) as raised:
+        build(site)
+    problem = str(raised.value.problems[0])
+    assert problem.startswith(f"{site.root / POST}:8: Liquid: {what}"), problem
+    result = build(site, skip_invalid=True)
+    assert [post.title for post in result.collection.posts] == ["Other"]
+
+
+@pytest.mark.parametrize(
     ("included", "what"),
     [
         ("one\n{% if x %}open\n", "`{% if %}` is never closed (in _includes/box.html, line 2)"),

@@ -40,6 +40,10 @@ from liquid.exceptions import (
     LiquidError,
     LiquidInterrupt,
     LiquidSyntaxError,
+    LocalNamespaceLimitError,
+    LoopIterationLimitError,
+    OutputStreamLimitError,
+    ResourceLimitError,
 )
 from liquid.filter import with_context
 from liquid.parser import get_parser
@@ -194,6 +198,12 @@ class _BlockError(LiquidSyntaxError):
         self.hint = hint
 
 
+# What each bound of _JekyllEnvironment that a render passed means, for its message.
+_LIMITS: dict[type[ResourceLimitError], str] = {
+    LoopIterationLimitError: "its loops run more than 1,000,000 times in all",
+    OutputStreamLimitError: "it writes more than 16 MB of text",
+    LocalNamespaceLimitError: "its `assign` and `capture` hold more than 16 MB",
+}
 _EXPECTED_END = re.compile(r"expected tag end(\w+)|(\w+) tag was never closed")
 
 
@@ -218,6 +228,12 @@ def _post_error(render: _Render, error: LiquidError) -> PostError:
         hint = (
             "remove the tag or open its block before it; to show Liquid as text, wrap it "
             "in {% raw %}…{% endraw %}"
+        )
+    elif isinstance(error, ResourceLimitError):
+        what = f"Liquid: {_LIMITS.get(type(error), message)}{where}"
+        hint = (
+            "make the loop or the text smaller; feedwright stops a post's Liquid there, "
+            "where Jekyll would run on"
         )
     else:
         what = f"{message}{where}" if "Liquid" in message else f"Liquid error: {message}{where}"
@@ -252,7 +268,18 @@ def _unclosed_block(body: str, name: str) -> int:
 
 
 class _JekyllEnvironment(Environment):
-    """Liquid as Jekyll configures it, with its tags and filters."""
+    """Liquid as Jekyll configures it, with its tags and filters; and with bounds Jekyll
+    has not, so that one post cannot hang or swamp a cron job's build (a loop of a hundred
+    million turns ran on for minutes): past them the post is invalid, with a message
+    (``--skip-invalid`` builds the rest)."""
+
+    # Every loop of one render together; a loop over every post of a 10,000-post site,
+    # nested once in a short one, stays well under it.
+    loop_iteration_limit = 1_000_000
+    # What one render may write, in characters: more than a feed may carry of a post.
+    output_stream_limit = 16 * 1024 * 1024
+    # What `assign` and `capture` may hold at once, roughly in bytes.
+    local_namespace_limit = 16 * 1024 * 1024
 
     def error(
         self,
