@@ -458,7 +458,9 @@ def read_records(site: Site) -> tuple[DeliveryState, dict[str, str]]:
     store = Store(path=path, connection=connection)
     try:
         _load_subscribers(store)
-        return load_records(store), store.statuses
+        state = load_records(store)
+        _with_kept_aside(state, _read_kept_aside(store) or [])
+        return state, store.statuses
     finally:
         store.close()
 
@@ -627,60 +629,95 @@ def _keep_aside(
     return path
 
 
-def _record_kept_aside(store: Store) -> None:
-    """Write the deliveries a killed or stopped send kept in the journal into the
-    database, in one transaction, then remove the journal. A line cut short (a crash while
-    it was written) is left out; a delivery already recorded (a crash between the commit
-    and the removal) is not recorded twice."""
+@dataclass(frozen=True)
+class _KeptAside:
+    """One delivery of the journal: the subscriber's address key, the posts' feed ids,
+    and what was accepted."""
+
+    key: str
+    feed_ids: tuple[str, ...]
+    accepted: Accepted
+
+
+def _read_kept_aside(store: Store) -> list[_KeptAside] | None:
+    """The deliveries of the journal beside the database; None when there is none. A line
+    cut short (a crash while it was written) is left out."""
     path = store.path.with_name(JOURNAL_NAME)
     try:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     except FileNotFoundError:
-        return
+        return None
     except OSError as error:
         raise StateError(f"{path}: cannot read the deliveries kept aside: {error}") from None
+    kept = []
+    for line in lines:
+        try:
+            entry = json.loads(line)
+            accepted = Accepted(
+                str(entry["message_id"]),
+                str(entry.get("reply", "")),
+                str(entry.get("accepted_at", "")),
+                entry.get("web_page"),
+            )
+            kept.append(_KeptAside(str(entry["subscriber"]), tuple(entry["posts"]), accepted))
+        except (json.JSONDecodeError, KeyError, TypeError):
+            continue
+    return kept
+
+
+def _record_kept_aside(store: Store) -> None:
+    """Write the deliveries a stopped send kept in the journal into the database, in one
+    transaction, then remove the journal. A delivery already recorded (a crash between the
+    commit and the removal) is not recorded twice."""
+    kept = _read_kept_aside(store)
+    if kept is None:
+        return
     with _transaction(store) as connection:
-        for line in lines:
-            _record_line(connection, line)
+        for delivery in kept:
+            _record_one(connection, delivery)
     store.synced_at = 0.0
     sync_now_and_then(store)  # on the disk before the journal goes
+    path = store.path.with_name(JOURNAL_NAME)
     try:
         path.unlink()
     except OSError as error:
         raise StateError(f"{path}: cannot remove it once recorded: {error}") from None
 
 
-def _record_line(connection: sqlite3.Connection, line: str) -> None:
+def _record_one(connection: sqlite3.Connection, delivery: _KeptAside) -> None:
     """One delivery of the journal into the database, unless it is there already."""
-    try:
-        entry = json.loads(line)
-        key, feed_ids, message_id = entry["subscriber"], entry["posts"], entry["message_id"]
-    except (json.JSONDecodeError, KeyError, TypeError):
-        return
     found = connection.execute(
-        "SELECT id FROM subscribers WHERE address_key = ?", (key,)
+        "SELECT id FROM subscribers WHERE address_key = ?", (delivery.key,)
     ).fetchone()
     if (
         found is None
         or connection.execute(
             "SELECT 1 FROM deliveries WHERE subscriber_id = ? AND message_id = ?",
-            (found[0], message_id),
+            (found[0], delivery.accepted.message_id),
         ).fetchone()
     ):
         return
     rows = [
         row[0]
-        for feed_id in feed_ids
+        for feed_id in delivery.feed_ids
         if (
             row := connection.execute(
                 "SELECT id FROM posts WHERE feed_id = ?", (feed_id,)
             ).fetchone()
         )
     ]
-    accepted = Accepted(
-        message_id, entry.get("reply", ""), entry.get("accepted_at", ""), entry.get("web_page")
-    )
-    _insert_delivery(connection, found[0], rows, accepted)
+    _insert_delivery(connection, found[0], rows, delivery.accepted)
+
+
+def _with_kept_aside(state: DeliveryState, kept: Sequence[_KeptAside]) -> None:
+    """What a reader (``digest``, a dry run) takes from the journal the next send records:
+    those subscribers have those posts."""
+    for delivery in kept:
+        for feed_id in delivery.feed_ids:
+            record = state.posts.get(feed_id)
+            if record is not None and not record.done:
+                record.sent.add(delivery.key)
+        state.away.pop(delivery.key, None)
 
 
 def accepted_since(store: Store, since: str) -> list[str]:
