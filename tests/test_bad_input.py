@@ -239,7 +239,7 @@ def test_pipes_devices_and_huge_files_are_refused_without_reading(make_site: Sit
     site = make_site({"2025-01-01-ok.md": GOOD})
     posts = site.root / "_posts"
     os.mkfifo(posts / "pipe.md")  # reading it would wait forever for a writer
-    (posts / "zero.md").symlink_to("/dev/zero")  # reading it would never end
+    (posts / "zero.md").symlink_to("/dev/zero")  # outside the site: left out, never read
     with (posts / "huge.md").open("wb") as handle:  # sparse: no real disk used
         handle.write(GOOD.encode())
         handle.truncate(MAX_POST_BYTES + 1)
@@ -249,7 +249,6 @@ def test_pipes_devices_and_huge_files_are_refused_without_reading(make_site: Sit
     assert messages == {
         "huge.md": f"the file is larger than {MAX_POST_BYTES // 1_000_000} MB",
         "pipe.md": "not a regular file (a pipe, a device or a socket)",
-        "zero.md": "not a regular file (a pipe, a device or a socket)",
     }
 
 

@@ -190,12 +190,16 @@ def _walk(
     posts folder that Jekyll makes no post of (not named as posts, or YAML or Sass) go
     there instead."""
     names: list[str] = []
+    inside = os.path.realpath(top) + os.sep
     # Each folder to list, and the posts folder it is in (None: its files are not posts).
     folders = [(top, None if posts_folders else top)]
     while folders:
         folder, posts_root = folders.pop()
         for entry in folder_entries(folder):
             if not _is_folder(entry):
+                if entry.is_symlink() and not os.path.realpath(entry.path).startswith(inside):
+                    # A link to a file elsewhere (/etc/passwd, say) would publish it.
+                    continue
                 jekyll = bool(posts_folders)
                 if posts_root is not None and _is_post(
                     entry, top, posts_root, rules, jekyll, suffixes

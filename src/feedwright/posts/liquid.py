@@ -51,9 +51,10 @@ from liquid.stream import TokenStream
 from liquid.tag import Tag
 from liquid.token import TOKEN_EOF, TOKEN_EXPRESSION, TOKEN_TAG, Token
 
-from feedwright.errors import PostError
+from feedwright.errors import ConfigError, PostError
 from feedwright.posts.links import POST_SUFFIXES, PostLinks
 from feedwright.posts.model import Post
+from feedwright.site.config_files import read_structured_file
 from feedwright.site.model import Site, in_zone
 
 # ---------------------------------------------------------------------------------------
@@ -124,6 +125,15 @@ def render_liquid(
         return template.render(page=_page(post, site, excerpt), site=_site(site, links))
     except LiquidError as error:
         raise _post_error(render, error) from None
+    except (ArithmeticError, LookupError, TypeError, ValueError) as error:
+        # A filter given what it cannot take, which python-liquid lets through
+        # (`uniq: 5` on a list of text): the post's, not a traceback.
+        raise PostError(
+            post.source,
+            f"Liquid error: a filter failed: {type(error).__name__}: {error}",
+            "check the filters' arguments in the post's Liquid",
+            post.body_line,
+        ) from None
     finally:
         _RENDER.reset(reset)
 
@@ -519,6 +529,7 @@ _PARAMETER = re.compile(
 )
 _PARAMETERS = re.compile(rf"\s*(?:{_PARAMETER.pattern}(?=\s|$)\s*)*")
 _FILE_NAME = re.compile(r"[a-zA-Z0-9_/.-]+")
+_FILE_THEN_PARAMETERS = re.compile(r"\s*(?P<file>\S*)(?P<params>.*)", re.DOTALL)
 _NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
 
@@ -537,8 +548,10 @@ class _Include(Tag):
         if dynamic is not None:
             file, params = dynamic["file"].strip(), dynamic["params"].strip()
         else:
-            file, _, params = markup.partition(" ")
-            params = params.strip()
+            # Any white space ends the file name: themes write long includes over lines.
+            split = _FILE_THEN_PARAMETERS.fullmatch(markup)
+            assert split is not None  # it matches any text
+            file, params = split["file"], split["params"].strip()
         if params and not _PARAMETERS.fullmatch(params):
             raise _BlockError(
                 f'invalid syntax for {self.name}: `{params}` (write key=value or key="text" pairs)',
@@ -925,7 +938,7 @@ _DATA_SUFFIXES = (".yml", ".yaml", ".json", ".csv", ".tsv")
 def _site_data(site: Site) -> dict[str, Any]:
     """``site.data``: every data file of the site's ``data_dir``, by its name, in mappings
     by folder, read once (again when one changes)."""
-    folder = site.root / str(_site_config(site).get("data_dir") or "_data")
+    folder = _data_folder(site)
     files = sorted(
         Path(top) / name
         for top, folders, names in os.walk(folder)
@@ -947,35 +960,47 @@ def _site_data(site: Site) -> dict[str, Any]:
     return known[1]
 
 
-def _read_data(path: Path, site: Site) -> object:
-    """One data file's value, as Jekyll reads it (a CSV file: a list of its rows)."""
-    from feedwright.errors import ConfigError
+def _data_folder(site: Site) -> Path:
+    """The site's ``data_dir``, which must be inside the site, as Jekyll keeps it (a data
+    file's values go into the feeds: none may come from elsewhere)."""
+    written = str(_site_config(site).get("data_dir") or "_data")
+    folder = site.root / written
+    if not folder.resolve().is_relative_to(site.root.resolve()):
+        raise ConfigError(
+            site.jekyll_configs[-1] if site.jekyll_configs else site.root,
+            f"`data_dir: {written}` is outside the site",
+            "name a folder inside the site",
+        )
+    return folder
 
+
+def _read_data(path: Path, site: Site) -> object:
+    """One data file's value, as Jekyll reads it (a CSV file: a list of its rows). Only a
+    plain file inside the site: a link to a file elsewhere would put that file's text in
+    the feeds, and a pipe would wait for ever."""
+    real = path.resolve()
+    if not real.is_relative_to(site.root.resolve()):
+        raise ConfigError(
+            path,
+            f"the data file is a link to {real}, outside the site",
+            "copy the file into the site",
+        )
+    if not real.is_file():
+        raise ConfigError(path, "the data file is not a plain file", "replace it with one")
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".tsv"):
+        return read_structured_file(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(path, f"cannot read the data file: {error}") from error
-    suffix = path.suffix.lower()
-    if suffix in (".csv", ".tsv"):
-        rows = csv.DictReader(io.StringIO(text), delimiter="\t" if suffix == ".tsv" else ",")
-        return [dict(row) for row in rows]
-    if suffix == ".json":
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as error:
-            raise ConfigError(
-                path, f"invalid JSON: {error.msg}", "fix the data file", error.lineno
-            ) from error
-    import yaml
-
+    rows = csv.DictReader(io.StringIO(text), delimiter="\t" if suffix == ".tsv" else ",")
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        problem = getattr(error, "problem", None) or error
+        return [dict(row) for row in rows]
+    except csv.Error as error:
         raise ConfigError(
-            path, f"invalid YAML: {problem}", "fix the data file", mark.line + 1 if mark else None
-        ) from error
+            path, f"invalid CSV: {error}", "fix the data file", rows.line_num
+        ) from None
 
 
 # ---------------------------------------------------------------------------------------
