@@ -103,3 +103,13 @@ def test_a_date_like_yaml_value_that_is_no_date_is_no_traceback(tmp_path: Path, 
         (site / "_data" / "d.yml").write_text("a: 2024-13-40\n")
     result = runner.invoke(app, ["build", str(site)])
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_an_include_that_includes_itself_is_an_invalid_post_saying_so(tmp_path: Path) -> None:
+    site = _jekyll_site(tmp_path / "site", "Before.\n\n{% include self.html %}")
+    (site / "_includes").mkdir()
+    (site / "_includes" / "self.html").write_text("{% include self.html %}")
+    result = runner.invoke(app, ["build", str(site)])
+    assert result.exit_code == 1
+    assert "its includes or blocks go more than 30 deep" in result.output
+    assert "an include that includes itself never ends" in result.output

@@ -36,6 +36,8 @@ from liquid import BoundTemplate, Environment, Mode, RenderContext, Undefined
 from liquid.ast import BlockNode, Node
 from liquid.builtin.filters.array import sort as liquid_sort
 from liquid.exceptions import (
+    BlockNestingError,
+    ContextDepthError,
     FilterArgumentError,
     LiquidError,
     LiquidInterrupt,
@@ -239,6 +241,9 @@ def _post_error(render: _Render, error: LiquidError) -> PostError:
             "remove the tag or open its block before it; to show Liquid as text, wrap it "
             "in {% raw %}…{% endraw %}"
         )
+    elif isinstance(error, (ContextDepthError, BlockNestingError)):
+        what = f"Liquid: its includes or blocks go more than 30 deep{where}"
+        hint = "nest them less deeply (an include that includes itself never ends)"
     elif isinstance(error, ResourceLimitError):
         what = f"Liquid: {_LIMITS.get(type(error), message)}{where}"
         hint = (
