@@ -88,6 +88,14 @@ def test_the_excerpt_is_rendered_as_a_page_of_its_own(tmp_path: Path) -> None:
     assert (content, summary) == ("<p>Only /2025/01/02/a.</p>", "Only /2025/01/02/a#excerpt.")
 
 
+def test_the_date_filter_knows_rubys_directives(tmp_path: Path) -> None:
+    """Themes and posts write `%:z` (an offset with a colon), `%L` and `%N` (milli- and
+    nanoseconds), which Ruby's strftime has and Python's has not; `%%` stays a percent."""
+    body = '{{ page.date | date: "%Y-%m-%dT%H:%M:%S%:z %::z %L %N %%:z" }}'
+    content, _, _ = _entry(_site(tmp_path / "site", body))
+    assert content == "<p>2025-01-02T00:00:00+00:00 +00:00:00 000 000000000 %:z</p>"
+
+
 def test_an_unknown_variable_is_empty_and_an_unknown_filter_passes_its_value_on(
     tmp_path: Path,
 ) -> None:

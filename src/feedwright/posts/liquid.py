@@ -26,7 +26,7 @@ import posixpath
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import cmp_to_key
 from pathlib import Path
 from typing import Any, TextIO
@@ -741,10 +741,37 @@ class _UnknownTag(Tag):
 
 
 class _RubyTime(datetime):
-    """A time that Liquid prints as Ruby prints Jekyll's times."""
+    """A time that Liquid prints as Ruby prints Jekyll's times, and formats (the ``date``
+    filter) with Ruby's directives Python has not: ``%:z``, ``%::z``, ``%L``, ``%N``."""
 
     def __str__(self) -> str:
         return self.strftime("%Y-%m-%d %H:%M:%S %z")
+
+    def strftime(self, format: str) -> str:
+        """``datetime.strftime`` with Ruby's directives too."""
+        return super().strftime(_RUBY_DIRECTIVE.sub(self._ruby, format))
+
+    def _ruby(self, match: re.Match[str]) -> str:
+        """What one of Ruby's directives gives for this time (``%%`` stays as it is)."""
+        directive = match[0]
+        if directive == "%%":
+            return directive
+        if directive == "%L":
+            return f"{self.microsecond // 1000:03d}"
+        if directive == "%N":
+            return f"{self.microsecond * 1000:09d}"
+        offset = self.utcoffset()
+        if offset is None:
+            return ""
+        sign, seconds = ("-" if offset < timedelta(0) else "+"), abs(int(offset.total_seconds()))
+        hours, minutes = f"{seconds // 3600:02d}", f"{seconds % 3600 // 60:02d}"
+        if directive == "%:z":
+            return f"{sign}{hours}:{minutes}"
+        return f"{sign}{hours}:{minutes}:{seconds % 60:02d}"
+
+
+# Ruby's strftime directives that Python's has not (and `%%`, so that `%%:z` stays text).
+_RUBY_DIRECTIVE = re.compile(r"%%|%::?z|%L|%N")
 
 
 def _ruby_time(moment: datetime) -> _RubyTime:
