@@ -363,14 +363,13 @@ def _compiled_templates(site: Site, warnings: list[Problem]) -> jinja2.BytecodeC
 @dataclass(frozen=True)
 class _Shown:
     """The posts one digest covers (newest first), each one's entry, and its recipient;
-    the URL of its web page, and whether this is that page (for no one in particular)."""
+    the name of its web page, and whether this is that page (for no one in particular)."""
 
     posts: tuple[Post, ...]
     entries: tuple[DigestEntry, ...]
     recipient: Recipient | None
-    # The name of the digest's page in the web archive, and its URL.
+    # The name of the digest's page in the web archive (its URL is made from it).
     web_name: str | None = None
-    web_url: str | None = None
     web_page: bool = False
 
 
@@ -440,9 +439,7 @@ class DigestRenderer:
         """
         # Each post's entry is made once, however many times the size guard renders.
         entries = [digest_entry(post, self.site, self.site.digest.excerpt_length) for post in posts]
-        name = self._web_page(posts)
-        url = page_url(self.site, name) if name else None
-        shown = _Shown(tuple(posts), tuple(entries), recipient, name, url)
+        shown = _Shown(tuple(posts), tuple(entries), recipient, self._web_page(posts))
         digest = self._render(shown, 0)
         if _size(digest) <= MAX_HTML_BYTES or not posts:
             return digest
@@ -487,10 +484,7 @@ class DigestRenderer:
         recipient, no unsubscribe link), every post shown (a page has no size limit)."""
         posts = issue.posts
         entries = [digest_entry(post, self.site, self.site.digest.excerpt_length) for post in posts]
-        url = page_url(self.site, issue.name)
-        shown = _Shown(
-            tuple(posts), tuple(entries), Recipient(email=""), issue.name, url, web_page=True
-        )
+        shown = _Shown(tuple(posts), tuple(entries), Recipient(email=""), issue.name, True)
         return self._render(shown, 0)
 
     def render_index(self, pages: Sequence[tuple[Issue, Digest]]) -> str:
@@ -623,7 +617,7 @@ class DigestRenderer:
                 if shown.web_page
                 else unsubscribe_url_for(site.digest.unsubscribe_url, shown.recipient)
             ),
-            "web_url": shown.web_url,
+            "web_url": page_url(self.site, shown.web_name) if shown.web_name else None,
             "web_page": shown.web_page,
             "content_width": CONTENT_WIDTH,
         }
