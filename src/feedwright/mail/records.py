@@ -36,7 +36,7 @@ import copy
 import fcntl
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -246,13 +246,19 @@ def record_sent(
 ) -> None:
     """Note that ``recipient`` has ``posts`` (every post they were owed: they are no longer
     away)."""
-    for post in posts:
-        record = state.posts[post.id]
+    record_delivered(state, [post.id for post in posts], recipient.key)
+    state.last_sent = when
+
+
+def record_delivered(state: DeliveryState, post_ids: Iterable[str], key: str) -> None:
+    """Note that the recipient of ``key`` has the posts of ``post_ids`` and is no longer
+    away."""
+    for post_id in post_ids:
+        record = state.posts[post_id]
         # Done already says it, of everyone who is not away.
         if not record.done:
-            record.sent.add(recipient.key)
-    state.away.pop(recipient.key, None)
-    state.last_sent = when
+            record.sent.add(key)
+    state.away.pop(key, None)
 
 
 def record_refused(

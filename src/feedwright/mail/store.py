@@ -31,7 +31,13 @@ from typing import Any
 
 from feedwright.errors import StateError
 from feedwright.mail.recipients import Recipient, address_key
-from feedwright.mail.records import DeliveryState, PostRecord, RunStart, load_state
+from feedwright.mail.records import (
+    DeliveryState,
+    PostRecord,
+    RunStart,
+    load_state,
+    record_delivered,
+)
 from feedwright.posts.model import Post
 from feedwright.site.model import Site
 
@@ -713,11 +719,9 @@ def _with_kept_aside(state: DeliveryState, kept: Sequence[_KeptAside]) -> None:
     """What a reader (``digest``, a dry run) takes from the journal the next send records:
     those subscribers have those posts."""
     for delivery in kept:
-        for feed_id in delivery.feed_ids:
-            record = state.posts.get(feed_id)
-            if record is not None and not record.done:
-                record.sent.add(delivery.key)
-        state.away.pop(delivery.key, None)
+        # A post deleted since has no record left to note it in.
+        known = [feed_id for feed_id in delivery.feed_ids if feed_id in state.posts]
+        record_delivered(state, known, delivery.key)
 
 
 def accepted_since(store: Store, since: str) -> list[str]:
