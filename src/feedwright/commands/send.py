@@ -28,7 +28,7 @@ from feedwright.mail.recipients import (
     site_recipients,
     unique_recipients,
 )
-from feedwright.mail.store import managed_recipients, read_rows, store_path
+from feedwright.mail.store import managed_recipients, store_path
 from feedwright.posts.collect import Collection, ProgressCallback, load_bodies, post_links
 from feedwright.posts.model import Post
 from feedwright.site.model import Site
@@ -68,26 +68,16 @@ def send_site(
     if options.to_file is None:
         # Those added with `feedwright subscribers` need no line in the list file.
         recipients = unique_recipients([*recipients, *managed_recipients(site)])[0]
-    warnings += _case_twins(site, recipients)
     now = options.now or datetime.now(UTC)
     collection = read_headers(site, now, options.speed, skip_invalid=options.skip_invalid)
     # Not a translation (mailed once, in the main language), nor a post with `email: false`.
     posts = newsletter_posts(site, collection.posts)
     source = recipients_source(site, options.to_file)
     report = send_digests(site, posts, recipients, options, progress, source)
+    warnings += case_twin_warnings(store_path(site), [r.key for r in report.mailed])
     if report.start.away:
         warnings.append(_away_warning(site, options.to_file, report.start.away))
     return SendResult(collection, recipients, warnings, report)
-
-
-def _case_twins(site: Site, recipients: list[Recipient]) -> list[Problem]:
-    """A warning for each two recipients mailed who differ only in case (the database's
-    unsubscribed ones are not mailed, so not counted)."""
-    ended = {key for (key,) in read_rows(site, _ENDED_KEYS)}
-    return case_twin_warnings(store_path(site), [r.key for r in recipients if r.key not in ended])
-
-
-_ENDED_KEYS = "SELECT address_key FROM subscribers WHERE status != 'active'"
 
 
 def _away_warning(site: Site, to_file: Path | None, away: list[str]) -> Problem:

@@ -115,6 +115,9 @@ class DeliveryReport:
     sent: list[Planned] = field(default_factory=list)
     deferred: list[tuple[Recipient, str]] = field(default_factory=list)
     refused: list[tuple[Recipient, str]] = field(default_factory=list)
+    # The recipients the run mails: those listed but for the ones the database says not to
+    # mail (unsubscribed, bounced…).
+    mailed: Sequence[Recipient] = ()
     start: RunStart = field(default_factory=RunStart)
     last_sent: str | None = None
     # How long the sending took (the summary's rate).
@@ -508,6 +511,7 @@ def _plan(
 ) -> None:
     """Start the run in ``state`` and put in ``report`` who is owed which posts."""
     report.last_sent = state.last_sent
+    report.mailed = recipients
     report.start = begin_run(state, posts, recipients, site.digest.max_posts, site.root)
     sets = PostSets()
     for recipient in recipients:
